@@ -1,0 +1,144 @@
+// The typed event stream the engine emits. Renderers (Ink, plain, NDJSON), the journal and the
+// report all subscribe to this; nothing else flows from the engine to the outside.
+import type { Finding, Plan, ReportRow, StepKind } from './types.js';
+
+export type Command = 'plan' | 'upgrade' | 'restart' | 'cleanup' | 'status' | 'logs' | 'recover-boot';
+
+interface Base {
+  /** ISO 8601, from the injected clock. */
+  readonly ts: string;
+}
+
+export interface RolloutStarted extends Base {
+  readonly type: 'rollout.started';
+  readonly command: Command;
+  readonly cluster: string;
+  readonly runId: string;
+  readonly nodes: readonly string[];
+  readonly from?: string | null;
+  readonly to?: string;
+  readonly window?: string; // human form, e.g. "sat,sun 02:00–05:00 Europe/Berlin"
+  readonly resumed?: boolean;
+}
+
+export interface PreflightFinding extends Base, Finding {
+  readonly type: 'preflight.finding';
+}
+
+export interface PlanReady extends Base {
+  readonly type: 'plan.ready';
+  readonly plan: Plan;
+}
+
+/** Observed facts of one node, emitted whenever the engine (re-)observes it. */
+export interface NodeObserved extends Base {
+  readonly type: 'node.observed';
+  readonly node: string;
+  readonly reachable: boolean;
+  readonly version: string | null;
+  readonly relupStatus: string | null;
+  readonly connections: number | null;
+}
+
+export interface StageProgressEvent extends Base {
+  readonly type: 'stage.progress';
+  readonly node: string;
+  readonly file: string;
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+  readonly rate: number; // bytes/s
+  /** Set on the last event of a file: what staging did. */
+  readonly action?: 'present' | 'uploaded' | 'resumed';
+  readonly done: boolean;
+}
+
+export interface StepStarted extends Base {
+  readonly type: 'step.started';
+  readonly node: string;
+  readonly step: StepKind;
+  readonly detail?: string;
+}
+
+export interface StepFinished extends Base {
+  readonly type: 'step.finished';
+  readonly node: string;
+  readonly step: StepKind;
+  readonly ok: boolean;
+  readonly durationMs: number;
+  readonly message?: string;
+}
+
+export interface GateChecked extends Base {
+  readonly type: 'gate.checked';
+  readonly node: string;
+  /** Stable check id, e.g. 'version', 'relup-status', 'marker', 'relup-log', 'cluster', 'connections', 'command:0'. */
+  readonly gate: string;
+  readonly phase: 'before' | 'after' | 'soak';
+  readonly ok: boolean;
+  readonly message: string;
+  readonly evidence?: readonly string[];
+}
+
+export interface NodeDone extends Base {
+  readonly type: 'node.done';
+  readonly node: string;
+  readonly outcome: 'upgraded' | 'restarted' | 'skipped';
+  readonly from: string | null;
+  readonly to: string | null;
+  readonly durationMs: number;
+  readonly connectionsBefore?: number;
+  readonly connectionsAfter?: number;
+}
+
+export interface RolloutPaused extends Base {
+  readonly type: 'rollout.paused';
+  readonly reason: string;
+  readonly resumeHint: string;
+  readonly nextNode?: string;
+}
+
+export interface RolloutHalted extends Base {
+  readonly type: 'rollout.halted';
+  readonly node?: string;
+  readonly check?: string;
+  readonly message: string;
+  readonly evidence: readonly string[];
+  /** The documented recovery for this case, as steps an operator can follow. */
+  readonly recovery: readonly string[];
+}
+
+export interface RolloutDone extends Base {
+  readonly type: 'rollout.done';
+  readonly rows: readonly ReportRow[];
+  readonly durationMs: number;
+}
+
+/** Free-form information worth showing (warnings such as --no-backup, lock taken, etc.). */
+export interface LogEvent extends Base {
+  readonly type: 'log';
+  readonly level: 'info' | 'warn';
+  readonly message: string;
+  readonly node?: string;
+}
+
+export type RolloutEvent =
+  | RolloutStarted
+  | PreflightFinding
+  | PlanReady
+  | NodeObserved
+  | StageProgressEvent
+  | StepStarted
+  | StepFinished
+  | GateChecked
+  | NodeDone
+  | RolloutPaused
+  | RolloutHalted
+  | RolloutDone
+  | LogEvent;
+
+export type EventType = RolloutEvent['type'];
+
+/** Distributive Omit so that `emit({type: ..., ...})` type-checks per variant without `ts`. */
+export type EventInput = RolloutEvent extends infer E ? (E extends RolloutEvent ? Omit<E, 'ts'> : never) : never;
+
+export type EventSink = (e: RolloutEvent) => void;
