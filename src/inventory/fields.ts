@@ -1,0 +1,54 @@
+// The inventory's vocabulary in one place: known keys and built-in defaults. The loader, the
+// Ansible adapter and the schema test (test/inventory/schema.test.ts) all read these lists, so the
+// JSON Schema in schema/inventory.schema.json cannot drift from what the loader accepts.
+
+/** Top-level keys starting with this are ignored: room for YAML anchors (`x-common: &common …`). */
+export const EXTENSION_PREFIX = 'x-';
+
+export const TOP_KEYS = ['cluster', 'defaults', 'nodes', 'gates', 'restart', 'window'] as const;
+
+/** Keys of one entry of `nodes`. Every one except `name` may also be set under `defaults`. */
+export const NODE_KEYS = [
+  'name',
+  'host',
+  'port',
+  'user',
+  'identityFile',
+  'knownHosts',
+  'jump',
+  'rootDir',
+  'stagingDir',
+  'backupDir',
+] as const;
+
+/** `name` identifies one node; a default for it would make every node collide. */
+export const DEFAULTS_KEYS = NODE_KEYS.filter((k) => k !== 'name');
+
+export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio'] as const;
+export const RESTART_KEYS = ['command'] as const;
+export const WINDOW_KEYS = ['days', 'start', 'end', 'timezone'] as const;
+
+export type NodeKey = (typeof NODE_KEYS)[number];
+
+export const NODE_DEFAULTS = {
+  port: 22,
+  /** `~` is the operator's home on the bastion (env.home). */
+  knownHosts: '~/.ssh/known_hosts',
+  rootDir: '/opt/emqx',
+  stagingDir: '/opt/upgrade',
+  backupDir: '/var/backups/emqx',
+} as const;
+
+export const GATES_DEFAULTS = {
+  soakSeconds: 30,
+  timeoutSeconds: 300,
+  commands: [] as readonly string[],
+  minConnectionRatio: 0.5,
+} as const;
+
+/** EMQX 5.10 has no `emqx restart`, hence stop && start. */
+export const RESTART_DEFAULTS = {
+  command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start',
+} as const;
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

@@ -1,0 +1,349 @@
+// The positioned tree (ours, or synthesised from Ansible) → a fully defaulted Inventory plus every
+// problem found. Pure: no file system; the local files it names are returned for load.ts to check.
+import path from 'node:path';
+import type { Pos, Problem } from './errors.js';
+import {
+  DEFAULTS_KEYS,
+  GATES_DEFAULTS,
+  GATES_KEYS,
+  NODE_DEFAULTS,
+  NODE_KEYS,
+  RESTART_DEFAULTS,
+  RESTART_KEYS,
+  EXTENSION_PREFIX,
+  TOP_KEYS,
+  type NodeKey,
+} from './fields.js';
+import { parseJumpChain } from './jump.js';
+import { resolveLocalPath } from './localPath.js';
+import { Problems, checkKeys, readInt, readMap, readNumber, readString, readStringList } from './read.js';
+import { childPath, describe, get, type RMap, type RNode } from './tree.js';
+import type { GatesSpec, Inventory, JumpHost, NodeSpec, RestartSpec } from './types.js';
+import { readWindow } from './window.js';
+
+export const CLUSTER_NAME = /^[A-Za-z0-9._-]+$/;
+export const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
+
+/** Wording that differs between our format and an Ansible inventory. */
+export interface Dialect {
+  /** Where a node field lives, for "is required" problems. */
+  readonly fieldPath: (nodePath: string, key: NodeKey) => string;
+  readonly userHint: (nodePath: string) => string;
+}
+
+export const NATIVE: Dialect = {
+  fieldPath: (nodePath, key) => childPath(nodePath, key),
+  userHint: (nodePath) => `set defaults.user or ${childPath(nodePath, 'user')}`,
+};
+
+export interface LocalFileRef {
+  readonly kind: 'identityFile' | 'knownHosts';
+  /** Absolute local path after `~` expansion. */
+  readonly file: string;
+  /** As written (or the built-in default). */
+  readonly written: string;
+  readonly pos: Pos;
+  readonly path: string;
+  /** true when nobody wrote it: the built-in knownHosts default. */
+  readonly defaulted: boolean;
+  readonly nodes: readonly string[];
+}
+
+export interface Analysis {
+  readonly inventory: Inventory | undefined;
+  readonly problems: readonly Problem[];
+  readonly localFiles: readonly LocalFileRef[];
+}
+
+export interface ValidateContext {
+  /** Absolute path of the inventory file. */
+  readonly file: string;
+  readonly home: string;
+  readonly dialect: Dialect;
+}
+
+const INVALID = Symbol('invalid');
+const AGENT = { written: '~', file: undefined };
+type Slot = { value: unknown; node: RNode } | typeof INVALID;
+
+function readRemoteDir(n: RNode, ps: Problems): string | undefined {
+  const s = readString(n, ps, 'an absolute path on the node');
+  if (s === undefined) return undefined;
+  if (!s.startsWith('/')) {
+    ps.on(n, `expected an absolute path on the node (starting with /), found ${describe(n)}`);
+    return undefined;
+  }
+  if (/[\0\n\r]/.test(s) || s.split('/').includes('..')) {
+    ps.on(n, `expected an absolute path without ".." or control characters, found ${describe(n)}`);
+    return undefined;
+  }
+  const norm = path.posix.normalize(s).replace(/\/+$/, '');
+  if (norm === '') {
+    ps.on(n, `expected a directory below /, found "/"`);
+    return undefined;
+  }
+  return norm;
+}
+
+function readJump(n: RNode, ps: Problems): JumpHost[] | undefined {
+  if (n.kind === 'scalar' && n.value === null) return []; // `jump: ~` on a node cancels defaults.jump
+  const items = n.kind === 'seq' ? n.items : [n];
+  const hops: JumpHost[] = [];
+  for (const it of items) {
+    const s = readString(it, ps, 'a jump host [user@]host[:port] (or a comma list, or a list of them)');
+    if (s === undefined) return undefined;
+    const r = parseJumpChain(s);
+    if (!r.ok) {
+      ps.on(it, r.message);
+      return undefined;
+    }
+    hops.push(...r.hops);
+  }
+  return hops;
+}
+
+function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): unknown {
+  switch (key) {
+    case 'name': {
+      const s = readString(n, ps, 'an Erlang node name such as emqx@10.0.0.11');
+      if (s !== undefined && !NODE_NAME.test(s)) {
+        ps.on(n, `expected an Erlang node name name@host such as emqx@10.0.0.11, found ${describe(n)}`);
+        return undefined;
+      }
+      return s;
+    }
+    case 'host': {
+      const s = readString(n, ps, 'a host name or IP address');
+      if (s !== undefined && !/^[^\s@/]+$/.test(s)) {
+        ps.on(n, `expected a host name or IP address (no user@, no spaces), found ${describe(n)}`);
+        return undefined;
+      }
+      return s;
+    }
+    case 'port':
+      return readInt(n, ps, 1, 65535);
+    case 'user': {
+      const s = readString(n, ps, 'a user name');
+      if (s !== undefined && !/^[^\s@:]+$/.test(s)) {
+        ps.on(n, `expected a user name without spaces, "@" or ":", found ${describe(n)}`);
+        return undefined;
+      }
+      return s;
+    }
+    case 'identityFile':
+    case 'knownHosts': {
+      // `identityFile: ~` on a node switches it to ssh-agent even when defaults name a key.
+      if (key === 'identityFile' && n.kind === 'scalar' && n.value === null) return AGENT;
+      const s = readString(n, ps, 'a local file path');
+      if (s === undefined) return undefined;
+      const r = resolveLocalPath(s, ctx.home, path.dirname(ctx.file));
+      if (!r.ok) {
+        ps.on(n, r.message);
+        return undefined;
+      }
+      return { written: s, file: r.path };
+    }
+    case 'jump':
+      return readJump(n, ps);
+    case 'rootDir':
+    case 'stagingDir':
+    case 'backupDir':
+      return readRemoteDir(n, ps);
+  }
+}
+
+function readFields(m: RMap, keys: readonly NodeKey[], ps: Problems, ctx: ValidateContext): Map<NodeKey, Slot> {
+  const out = new Map<NodeKey, Slot>();
+  for (const key of keys) {
+    const e = get(m, key);
+    if (!e) continue;
+    const v = readField(key, e.value, ps, ctx);
+    out.set(key, v === undefined ? INVALID : { value: v, node: e.value });
+  }
+  return out;
+}
+
+function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
+  if (n === undefined || (n.kind === 'scalar' && n.value === null)) return { ...GATES_DEFAULTS };
+  const m = readMap(n, ps);
+  if (!m) return undefined;
+  checkKeys(m, GATES_KEYS, ps, (e) => childPath(m.path, e.key));
+  const v = (k: string) => get(m, k)?.value;
+  const soak = v('soakSeconds');
+  const timeout = v('timeoutSeconds');
+  const cmds = v('commands');
+  const ratio = v('minConnectionRatio');
+  const soakSeconds = soak ? readNumber(soak, ps, (x) => x >= 0, 'a number of seconds ≥ 0') : GATES_DEFAULTS.soakSeconds;
+  const timeoutSeconds = timeout
+    ? readNumber(timeout, ps, (x) => x > 0, 'a number of seconds > 0')
+    : GATES_DEFAULTS.timeoutSeconds;
+  const commands = cmds ? readStringList(cmds, ps, 'shell commands') : [...GATES_DEFAULTS.commands];
+  const minConnectionRatio = ratio
+    ? readNumber(ratio, ps, (x) => x >= 0 && x <= 1, 'a fraction 0..1 (0.5 = half the connections must stay)')
+    : GATES_DEFAULTS.minConnectionRatio;
+  if (soakSeconds === undefined || timeoutSeconds === undefined || commands === undefined || minConnectionRatio === undefined)
+    return undefined;
+  return { soakSeconds, timeoutSeconds, commands, minConnectionRatio };
+}
+
+function readRestart(n: RNode | undefined, ps: Problems): RestartSpec | undefined {
+  if (n === undefined || (n.kind === 'scalar' && n.value === null)) return { ...RESTART_DEFAULTS };
+  const m = readMap(n, ps);
+  if (!m) return undefined;
+  checkKeys(m, RESTART_KEYS, ps, (e) => childPath(m.path, e.key));
+  const c = get(m, 'command');
+  if (!c) return { ...RESTART_DEFAULTS };
+  const command = readString(c.value, ps, 'a shell command');
+  return command === undefined ? undefined : { command };
+}
+
+function line(n: RNode): number {
+  return n.pos.line;
+}
+
+export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
+  const ps = new Problems();
+  const top = readMap(root, ps, 'a mapping with `cluster` and `nodes`');
+  if (!top) return { inventory: undefined, problems: ps.list, localFiles: [] };
+  // `x-…` keys are extension fields (as in docker-compose): a place for YAML anchors, ignored.
+  checkKeys({ ...top, entries: top.entries.filter((e) => !e.key.startsWith(EXTENSION_PREFIX)) }, TOP_KEYS, ps, (e) => e.key);
+
+  const clusterE = get(top, 'cluster');
+  let cluster: string | undefined;
+  if (!clusterE) ps.at(top.pos, 'cluster', 'is required: expected a cluster name such as prod-eu, found nothing');
+  else {
+    cluster = readString(clusterE.value, ps, 'a cluster name');
+    if (cluster !== undefined && (!CLUSTER_NAME.test(cluster) || cluster === '.' || cluster === '..')) {
+      ps.on(
+        clusterE.value,
+        `expected a name of letters, digits, ".", "_" or "-" (it names the directory .emqx-rollout/<cluster>), found ${describe(clusterE.value)}`,
+      );
+      cluster = undefined;
+    }
+  }
+
+  let defaults = new Map<NodeKey, Slot>();
+  const defE = get(top, 'defaults');
+  if (defE && !(defE.value.kind === 'scalar' && defE.value.value === null)) {
+    const dm = readMap(defE.value, ps);
+    if (dm) {
+      const nameE = get(dm, 'name');
+      if (nameE) ps.at(nameE.keyPos, childPath(dm.path, 'name'), 'unknown key "name"; a node name is set per node, not in defaults');
+      checkKeys({ ...dm, entries: dm.entries.filter((e) => e !== nameE) }, DEFAULTS_KEYS, ps, (e) => childPath(dm.path, e.key));
+      defaults = readFields(dm, DEFAULTS_KEYS, ps, ctx);
+    }
+  }
+
+  const nodes: NodeSpec[] = [];
+  let nodesOk = true;
+  const local = new Map<string, { ref: Omit<LocalFileRef, 'nodes'>; nodes: string[] }>();
+  const nodesE = get(top, 'nodes');
+  if (!nodesE) {
+    ps.at(top.pos, 'nodes', 'is required: expected a non-empty list of nodes, found nothing');
+    nodesOk = false;
+  } else if (nodesE.value.kind !== 'seq' || nodesE.value.items.length === 0) {
+    ps.on(nodesE.value, `expected a non-empty list of nodes (each with name and host), found ${describe(nodesE.value)}`);
+    nodesOk = false;
+  } else {
+    const names = new Map<string, RNode>();
+    const endpoints = new Map<string, RNode>();
+    for (const item of nodesE.value.items) {
+      const nm = readMap(item, ps, 'a node mapping with name and host');
+      if (!nm) {
+        nodesOk = false;
+        continue;
+      }
+      checkKeys(nm, NODE_KEYS, ps, (e) => childPath(nm.path, e.key));
+      const own = readFields(nm, NODE_KEYS, ps, ctx);
+      const slot = (k: NodeKey): Slot | undefined => own.get(k) ?? defaults.get(k);
+      const val = <T>(k: NodeKey, fallback?: T): T | undefined => {
+        const s = slot(k);
+        if (s === INVALID) return undefined;
+        return s ? (s.value as T) : fallback;
+      };
+      const anyInvalid = NODE_KEYS.some((k) => slot(k) === INVALID);
+      const name = val<string>('name');
+      const host = val<string>('host');
+      const user = val<string>('user');
+      if (!slot('name'))
+        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'name'), 'is required: expected an Erlang node name such as emqx@10.0.0.11, found nothing');
+      if (!slot('host'))
+        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'host'), 'is required: expected a host name or IP address, found nothing');
+      if (!slot('user'))
+        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'user'), `user is required (${ctx.dialect.userHint(nm.path)})`);
+      const port = val<number>('port', NODE_DEFAULTS.port);
+      const idf = val<{ written: string; file: string | undefined } | undefined>('identityFile', undefined);
+      const khDefault = resolveLocalPath(NODE_DEFAULTS.knownHosts, ctx.home, path.dirname(ctx.file));
+      const kh = val<{ written: string; file: string }>('knownHosts', {
+        written: NODE_DEFAULTS.knownHosts,
+        file: khDefault.ok ? khDefault.path : NODE_DEFAULTS.knownHosts,
+      });
+      const jump = val<JumpHost[]>('jump', []);
+      const rootDir = val<string>('rootDir', NODE_DEFAULTS.rootDir);
+      const stagingDir = val<string>('stagingDir', NODE_DEFAULTS.stagingDir);
+      const backupDir = val<string>('backupDir', NODE_DEFAULTS.backupDir);
+
+      const nameSlot = slot('name');
+      if (name !== undefined && nameSlot && nameSlot !== INVALID) {
+        const first = names.get(name);
+        if (first)
+          ps.on(nameSlot.node, `duplicate node name "${name}", already used at line ${line(first)}; every node needs its own name`);
+        else names.set(name, nameSlot.node);
+      }
+      const hostSlot = slot('host');
+      if (host !== undefined && port !== undefined && hostSlot && hostSlot !== INVALID) {
+        const key = `${host.toLowerCase()}:${port}`;
+        const first = endpoints.get(key);
+        const at = own.get('host') && own.get('host') !== INVALID ? hostSlot.node : nm;
+        if (first)
+          ps.at(at.pos, at === nm ? ctx.dialect.fieldPath(nm.path, 'host') : at.path,
+            `duplicate host:port ${host}:${port}, already used at line ${line(first)}; each node needs its own SSH endpoint`);
+        else endpoints.set(key, at);
+      }
+
+      const fileRef = (kind: 'identityFile' | 'knownHosts', v: { written: string; file: string | undefined } | undefined) => {
+        if (!v || v.file === undefined || name === undefined) return;
+        const s = slot(kind);
+        const where = s && s !== INVALID ? { pos: s.node.pos, path: s.node.path } : { pos: nm.pos, path: ctx.dialect.fieldPath(nm.path, kind) };
+        const k = `${kind}\0${v.file}`;
+        const seen = local.get(k);
+        if (seen) seen.nodes.push(name);
+        else local.set(k, { ref: { kind, file: v.file, written: v.written, ...where, defaulted: !s }, nodes: [name] });
+      };
+      fileRef('identityFile', idf);
+      fileRef('knownHosts', kh);
+
+      if (anyInvalid || name === undefined || host === undefined || user === undefined || port === undefined || kh === undefined
+        || jump === undefined || rootDir === undefined || stagingDir === undefined || backupDir === undefined) {
+        nodesOk = false;
+        continue;
+      }
+      nodes.push({
+        name,
+        host,
+        port,
+        user,
+        identityFile: idf?.file,
+        knownHosts: kh.file,
+        jump,
+        rootDir,
+        stagingDir,
+        backupDir,
+      });
+    }
+  }
+
+  const gates = readGates(get(top, 'gates')?.value, ps);
+  const restart = readRestart(get(top, 'restart')?.value, ps);
+  const winE = get(top, 'window');
+  const window = winE ? readWindow(winE.value, ps) : undefined;
+  const localFiles = [...local.values()].map((x) => ({ ...x.ref, nodes: x.nodes }));
+
+  if (ps.list.length > 0 || cluster === undefined || !nodesOk || !gates || !restart)
+    return { inventory: undefined, problems: ps.list, localFiles };
+  return {
+    inventory: { file: ctx.file, cluster, nodes, gates, restart, window },
+    problems: [],
+    localFiles,
+  };
+}
