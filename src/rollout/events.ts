@@ -121,6 +121,17 @@ export interface LogEvent extends Base {
   readonly node?: string;
 }
 
+/** MQTT traffic observed by simulated clients (the demo): proves a hot upgrade keeps sessions. */
+export interface TrafficEvent extends Base {
+  readonly type: 'traffic';
+  readonly clients: number;
+  readonly connected: number;
+  readonly disconnects: number;
+  readonly published: number;
+  readonly received: number;
+  readonly lost: number;
+}
+
 export type RolloutEvent =
   | RolloutStarted
   | PreflightFinding
@@ -134,7 +145,8 @@ export type RolloutEvent =
   | RolloutPaused
   | RolloutHalted
   | RolloutDone
-  | LogEvent;
+  | LogEvent
+  | TrafficEvent;
 
 export type EventType = RolloutEvent['type'];
 

@@ -1,0 +1,5 @@
+import type { CliIO } from '../io.js';
+import { RolloutError } from '../../util/errors.js';
+export async function cleanupCommand(_io: CliIO, _o: unknown, _argv?: readonly string[]): Promise<void> {
+  throw new RolloutError('internal', 'cleanup: not implemented yet');
+}

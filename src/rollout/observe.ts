@@ -1,0 +1,153 @@
+// Observe: read-only facts from one node. Every command here only reads; `plan` relies on that.
+import * as cmd from '../emqx/commands.js';
+import { parseBuildInfo } from '../emqx/parse/buildInfo.js';
+import { connectionCount, parseBrokerStats } from '../emqx/parse/broker.js';
+import { parseClusterStatus } from '../emqx/parse/clusterStatus.js';
+import { parseCtlStatus } from '../emqx/parse/ctlStatus.js';
+import { parsePluginsList } from '../emqx/parse/plugins.js';
+import { parseDfAvailBytes, parseMarker, parsePatchesList, parseSha256, parseWritable } from '../emqx/parse/probes.js';
+import { parseRelupLogs } from '../emqx/parse/relupLogs.js';
+import { parseSupportedPaths } from '../emqx/parse/relupPaths.js';
+import { parseRelupStatus } from '../emqx/parse/relupStatus.js';
+import type { NodeSpec } from '../inventory/types.js';
+import { shq } from '../remote/shellQuote.js';
+import type { ExecResult, RemoteHost } from '../remote/types.js';
+import type { NodeFacts } from './facts.js';
+
+export interface ObserveOptions {
+  /** Base name of the release tarball to look for in stagingDir (null: don't look). */
+  readonly tarballName: string | null;
+  readonly signal?: AbortSignal;
+  /** Per-command deadline. `emqx ctl` on a real node starts an Erlang VM for nodetool: ~1 s. */
+  readonly commandTimeoutMs?: number;
+}
+
+/** `df -Pk` of the nearest existing ancestor: stagingDir may not exist before the first run. */
+export function dfNearest(path: string): string {
+  return `d=${shq(path)}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d"`;
+}
+
+export function buildInfoRead(rootDir: string, version: string): string {
+  // The running release's BUILD_INFO: the base tree, or the relup tree the node booted from.
+  const base = `${rootDir}/releases/${version}/BUILD_INFO`;
+  const relup = `${rootDir}/relup/${version}/releases/${version}/BUILD_INFO`;
+  return `cat -- ${shq(base)} 2>/dev/null || cat -- ${shq(relup)}`;
+}
+
+export function unreachableFacts(spec: NodeSpec, message: string, details: readonly string[], code: string): NodeFacts {
+  return {
+    node: spec.name,
+    host: spec.host,
+    reachable: false,
+    unreachable: { message, details, code },
+    ctl: null,
+    version: null,
+    relupStatus: null,
+    supportedPaths: null,
+    supportedPathsKind: null,
+    logs: null,
+    plugins: null,
+    cluster: null,
+    connections: null,
+    marker: null,
+    patches: null,
+    relupWritable: null,
+    stagingFreeBytes: null,
+    buildInfo: null,
+    stagedSha256: null,
+    stagedSidecar: false,
+    evidence: [],
+  };
+}
+
+export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: ObserveOptions): Promise<NodeFacts> {
+  const evidence: ExecResult[] = [];
+  const run = async (command: string): Promise<ExecResult> => {
+    const r = await host.exec(command, { timeoutMs: opts.commandTimeoutMs ?? 30_000, signal: opts.signal });
+    evidence.push(r);
+    return r;
+  };
+  const root = spec.rootDir;
+
+  const st = await run(cmd.ctlStatus(root));
+  const ctl = parseCtlStatus(st.stdout, st.stderr, st.exitCode);
+  const running = ctl.kind === 'running';
+  const version = running ? ctl.version : null;
+
+  // Plain shell probes run whether or not EMQX answers: they describe the install on disk.
+  const [mk, pt, wr, df] = [await run(cmd.markerRead(root)), await run(cmd.patchesList(root)), await run(cmd.relupWritable(root)), await run(dfNearest(spec.stagingDir))];
+  const marker = parseMarker(mk.stdout, mk.exitCode, mk.stderr);
+  const patches = parsePatchesList(pt.stdout, pt.exitCode, pt.stderr);
+  const writable = parseWritable(wr.exitCode, wr.stdout, wr.stderr);
+  const dfr = parseDfAvailBytes(df.stdout, df.exitCode, df.stderr);
+
+  let stagedSha256: string | null = null;
+  let stagedSidecar = false;
+  if (opts.tarballName) {
+    const staged = `${spec.stagingDir}/${opts.tarballName}`;
+    const sh = await run(`if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`);
+    if (sh.exitCode === 0 || /sidecar-present/.test(sh.stdout)) {
+      const first = sh.stdout.split('\n')[0] ?? '';
+      const s = parseSha256(first, 0);
+      stagedSha256 = s.kind === 'sha256' ? s.hex : null;
+    }
+    stagedSidecar = /sidecar-present/.test(sh.stdout);
+  }
+
+  let buildInfo: NodeFacts['buildInfo'] = null;
+  let relupStatus: NodeFacts['relupStatus'] = null;
+  let supportedPaths: NodeFacts['supportedPaths'] = null;
+  let supportedPathsKind: string | null = null;
+  let logs: NodeFacts['logs'] = null;
+  let plugins: NodeFacts['plugins'] = null;
+  let cluster: NodeFacts['cluster'] = null;
+  let connections: number | null = null;
+
+  if (version) {
+    const bi = await run(buildInfoRead(root, version));
+    const parsed = bi.exitCode === 0 ? parseBuildInfo(bi.stdout) : null;
+    buildInfo = parsed ? { os: parsed.os, arch: parsed.arch, otp: parsed.erlang } : null;
+  }
+  if (ctl.kind !== 'unrecognised') {
+    const rs = await run(cmd.relupStatus(root));
+    relupStatus = parseRelupStatus(rs.stdout, rs.stderr, rs.exitCode);
+    const sp = await run(cmd.relupSupportedPaths(root));
+    const paths = parseSupportedPaths(sp.stdout, sp.exitCode, sp.stderr);
+    supportedPathsKind = paths.kind;
+    supportedPaths = paths.kind === 'paths' ? paths.paths : null;
+    const lg = await run(cmd.relupLogs(root));
+    const lr = parseRelupLogs(lg.stdout, lg.stderr, lg.exitCode);
+    logs = lr.kind === 'logs' ? lr.rows : null;
+    const pl = await run(cmd.pluginsList(root));
+    const pr = parsePluginsList(pl.stdout, pl.stderr, pl.exitCode);
+    plugins = pr.kind === 'plugins' ? pr.plugins : null;
+    const cs = await run(cmd.clusterStatus(root, { json: true }));
+    cluster = parseClusterStatus(cs.stdout, cs.stderr, cs.exitCode);
+    const bs = await run(cmd.brokerStats(root));
+    const stats = parseBrokerStats(bs.stdout, bs.stderr, bs.exitCode);
+    connections = stats.kind === 'stats' ? connectionCount(stats.stats) : null;
+  }
+
+  return {
+    node: spec.name,
+    host: spec.host,
+    reachable: true,
+    ctl,
+    version,
+    relupStatus,
+    supportedPaths,
+    supportedPathsKind,
+    logs,
+    plugins,
+    cluster,
+    connections,
+    marker: marker.kind === 'marker' ? marker.version : null,
+    patches: patches.kind === 'patches' ? patches.files : null,
+    relupWritable: writable.kind === 'writable' ? writable.writable : null,
+    stagingFreeBytes: dfr.kind === 'df' ? dfr.availBytes : null,
+    buildInfo,
+    stagedSha256,
+    stagedSidecar,
+    evidence,
+  };
+}

@@ -1,0 +1,38 @@
+// Observe every node in parallel (bounded): read-only, used by plan, upgrade and status.
+import PQueue from 'p-queue';
+import type { RunContext } from './context.js';
+import type { NodeFacts } from './facts.js';
+import { observeNode, unreachableFacts } from './observe.js';
+
+export async function observeAll(ctx: RunContext, tarballName: string | null): Promise<NodeFacts[]> {
+  const queue = new PQueue({ concurrency: 8 });
+  const facts = await Promise.all(
+    ctx.inv.nodes.map((spec) =>
+      queue.add(async (): Promise<NodeFacts> => {
+        const host = ctx.hosts.get(spec.name);
+        if (!host) {
+          const u = ctx.unreachable.get(spec.name) ?? { message: 'not connected', details: [], code: 'node-unreachable' };
+          return unreachableFacts(spec, u.message, u.details, u.code);
+        }
+        return observeNode(host, spec, { tarballName, signal: ctx.signal });
+      }),
+    ),
+  );
+  for (const f of facts) {
+    ctx.emit({
+      type: 'node.observed',
+      node: f.node,
+      reachable: f.reachable,
+      version: f.version,
+      relupStatus: describeRelupStatus(f),
+      connections: f.connections,
+    });
+  }
+  return facts as NodeFacts[];
+}
+
+export function describeRelupStatus(f: NodeFacts): string | null {
+  const s = f.relupStatus;
+  if (!s) return null;
+  return s.kind === 'hot-upgraded' ? `hot-upgraded to ${s.target}` : s.kind;
+}
