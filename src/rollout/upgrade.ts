@@ -71,10 +71,10 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
   });
 
   // ---- observe + preflight + plan (read-only) ------------------------------------------------
-  ctx.emit({ type: 'step.started', node: '*', step: 'preflight', detail: `observing ${inv.nodes.length} nodes` });
+  ctx.emit({ type: 'log', level: 'info', message: `preflight: observing ${inv.nodes.length} nodes (read-only)` });
   const { facts, findings, plan } = await observeAndPlan(ctx, opts.tarball, opts);
   ctx.record({ kind: 'run.meta', runId: ctx.runId, command: 'upgrade', fingerprint: plan.fingerprint, cluster: inv.cluster, from: plan.from, to: target, sha256: opts.tarball.sha256, nodes: inv.nodes.map((n) => n.name) });
-  ctx.emit({ type: 'step.finished', node: '*', step: 'preflight', ok: plan.canProceed, durationMs: ctx.now().getTime() - t0 });
+  ctx.emit({ type: 'log', level: plan.canProceed ? 'info' : 'warn', message: `preflight ${plan.canProceed ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s` });
 
   const rows = new Map<string, MutableRow>(
     inv.nodes.map((n) => {

@@ -4,8 +4,9 @@ import { hostname, userInfo } from 'node:os';
 import { writeReport } from '../../rollout/report.js';
 import { runUpgrade } from '../../rollout/upgrade.js';
 import { mountInk } from '../../ui/ink/mount.js';
+import { renderPlanText } from '../../ui/planText.js';
 import { createPlainRenderer } from '../../ui/plain.js';
-import { chooseRenderer, noColor, rendererKind } from '../../ui/renderer.js';
+import { chooseRenderer, noColor, rendererKind, type Renderer } from '../../ui/renderer.js';
 import { BadInputError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
 import { readJournalSummary } from '../journalState.js';
@@ -29,6 +30,8 @@ export interface UpgradeFlags {
   readonly breakLock: boolean;
   readonly stateDir?: string;
   readonly stageConcurrency: number;
+  /** A renderer chosen by the caller (`demo` tees MQTT traffic events into it); default: chosen from the flags. */
+  readonly renderer?: Renderer;
 }
 
 export function pidAlive(pid: number): boolean {
@@ -46,7 +49,7 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
   const chooseOpts = { json: f.json, plain: f.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() };
   const interactiveConfirm = !f.yes && rendererKind(chooseOpts) === 'ink';
   const switcher = interactiveConfirm ? new SwitchRenderer(createPlainRenderer(io.stdout, { color: !noColor(io.env) })) : null;
-  const s = await openSession(io, { inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: switcher ?? chooseRenderer(chooseOpts) });
+  const s = await openSession(io, { inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: switcher ?? f.renderer ?? chooseRenderer(chooseOpts) });
   let outcome = 'failed';
   try {
     const { mode, spec } = parseWindowFlag(f.window, s.inv.window);
@@ -74,6 +77,7 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
       confirm: async (plan) => {
         if (f.yes) return true;
         const n = plan.nodes.filter((x) => x.action === 'upgrade').length;
+        io.stdout.write(`\n${renderPlanText(plan)}\n`);
         const ok = await confirm(io, `Upgrade ${n} node${n === 1 ? '' : 's'} of ${plan.cluster} from ${plan.from ?? '?'} to ${plan.to}, one at a time?`);
         if (ok && switcher) await switcher.switchTo(mountInk({ stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime(), color: !noColor(io.env) }));
         return ok;
