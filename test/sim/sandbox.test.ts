@@ -1,0 +1,36 @@
+// sandbox up → a detached supervisor holds a live cluster; sandbox down leaves no process behind.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { formatSandboxInfo, sandboxDown, sandboxUp } from '../../src/sim/sandbox.js';
+import { ensureBuilt, pidAlive, ssh } from './helpers.js';
+
+let dir: string | undefined;
+afterAll(async () => {
+  if (dir) {
+    await sandboxDown(dir);
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+it('sandboxUp starts a reachable cluster; sandboxDown stops the supervisor and every node daemon', async () => {
+  ensureBuilt();
+  dir = await mkdtemp(join(tmpdir(), 'sim-sandbox-'));
+  const info = await sandboxUp({ dir, nodes: 2 });
+  expect(info.nodes.length).toBe(2);
+  expect(pidAlive(info.pid)).toBe(true);
+  const text = formatSandboxInfo(info);
+  for (const p of [info.inventoryPath, info.knownHostsPath, info.keyPath, info.tarballPath, info.sidecarPath]) expect(text).toContain(p);
+  expect(text).toContain(`-p ${info.nodes[0].sshPort} ${info.user}@${info.nodes[0].host}`);
+  const n = info.nodes[1];
+  const r = await ssh({ key: info.keyPath, knownHosts: info.knownHostsPath, port: n.sshPort, user: info.user, host: n.host }, `${n.rootDir}/bin/emqx ctl status`);
+  expect(r).toEqual({ stdout: "Node 'emqx@127.0.0.12' 5.10.4 is started\n", stderr: '', code: 0 });
+  expect(await sandboxUp({ dir })).toEqual(info); // already up: same sandbox
+  const daemons = await Promise.all(info.nodes.map(async (x) => Number(await readFile(join(x.rootDir, '.sim', 'daemon.pid'), 'utf8'))));
+  expect(daemons.every(pidAlive)).toBe(true);
+  await sandboxDown(dir);
+  expect(pidAlive(info.pid)).toBe(false);
+  expect(daemons.some(pidAlive)).toBe(false);
+  await sandboxDown(dir); // idempotent
+});
