@@ -165,7 +165,9 @@ describe('bin/emqx of a simulated 5.10.4 node', () => {
   });
 
   it('a successful hop: in-progress while running, marker without newline, only runtime dirs deployed', async () => {
-    await setFaults(root, { slowUpgradeSeconds: 1 });
+    // 4 s of code change: long enough that two `ctl` calls (each a Node process start, ~0.5 s on a
+    // loaded 2-core machine) still land inside it.
+    await setFaults(root, { slowUpgradeSeconds: 4 });
     const pending = upgrade(r5.tarballPath);
     await new Promise((res) => setTimeout(res, 600));
     expect((await e('ctl', 'relup', 'status')).stdout).toBe('in-progress\n');

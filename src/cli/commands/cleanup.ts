@@ -1,5 +1,36 @@
+// `cleanup`: remove the staged tarball + sidecar from every node once every node runs the target
+// (step 7). The decision and the removal live in rollout/cleanup.ts.
+import { runCleanup } from '../../rollout/cleanup.js';
 import type { CliIO } from '../io.js';
-import { RolloutError } from '../../util/errors.js';
-export async function cleanupCommand(_io: CliIO, _o: unknown, _argv?: readonly string[]): Promise<void> {
-  throw new RolloutError('internal', 'cleanup: not implemented yet');
+import { requireConfirmable } from '../prompt.js';
+import { loadRelease } from '../release.js';
+import { openSession } from '../session.js';
+import { day2Renderer, lockFor } from './day2.js';
+
+export interface CleanupFlags {
+  readonly inventory: string;
+  readonly tarball?: string;
+  readonly yes: boolean;
+  readonly json: boolean;
+  readonly stateDir?: string;
+}
+
+export async function cleanupCommand(io: CliIO, f: CleanupFlags, argv: readonly string[]): Promise<void> {
+  requireConfirmable(io, f.yes, 'remove staged files from the nodes');
+  const release = await loadRelease(f.tarball, io.cwd, io.signal);
+  const view = day2Renderer(io, f);
+  const s = await openSession(io, { inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
+  let outcome = 'failed';
+  try {
+    const res = await runCleanup(s.ctx, {
+      tarball: { fileName: release.tarball.fileName, version: release.tarball.version },
+      lock: lockFor(s, 'cleanup', false, io.now().toISOString()),
+      confirm: (n) => view.ask(`Every node runs ${release.tarball.version}. Remove ${release.tarball.fileName} and its .sha256 from the staging dir of ${n} node${n === 1 ? '' : 's'}?`),
+    });
+    outcome = res.outcome;
+    if (res.error) throw res.error;
+  } finally {
+    s.ctx.record({ kind: 'run.end', runId: s.runId, outcome });
+    await s.close();
+  }
 }
