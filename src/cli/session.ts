@@ -105,9 +105,8 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
   const runId = newRunId(io.now());
   const stateDir = stateDirFor(inv, opts.stateDir, io.cwd);
   const journal = await openJournal(join(stateDir, 'journal.ndjson'));
-  const record = (r: object) => {
-    journal.append({ ts: io.now().toISOString(), ...r }).catch(() => undefined);
-  };
+  // Returns the append: callers that must write ahead (upgrade.begin) await it; others need not.
+  const record = (r: object): Promise<void> => journal.append({ ts: io.now().toISOString(), ...r }).catch(() => undefined);
   record({ kind: 'run.start', runId, command: opts.command, who: `${userInfo().username}@${hostname()}`, pid: process.pid, cwd: io.cwd, argv: opts.argv, version: VERSION, inventory: inv.file, cluster: inv.cluster });
 
   const renderer =

@@ -18,8 +18,11 @@ export interface RunContext {
   readonly signal: AbortSignal;
   /** Soft stop: finish the node in flight (its upgrade and gates), then stop. First Ctrl-C. */
   readonly stopRequested: () => boolean;
-  /** Append a journal record (fsynced; redacted). */
-  readonly record: (r: object) => void;
+  /**
+   * Append a journal record (redacted). Resolves once the line is fsynced: await it where the record
+   * must be on disk before the act it announces (write-ahead `upgrade.begin`); elsewhere fire and forget.
+   */
+  readonly record: (r: object) => Promise<void>;
 }
 
 export function hostOf(ctx: RunContext, node: string): RemoteHost {

@@ -27,6 +27,18 @@ export function dfNearest(path: string): string {
   return `d=${shq(path)}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d"`;
 }
 
+/**
+ * Is `<RootDir>/relup` a directory the EMQX user can write? `test -w` alone answers for the SSH
+ * user, and for root it is always true (root ignores mode bits) although the node, running as its
+ * own user, gets no_write_permission. So the owner's write bit must be set too: the EMQX user owns
+ * its install, and a 0555 relup/ fails the handler's write probe (facts §1.4 step 8). Read-only,
+ * like every probe here (the handler's own probe writes a file; observe must not). Exit 0/1.
+ */
+export function relupWritableProbe(rootDir: string): string {
+  const d = shq(`${rootDir}/relup`);
+  return `test -d ${d} && test -w ${d} && case "$(stat -c %A -- ${d})" in d?w*) exit 0 ;; *) exit 1 ;; esac`;
+}
+
 export function buildInfoRead(rootDir: string, version: string): string {
   // The running release's BUILD_INFO: the base tree, or the relup tree the node booted from.
   const base = `${rootDir}/releases/${version}/BUILD_INFO`;
@@ -75,7 +87,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
   const version = running ? ctl.version : null;
 
   // Plain shell probes run whether or not EMQX answers: they describe the install on disk.
-  const [mk, pt, wr, df] = [await run(cmd.markerRead(root)), await run(cmd.patchesList(root)), await run(cmd.relupWritable(root)), await run(dfNearest(spec.stagingDir))];
+  const [mk, pt, wr, df] = [await run(cmd.markerRead(root)), await run(cmd.patchesList(root)), await run(relupWritableProbe(root)), await run(dfNearest(spec.stagingDir))];
   const marker = parseMarker(mk.stdout, mk.exitCode, mk.stderr);
   const patches = parsePatchesList(pt.stdout, pt.exitCode, pt.stderr);
   const writable = parseWritable(wr.exitCode, wr.stdout, wr.stderr);

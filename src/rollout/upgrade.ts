@@ -73,7 +73,6 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
   // ---- observe + preflight + plan (read-only) ------------------------------------------------
   ctx.emit({ type: 'log', level: 'info', message: `preflight: observing ${inv.nodes.length} nodes (read-only)` });
   const { facts, findings, plan } = await observeAndPlan(ctx, opts.tarball, opts);
-  ctx.record({ kind: 'run.meta', runId: ctx.runId, command: 'upgrade', fingerprint: plan.fingerprint, cluster: inv.cluster, from: plan.from, to: target, sha256: opts.tarball.sha256, nodes: inv.nodes.map((n) => n.name) });
   ctx.emit({ type: 'log', level: plan.canProceed ? 'info' : 'warn', message: `preflight ${plan.canProceed ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s` });
 
   const rows = new Map<string, MutableRow>(
@@ -112,6 +111,9 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
       onTakeover: (node, prev) => ctx.emit({ type: 'log', level: 'warn', node, message: `took over the cluster lock from ${prev}` }),
     });
     ctx.emit({ type: 'log', level: 'info', message: `cluster lock taken on ${inv.nodes.length} nodes (run ${ctx.runId})` });
+    // Only a run that holds the lock becomes "the last run" that --resume continues: a run that lost
+    // the lock (exit 6) or was blocked changed nothing, and must not hide the run that did.
+    await ctx.record({ kind: 'run.meta', runId: ctx.runId, command: 'upgrade', fingerprint: plan.fingerprint, cluster: inv.cluster, from: plan.from, to: target, sha256: opts.tarball.sha256, nodes: inv.nodes.map((n) => n.name) });
 
     await stageAll(ctx, opts, todo.map((n) => n.name), rows);
 
@@ -277,8 +279,12 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   // relup upgrade — judged by its output, not its exit code (a real node exits 0 on failure).
   if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before upgrading ${spec.name} (backup taken, nothing applied)`);
   const command = cmd.relupUpgrade(spec.rootDir, stagedPath(spec, opts.tarball), { force: opts.force });
+  // Write-ahead: `upgrade.begin` is fsynced before the command leaves. Otherwise a SIGKILL in the
+  // few ms between them leaves an upgrade running in the VM that no journal knows about, and the
+  // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.record resolves once the
+  // line is on disk: see cli/session.ts.)
+  await ctx.record({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0 });
   ctx.emit({ type: 'step.started', node: spec.name, step: 'upgrade', detail: command });
-  ctx.record({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0 });
   // The command is not tied to ctx.signal: killing the CLI does not stop the upgrade in the VM, so
   // an abort here would only lose the verdict. The deadline still applies.
   const r = await host.exec(command, { timeoutMs: deadlineMs });
