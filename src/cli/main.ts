@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The one exit boundary: build the IO edge, run the program, map its typed error to an exit code
 // (cli/exitCodes.ts) and prose. Nothing else in the program calls process.exit.
+import { setMaxListeners } from 'node:events';
 import { homedir } from 'node:os';
 import { RolloutError } from '../util/errors.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
@@ -9,6 +10,9 @@ import { buildProgram, describeError } from './program.js';
 
 function makeIO(): { io: CliIO; dispose: () => void } {
   const hard = new AbortController();
+  // Every in-flight remote command listens on this signal: 4 per node × 8 nodes observed at once is
+  // legitimately more than the default 10. A real leak would still show past 1000.
+  setMaxListeners(1000, hard.signal);
   let soft = false;
   // First Ctrl-C: stop at the next safe point (never between a started `relup upgrade` and its
   // gates). Second: abort now. SIGTERM: abort now.
