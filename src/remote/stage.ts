@@ -197,13 +197,14 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
  * upload, truncated) the file, so it never sees the old content. No temp files.
  * Self-limiting: sshd does not stop a non-pty command when the connection drops (libraries.md §1.7),
  * so tail follows only while a watchdog lives (`--pid`); the watchdog ends when the file reached
- * SIZE, or when it has not grown for 20 checks × 0.5 s = 10 s (then the digest is of a short file,
- * does not match, and the caller hashes the whole file instead).
+ * SIZE, when the .part is gone (renamed into place: the upload finished), or when it has not grown
+ * for 20 checks × 0.5 s = 10 s (then the digest is of a short file, does not match, and the caller
+ * hashes the whole file instead).
  */
 export function followerCommand(part: string, size: number, stallChecks = 20): string {
   const p = shq(part);
   return [
-    `( last=-1; still=0; while [ $still -lt ${stallChecks} ]; do sleep 0.5; n=$(wc -c < ${p}); [ "$n" -ge ${size} ] 2>/dev/null && exit 0;` +
+    `( last=-1; still=0; while [ $still -lt ${stallChecks} ]; do sleep 0.5; [ -e ${p} ] || exit 0; n=$(wc -c < ${p}); [ "$n" -ge ${size} ] 2>/dev/null && exit 0;` +
       ` if [ "$n" = "$last" ]; then still=$((still+1)); else still=0; fi; last=$n; done ) >/dev/null 2>&1 &`,
     `tail -s 0.1 -c +1 -f --pid=$! -- ${p} 2>/dev/null | head -c ${size} | sha256sum`,
     // the size too, so a matching follower saves the verify round trip (~85 ms per exec on sshd)
