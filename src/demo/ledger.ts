@@ -4,7 +4,7 @@
 // "Lost" = acknowledged but not received within `graceMs` of its PUBACK: a message still in
 // flight is not lost yet, so the live counter does not flicker.
 
-export interface TrafficCounts {
+export interface MessageCounts {
   readonly published: number;
   readonly received: number;
   readonly lost: number;
@@ -82,7 +82,7 @@ export class MessageLedger {
     return this.#sent;
   }
 
-  counts(now: number, graceMs: number): TrafficCounts {
+  counts(now: number, graceMs: number): MessageCounts {
     let lost = 0;
     for (const e of this.#open.values()) if (e.ackedAt !== null && now - e.ackedAt > graceMs) lost++;
     return { published: this.#published, received: this.#received, lost };

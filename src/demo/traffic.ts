@@ -3,6 +3,7 @@
 // proves a hot upgrade keeps sessions (ledger.ts): connected now, disconnects, published (PUBACKed),
 // received, lost.
 import mqtt, { type MqttClient } from 'mqtt';
+import type { TrafficCounts } from '../rollout/events.js';
 import { RolloutError } from '../util/errors.js';
 import { MessageLedger } from './ledger.js';
 import { demoTopology, type DemoNode } from './topology.js';
@@ -15,14 +16,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** A dropped client retries every second, as a real device would (and the count shows it). */
 const RECONNECT_MS = 1_000;
 
-export interface TrafficSnapshot {
-  readonly clients: number;
-  readonly connected: number;
-  readonly disconnects: number;
-  readonly published: number;
-  readonly received: number;
-  readonly lost: number;
-}
+export type TrafficSnapshot = TrafficCounts;
 
 export interface TrafficOptions {
   readonly nodes: readonly DemoNode[];

@@ -121,15 +121,19 @@ export interface LogEvent extends Base {
   readonly node?: string;
 }
 
-/** MQTT traffic observed by simulated clients (the demo): proves a hot upgrade keeps sessions. */
-export interface TrafficEvent extends Base {
-  readonly type: 'traffic';
+/** MQTT client counters: connected sessions, disconnects, messages published/received/lost. */
+export interface TrafficCounts {
   readonly clients: number;
   readonly connected: number;
   readonly disconnects: number;
   readonly published: number;
   readonly received: number;
   readonly lost: number;
+}
+
+/** MQTT traffic observed by simulated clients (the demo): proves a hot upgrade keeps sessions. */
+export interface TrafficEvent extends Base, TrafficCounts {
+  readonly type: 'traffic';
 }
 
 export type RolloutEvent =

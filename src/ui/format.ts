@@ -94,14 +94,8 @@ export function truncate(text: string, width: number): string {
   return chars.slice(0, width - 1).join('') + '…';
 }
 
-export interface TrafficCounts {
-  readonly clients: number;
-  readonly connected: number;
-  readonly disconnects: number;
-  readonly published: number;
-  readonly received: number;
-  readonly lost: number;
-}
+import type { TrafficCounts } from '../rollout/events.js';
+export type { TrafficCounts };
 
 /** `MQTT: 30 clients, 0 disconnects, 1234 published, 1234 received, 0 lost` (+ connected when not all). */
 export function trafficLine(t: TrafficCounts): string {

@@ -1,6 +1,6 @@
 // The view state: everything the renderers draw, derived only from events (reducer.ts).
 // Plain immutable data; the live clock is not in here — renderers pass `now` to the helpers below.
-import type { Command } from '../rollout/events.js';
+import type { Command, TrafficCounts } from '../rollout/events.js';
 import type { Finding, ReportRow, StepKind } from '../rollout/types.js';
 
 export type NodeState =
@@ -89,14 +89,7 @@ export interface DoneView {
   readonly durationMs: number;
 }
 
-export interface TrafficView {
-  readonly clients: number;
-  readonly connected: number;
-  readonly disconnects: number;
-  readonly published: number;
-  readonly received: number;
-  readonly lost: number;
-}
+export type TrafficView = TrafficCounts;
 
 export interface PlanSummary {
   readonly upgrade: number;
