@@ -349,7 +349,14 @@ async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row
   ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `run ${fl.runId} began upgrading ${spec.name} (${fl.from} → ${fl.to}) without recording the end; re-observing` });
   const deadline = ctx.now().getTime() + ctx.inv.gates.timeoutSeconds * 1000;
   let f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
-  while (f.relupStatus?.kind === 'in-progress' && ctx.now().getTime() < deadline) {
+  // Observation is ~10 commands in a row, so it can straddle the handler's last step: `relup
+  // status` already hot-upgraded while `ctl status` (read first) still showed the old version and
+  // the marker was not written yet. That torn read is "still settling", not "unknown": look again.
+  const settling = (x: NodeFacts): boolean =>
+    x.relupStatus?.kind === 'in-progress' ||
+    (x.relupStatus?.kind === 'hot-upgraded' && x.relupStatus.target === fl.to &&
+      (x.version === fl.from || (x.version === fl.to && x.marker !== fl.to))); // a node that went down is not settling
+  while (settling(f) && ctx.now().getTime() < deadline) {
     await ctx.sleep(1000, ctx.signal);
     f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
   }
