@@ -11,5 +11,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 15_000,
+    globalSetup: ['./test/support/build.ts'],
   },
 });

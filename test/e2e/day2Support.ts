@@ -1,8 +1,7 @@
 // Support for the day-2 e2e tests: build dist/ when src/ is newer, run the BUILT CLI as a child
 // process, put simulated nodes into "hot-upgraded, pending restart" quickly, and MQTT clients.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -11,49 +10,7 @@ import type { SimCluster, SimClusterNode } from '../../src/sim/cluster.js';
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 
-function newest(dir: string): number {
-  let max = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    max = Math.max(max, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return max;
-}
-
-/** `tsc -p tsconfig.build.json` when any src/ file is newer than dist/ (same lock as test/sim). */
-export function ensureBuiltCli(): void {
-  const fresh = (): boolean => {
-    try {
-      const src = newest(join(REPO, 'src'));
-      return ['cli/main.js', 'rollout/restart.js', 'sim/emqxCli.js'].every((f) => statSync(join(REPO, 'dist', f)).mtimeMs >= src);
-    } catch {
-      return false;
-    }
-  };
-  if (fresh()) return;
-  const lock = '/tmp/emqx-rollout-sim-build.lock';
-  const until = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > until) throw new Error(`build lock ${lock} held for 120 s`);
-      execFileSync('sleep', ['0.2']);
-    }
-  }
-  try {
-    try {
-      // other engineers' in-progress files may have type errors: tsc still emits (exit 2)
-      execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'pipe' });
-    } catch {
-      /* judged by the emitted files */
-    }
-    statSync(CLI);
-  } finally {
-    rmdirSync(lock);
-  }
-}
+export { ensureBuilt as ensureBuiltCli } from '../support/build.js';
 
 export interface CliRun {
   readonly code: number;

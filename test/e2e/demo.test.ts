@@ -4,36 +4,17 @@
 // and SIGTERM mid-run must clean up just as well.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../support/build.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const CLI = join(REPO, 'dist', 'cli', 'main.js');
 const CI = process.env.CI === 'true';
 /** 3 nodes take ~15–25 s here; generous for a loaded 2-core CI machine. */
 const RUN_DEADLINE_MS = 100_000;
-
-function newestMtime(p: string): number {
-  const st = statSync(p);
-  if (!st.isDirectory()) return st.mtimeMs;
-  let max = 0;
-  for (const e of readdirSync(p)) max = Math.max(max, newestMtime(join(p, e)));
-  return max;
-}
-
-/** `npm test` builds first; a bare `vitest run` builds here when dist/ is older than src/. */
-function ensureBuilt(): void {
-  const fresh = () => existsSync(CLI) && statSync(join(REPO, 'dist/cli/commands/demo.js'), { throwIfNoEntry: false })?.mtimeMs! >= newestMtime(join(REPO, 'src'));
-  if (fresh()) return;
-  try {
-    execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'pipe' });
-  } catch {
-    // tsc emits even with type errors in other people's in-progress files; judged below
-  }
-  if (!existsSync(join(REPO, 'dist/cli/commands/demo.js'))) throw new Error('dist/cli/commands/demo.js was not built: run `npm run build`');
-}
 
 /** The child sees no CI (the Ink view must be chosen on the PTY) and no colour (greppable text). */
 function childEnv(): NodeJS.ProcessEnv {

@@ -1,6 +1,5 @@
 // The live view: a pure function of ViewState (+ the clock for the spinner and elapsed time, and the
 // terminal width). Settled lines go to <Static> above; the live region shows only what still moves.
-import React from 'react';
 import { Box, Static } from 'ink';
 import { liveNodes, type ViewState } from '../state.js';
 import { HaltPanel, PausedPanel } from './HaltPanel.js';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import type { HaltView, PausedView } from '../state.js';
 import { paint } from './theme.js';

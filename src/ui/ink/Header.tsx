@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import { formatClock, versionHop } from '../format.js';
 import { countDone, elapsedMs, type ViewState } from '../state.js';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import { connections, formatDuration, truncate } from '../format.js';
 import { ACTIVE_STATES, nodeElapsedMs, type NodeView } from '../state.js';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Text } from 'ink';
 import { bar, etaMs, formatDuration, formatRate, percent } from '../format.js';
 import type { StagingView } from '../state.js';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { Text } from 'ink';
 import { connections, formatDuration, versionHop } from '../format.js';
 import type { SettledItem } from '../state.js';

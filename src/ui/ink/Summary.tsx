@@ -1,4 +1,3 @@
-import React from 'react';
 import { Box, Text } from 'ink';
 import { renderReportText } from '../../rollout/report.js';
 import { formatDuration } from '../format.js';

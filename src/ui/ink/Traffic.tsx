@@ -1,4 +1,3 @@
-import React from 'react';
 import { Text } from 'ink';
 import { trafficLine } from '../format.js';
 import type { TrafficView } from '../state.js';

@@ -1,7 +1,7 @@
 // Mounts the Ink view on a TTY and feeds it events. Traps handled here (libraries.md §5):
 // exit() is called from inside React once finished so the final frame is committed before unmount,
 // and finish() awaits waitUntilExit(); Ctrl-C is left to the CLI (exitOnCtrlC: false).
-import React, { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { render, useApp, useStdout } from 'ink';
 import type { RolloutEvent } from '../../rollout/events.js';
 import type { Renderer } from '../renderer.js';

@@ -2,7 +2,7 @@
 // as a child process, read its NDJSON stream while it runs, SIGKILL it at a chosen event, and read
 // back what the nodes and the journal say afterwards.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readState, type LogRow } from '../../../src/sim/state.js';
@@ -10,16 +10,7 @@ import { readState, type LogRow } from '../../../src/sim/state.js';
 export const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
 export const CLI = join(REPO, 'dist', 'cli', 'main.js');
 
-/** `npm test` builds first; a bare `vitest run` on a fresh checkout builds here once. */
-export function ensureBuilt(): void {
-  if (existsSync(CLI)) return;
-  try {
-    execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'pipe' });
-  } catch {
-    // tsc emits even with type errors elsewhere; only a missing main.js is fatal
-  }
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing and the build did not produce it: run \`npm run build\``);
-}
+export { ensureBuilt } from '../../support/build.js';
 
 export interface CliEvent {
   readonly ts: string;

@@ -1,4 +1,3 @@
-import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { renderToString } from 'ink';
 import { render } from 'ink-testing-library';
