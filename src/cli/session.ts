@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { openHostsSettled } from '../remote/host.js';
-import { PASSPHRASE_ENV, keyNeedsPassphrase } from '../remote/keys.js';
+import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/keys.js';
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
 import { realSleep, type RunContext } from '../rollout/context.js';
 import type { Command, EventInput, RolloutEvent } from '../rollout/events.js';
@@ -102,6 +102,12 @@ function recordingHost(h: RemoteHost, record: (r: object) => void, runId: string
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
   const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd });
   const passphrase = await passphraseFor(io, inv);
+  // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a
+  // configuration error shared by every node using it: refuse once, up front (exit 2), rather than
+  // report each node unreachable.
+  for (const file of new Set(inv.nodes.map((n) => n.identityFile).filter((f): f is string => !!f))) {
+    loadPrivateKey(file, passphrase, `inventory ${inv.file}`);
+  }
   const runId = newRunId(io.now());
   const stateDir = stateDirFor(inv, opts.stateDir, io.cwd);
   const journal = await openJournal(join(stateDir, 'journal.ndjson'));

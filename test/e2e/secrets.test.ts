@@ -1,0 +1,50 @@
+// An encrypted identityFile: the passphrase comes from EMQX_ROLLOUT_KEY_PASSPHRASE (or a prompt on a
+// TTY), and it never appears in output, errors or the journal. Without it and without a TTY the run
+// refuses with a clear message (exit 2) before touching any node.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/cli.js';
+import { footprint, startCluster, type E2eCluster } from './support/cluster.js';
+
+const PASSPHRASE = 'correct-horse-battery-staple-42';
+
+describe('an encrypted key', () => {
+  let c: E2eCluster;
+  beforeAll(async () => {
+    c = await startCluster('secrets', { nodes: 2, gates: { soakSeconds: 0 } });
+    // Encrypt the cluster's client key in place (same key, so the nodes still accept it).
+    await promisify(execFile)('ssh-keygen', ['-q', '-p', '-P', '', '-N', PASSPHRASE, '-f', c.keyPath]);
+  });
+  afterAll(async () => {
+    await c?.destroy();
+  });
+
+  it('without the passphrase and without a TTY: exit 2, says how to give it, nothing touched', async () => {
+    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes'], { env: { EMQX_ROLLOUT_KEY_PASSPHRASE: undefined } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/passphrase/i);
+    expect(r.stderr).toMatch(/EMQX_ROLLOUT_KEY_PASSPHRASE/);
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack trace
+    for (const n of c.nodes) expect(await footprint(n)).toEqual({ staging: [], backups: [], lock: false });
+  });
+
+  it('with a wrong passphrase: exit 2, and the wrong passphrase is not echoed', async () => {
+    const wrong = 'not-the-right-one-9000';
+    const r = await runCli(['status', '-i', c.inventoryPath], { env: { EMQX_ROLLOUT_KEY_PASSPHRASE: wrong } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/wrong passphrase/);
+    expect(r.stdout + r.stderr).not.toContain(wrong);
+  });
+
+  it('with EMQX_ROLLOUT_KEY_PASSPHRASE: the rollout runs, and the passphrase is in no output and not in the journal', async () => {
+    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes', '--json'], { env: { EMQX_ROLLOUT_KEY_PASSPHRASE: PASSPHRASE } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(PASSPHRASE);
+    const journal = await readFile(join(c.dir, '.emqx-rollout', 'sim', 'journal.ndjson'), 'utf8');
+    expect(journal).toMatch(/"kind":"upgrade.begin"/);
+    expect(journal).not.toContain(PASSPHRASE);
+  });
+});
