@@ -76,13 +76,15 @@ export function patchesList(rootDir: string, dataDir?: string): string {
 }
 
 /**
- * Exit 0 when `<RootDir>/relup` is a writable directory for the SSH user (parse with
- * parseWritable). Writes nothing. It answers for the SSH user: run it as the EMQX runtime
- * user, because root passes `test -w` where the plugin fails `no_write_permission`.
+ * Exit 0 when `<RootDir>/relup` is a directory the EMQX user can write (parse with parseWritable).
+ * Writes nothing: the handler's own probe writes a file (facts §1.4 step 8); observe must not.
+ * `test -w` alone answers for the SSH user, and root passes it whatever the mode, while the node,
+ * running as its own user, gets no_write_permission; so the owner's write bit must be set too (the
+ * EMQX user owns its install: a 0555 relup/ fails the handler).
  */
 export function relupWritable(rootDir: string): string {
-  const dir = shq(`${absolute('rootDir', rootDir)}/relup`);
-  return `test -d ${dir} && test -w ${dir}`;
+  const d = shq(`${absolute('rootDir', rootDir)}/relup`);
+  return `test -d ${d} && test -w ${d} && case "$(stat -c %A -- ${d})" in d?w*) exit 0 ;; *) exit 1 ;; esac`;
 }
 
 /** `df -Pk <path>` (parse with parseDfAvailBytes). */

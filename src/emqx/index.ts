@@ -13,4 +13,3 @@ export { parseRelupStatus } from './parse/relupStatus.js';
 export { parseRelupLogs, parseLogResult } from './parse/relupLogs.js';
 export { parseMarker, parsePatchesList, parseWritable, parseDfAvailBytes, parseSha256 } from './parse/probes.js';
 export { detectDown } from './parse/common.js';
-export { parseBuildInfo, otpMajor } from './parse/buildInfo.js';

@@ -22,6 +22,11 @@ export function parseBuildInfo(text: string): Record<string, string> {
   return out;
 }
 
+/** OTP major of an `erlang` field such as `27.3.4.2-8` → `27` (the handler compares majors). */
+export function otpMajor(erlang: string): string {
+  return erlang.split(/[.-]/)[0] ?? erlang;
+}
+
 /** BUILD_INFO arch (erlang:system_info(system_architecture)) → the package name's arch. */
 export function packageArch(triple: string): 'amd64' | 'arm64' | 'arm' | undefined {
   if (/^(x86_64|amd64)\b/.test(triple)) return 'amd64';

@@ -1,6 +1,6 @@
 // Observe: read-only facts from one node. Every command here only reads; `plan` relies on that.
 import * as cmd from '../emqx/commands.js';
-import { parseBuildInfo } from '../emqx/parse/buildInfo.js';
+import { parseBuildInfo } from '../release/buildInfo.js';
 import { connectionCount, parseBrokerStats } from '../emqx/parse/broker.js';
 import { parseClusterStatus } from '../emqx/parse/clusterStatus.js';
 import { parseCtlStatus } from '../emqx/parse/ctlStatus.js';
@@ -25,18 +25,6 @@ export interface ObserveOptions {
 /** `df -Pk` of the nearest existing ancestor: stagingDir may not exist before the first run. */
 export function dfNearest(path: string): string {
   return `d=${shq(path)}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d"`;
-}
-
-/**
- * Is `<RootDir>/relup` a directory the EMQX user can write? `test -w` alone answers for the SSH
- * user, and for root it is always true (root ignores mode bits) although the node, running as its
- * own user, gets no_write_permission. So the owner's write bit must be set too: the EMQX user owns
- * its install, and a 0555 relup/ fails the handler's write probe (facts §1.4 step 8). Read-only,
- * like every probe here (the handler's own probe writes a file; observe must not). Exit 0/1.
- */
-export function relupWritableProbe(rootDir: string): string {
-  const d = shq(`${rootDir}/relup`);
-  return `test -d ${d} && test -w ${d} && case "$(stat -c %A -- ${d})" in d?w*) exit 0 ;; *) exit 1 ;; esac`;
 }
 
 export function buildInfoRead(rootDir: string, version: string): string {
@@ -105,7 +93,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     cmd.ctlStatus(root),
     cmd.markerRead(root),
     cmd.patchesList(root),
-    relupWritableProbe(root),
+    cmd.relupWritable(root),
     dfNearest(spec.stagingDir),
     ...(staged ? [`if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`] : []),
   ]);
@@ -148,8 +136,8 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
       cmd.clusterStatus(root, { json: true }),
       cmd.brokerStats(root),
     ]);
-    const parsed = bi.exitCode === 0 ? parseBuildInfo(bi.stdout) : null;
-    buildInfo = parsed ? { os: parsed.os, arch: parsed.arch, otp: parsed.erlang } : null;
+    const parsed = bi.exitCode === 0 ? parseBuildInfo(bi.stdout) : {};
+    buildInfo = parsed.os && parsed.arch && parsed.erlang ? { os: parsed.os, arch: parsed.arch, otp: parsed.erlang } : null;
     relupStatus = parseRelupStatus(rs.stdout, rs.stderr, rs.exitCode);
     const paths = parseSupportedPaths(sp.stdout, sp.exitCode, sp.stderr);
     supportedPathsKind = paths.kind;

@@ -1,6 +1,6 @@
 // Preflight: pure judgement of observed facts. Every blocker is found here, before anything on any
 // node changes. A finding has a stable code (scripts key on it), a message naming the node, and a fix.
-import { otpMajor } from '../emqx/parse/buildInfo.js';
+import { otpMajor } from '../release/buildInfo.js';
 import { classifyHop } from '../emqx/version.js';
 import type { Inventory } from '../inventory/types.js';
 import { pluginOf, type NodeFacts } from './facts.js';
