@@ -8,7 +8,13 @@ import { EXIT, type ExitCode } from './exitCodes.js';
 import type { CliIO } from './io.js';
 import { buildProgram, describeError } from './program.js';
 
-function makeIO(): { io: CliIO; dispose: () => void } {
+/**
+ * Commands with a safe point to stop at (a node in flight is finished first). Every other command
+ * only reads, so its first Ctrl-C aborts at once.
+ */
+const SAFE_STOP_COMMANDS = new Set(['upgrade', 'restart', 'recover-boot', 'cleanup', 'demo']);
+
+function makeIO(command: string | undefined): { io: CliIO; dispose: () => void } {
   const hard = new AbortController();
   // Every in-flight remote command listens on this signal: 4 per node × 8 nodes observed at once is
   // legitimately more than the default 10. A real leak would still show past 1000.
@@ -16,7 +22,12 @@ function makeIO(): { io: CliIO; dispose: () => void } {
   let soft = false;
   // First Ctrl-C: stop at the next safe point (never between a started `relup upgrade` and its
   // gates). Second: abort now. SIGTERM: abort now.
+  const safeStop = command !== undefined && SAFE_STOP_COMMANDS.has(command);
   const onInt = () => {
+    if (!safeStop) {
+      hard.abort(new RolloutError('interrupted', 'interrupted (Ctrl-C)'));
+      return;
+    }
     if (!soft) {
       soft = true;
       process.stderr.write('\nCtrl-C: stopping at the next safe point (press Ctrl-C again to abort now)\n');
@@ -46,7 +57,7 @@ function makeIO(): { io: CliIO; dispose: () => void } {
 }
 
 async function main(): Promise<void> {
-  const { io, dispose } = makeIO();
+  const { io, dispose } = makeIO(process.argv.slice(2).find((a) => !a.startsWith('-')));
   const argv = process.argv.slice(2);
   let code: ExitCode = EXIT.ok;
   try {

@@ -36,6 +36,8 @@ export interface NodeFacts {
   readonly cluster: ClusterStatus | null;
   readonly connections: number | null;
   readonly marker: string | null;
+  /** The marker could not be read (neither present nor absent: permission denied, odd output). */
+  readonly markerUnreadable?: boolean;
   readonly patches: readonly string[] | null;
   readonly relupWritable: boolean | null;
   /** Free bytes on the filesystem holding stagingDir (or its nearest existing parent). */

@@ -82,23 +82,29 @@ export async function acquireClusterLock(
   const release = async () => {
     for (const spec of taken.reverse()) await hosts.get(spec.name)?.exec(releaseCommand(spec, owner.runId), { timeoutMs: 30_000 }).catch(() => undefined);
   };
-  for (const spec of nodes) {
-    const host = hosts.get(spec.name);
-    if (!host) continue;
-    let attempt = await tryOnce(host, spec, owner);
-    if (attempt.kind === 'held' && (opts.breakLock || isStale(attempt.owner, { host: owner.host, pidAlive: opts.pidAlive }))) {
-      opts.onTakeover(spec.name, describeOwner(attempt.owner, attempt.raw));
-      await host.exec(breakCommand(spec), { timeoutMs: 30_000 });
-      attempt = await tryOnce(host, spec, owner);
+  try {
+    for (const spec of nodes) {
+      const host = hosts.get(spec.name);
+      if (!host) continue;
+      let attempt = await tryOnce(host, spec, owner);
+      if (attempt.kind === 'held' && (opts.breakLock || isStale(attempt.owner, { host: owner.host, pidAlive: opts.pidAlive }))) {
+        opts.onTakeover(spec.name, describeOwner(attempt.owner, attempt.raw));
+        await host.exec(breakCommand(spec), { timeoutMs: 30_000 });
+        attempt = await tryOnce(host, spec, owner);
+      }
+      if (attempt.kind === 'held') {
+        throw new RolloutError('lock-held', `another rollout holds the lock of cluster ${owner.cluster} on ${spec.name}: ${describeOwner(attempt.owner, attempt.raw)}`, {
+          details: [`lock file: ${lockPath(spec)}`],
+          hint: 'wait for it to finish; if you are sure that controller is gone, re-run with --break-lock',
+        });
+      }
+      taken.push(spec);
     }
-    if (attempt.kind === 'held') {
-      await release();
-      throw new RolloutError('lock-held', `another rollout holds the lock of cluster ${owner.cluster} on ${spec.name}: ${describeOwner(attempt.owner, attempt.raw)}`, {
-        details: [`lock file: ${lockPath(spec)}`],
-        hint: 'wait for it to finish; if you are sure that controller is gone, re-run with --break-lock',
-      });
-    }
-    taken.push(spec);
+  } catch (e) {
+    // Whatever stopped us part-way (a held lock, a failed command, a dropped connection), the locks
+    // already taken must not outlive this run: nobody else could ever tell they are stale.
+    await release();
+    throw e;
   }
   return { release };
 }

@@ -13,6 +13,7 @@ import type { NodeSpec } from '../inventory/types.js';
 import { shq } from '../remote/shellQuote.js';
 import type { ExecResult, RemoteHost } from '../remote/types.js';
 import type { NodeFacts } from './facts.js';
+import { RolloutError } from '../util/errors.js';
 
 export interface ObserveOptions {
   /** Base name of the release tarball to look for in stagingDir (null: don't look). */
@@ -82,6 +83,11 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     };
     await Promise.all(Array.from({ length: Math.min(PER_NODE_CONCURRENCY, commands.length) }, worker));
     evidence.push(...out);
+    // An aborted command returns empty output: judging it would invent facts ("not running",
+    // "plugin missing"). An abort is an interruption, never an observation.
+    if (out.some((r) => r.aborted) || opts.signal?.aborted) {
+      throw new RolloutError('interrupted', `interrupted while observing ${spec.name}`, { cause: opts.signal?.reason });
+    }
     return out;
   };
   const root = spec.rootDir;
@@ -165,6 +171,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     cluster,
     connections,
     marker: marker.kind === 'marker' ? marker.version : null,
+    ...(marker.kind === 'marker' ? {} : { markerUnreadable: true }),
     patches: patches.kind === 'patches' ? patches.files : null,
     relupWritable: writable.kind === 'writable' ? writable.writable : null,
     stagingFreeBytes: dfr.kind === 'df' ? dfr.availBytes : null,

@@ -1,5 +1,6 @@
 // Observe every node in parallel (bounded): read-only, used by plan, upgrade and status.
 import PQueue from 'p-queue';
+import { RolloutError, errorMessage } from '../util/errors.js';
 import type { RunContext } from './context.js';
 import type { NodeFacts } from './facts.js';
 import { observeNode, unreachableFacts } from './observe.js';
@@ -14,7 +15,15 @@ export async function observeAll(ctx: RunContext, tarballName: string | null): P
           const u = ctx.unreachable.get(spec.name) ?? { message: 'not connected', details: [], code: 'node-unreachable' };
           return unreachableFacts(spec, u.message, u.details, u.code);
         }
-        return observeNode(host, spec, { tarballName, signal: ctx.signal });
+        try {
+          return await observeNode(host, spec, { tarballName, signal: ctx.signal });
+        } catch (e) {
+          // A connection that dies mid-observation makes that node unreachable (a finding), not the
+          // whole command a failure. An interruption stays an interruption.
+          if (ctx.signal.aborted || (e instanceof RolloutError && e.kind === 'interrupted')) throw e;
+          const err = e instanceof RolloutError ? e : new RolloutError('remote', errorMessage(e), { cause: e });
+          return unreachableFacts(spec, `${spec.name}: lost while observing: ${err.message}`, [...err.details], 'node-unreachable');
+        }
       }),
     ),
   );

@@ -10,6 +10,8 @@ import { PLAN_SCHEMA_VERSION, type Finding, type Plan, type PlanNode, type PlanS
 export interface PlanOptions {
   readonly force: boolean;
   readonly noBackup: boolean;
+  /** Nodes whose hop completed in an earlier run but whose gates never passed (journal). */
+  readonly ungated?: ReadonlyMap<string, { readonly runId: string; readonly to: string }>;
 }
 
 export function stagedPath(spec: NodeSpec, tarball: Pick<TarballInfo, 'fileName'>): string {
@@ -59,6 +61,18 @@ export function buildPlan(inv: Inventory, tarball: TarballInfo, facts: readonly 
     const base = { name: spec.name, host: spec.host, from: f?.version ?? null, to: tarball.version, findings: mine };
     if (blockers.length > 0) {
       return { ...base, action: 'blocked' as const, reason: blockers.map((b) => b.message).join('; '), steps: [] };
+    }
+    const ungated = opts.ungated?.get(spec.name);
+    if (f?.version === tarball.version && ungated?.to === tarball.version) {
+      return {
+        ...base,
+        action: 'regate' as const,
+        reason: `already at ${tarball.version}, but its gates never passed (run ${ungated.runId}): gated again before any further node`,
+        steps: [
+          { kind: 'gate-after' as const, detail: gateList(inv).join(', ') },
+          ...(inv.gates.soakSeconds > 0 ? [{ kind: 'soak' as const, detail: `wait ${inv.gates.soakSeconds}s, then check the gates again` }] : []),
+        ],
+      };
     }
     if (f?.version === tarball.version) {
       return { ...base, action: 'skip' as const, reason: `already at ${tarball.version}`, steps: [] };

@@ -5,13 +5,14 @@ import type { NodeFacts } from './facts.js';
 import { observeAll } from './observeAll.js';
 import { buildPlan } from './plan.js';
 import { preflight } from './preflight.js';
-import { resumeMismatch, type InFlight, type RunMeta } from './resume.js';
+import { resumeMismatch, type InFlight, type RunMeta, type Ungated } from './resume.js';
 import type { Finding, Plan, TarballInfo } from './types.js';
 
 export interface PlanRunOptions {
   readonly force: boolean;
   readonly noBackup: boolean;
   readonly inFlight: ReadonlyMap<string, InFlight>;
+  readonly ungated?: ReadonlyMap<string, Ungated>;
   readonly resumeOf: RunMeta | null;
 }
 
@@ -26,7 +27,7 @@ export async function observeAndPlan(ctx: RunContext, tarball: TarballInfo, opts
     }
   }
   for (const f of findings) ctx.emit({ type: 'preflight.finding', ...f });
-  const plan = buildPlan(ctx.inv, tarball, facts, findings, { force: opts.force, noBackup: opts.noBackup });
+  const plan = buildPlan(ctx.inv, tarball, facts, findings, { force: opts.force, noBackup: opts.noBackup, ...(opts.ungated ? { ungated: opts.ungated } : {}) });
   ctx.emit({ type: 'plan.ready', plan });
   return { facts, findings, plan };
 }

@@ -127,6 +127,20 @@ export function preflight(inv: Inventory, tarball: TarballInfo, facts: readonly 
         out.push(blocker('marker-present', f.node, `${f.node}: ${spec.rootDir}/relup/current already names ${f.marker} while the node runs ${v}`, `a hop is pending restart; restart the node or remove the marker (see \`emqx-rollout recover-boot --node ${f.node}\`)`));
       }
     }
+    // Facts we could not read are blockers, not passes: "can proceed" must mean "checked".
+    const rs = f.relupStatus?.kind;
+    if (rs !== 'idle' && rs !== 'in-progress' && rs !== 'hot-upgraded' && rs !== 'not-registered') {
+      out.push(blocker('relup-status-unknown', f.node, `${f.node}: could not read \`emqx ctl relup status\` (${rs ?? 'no answer'})`, 'check the node and the emqx_relup plugin, then re-run'));
+    }
+    if (f.cluster?.kind !== 'cluster') {
+      out.push(blocker('cluster-status-unknown', f.node, `${f.node}: could not read \`emqx ctl cluster status --json\` (${f.cluster?.kind ?? 'no answer'})`, 'check the node, then re-run'));
+    }
+    if (!atTarget && f.supportedPaths === null && f.supportedPathsKind !== 'not-registered' && pluginOf(f)?.runningStatus === 'running') {
+      out.push(blocker('supported-paths-unknown', f.node, `${f.node}: could not read \`emqx ctl relup list-supported-paths\` (${f.supportedPathsKind ?? 'no answer'})`, 'check the emqx_relup plugin on the node, then re-run'));
+    }
+    if (f.markerUnreadable) {
+      out.push(blocker('marker-unknown', f.node, `${f.node}: cannot tell whether ${spec.rootDir}/relup/current exists (unreadable)`, `make ${spec.rootDir}/relup readable for ${spec.user}, then re-run`));
+    }
     if (f.relupStatus?.kind === 'in-progress') {
       out.push(blocker('upgrade-in-progress', f.node, `${f.node}: \`relup status\` says in-progress`, 'wait for it to finish; if the VM restarted under it the row is stale: check `relup logs`, then `relup logs-clear`'));
     }

@@ -9,6 +9,7 @@ export type FailureCase =
   | { readonly kind: 'vm-restarted' } // crash during code change → VM restarted on the old tree
   | { readonly kind: 'timed-out' } // deadline expired while relup upgrade ran
   | { readonly kind: 'applied-gate-failed'; readonly backup: string | null } // hop applied, a gate failed
+  | { readonly kind: 'applied-no-marker'; readonly stage: string; readonly backup: string | null } // code changed, no marker
   | { readonly kind: 'unknown-state' }; // resume found a node mid-upgrade it cannot judge
 
 const refusalFix: Record<string, string> = {
@@ -55,6 +56,16 @@ export function recoverySteps(c: FailureCase, spec: NodeSpec, target: string): s
           ? `Full restore: stop the node, restore data/ etc/ log/ from ${c.backup}, reinstall the old release, start.`
           : 'Full restore: restore data/ from your own backup (this run made none: --no-backup) and reinstall the old release.',
         'Or, if the failing check is understood and acceptable, fix it and re-run: the node at the target is re-gated, not upgraded again.',
+      ];
+    case 'applied-no-marker':
+      return [
+        `The code change to ${target} ran on ${spec.name}, then the ${c.stage} stage failed, so ${root}/relup/current was NOT written: the node runs new code now but would boot the OLD release on its next restart.`,
+        'Post-upgrade callbacks may have changed data; there is no in-place rollback of live code.',
+        `Either restart the node to return to the old release consistently (\`${root}/bin/emqx stop && ${root}/bin/emqx start\`), then re-run to retry the hop (callbacks must be idempotent);`,
+        c.backup
+          ? `or restore data/ etc/ log/ from ${c.backup} and reinstall the old release.`
+          : 'or restore data/ from your own backup (this run made none: --no-backup) and reinstall the old release.',
+        'A re-run will not skip this node: it is re-gated (and halts again) until it is consistent.',
       ];
     case 'unknown-state':
       return [

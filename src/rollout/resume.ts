@@ -28,6 +28,14 @@ export interface JournalSummary {
   readonly lastRun: { readonly meta: RunMeta; readonly ended: string | null } | null;
   /** Nodes whose `upgrade.begin` has no matching `upgrade.end`, across all runs (newest wins). */
   readonly inFlight: ReadonlyMap<string, InFlight>;
+  /** Nodes whose hop completed but whose gates never passed afterwards (no `node.gated`). */
+  readonly ungated: ReadonlyMap<string, Ungated>;
+}
+
+export interface Ungated {
+  readonly node: string;
+  readonly runId: string;
+  readonly to: string;
 }
 
 type Rec = Record<string, unknown>;
@@ -35,6 +43,7 @@ type Rec = Record<string, unknown>;
 export function summarizeJournal(records: readonly object[]): JournalSummary {
   let lastRun: { meta: RunMeta; ended: string | null } | null = null;
   const inFlight = new Map<string, InFlight>();
+  const ungated = new Map<string, Ungated>();
   for (const raw of records) {
     const r = raw as Rec;
     if (r.kind === 'run.meta' && r.command === 'upgrade') {
@@ -50,10 +59,16 @@ export function summarizeJournal(records: readonly object[]): JournalSummary {
         logRowsBefore: Number(r.logRowsBefore ?? 0),
       });
     } else if (r.kind === 'upgrade.end' && typeof r.node === 'string') {
+      const began = inFlight.get(r.node);
       inFlight.delete(r.node);
+      // A completed hop stays "ungated" until a node.gated record proves its gates passed.
+      if (/^complete/.test(String(r.verdict)) || r.applied === true) ungated.set(r.node, { node: r.node, runId: String(r.runId), to: String(r.to ?? began?.to ?? '') });
+      else ungated.delete(r.node);
+    } else if (r.kind === 'node.gated' && typeof r.node === 'string') {
+      ungated.delete(r.node);
     }
   }
-  return { lastRun, inFlight };
+  return { lastRun, inFlight, ungated };
 }
 
 /**

@@ -31,7 +31,9 @@ export interface PlanStep {
   readonly detail: string;
 }
 
-export type NodeAction = 'upgrade' | 'skip' | 'blocked';
+/** 'regate': already at the target, but its gates never passed (an earlier run halted or died
+ *  after the hop): it is gated again before any further node is touched. */
+export type NodeAction = 'upgrade' | 'regate' | 'skip' | 'blocked';
 
 export interface PlanNode {
   readonly name: string;
@@ -78,7 +80,8 @@ export interface ReportRow {
   readonly node: string;
   readonly from: string | null;
   readonly to: string | null;
-  readonly outcome: 'upgraded' | 'restarted' | 'skipped' | 'failed' | 'untouched';
+  /** removed: `cleanup` deleted staged files there; cleared: `logs --clear` cleared its relup logs. */
+  readonly outcome: 'upgraded' | 'restarted' | 'skipped' | 'failed' | 'untouched' | 'removed' | 'cleared';
   readonly staged?: 'present' | 'uploaded' | 'resumed';
   readonly backup?: string; // remote archive path, or 'skipped'
   readonly durationMs?: number;

@@ -18,8 +18,8 @@ import { observeNode } from './observe.js';
 import { describeRelupStatus } from './observeAll.js';
 import { observeAndPlan } from './planRun.js';
 import { stagedPath } from './plan.js';
-import { recoverySteps } from './recovery.js';
-import type { InFlight, RunMeta } from './resume.js';
+import { recoverySteps, type FailureCase } from './recovery.js';
+import type { InFlight, RunMeta, Ungated } from './resume.js';
 import type { Plan, ReportRow, TarballInfo } from './types.js';
 import { describeWindow, mayStartNode } from './window.js';
 
@@ -39,6 +39,8 @@ export interface UpgradeOptions {
   readonly lock: { readonly owner: LockOwner; readonly breakLock: boolean; readonly pidAlive: (pid: number) => boolean };
   /** From the journal: nodes whose upgrade began in an earlier run without a recorded end. */
   readonly inFlight: ReadonlyMap<string, InFlight>;
+  /** From the journal: nodes whose hop completed but whose gates never passed. */
+  readonly ungated: ReadonlyMap<string, Ungated>;
   /** With --resume: the run being resumed (its fingerprint must still match the cluster). */
   readonly resumeOf: RunMeta | null;
 }
@@ -85,13 +87,16 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
 
   if (!plan.canProceed) {
     const blockers = findings.filter((f) => f.severity === 'blocker');
-    return result('blocked', new RolloutError('preflight-blocked', `preflight blocked the rollout: ${blockers.length} blocker${blockers.length === 1 ? '' : 's'}; nothing was changed`, {
+    const e = new RolloutError('preflight-blocked', `preflight blocked the rollout: ${blockers.length} blocker${blockers.length === 1 ? '' : 's'}; nothing was changed`, {
       details: blockers.map((b) => `[${b.code}] ${b.message}${b.fix ? ` → ${b.fix}` : ''}`),
-    }));
+    });
+    // Every stream ends with a terminal event, so a script reading --json knows why it stopped.
+    ctx.emit({ type: 'rollout.halted', check: 'preflight', message: e.message, evidence: blockers.map((b) => `[${b.code}] ${b.message}`), recovery: [...new Set(blockers.map((b) => b.fix ?? 'fix the cause and re-run'))] });
+    return result('blocked', e);
   }
   for (const n of plan.nodes) if (n.action === 'skip') rows.get(n.name)!.outcome = 'skipped';
 
-  const todo = plan.nodes.filter((n) => n.action === 'upgrade' || opts.inFlight.has(n.name));
+  const todo = plan.nodes.filter((n) => n.action === 'upgrade' || n.action === 'regate' || opts.inFlight.has(n.name));
   if (todo.length === 0) {
     ctx.emit({ type: 'log', level: 'info', message: `every node already runs ${target}: nothing to do` });
     ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
@@ -99,8 +104,15 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
   }
 
   if (!(await opts.confirm(plan))) {
-    return result('declined', new RolloutError('interrupted', 'rollout declined at the confirmation prompt; nothing was changed'));
+    const e = new RolloutError('interrupted', 'rollout declined at the confirmation prompt; nothing was changed');
+    ctx.emit({ type: 'rollout.paused', reason: e.message, resumeHint: 're-run the same command when ready' });
+    return result('declined', e);
   }
+
+  // The window is checked before anything is written to a node: outside it, not even the lock or
+  // the staged tarball lands. (Each later node is checked again before it starts.)
+  const closed = await awaitWindow(ctx, opts, inv.nodes.find((n) => n.name === todo[0].name)!);
+  if (closed) return result('paused', closed);
 
   // ---- lock → stage → nodes ------------------------------------------------------------------
   let lock: LockHandle | null = null;
@@ -132,8 +144,15 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
 
       const inflight = opts.inFlight.get(spec.name);
       const t = ctx.now().getTime();
-      const settled = inflight ? await settleInFlight(ctx, spec, inflight, row) : 'not-started';
-      const summary = settled === 'not-started' ? await upgradeNode(ctx, opts, spec, row, pn.from ?? inflight!.from) : settled;
+      let summary: 'upgraded' | 'skipped';
+      if (pn.action === 'regate' && !inflight) {
+        ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
+        await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null);
+        summary = 'upgraded';
+      } else {
+        const settled = inflight ? await settleInFlight(ctx, spec, inflight, row) : 'not-started';
+        summary = settled === 'not-started' ? await upgradeNode(ctx, opts, spec, row, pn.from ?? inflight!.from) : settled;
+      }
       row.durationMs = ctx.now().getTime() - t;
       if (summary === 'skipped') {
         row.outcome = 'skipped';
@@ -147,6 +166,12 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
     ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
     return result('done');
   } catch (e) {
+    // An abort first: results read after an abort are empty, and must never be judged as a node failure.
+    if (ctx.signal.aborted || (e instanceof RolloutError && e.kind === 'interrupted')) {
+      const err = e instanceof RolloutError && e.kind === 'interrupted' ? e : new RolloutError('interrupted', 'interrupted', { cause: e });
+      ctx.emit({ type: 'rollout.paused', reason: err.message, resumeHint: 're-run the same command (or add --resume) to continue: a node whose hop landed is gated, not upgraded again' });
+      return result('interrupted', err);
+    }
     if (e instanceof NodeFailure) {
       const spec = inv.nodes.find((n) => n.name === e.node)!;
       const row = rows.get(e.node);
@@ -154,12 +179,11 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
       ctx.emit({ type: 'rollout.halted', node: e.node, check: e.check, message: e.message, evidence: e.evidence, recovery: recoverySteps(e.failure, spec, target) });
       return result('halted', e);
     }
-    if (ctx.signal.aborted || (e instanceof RolloutError && e.kind === 'interrupted')) {
-      const err = e instanceof RolloutError && e.kind === 'interrupted' ? e : new RolloutError('interrupted', 'interrupted', { cause: e });
-      ctx.emit({ type: 'rollout.paused', reason: err.message, resumeHint: 're-run the same command (or add --resume) to continue; finished nodes are skipped' });
-      return result('interrupted', err);
+    if (e instanceof RolloutError && (e.kind === 'lock-held' || e.kind === 'preflight-blocked')) {
+      // The lock was not ours (exit 6) or could not be written (exit 3): nothing was changed.
+      ctx.emit({ type: 'rollout.halted', check: 'lock', message: e.message, evidence: [...e.details], recovery: [e.hint ?? 'fix the cause and re-run the same command'] });
+      return result(e.kind === 'lock-held' ? 'halted' : 'blocked', e);
     }
-    if (e instanceof RolloutError && e.kind === 'lock-held') return result('halted', e);
     if (e instanceof RolloutError) {
       ctx.emit({ type: 'rollout.halted', message: e.message, evidence: [...e.details], recovery: [e.hint ?? 'fix the cause and re-run the same command'] });
       return result('halted', new RolloutError('halted', e.message, { details: e.details, ...(e.hint ? { hint: e.hint } : {}), cause: e }));
@@ -289,7 +313,14 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   // an abort here would only lose the verdict. The deadline still applies.
   const r = await host.exec(command, { timeoutMs: deadlineMs });
   const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
-  ctx.record({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, verdict: verdict.kind, exitCode: r.exitCode, durationMs: r.durationMs, timedOut: r.timedOut });
+  // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
+  // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
+  const applied = verdict.kind === 'failed' && verdict.stage !== 'check_and_unpack';
+  // Only a definite verdict closes the journal entry. After a deadline, a dropped node or output we
+  // cannot read, the upgrade may still be running or may have landed: the entry stays open, so the
+  // next run re-observes that node (awaits it, then gates it or halts) instead of trusting a guess.
+  const definite = !r.timedOut && ['complete', 'failed', 'vm-restarted', 'rpc-failed', 'usage', 'not-registered'].includes(verdict.kind);
+  if (definite) await ctx.record({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: target, verdict: verdict.kind, applied, exitCode: r.exitCode, durationMs: r.durationMs });
   row.durationMs = r.durationMs;
   const evidence = describeResult(r);
   if (r.timedOut) {
@@ -299,8 +330,11 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   if (verdict.kind !== 'complete') {
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: false, durationMs: r.durationMs, message: verdict.kind === 'failed' ? `upgrade failed: ${verdict.errType}` : verdict.kind });
     if (verdict.kind === 'failed') {
-      const applied = verdict.stage !== undefined && verdict.stage !== 'check_and_unpack';
-      throw new NodeFailure(spec.name, 'upgrade', `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`, evidence, applied ? { kind: 'applied-gate-failed', backup } : { kind: 'refused', errType: verdict.errType });
+      const failure: FailureCase =
+        verdict.stage === 'check_and_unpack' ? { kind: 'refused', errType: verdict.errType }
+        : verdict.stage === 'perform_upgrade' || verdict.stage === 'permanent_upgrade' ? { kind: 'applied-no-marker', stage: verdict.stage, backup }
+        : { kind: 'unknown-state' };
+      throw new NodeFailure(spec.name, 'upgrade', `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`, evidence, failure);
     }
     if (verdict.kind === 'vm-restarted' || verdict.kind === 'rpc-failed') {
       throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change (RPC to the node failed)', evidence, { kind: 'vm-restarted' });
@@ -338,6 +372,8 @@ async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, tar
     ctx.emit({ type: 'step.finished', node: spec.name, step, ok: !bad, durationMs: ctx.now().getTime() - t });
     if (bad) throw new NodeFailure(spec.name, `${phase === 'after' ? 'gate-after' : 'soak'}:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'applied-gate-failed', backup });
   }
+  // Proven: a later run may skip this node (resume.ts clears it from `ungated`).
+  await ctx.record({ kind: 'node.gated', runId: ctx.runId, node: spec.name, to: target });
 }
 
 /**

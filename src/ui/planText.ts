@@ -5,10 +5,10 @@ export function renderPlanText(plan: Plan): string {
   const out: string[] = [];
   const count = (a: string) => plan.nodes.filter((n) => n.action === a).length;
   out.push(`Plan for cluster ${plan.cluster}: ${plan.from ?? '?'} → ${plan.to}  (tarball ${plan.tarball.fileName}, sha256 ${plan.tarball.sha256.slice(0, 12)}…, fingerprint ${plan.fingerprint})`);
-  out.push(`  ${count('upgrade')} to upgrade (one at a time, in this order), ${count('skip')} to skip, ${count('blocked')} blocked`);
+  out.push(`  ${count('upgrade')} to upgrade (one at a time, in this order)${count('regate') ? `, ${count('regate')} to re-gate` : ''}, ${count('skip')} to skip, ${count('blocked')} blocked`);
   out.push('');
   plan.nodes.forEach((n, i) => {
-    const mark = n.action === 'upgrade' ? '→' : n.action === 'skip' ? '=' : '✗';
+    const mark = n.action === 'upgrade' ? '→' : n.action === 'regate' ? '↻' : n.action === 'skip' ? '=' : '✗';
     out.push(`${i + 1}. ${mark} ${n.name} (${n.host})  ${n.from ?? 'unknown'} → ${n.to}  [${n.action}]${n.reason && n.action !== 'blocked' ? `  ${n.reason}` : ''}`);
     for (const s of n.steps) out.push(`     ${s.kind.padEnd(11)} ${s.detail}`);
     for (const f of n.findings) {

@@ -38,6 +38,10 @@ describe('preflight', () => {
     ['relup/ not writable', withNode2({ relupWritable: false }), ['blocker:relup-not-writable@' + N[1]]],
     ['marker present while on the from-version', withNode2({ marker: '5.10.5' }), ['blocker:marker-present@' + N[1]]],
     ['relup in progress', withNode2({ relupStatus: { kind: 'in-progress' } }), ['blocker:upgrade-in-progress@' + N[1]]],
+    ['`relup status` unreadable', withNode2({ relupStatus: { kind: 'unrecognised', raw: 'garbage' } }), ['blocker:relup-status-unknown@' + N[1]]],
+    ['`cluster status` unreadable', withNode2({ cluster: { kind: 'unrecognised', raw: '' } }), ['blocker:cluster-status-unknown@' + N[1]]],
+    ['`list-supported-paths` unreadable while the plugin runs', withNode2({ supportedPaths: null, supportedPathsKind: 'unrecognised' }), ['blocker:supported-paths-unknown@' + N[1]]],
+    ['relup/current unreadable', withNode2({ marker: null, markerUnreadable: true }), ['blocker:marker-unknown@' + N[1]]],
     ['a running cluster member not in the inventory', withNode2({ cluster: { kind: 'cluster', running: [...N, 'emqx@10.0.0.50'], stopped: [] } }), ['warning:node-not-in-inventory@emqx@10.0.0.50']],
   ];
   for (const [title, fs, expected] of table) {

@@ -29,7 +29,13 @@ export function ensureBuilt(): void {
 
 export default function setup(): void {
   if (distIsFresh()) return;
-  execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
+  } catch {
+    // tsc still emits JavaScript when it reports type errors; `npm test` runs `npm run build`
+    // first and fails on them, so here we only say so and test what was emitted.
+    process.stderr.write('[build] tsc reported type errors (see above); testing the emitted dist/ anyway\n');
+  }
   // tsc leaves older outputs alone when nothing changed in them; the mark must say "fresh" now.
   const now = new Date();
   if (existsSync(MARK)) execFileSync('touch', ['-d', now.toISOString(), MARK]);

@@ -26,7 +26,7 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
   try {
     const summary = await readJournalSummary(s.stateDir);
     s.ctx.emit({ type: 'rollout.started', command: 'plan', cluster: s.inv.cluster, runId: s.runId, nodes: s.inv.nodes.map((n) => n.name), to: release.tarball.version });
-    const { plan } = await observeAndPlan(s.ctx, release.tarball, { force: f.force, noBackup: f.noBackup, inFlight: summary.inFlight, resumeOf: null });
+    const { plan } = await observeAndPlan(s.ctx, release.tarball, { force: f.force, noBackup: f.noBackup, inFlight: summary.inFlight, ungated: summary.ungated, resumeOf: null });
     if (!f.json) io.stdout.write(renderPlanText(plan));
     s.ctx.record({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed ? 'plan-ok' : 'plan-blocked' });
     if (!plan.canProceed) {

@@ -68,6 +68,7 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
       windowMode: mode,
       stageConcurrency: f.stageConcurrency,
       inFlight: summary.inFlight,
+      ungated: summary.ungated,
       resumeOf: f.resume ? summary.lastRun!.meta : null,
       lock: {
         owner: { runId: s.runId, cluster: s.inv.cluster, command: 'upgrade', user: userInfo().username, host: hostname(), pid: process.pid, startedAt },
@@ -77,7 +78,8 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
       confirm: async (plan) => {
         if (f.yes) return true;
         const n = plan.nodes.filter((x) => x.action === 'upgrade').length;
-        io.stdout.write(`\n${renderPlanText(plan)}\n`);
+        // With --json, stdout carries only NDJSON: the human plan goes with the prompt, to stderr.
+        (f.json ? io.stderr : io.stdout).write(`\n${renderPlanText(plan)}\n`);
         const ok = await confirm(io, `Upgrade ${n} node${n === 1 ? '' : 's'} of ${plan.cluster} from ${plan.from ?? '?'} to ${plan.to}, one at a time?`);
         if (ok && switcher) await switcher.switchTo(mountInk({ stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime(), color: !noColor(io.env) }));
         return ok;
