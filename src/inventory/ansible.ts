@@ -1,19 +1,32 @@
 // Ansible YAML inventories (`-i hosts.yaml`) → our positioned tree, validated by the same code.
+// A plain Ansible inventory works as it is; `emqx_rollout_*` variables refine it and always win.
 //
-// Which hosts are EMQX nodes: every host whose variables (after Ansible's inheritance: `all` vars,
-// then group vars by depth and name, then host vars) define `emqx_rollout_cluster`. Set it in the
-// vars of the group that holds the EMQX nodes; other hosts (bastions, databases) are ignored. All
-// selected hosts must name the same cluster: one run rolls one cluster.
+// Which hosts are EMQX nodes:
+//  1. If any host's variables (after Ansible's inheritance: `all` vars, then group vars by depth
+//     and name, then host vars) define `emqx_rollout_cluster`: exactly those hosts. Other hosts
+//     (bastions, databases) are ignored; all selected hosts must name the same cluster.
+//  2. Otherwise the top-level groups decide — the groups under `all.children`, any other top-level
+//     key, and Ansible's implicit `ungrouped` (hosts in no group but `all`), counting only groups
+//     that hold a host. With two or more of them, if exactly one has a name containing "emqx"
+//     (any case): that group's hosts, nested groups included.
+//  3. Otherwise every host of the inventory.
+// Cluster name: emqx_rollout_cluster; else the name of the one group the nodes come from (the
+// group picked in 2, or the only top-level group in 3 unless that is `ungrouped`); else the
+// inventory file's base name without extension (hosts.yaml → hosts). Either is sanitised to
+// [A-Za-z0-9._-]+ (other characters → "-"; "emqx" if nothing is left).
 //
-// Per host:  ansible_host → host (default: the inventory host name) · ansible_port → port ·
-//   ansible_user → user · ansible_ssh_private_key_file → identityFile ·
-//   emqx_rollout_node_name → name (default emqx@<host>) · emqx_rollout_known_hosts → knownHosts ·
-//   emqx_rollout_jump → jump (else `-J x` / `-o ProxyJump=x` in ansible_ssh_common_args) ·
-//   emqx_rollout_root_dir / _staging_dir / _backup_dir → rootDir / stagingDir / backupDir.
+// Per host:  ansible_host → host (default: the inventory host name) · ansible_port → port
+//   (default 22) · ansible_user → user (default: the local user, as Ansible does) ·
+//   ansible_ssh_private_key_file / ansible_private_key_file → identityFile (default: ssh-agent) ·
+//   emqx_rollout_node_name → name (default emqx@<host>) · emqx_rollout_known_hosts → knownHosts
+//   (default ~/.ssh/known_hosts) · emqx_rollout_jump → jump (else `-J x` / `-o ProxyJump=x` in
+//   ansible_ssh_common_args) · emqx_rollout_root_dir / _staging_dir / _backup_dir → rootDir /
+//   stagingDir / backupDir (defaults /opt/emqx, /opt/upgrade, /var/backups/emqx).
 // Cluster-wide (must resolve to the same setting on every node):
 //   emqx_rollout_cluster · emqx_rollout_gates · emqx_rollout_restart · emqx_rollout_window — the
 //   last three take the same mappings as `gates`, `restart`, `window` in our own format.
-// Example: inventories/ansible-example.yaml.
+// Examples: inventories/ansible-plain.yaml, inventories/ansible-example.yaml.
+import path from 'node:path';
 import type { Pos, Problem } from './errors.js';
 import type { NodeKey } from './fields.js';
 import { Problems, checkKeys } from './read.js';
@@ -51,6 +64,11 @@ export const ANSIBLE_OWN_VARS: readonly string[] = [
 ];
 
 const GROUP_KEYS = ['hosts', 'children', 'vars'];
+/** Ansible's implicit group of hosts that belong to no group but `all`. */
+const UNGROUPED = 'ungrouped';
+/** A group whose name contains this is preferred as the cluster when the inventory has several. */
+const EMQX_GROUP = /emqx/i;
+const FALLBACK_CLUSTER = 'emqx';
 
 export const ANSIBLE: Dialect = {
   fieldPath: (nodePath, key) => childPath(nodePath, ANSIBLE_NODE_VARS[key][0]),
@@ -89,8 +107,11 @@ export interface AnsibleConversion {
   readonly problems: readonly Problem[];
 }
 
-export function ansibleToTree(root: RNode): AnsibleConversion {
+/** `file`: the inventory's absolute path; its base name is the last-resort cluster name. */
+export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
   const ps = new Problems();
+  /** Top-level group name → where its key is written. */
+  const topLevel = new Map<string, Pos>();
   const groups = new Map<string, Group>();
   const hosts = new Map<string, Host>();
 
@@ -146,6 +167,7 @@ export function ansibleToTree(root: RNode): AnsibleConversion {
           continue;
         }
         for (const c of e.value.entries) {
+          if (name === 'all' && chain.length === 0 && !topLevel.has(c.key)) topLevel.set(c.key, c.keyPos);
           if (here.includes(c.key)) {
             ps.at(c.keyPos, childPath(e.value.path, c.key), `group "${c.key}" contains itself`);
             continue;
@@ -160,7 +182,10 @@ export function ansibleToTree(root: RNode): AnsibleConversion {
     ps.on(root, `expected an Ansible inventory mapping (all: {hosts, children, vars}), found ${describe(root)}`);
     return { tree: undefined, problems: ps.list };
   }
-  for (const e of root.entries) walkGroup(e.key, e.value, e.key === 'all' ? 0 : 1, e.key === 'all' ? [] : ['all']);
+  for (const e of root.entries) {
+    if (e.key !== 'all' && !topLevel.has(e.key)) topLevel.set(e.key, e.keyPos);
+    walkGroup(e.key, e.value, e.key === 'all' ? 0 : 1, e.key === 'all' ? [] : ['all']);
+  }
 
   /** Ansible's precedence: all < groups by (depth, name) < host vars; later wins. */
   const resolve = (h: Host): Map<string, VarDef> => {
@@ -168,23 +193,32 @@ export function ansibleToTree(root: RNode): AnsibleConversion {
       .filter((g, i, a) => a.indexOf(g) === i && groups.has(g))
       .sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : groups.get(a)!.depth - groups.get(b)!.depth || a.localeCompare(b)));
     const out = new Map<string, VarDef>();
+    // delete + set: the map's order is then the order of precedence, which picks between aliases.
     const apply = (m: RMap) => {
-      for (const e of m.entries) out.set(e.key, e);
+      for (const e of m.entries) {
+        out.delete(e.key);
+        out.set(e.key, e);
+      }
     };
     for (const g of order) groups.get(g)!.vars.forEach(apply);
     h.vars.forEach(apply);
     return out;
   };
 
-  const members: { host: Host; vars: Map<string, VarDef> }[] = [];
-  for (const h of hosts.values()) {
-    const vars = resolve(h);
-    if (vars.has(ANSIBLE_CLUSTER_VARS.cluster)) members.push({ host: h, vars });
-  }
-  if (members.length === 0) {
-    ps.at(root.pos, ANSIBLE_CLUSTER_VARS.cluster,
-      `no host has emqx_rollout_cluster; set it in the vars of the group that holds the EMQX nodes (see inventories/ansible-example.yaml)`);
+  if (hosts.size === 0) {
+    ps.at(root.pos, 'all.hosts', `expected at least one host (under all.hosts or a group's hosts), found none`);
     return { tree: undefined, problems: ps.list };
+  }
+  const resolved = [...hosts.values()].map((host) => ({ host, vars: resolve(host) }));
+  let members = resolved.filter((m) => m.vars.has(ANSIBLE_CLUSTER_VARS.cluster));
+  /** Set when the cluster name is not written: where and what the default came from. */
+  let defaultCluster: { pos: Pos; name: string } | undefined;
+  if (members.length === 0) {
+    const pick = pickNodeGroup(resolved.map((m) => m.host), topLevel);
+    members = pick.group === undefined ? resolved : resolved.filter((m) => m.host.groups.has(pick.group!) || (pick.group === UNGROUPED && isUngrouped(m.host)));
+    defaultCluster = pick.source !== undefined
+      ? { pos: topLevel.get(pick.source) ?? root.pos, name: sanitizeCluster(pick.source) }
+      : { pos: root.pos, name: sanitizeCluster(path.parse(file).name) };
   }
 
   // Cluster-wide settings must be one definition shared by every node, not per-host variants.
@@ -210,7 +244,12 @@ export function ansibleToTree(root: RNode): AnsibleConversion {
   const nodeItems: RMap[] = members.map(({ host, vars }) => {
     const entries: REntry[] = [];
     for (const [ours, names] of Object.entries(ANSIBLE_NODE_VARS) as [NodeKey, readonly string[]][]) {
-      const d = names.map((n) => vars.get(n)).find((x) => x !== undefined);
+      // Aliases (ansible_ssh_private_key_file / ansible_private_key_file): the most specific wins.
+      const order = [...vars.keys()];
+      const d = names
+        .filter((n) => vars.has(n))
+        .sort((a, b) => order.indexOf(b) - order.indexOf(a))
+        .map((n) => vars.get(n))[0];
       if (d) {
         if (d.value.kind === 'scalar' && typeof d.value.value === 'string' && d.value.value.includes('{{'))
           ps.on(d.value, `Jinja templates are not evaluated by emqx-rollout; write the value itself, found ${describe(d.value)}`);
@@ -235,6 +274,12 @@ export function ansibleToTree(root: RNode): AnsibleConversion {
     return { kind: 'map', pos: host.pos, path: host.path, entries };
   });
 
+  if (defaultCluster)
+    clusterEntries.unshift({
+      key: 'cluster',
+      keyPos: defaultCluster.pos,
+      value: synth(defaultCluster.pos, ANSIBLE_CLUSTER_VARS.cluster, defaultCluster.name),
+    });
   const tree: RMap = {
     kind: 'map',
     pos: root.pos,
@@ -254,3 +299,29 @@ function sameScalar(a: RNode, b: RNode): boolean {
   return a.kind === 'scalar' && b.kind === 'scalar' && String(a.value) === String(b.value);
 }
 
+
+function isUngrouped(h: Host): boolean {
+  return [...h.groups].every((g) => g === 'all' || g === UNGROUPED);
+}
+
+/**
+ * Rules 2 and 3 of the header: `group` narrows the nodes to one top-level group (undefined → every
+ * host); `source` is the group the nodes come from, whose name becomes the default cluster name.
+ */
+function pickNodeGroup(
+  hosts: readonly Host[],
+  topLevel: ReadonlyMap<string, Pos>,
+): { group: string | undefined; source: string | undefined } {
+  const candidates = [...topLevel.keys()].filter((g) => g !== 'all' && hosts.some((h) => h.groups.has(g)));
+  if (hosts.some(isUngrouped) && !candidates.includes(UNGROUPED)) candidates.push(UNGROUPED);
+  const emqx = candidates.filter((g) => EMQX_GROUP.test(g));
+  if (candidates.length >= 2 && emqx.length === 1) return { group: emqx[0], source: emqx[0] };
+  const only = candidates.length === 1 && candidates[0] !== UNGROUPED ? candidates[0] : undefined;
+  return { group: undefined, source: only };
+}
+
+/** A cluster name (it names the directory .emqx-rollout/<cluster>) from a group or file name. */
+export function sanitizeCluster(raw: string): string {
+  const s = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  return s === '' ? FALLBACK_CLUSTER : s;
+}

@@ -3,6 +3,7 @@
 // The format is detected from the top level: `nodes` → ours; `all`, or groups with `hosts` /
 // `children` → an Ansible YAML inventory (see ansible.ts).
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { BadInputError } from '../util/errors.js';
 import { ansibleToTree, looksLikeAnsible, ANSIBLE } from './ansible.js';
@@ -18,6 +19,22 @@ export interface InventoryEnv {
   readonly home: string;
   /** Relative inventory paths and the shown file name are relative to it. */
   readonly cwd: string;
+  /**
+   * The SSH user for nodes whose inventory sets none — as ssh (and Ansible) do, the local user
+   * running the tool. parseInventory/analyzeInventory take it only from here (they stay pure);
+   * loadInventory fills it from os.userInfo() when absent. Absent everywhere → `user` is required.
+   */
+  readonly user?: string;
+}
+
+/** The local login name, or undefined when the uid has no passwd entry (os.userInfo throws then). */
+export function localUser(): string | undefined {
+  try {
+    const u = os.userInfo().username;
+    return u === '' ? undefined : u;
+  } catch {
+    return undefined;
+  }
 }
 
 export type InventoryFormat = 'native' | 'ansible';
@@ -47,14 +64,14 @@ export function analyzeInventory(text: string, file: string, env: InventoryEnv):
     return { inventory: undefined, problems, localFiles: [], format: undefined };
   }
   if (looksLikeAnsible(root)) {
-    const conv = ansibleToTree(root);
+    const conv = ansibleToTree(root, abs);
     if (!conv.tree) return { inventory: undefined, problems: [...yamlProblems, ...conv.problems], localFiles: [], format: 'ansible' };
-    const a = validateTree(conv.tree, { file: abs, home: env.home, dialect: ANSIBLE });
+    const a = validateTree(conv.tree, { file: abs, home: env.home, dialect: ANSIBLE, defaultUser: env.user });
     // A Jinja value is reported by the adapter; its "expected an absolute path" echo is noise.
     const problems = firstPerPlace([...yamlProblems, ...conv.problems, ...a.problems]);
     return { ...a, inventory: problems.length ? undefined : a.inventory, problems, format: 'ansible' };
   }
-  const a = validateTree(root, { file: abs, home: env.home, dialect: NATIVE });
+  const a = validateTree(root, { file: abs, home: env.home, dialect: NATIVE, defaultUser: env.user });
   const problems = [...yamlProblems, ...a.problems];
   return { ...a, inventory: problems.length ? undefined : a.inventory, problems, format: 'native' };
 }
@@ -66,8 +83,12 @@ export function parseInventory(text: string, file: string, env: InventoryEnv): I
   return deepFreeze(a.inventory);
 }
 
-/** Reads, validates and checks the local key / known_hosts files; every problem in one InventoryError. */
-export async function loadInventory(file: string, env: InventoryEnv): Promise<Inventory> {
+/**
+ * Reads, validates and checks the local key / known_hosts files; every problem in one InventoryError.
+ * `env.user` defaults to the local user (localUser()).
+ */
+export async function loadInventory(file: string, given: InventoryEnv): Promise<Inventory> {
+  const env: InventoryEnv = { ...given, user: given.user ?? localUser() };
   const abs = path.resolve(env.cwd, file);
   const shown = displayFile(file, env.cwd);
   let text: string;

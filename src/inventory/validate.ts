@@ -60,6 +60,11 @@ export interface ValidateContext {
   readonly file: string;
   readonly home: string;
   readonly dialect: Dialect;
+  /**
+   * The SSH user when neither the node nor defaults set one — like ssh, the local user running
+   * the tool (load.ts passes it in; this stays pure). Undefined → `user` is required.
+   */
+  readonly defaultUser?: string;
 }
 
 const INVALID = Symbol('invalid');
@@ -102,6 +107,13 @@ function readJump(n: RNode, ps: Problems): JumpHost[] | undefined {
   return hops;
 }
 
+const USER_NAME = /^[^\s@:]+$/;
+
+/** The local user as an SSH user, if it is one: `jo@corp.example` (an SSSD login) is not. */
+function usableUser(u: string | undefined): string | undefined {
+  return u !== undefined && USER_NAME.test(u) ? u : undefined;
+}
+
 function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): unknown {
   switch (key) {
     case 'name': {
@@ -124,7 +136,7 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
       return readInt(n, ps, 1, 65535);
     case 'user': {
       const s = readString(n, ps, 'a user name');
-      if (s !== undefined && !/^[^\s@:]+$/.test(s)) {
+      if (s !== undefined && !USER_NAME.test(s)) {
         ps.on(n, `expected a user name without spaces, "@" or ":", found ${describe(n)}`);
         return undefined;
       }
@@ -264,13 +276,16 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       const anyInvalid = NODE_KEYS.some((k) => slot(k) === INVALID);
       const name = val<string>('name');
       const host = val<string>('host');
-      const user = val<string>('user');
+      const user = val<string>('user', usableUser(ctx.defaultUser));
       if (!slot('name'))
         ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'name'), 'is required: expected an Erlang node name such as emqx@10.0.0.11, found nothing');
       if (!slot('host'))
         ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'host'), 'is required: expected a host name or IP address, found nothing');
-      if (!slot('user'))
-        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'user'), `user is required (${ctx.dialect.userHint(nm.path)})`);
+      if (!slot('user') && usableUser(ctx.defaultUser) === undefined)
+        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'user'),
+          ctx.defaultUser === undefined
+            ? `user is required (${ctx.dialect.userHint(nm.path)})`
+            : `user is required: the local user ${JSON.stringify(ctx.defaultUser)} is not a usable SSH user name (${ctx.dialect.userHint(nm.path)})`);
       const port = val<number>('port', NODE_DEFAULTS.port);
       const idf = val<{ written: string; file: string | undefined } | undefined>('identityFile', undefined);
       const khDefault = resolveLocalPath(NODE_DEFAULTS.knownHosts, ctx.home, path.dirname(ctx.file));

@@ -137,7 +137,7 @@ describe('good inventories', () => {
   it('the shipped example inventories are valid', () => {
     const ex = (f: string) => {
       const file = path.join(repo, 'inventories', f);
-      return parseInventory(readFileSync(file, 'utf8'), file, env);
+      return parseInventory(readFileSync(file, 'utf8'), file, { ...env, user: 'operator' });
     };
     const full = ex('example.yaml');
     expect(full.cluster).toBe('prod-eu');
@@ -146,8 +146,8 @@ describe('good inventories', () => {
     expect(full.window).toEqual({ days: ['sat', 'sun'], startMinutes: 120, endMinutes: 300, timezone: 'Europe/Berlin' });
     const min = ex('minimal.yaml');
     expect(min.nodes).toStrictEqual([
-      node({ name: 'emqx@emqx-1.staging.internal', host: 'emqx-1.staging.internal' }),
-      node({ name: 'emqx@emqx-2.staging.internal', host: 'emqx-2.staging.internal' }),
+      node({ name: 'emqx@emqx-1.staging.internal', host: 'emqx-1.staging.internal', user: 'operator' }),
+      node({ name: 'emqx@emqx-2.staging.internal', host: 'emqx-2.staging.internal', user: 'operator' }),
     ]);
     const ans = ex('ansible-example.yaml');
     expect(ans.cluster).toBe('prod-eu');
@@ -156,6 +156,13 @@ describe('good inventories', () => {
     expect(ans.nodes[0].jump).toEqual([{ user: 'ops', host: 'bastion.example.com', port: 22 }]);
     expect(ans.gates.soakSeconds).toBe(60);
     expect(ans.window?.timezone).toBe('Europe/Berlin');
+    const plain = ex('ansible-plain.yaml');
+    expect(plain.cluster).toBe('emqx');
+    expect(plain.nodes.map((n) => `${n.user}@${n.host}:${n.port} ${n.name}`)).toEqual([
+      'emqx@10.0.0.11:22 emqx@10.0.0.11',
+      'emqx@10.0.0.12:2222 emqx@10.0.0.12',
+      'admin@10.0.0.13:22 emqx@10.0.0.13',
+    ]);
   });
 });
 
