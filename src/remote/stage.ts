@@ -65,6 +65,10 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
   };
   const progress = throttle(opts.onProgress, opts.progressIntervalMs ?? 100);
 
+  // The SFTP subsystem opens in parallel with the observation: each is a round trip (~85 ms on
+  // OpenSSH, whose sshd keeps Nagle on for exec sessions), and the upload needs both.
+  const sftpReady = ctx.sftp();
+  sftpReady.catch(() => undefined); // judged where it is awaited
   // 1. Observe. sha256sum of a large file takes ~1 s per GB; df -P keeps one line per filesystem.
   const obsResult = await run('checking the node', [
     `mkdir -p -- ${q.d}`,
@@ -114,7 +118,7 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
 
   // 3. Upload from the verified offset, while a follower on the node hashes the .part as it grows
   //    (see followerCommand): the 256 MiB bench spent 0.75 s in a sha256sum after a 1.0 s upload.
-  const session = await ctx.sftp();
+  const session = await sftpReady;
   const upStarted = Date.now();
   const followAbort = new AbortController();
   let follower: Promise<{ sha: string; size: number } | undefined> | undefined;
