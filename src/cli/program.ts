@@ -99,11 +99,12 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--tarball <path>', 'the release that was rolled (names the staged files and the target version)')
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--json', 'NDJSON events on stdout', false)
+    .option('--break-lock', 'take the cluster lock from another controller you know is gone', false)
     .addOption(stateDir())
     .addHelpText('after', '\nExample:\n  emqx-rollout cleanup -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n')
     .action(async (o) => {
       const { cleanupCommand } = await import('./commands/cleanup.js');
-      await cleanupCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, stateDir: o.stateDir }, argv);
+      await cleanupCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
     });
 
   program
@@ -114,11 +115,12 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--clear', 'run `relup logs-clear` (asks for confirmation)', false)
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--json', 'one JSON object per row on stdout', false)
+    .option('--break-lock', 'take the cluster lock from another controller you know is gone', false)
     .addOption(stateDir())
     .addHelpText('after', '\nExamples:\n  emqx-rollout logs -i prod.yaml\n  emqx-rollout logs -i prod.yaml --node emqx@10.0.0.12 --clear\n')
     .action(async (o) => {
       const { logsCommand } = await import('./commands/logs.js');
-      await logsCommand(io, { inventory: o.inventory, node: o.node, clear: o.clear, yes: o.yes, json: o.json, stateDir: o.stateDir }, argv);
+      await logsCommand(io, { inventory: o.inventory, node: o.node, clear: o.clear, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
     });
 
   program
@@ -129,11 +131,12 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--remove-tree', 'also remove relup/<vsn>/', false)
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--json', 'NDJSON events on stdout', false)
+    .option('--break-lock', 'take the cluster lock from another controller you know is gone', false)
     .addOption(stateDir())
     .addHelpText('after', '\nExample:\n  emqx-rollout recover-boot -i prod.yaml --node emqx@10.0.0.12 --remove-tree\n')
     .action(async (o) => {
       const { recoverBootCommand } = await import('./commands/recoverBoot.js');
-      await recoverBootCommand(io, { inventory: o.inventory, node: o.node, removeTree: o.removeTree, yes: o.yes, json: o.json, stateDir: o.stateDir }, argv);
+      await recoverBootCommand(io, { inventory: o.inventory, node: o.node, removeTree: o.removeTree, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
     });
 
   const sandbox = program

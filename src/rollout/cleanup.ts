@@ -6,11 +6,12 @@ import { shq } from '../remote/shellQuote.js';
 import { RolloutError } from '../util/errors.js';
 import { hostOf, type RunContext } from './context.js';
 import type { NodeFacts } from './facts.js';
-import { NodeFailure } from './nodeFailure.js';
+import { Day2NodeFailure } from './day2Recovery.js';
 import { observeAll } from './observeAll.js';
-import { takeLock, settleFailure, type Day2Outcome, type LockOptions, type MutableRow } from './restart.js';
+import { emitBlocked, emitDeclined, settleFailure, takeLock, throwIfAborted, type Day2Outcome, type InFlight, type LockOptions, type MutableRow } from './day2Run.js';
+import type { LockHandle } from './lock.js';
 import { sidecarPathOf } from './actions.js';
-import type { ReportRow } from './types.js';
+import type { Finding, ReportRow } from './types.js';
 
 export interface Lagging {
   readonly node: string;
@@ -57,6 +58,7 @@ export interface CleanupOptions {
 
 export interface CleanupResult {
   readonly outcome: Day2Outcome;
+  /** Per node: `removed` (staged files were deleted), `untouched` (nothing staged, or not reached), `failed`. */
   readonly rows: readonly ReportRow[];
   /** Per node, the files removed. */
   readonly removed: ReadonlyMap<string, readonly string[]>;
@@ -68,50 +70,61 @@ export async function runCleanup(ctx: RunContext, opts: CleanupOptions): Promise
   const target = opts.tarball.version;
   const t0 = ctx.now().getTime();
   ctx.emit({ type: 'rollout.started', command: 'cleanup', cluster: inv.cluster, runId: ctx.runId, nodes: inv.nodes.map((n) => n.name), to: target });
-  ctx.emit({ type: 'step.started', node: '*', step: 'preflight', detail: `every node must run ${target}` });
-  const facts = await observeAll(ctx, null);
-  const decision = decideCleanup(inv, facts, target, opts.tarball.fileName);
-  ctx.emit({ type: 'step.finished', node: '*', step: 'preflight', ok: decision.kind === 'remove', durationMs: ctx.now().getTime() - t0 });
-  const rows = new Map<string, MutableRow>(inv.nodes.map((n) => {
-    const v = facts.find((f) => f.node === n.name)?.version ?? null;
-    return [n.name, { node: n.name, from: v, to: v, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }];
-  }));
+  const rows = new Map<string, MutableRow>(inv.nodes.map((n) => [n.name, { node: n.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }]));
   const removed = new Map<string, string[]>();
   const result = (outcome: Day2Outcome, error?: RolloutError): CleanupResult => ({ outcome, rows: [...rows.values()], removed, ...(error ? { error } : {}) });
-
-  if (decision.kind === 'refuse') {
-    for (const l of decision.lagging) {
-      ctx.emit({ type: 'preflight.finding', code: 'not-at-target', severity: 'blocker', node: l.node, message: `${l.node} runs ${l.runs}, not ${target}`, fix: 'finish the rollout (emqx-rollout upgrade) first; the staged files are what a retry needs' });
-    }
-    return result('blocked', new RolloutError('preflight-blocked', `cleanup refused: ${decision.lagging.length} of ${inv.nodes.length} nodes do not run ${target}; nothing was removed`, {
-      details: decision.lagging.map((l) => `${l.node}: runs ${l.runs}`),
-      hint: 'the staged tarball is still needed to upgrade those nodes; run cleanup after the rollout finished',
-    }));
-  }
-  if (!(await opts.confirm(decision.nodes.length))) return result('declined', new RolloutError('interrupted', 'cleanup declined at the confirmation prompt; nothing was removed'));
-
-  let lock: Awaited<ReturnType<typeof takeLock>> | null = null;
+  const flight: InFlight = { note: null };
+  let lock: LockHandle | null = null;
   try {
+    ctx.emit({ type: 'log', level: 'info', message: `preflight: observing ${inv.nodes.length} nodes (read-only); every node must run ${target}` });
+    const facts = await observeAll(ctx, null);
+    for (const f of facts) {
+      const row = rows.get(f.node);
+      if (row) row.from = row.to = f.version;
+    }
+    const decision = decideCleanup(inv, facts, target, opts.tarball.fileName);
+    ctx.emit({ type: 'log', level: decision.kind === 'remove' ? 'info' : 'warn', message: `preflight ${decision.kind === 'remove' ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s` });
+
+    if (decision.kind === 'refuse') {
+      const findings = decision.lagging.map((l): Finding => ({ code: 'not-at-target', severity: 'blocker', node: l.node, message: `${l.node} runs ${l.runs}, not ${target}`, fix: 'finish the rollout (emqx-rollout upgrade) first; the staged files are what a retry needs' }));
+      for (const f of findings) ctx.emit({ type: 'preflight.finding', ...f });
+      const err = new RolloutError('preflight-blocked', `cleanup refused: ${decision.lagging.length} of ${inv.nodes.length} nodes do not run ${target}; nothing was removed`, {
+        details: decision.lagging.map((l) => `${l.node}: runs ${l.runs}`),
+        hint: 'the staged tarball is still needed to upgrade those nodes; run cleanup after the rollout finished',
+      });
+      emitBlocked(ctx, err, findings);
+      return result('blocked', err);
+    }
+    if (!(await opts.confirm(decision.nodes.length))) return result('declined', emitDeclined(ctx, 'cleanup declined at the confirmation prompt; nothing was removed'));
+    throwIfAborted(ctx, null, 'taking the cluster lock (nothing was removed)');
+
     lock = await takeLock(ctx, opts.lock);
     for (const n of decision.nodes) {
       const spec = inv.nodes.find((x) => x.name === n.name)!;
+      const row = rows.get(n.name)!;
       const t = ctx.now().getTime();
+      if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${n.name}`);
       ctx.emit({ type: 'step.started', node: n.name, step: 'cleanup', detail: `${spec.stagingDir}/${opts.tarball.fileName}{,.part,.sha256,.sha256.part}` });
+      flight.note = `removing the staged files on ${n.name} was running: some of them may be gone — re-run cleanup to finish (it removes what is left)`;
       const r = await hostOf(ctx, n.name).exec(removeCommand(n.paths), { timeoutMs: 30_000, signal: ctx.signal });
       const gone = [...r.stdout.matchAll(/^removed (.+)$/gm)].map((m) => m[1]);
       removed.set(n.name, gone);
-      ctx.record({ kind: 'cleanup', runId: ctx.runId, node: n.name, removed: gone, exitCode: r.exitCode });
+      ctx.record({ kind: 'cleanup', runId: ctx.runId, node: n.name, removed: gone, exitCode: r.exitCode, aborted: r.aborted });
+      if (gone.length > 0) row.outcome = 'removed';
+      throwIfAborted(ctx, r, `removing the staged files on ${n.name}`);
+      row.durationMs = ctx.now().getTime() - t;
       if (r.exitCode !== 0) {
-        ctx.emit({ type: 'step.finished', node: n.name, step: 'cleanup', ok: false, durationMs: ctx.now().getTime() - t, message: `exit ${r.exitCode ?? r.signal}` });
-        rows.get(n.name)!.outcome = 'failed';
-        throw new NodeFailure(n.name, 'cleanup', 'could not remove the staged files', describeResult(r), { kind: 'before-change' });
+        ctx.emit({ type: 'step.finished', node: n.name, step: 'cleanup', ok: false, durationMs: row.durationMs, message: `exit ${r.exitCode ?? r.signal}` });
+        row.outcome = 'failed';
+        throw new Day2NodeFailure(n.name, 'cleanup', 'could not remove the staged files', describeResult(r), { kind: 'cleanup-remove' });
       }
-      ctx.emit({ type: 'step.finished', node: n.name, step: 'cleanup', ok: true, durationMs: ctx.now().getTime() - t, message: gone.length > 0 ? `removed ${gone.length} file${gone.length === 1 ? '' : 's'}` : 'nothing staged' });
+      flight.note = null;
+      ctx.emit({ type: 'step.finished', node: n.name, step: 'cleanup', ok: true, durationMs: row.durationMs, message: gone.length > 0 ? `removed ${gone.length} file${gone.length === 1 ? '' : 's'}` : 'nothing staged' });
     }
     ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
     return result('done');
   } catch (e) {
-    const s = settleFailure(ctx, e, 'restart', target);
+    const s = settleFailure(ctx, e, 'cleanup', target, flight);
     return result(s.outcome, s.error);
   } finally {
     await lock?.release();

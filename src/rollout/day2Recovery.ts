@@ -10,7 +10,9 @@ export type Day2Failure =
   | { readonly kind: 'not-back' } // restarted, but the gates did not pass before the deadline
   | { readonly kind: 'evacuation-stop' } // restarted fine, but `rebalance stop` failed
   | { readonly kind: 'recover-remove' } // recover-boot: removing the marker/tree failed
-  | { readonly kind: 'recover-restart' }; // recover-boot: marker removed, restart/gates failed
+  | { readonly kind: 'recover-restart' } // recover-boot: marker removed, restart/gates failed
+  | { readonly kind: 'cleanup-remove' } // cleanup: a staged file could not be removed
+  | { readonly kind: 'logs-clear' }; // logs --clear: relup logs-clear did not confirm
 
 export function day2Recovery(c: Day2Failure, spec: NodeSpec, target: string | null, mode: 'restart' | 'recover-boot'): string[] {
   const root = spec.rootDir;
@@ -59,6 +61,16 @@ export function day2Recovery(c: Day2Failure, spec: NodeSpec, target: string | nu
       return [
         `relup/current is gone on ${spec.name}, so its next start boots the old tree; the restart did not complete.`,
         `Check \`${bin} ctl status\`; if it is down, \`${bin} start\`.`,
+      ];
+    case 'cleanup-remove':
+      return [
+        `Some staged files on ${spec.name} could not be removed (see the evidence); files listed as removed are gone, nothing else was changed.`,
+        `Check the ownership and permissions of ${spec.stagingDir}/, then re-run \`emqx-rollout cleanup\` (it removes what is left).`,
+      ];
+    case 'logs-clear':
+      return [
+        `\`relup logs-clear\` did not confirm on ${spec.name}; its upgrade history may still be there (check with \`emqx-rollout logs --node ${spec.name}\`).`,
+        `Check \`${bin} ctl relup logs\` on the node, then re-run \`emqx-rollout logs --clear\`.`,
       ];
   }
 }

@@ -15,8 +15,9 @@ import type { NodeFacts } from './facts.js';
 import { NodeFailure } from './nodeFailure.js';
 import { observeNode } from './observe.js';
 import { emitObserved, restartAndGate } from './restartNode.js';
-import { settleFailure, takeLock, type Day2Outcome, type LockOptions, type MutableRow } from './restart.js';
-import type { ReportRow } from './types.js';
+import { emitBlocked, emitDeclined, settleFailure, takeLock, throwIfAborted, type Day2Outcome, type InFlight, type LockOptions, type MutableRow } from './day2Run.js';
+import type { LockHandle } from './lock.js';
+import type { Finding, ReportRow } from './types.js';
 
 /** What the node's disk says besides the facts: the base tree's version and which relup trees exist. */
 export interface InstallFacts {
@@ -127,9 +128,11 @@ export interface RecoverBootResult {
   readonly error?: RolloutError;
 }
 
-async function observeForRecovery(host: RemoteHost, spec: NodeSpec, signal: AbortSignal): Promise<{ facts: NodeFacts; install: InstallFacts }> {
-  const facts = await observeNode(host, spec, { tarballName: null, signal });
-  const r = await host.exec(installProbe(spec.rootDir), { timeoutMs: 30_000, signal });
+async function observeForRecovery(ctx: RunContext, host: RemoteHost, spec: NodeSpec): Promise<{ facts: NodeFacts; install: InstallFacts }> {
+  const facts = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
+  throwIfAborted(ctx, null, `observing ${spec.name} (it was not changed)`);
+  const r = await host.exec(installProbe(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
+  throwIfAborted(ctx, r, `reading the install of ${spec.name} (it was not changed)`);
   return { facts, install: parseInstallProbe(r.stdout) };
 }
 
@@ -138,72 +141,86 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
   const t0 = ctx.now().getTime();
   ctx.emit({ type: 'rollout.started', command: 'recover-boot', cluster: ctx.inv.cluster, runId: ctx.runId, nodes: [spec.name] });
   const row: MutableRow = { node: spec.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 };
-  const result = (outcome: Day2Outcome, decision: RecoverDecision | null, error?: RolloutError): RecoverBootResult => ({ outcome, decision, rows: [row], ...(error ? { error } : {}) });
-
-  ctx.emit({ type: 'step.started', node: spec.name, step: 'preflight', detail: 'relup/current, relup status, running version, base tree' });
-  const host = ctx.hosts.get(spec.name);
-  if (!host) {
-    const u = ctx.unreachable.get(spec.name);
-    const reason = `${spec.name} is unreachable: ${u?.message ?? 'not connected'}`;
-    ctx.emit({ type: 'preflight.finding', code: u?.code ?? 'node-unreachable', severity: 'blocker', node: spec.name, message: reason });
+  let decision: RecoverDecision | null = null;
+  const result = (outcome: Day2Outcome, error?: RolloutError): RecoverBootResult => ({ outcome, decision, rows: [row], ...(error ? { error } : {}) });
+  const flight: InFlight = { note: null };
+  const blocked = (code: string, reason: string, fix: string | undefined, err: RolloutError): RecoverBootResult => {
+    const finding: Finding = { code, severity: 'blocker', node: spec.name, message: reason, ...(fix ? { fix } : {}) };
+    ctx.emit({ type: 'preflight.finding', ...finding });
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'preflight', ok: false, durationMs: ctx.now().getTime() - t0 });
-    return result('blocked', { kind: 'refuse', code: 'not-running', reason }, new RolloutError('preflight-blocked', `recover-boot refused: ${reason}`, { details: u?.details ?? [] }));
-  }
-  const first = await observeForRecovery(host, spec, ctx.signal);
-  emitObserved(ctx, first.facts);
-  const decision = decideRecoverBoot(first.facts, first.install);
-  row.from = first.facts.version;
-  row.to = first.facts.version;
-  ctx.record({ kind: 'recover.decision', runId: ctx.runId, node: spec.name, decision, install: first.install });
-  ctx.emit({ type: 'step.finished', node: spec.name, step: 'preflight', ok: decision.kind === 'recover', durationMs: ctx.now().getTime() - t0 });
-  if (decision.kind === 'refuse') {
-    const fix = decision.code === 'booted-new'
-      ? 'the documented way back is a full restore: stop the node, restore data/ etc/ log/ from the pre-upgrade backup, reinstall the old release, start'
-      : decision.code === 'nothing-to-recover' ? 'nothing to do' : 'inspect the node (`emqx-rollout status`) and re-run';
-    ctx.emit({ type: 'preflight.finding', code: `recover-${decision.code}`, severity: 'blocker', node: spec.name, message: decision.reason, fix });
-    const backupHint = decision.code === 'booted-new' && opts.backup ? ` (pre-upgrade backup: ${opts.backup.path})` : '';
-    return result('blocked', decision, new RolloutError('preflight-blocked', `recover-boot refused: ${decision.reason}`, { hint: `${fix}${backupHint}` }));
-  }
-
-  for (const l of cannotUndo(spec, decision, opts.backup, opts.journalFile)) ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: l });
-  if (!(await opts.confirm(decision))) return result('declined', decision, new RolloutError('interrupted', 'recover-boot declined at the confirmation prompt; nothing was changed'));
-
-  let lock: Awaited<ReturnType<typeof takeLock>> | null = null;
+    emitBlocked(ctx, err, [finding]);
+    return result('blocked', err);
+  };
+  let lock: LockHandle | null = null;
   try {
+    ctx.emit({ type: 'step.started', node: spec.name, step: 'preflight', detail: 'relup/current, relup status, running version, base tree' });
+    const host = ctx.hosts.get(spec.name);
+    if (!host) {
+      const u = ctx.unreachable.get(spec.name);
+      const reason = `${spec.name} is unreachable: ${u?.message ?? 'not connected'}`;
+      decision = { kind: 'refuse', code: 'not-running', reason };
+      return blocked(u?.code ?? 'node-unreachable', reason, 'fix the SSH connection to the node (see the evidence), then re-run', new RolloutError('preflight-blocked', `recover-boot refused: ${reason}`, { details: u?.details ?? [] }));
+    }
+    const first = await observeForRecovery(ctx, host, spec);
+    emitObserved(ctx, first.facts);
+    const d = decideRecoverBoot(first.facts, first.install);
+    decision = d;
+    row.from = first.facts.version;
+    row.to = first.facts.version;
+    ctx.record({ kind: 'recover.decision', runId: ctx.runId, node: spec.name, decision: d, install: first.install });
+    if (d.kind === 'refuse') {
+      const fix = d.code === 'booted-new'
+        ? 'the documented way back is a full restore: stop the node, restore data/ etc/ log/ from the pre-upgrade backup, reinstall the old release, start'
+        : d.code === 'nothing-to-recover' ? 'nothing to do' : 'inspect the node (`emqx-rollout status`) and re-run';
+      const backupHint = d.code === 'booted-new' && opts.backup ? ` (pre-upgrade backup: ${opts.backup.path})` : '';
+      return blocked(`recover-${d.code}`, d.reason, `${fix}${backupHint}`, new RolloutError('preflight-blocked', `recover-boot refused: ${d.reason}`, { hint: `${fix}${backupHint}` }));
+    }
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'preflight', ok: true, durationMs: ctx.now().getTime() - t0 });
+
+    for (const l of cannotUndo(spec, d, opts.backup, opts.journalFile)) ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: l });
+    if (!(await opts.confirm(d))) return result('declined', emitDeclined(ctx, 'recover-boot declined at the confirmation prompt; nothing was changed'));
+    throwIfAborted(ctx, null, 'taking the cluster lock (nothing was changed)');
+
     lock = await takeLock(ctx, opts.lock);
     // The world may have moved between the prompt and the lock: decide again on fresh facts.
     let t = ctx.now().getTime();
     ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
-    const again = await observeForRecovery(hostOf(ctx, spec.name), spec, ctx.signal);
+    const again = await observeForRecovery(ctx, hostOf(ctx, spec.name), spec);
     const d2 = decideRecoverBoot(again.facts, again.install);
-    const same = d2.kind === 'recover' && d2.target === decision.target && d2.back === decision.back;
-    ctx.emit({ type: 'gate.checked', node: spec.name, gate: 'pending', phase: 'before', ok: same, message: same ? `hot-upgraded to ${decision.target}, pending restart; base tree ${decision.back}` : describeBootState(bootState(again.facts)) });
+    const same = d2.kind === 'recover' && d2.target === d.target && d2.back === d.back;
+    ctx.emit({ type: 'gate.checked', node: spec.name, gate: 'pending', phase: 'before', ok: same, message: same ? `hot-upgraded to ${d.target}, pending restart; base tree ${d.back}` : describeBootState(bootState(again.facts)) });
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: same, durationMs: ctx.now().getTime() - t });
     if (!same) throw new Day2NodeFailure(spec.name, 'gate-before:pending', d2.kind === 'refuse' ? d2.reason : `the node changed since it was observed (now ${d2.target} → ${d2.back})`, [], { kind: 'before-change' });
+    throwIfAborted(ctx, null, `about to remove relup/current on ${spec.name} (it was not changed)`);
 
     t = ctx.now().getTime();
-    const rm = removeMarkerCommand(spec, decision.target, opts.removeTree);
+    const rm = removeMarkerCommand(spec, d.target, opts.removeTree);
     ctx.emit({ type: 'step.started', node: spec.name, step: 'recover', detail: rm });
+    flight.note = `removing relup/current${opts.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} was running and ${spec.name} was NOT restarted: the marker may be gone (then its next start boots ${d.back}) — check \`ls ${spec.rootDir}/relup/\`, then re-run recover-boot or start over`;
+    // Not tied to ctx.signal: two rm's that take milliseconds; stopping between them gains nothing.
     const r = await hostOf(ctx, spec.name).exec(rm, { timeoutMs: 60_000 });
-    ctx.record({ kind: 'recover.remove', runId: ctx.runId, node: spec.name, target: decision.target, removeTree: opts.removeTree, exitCode: r.exitCode });
+    ctx.record({ kind: 'recover.remove', runId: ctx.runId, node: spec.name, target: d.target, removeTree: opts.removeTree, exitCode: r.exitCode, aborted: r.aborted });
+    if (r.aborted) throw new RolloutError('interrupted', `interrupted while removing relup/current on ${spec.name}`, { cause: ctx.signal.reason });
     if (r.exitCode !== 0) {
       ctx.emit({ type: 'step.finished', node: spec.name, step: 'recover', ok: false, durationMs: ctx.now().getTime() - t, message: `exit ${r.exitCode ?? r.signal}` });
       throw new Day2NodeFailure(spec.name, 'recover', 'could not remove the boot marker', describeResult(r), { kind: 'recover-remove' });
     }
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'recover', ok: true, durationMs: ctx.now().getTime() - t, message: opts.removeTree ? `removed relup/current and relup/${decision.target}/` : 'removed relup/current' });
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'recover', ok: true, durationMs: ctx.now().getTime() - t, message: opts.removeTree ? `removed relup/current and relup/${d.target}/` : 'removed relup/current' });
+    flight.note = `relup/current is gone on ${spec.name} but it was NOT restarted yet: it still runs the hot-upgraded ${d.target}; its next start boots ${d.back} — restart it with the inventory's restart command and check that \`${spec.rootDir}/bin/emqx ctl status\` says ${d.back}`;
 
     t = ctx.now().getTime();
-    await restartAndGate(ctx, spec, { version: decision.back, tree: 'base', mode: 'recover-boot' }, row);
+    await restartAndGate(ctx, spec, { version: d.back, tree: 'base', mode: 'recover-boot' }, row, flight);
+    flight.note = null;
     row.outcome = 'restarted';
-    row.to = decision.back;
+    row.to = d.back;
     row.durationMs = ctx.now().getTime() - t;
-    ctx.emit({ type: 'node.done', node: spec.name, outcome: 'restarted', from: decision.target, to: decision.back, durationMs: row.durationMs });
+    ctx.emit({ type: 'node.done', node: spec.name, outcome: 'restarted', from: d.target, to: d.back, durationMs: row.durationMs });
     ctx.emit({ type: 'rollout.done', rows: [row], durationMs: ctx.now().getTime() - t0 });
-    return result('done', decision);
+    return result('done');
   } catch (e) {
-    if (e instanceof NodeFailure) row.outcome = 'failed';
-    const s = settleFailure(ctx, e, 'recover-boot', decision.target);
-    return result(s.outcome, decision, s.error);
+    const s = settleFailure(ctx, e, 'recover-boot', decision?.kind === 'recover' ? decision.target : null, flight);
+    if (s.outcome === 'halted' && e instanceof NodeFailure) row.outcome = 'failed';
+    return result(s.outcome, s.error);
   } finally {
     await lock?.release();
   }

@@ -6,8 +6,10 @@ import { parseBroker } from '../emqx/parse/broker.js';
 import type { NodeSpec } from '../inventory/types.js';
 import { describeResult } from '../remote/exec.js';
 import type { ExecResult, RemoteHost } from '../remote/types.js';
+import { RolloutError } from '../util/errors.js';
 import { hostOf, type RunContext } from './context.js';
 import { Day2NodeFailure } from './day2Recovery.js';
+import { throwIfAborted, type InFlight } from './day2Run.js';
 import type { NodeFacts } from './facts.js';
 import { renderTemplate, type GateResult } from './gates.js';
 import { observeNode } from './observe.js';
@@ -23,8 +25,10 @@ export interface GateTally {
   connectionsAfter?: number;
 }
 
-export async function readUptime(host: RemoteHost, spec: NodeSpec, timeoutMs: number, signal?: AbortSignal): Promise<number | null> {
-  const r = await host.exec(cmd.broker(spec.rootDir), { timeoutMs, signal });
+/** `broker` uptime in seconds; null when unreadable. An aborted read is an interruption, not "unreadable". */
+export async function readUptime(ctx: RunContext, host: RemoteHost, spec: NodeSpec, timeoutMs: number): Promise<number | null> {
+  const r = await host.exec(cmd.broker(spec.rootDir), { timeoutMs, signal: ctx.signal });
+  throwIfAborted(ctx, r, `reading the uptime of ${spec.name}`);
   const b = parseBroker(r.stdout, r.stderr, r.exitCode);
   return b.kind === 'broker' ? b.uptimeSeconds : null;
 }
@@ -41,13 +45,33 @@ export interface RestartExpect {
   readonly version: string;
   readonly tree: 'relup' | 'base';
   readonly mode: 'restart' | 'recover-boot';
+  /** The node was evacuated first: an interruption must say its evacuation is still active. */
+  readonly evacuated?: boolean;
 }
 
-export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: RestartExpect, tally: GateTally): Promise<void> {
+/** What an interruption leaves: the restart command in flight, or the node restarted but not yet gated. */
+function notes(spec: NodeSpec, e: RestartExpect): { command: string; gates: string } {
+  const bin = `${spec.rootDir}/bin/emqx`;
+  const evac = e.evacuated ? `; its evacuation is still active: once it is healthy, \`${bin} ctl rebalance stop\` re-admits clients` : '';
+  return e.mode === 'restart'
+    ? {
+        command: `the restart command was running on ${spec.name}: the node may be stopped — check it (\`${bin} ctl status\`; if it is down, \`${bin} start\` boots relup/${e.version}/)${evac}`,
+        gates: `${spec.name} was restarted but had not passed its gates yet — check it (\`${bin} ctl status\` should say ${e.version} started, \`${bin} ctl relup status\` idle)${evac}`,
+      }
+    : {
+        command: `relup/current is gone on ${spec.name} and the restart command was running: the node may be stopped — check it (\`${bin} ctl status\`; if it is down, \`${bin} start\` boots the base tree, ${e.version})`,
+        gates: `${spec.name} was restarted into the base tree (${e.version}) but had not passed its gates yet — check it (\`${bin} ctl status\`)`,
+      };
+}
+
+export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: RestartExpect, tally: GateTally, flight: InFlight): Promise<void> {
   const host = hostOf(ctx, spec.name);
   const timeoutMs = ctx.inv.gates.timeoutSeconds * 1000;
   const failKind = expect.mode === 'restart' ? 'not-back' : 'recover-restart';
-  const uptimeBefore = await readUptime(host, spec, 30_000, ctx.signal);
+  const note = notes(spec, expect);
+  const uptimeBefore = await readUptime(ctx, host, spec, 30_000);
+  // Last point before the node goes down: an abort that arrived meanwhile must not restart it.
+  throwIfAborted(ctx, null, `about to restart ${spec.name}`);
 
   // The command is not tied to ctx.signal: an abort between `stop` and `start` would leave the node
   // down. The deadline still applies (the same per-node budget covers the gates below).
@@ -56,13 +80,17 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
   const deadline = sent + timeoutMs;
   ctx.emit({ type: 'step.started', node: spec.name, step: 'restart', detail: command });
   ctx.record({ kind: 'restart.begin', runId: ctx.runId, node: spec.name, command, expect: expect.version, tree: expect.tree });
+  flight.note = note.command;
   const r = await host.exec(command, { timeoutMs });
-  ctx.record({ kind: 'restart.end', runId: ctx.runId, node: spec.name, exitCode: r.exitCode, durationMs: Math.round(r.durationMs), timedOut: r.timedOut });
+  ctx.record({ kind: 'restart.end', runId: ctx.runId, node: spec.name, exitCode: r.exitCode, durationMs: Math.round(r.durationMs), timedOut: r.timedOut, aborted: r.aborted });
+  // Not tied to ctx.signal, but if anything ever aborts it, its empty result says nothing about the node.
+  if (r.aborted) throw new RolloutError('interrupted', `interrupted while the restart command ran on ${spec.name}`, { cause: ctx.signal.reason });
   if (r.timedOut || r.exitCode !== 0) {
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'restart', ok: false, durationMs: r.durationMs, message: r.timedOut ? `no result within ${ctx.inv.gates.timeoutSeconds}s` : `exit ${r.exitCode ?? r.signal}` });
     throw new Day2NodeFailure(spec.name, 'restart', r.timedOut ? `the restart command did not finish within ${ctx.inv.gates.timeoutSeconds}s` : `the restart command failed (exit ${r.exitCode ?? r.signal})`, describeResult(r), { kind: expect.mode === 'restart' ? 'restart-command' : 'recover-restart' });
   }
   ctx.emit({ type: 'step.finished', node: spec.name, step: 'restart', ok: true, durationMs: r.durationMs, message: lastLine(r.stdout) });
+  flight.note = note.gates;
 
   // gates-after, polled: the node may still be booting when the command returns.
   let t = ctx.now().getTime();
@@ -109,10 +137,17 @@ async function checkOnce(ctx: RunContext, host: RemoteHost, spec: NodeSpec, expe
   // not stretch one observation past the node's budget.
   const budget = () => Math.min(30_000, Math.max(1000, deadline - ctx.now().getTime()));
   const facts = await observeNode(host, spec, { tarballName: null, signal: ctx.signal, commandTimeoutMs: budget() });
+  throwIfAborted(ctx, null, `checking ${spec.name}`);
   const running = facts.ctl?.kind === 'running';
-  const uptimeAfter = running ? await readUptime(host, spec, budget(), ctx.signal) : null;
+  const uptimeAfter = running ? await readUptime(ctx, host, spec, budget()) : null;
   const commandResults: ExecResult[] = [];
-  if (running) for (const c of ctx.inv.gates.commands) commandResults.push(await host.exec(renderTemplate(c, spec), { timeoutMs: budget(), signal: ctx.signal }));
+  if (running) {
+    for (const c of ctx.inv.gates.commands) {
+      const r = await host.exec(renderTemplate(c, spec), { timeoutMs: budget(), signal: ctx.signal });
+      throwIfAborted(ctx, r, `running the gate command \`${c}\` on ${spec.name}`);
+      commandResults.push(r);
+    }
+  }
   const results = judgeBootedInto(ctx.inv, facts, { version: expect.version, tree: expect.tree, uptimeBefore, uptimeAfter, elapsedMs: ctx.now().getTime() - sent }, commandResults);
   return { facts, results };
 }

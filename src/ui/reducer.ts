@@ -265,5 +265,8 @@ function applyRow(s: ViewState, r: ReportRow): ViewState {
     case 'failed':
     case 'untouched':
       return updateNode(s, r.node, (n) => ({ ...n, state: r.outcome === 'failed' ? 'failed' : 'untouched' }));
+    case 'removed': // cleanup / logs --clear: the node's part is done; no version change to show
+    case 'cleared':
+      return finishNode(s, r.node, 'done', (n) => n);
   }
 }

@@ -36,6 +36,7 @@ describe('restart halts on a node that does not come back', () => {
     expect(r.code).toBe(4);
     expect(r.stderr).toContain('HALTED');
     const ev = events(r.stdout);
+    expect(ev.filter((e) => e.type !== 'log').at(-1)?.type).toBe('rollout.halted');
 
     const evac1 = ev.find((e) => e.type === 'step.finished' && e.step === 'evacuate' && e.node === n1.name);
     expect(evac1).toMatchObject({ ok: true, message: 'drained: 1 → 0 connections' });
@@ -56,6 +57,16 @@ describe('restart halts on a node that does not come back', () => {
     expect(down.stderr).toContain('not responding to pings');
     for (const n of c.nodes) expect(existsSync(join(n.stagingDir, '.emqx-rollout.lock'))).toBe(false);
   }, 120_000);
+
+  it('while node 2 is down, a re-run is blocked (exit 3): rollout.halted check preflight names it and the fix', async () => {
+    const n2 = c.nodes[1];
+    const r = await cli(['restart', '-i', c.inventoryPath, '--yes', '--json'], 60_000);
+    expect(r.code, r.stderr).toBe(3);
+    const ev = events(r.stdout);
+    expect(ev.some((e) => e.type === 'step.started' || e.node === '*')).toBe(false);
+    expect(ev.filter((e) => e.type === 'log' && /^preflight BLOCKED in /.test(String(e.message)))).toHaveLength(1);
+    expect(ev.at(-1)).toMatchObject({ type: 'rollout.halted', node: n2.name, check: 'preflight', evidence: [expect.stringMatching(/^\[node-down\] /)], recovery: [expect.stringContaining(`${n2.rootDir}/bin/emqx start`)] });
+  }, 60_000);
 
   it('after the operator starts node 2 by hand, a fixed re-run restarts only node 3', async () => {
     const [n1, n2, n3] = c.nodes;

@@ -1,6 +1,7 @@
 // `cleanup`: remove the staged tarball + sidecar from every node once every node runs the target
 // (step 7). The decision and the removal live in rollout/cleanup.ts.
 import { runCleanup } from '../../rollout/cleanup.js';
+import { writeReport } from '../../rollout/report.js';
 import type { CliIO } from '../io.js';
 import { requireConfirmable } from '../prompt.js';
 import { loadRelease } from '../release.js';
@@ -12,6 +13,7 @@ export interface CleanupFlags {
   readonly tarball?: string;
   readonly yes: boolean;
   readonly json: boolean;
+  readonly breakLock?: boolean;
   readonly stateDir?: string;
 }
 
@@ -22,12 +24,19 @@ export async function cleanupCommand(io: CliIO, f: CleanupFlags, argv: readonly 
   const s = await openSession(io, { inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
   let outcome = 'failed';
   try {
+    const startedAt = io.now().toISOString();
     const res = await runCleanup(s.ctx, {
       tarball: { fileName: release.tarball.fileName, version: release.tarball.version },
-      lock: lockFor(s, 'cleanup', false, io.now().toISOString()),
+      lock: lockFor(s, 'cleanup', f.breakLock ?? false, startedAt),
       confirm: (n) => view.ask(`Every node runs ${release.tarball.version}. Remove ${release.tarball.fileName} and its .sha256 from the staging dir of ${n} node${n === 1 ? '' : 's'}?`),
     });
     outcome = res.outcome;
+    // blocked/declined removed nothing: the journal says why; a report is for runs that acted.
+    if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
+      const v = release.tarball.version;
+      const files = await writeReport(s.stateDir, s.runId, res.rows, { cluster: s.inv.cluster, runId: s.runId, from: v, to: v, startedAt, finishedAt: io.now().toISOString(), outcome: res.outcome });
+      s.ctx.emit({ type: 'log', level: 'info', message: `report: ${files.mdPath} (journal: ${s.journal.file})` });
+    }
     if (res.error) throw res.error;
   } finally {
     s.ctx.record({ kind: 'run.end', runId: s.runId, outcome });

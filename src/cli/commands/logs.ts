@@ -1,11 +1,13 @@
 // `logs`: every node's `relup logs` as one timeline sorted by start time (text table, or one JSON
-// object per row with --json); `--clear` then runs `relup logs-clear` after confirmation.
+// object per row with --json); `--clear` then runs `relup logs-clear` after confirmation
+// (rollout/logs.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
 import { resolve } from 'node:path';
 import { loadInventory } from '../../inventory/load.js';
-import { clearLogs, collectLogs, renderTimeline, selectNode, timeline } from '../../rollout/logs.js';
-import { takeLock } from '../../rollout/restart.js';
-import type { Renderer } from '../../ui/renderer.js';
-import { RolloutError } from '../../util/errors.js';
+import { collectLogs, renderTimeline, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs.js';
+import { writeReport } from '../../rollout/report.js';
+import { createJsonRenderer } from '../../ui/ndjson.js';
+import { createPlainRenderer } from '../../ui/plain.js';
+import { noColor, type Renderer } from '../../ui/renderer.js';
 import type { CliIO } from '../io.js';
 import { confirm, requireConfirmable } from '../prompt.js';
 import { openSession } from '../session.js';
@@ -17,10 +19,26 @@ export interface LogsFlags {
   readonly clear: boolean;
   readonly yes: boolean;
   readonly json: boolean;
+  readonly breakLock?: boolean;
   readonly stateDir?: string;
 }
 
 const quiet: Renderer = { onEvent: () => undefined, finish: async () => undefined };
+
+/**
+ * --clear: with --json every event goes to stdout (after the relup.log rows), ending with the
+ * terminal event; as text, only log lines and the terminal event (the table is printed as is).
+ */
+function clearRenderer(io: CliIO, json: boolean): Renderer {
+  if (json) return createJsonRenderer(io.stdout);
+  const plain = createPlainRenderer(io.stdout, { color: io.stdoutTTY && !noColor(io.env) });
+  return {
+    onEvent: (e) => {
+      if (e.type === 'log' || e.type === 'rollout.done' || e.type === 'rollout.halted' || e.type === 'rollout.paused') plain.onEvent(e);
+    },
+    finish: () => plain.finish(),
+  };
+}
 
 export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string[]): Promise<void> {
   if (f.clear) requireConfirmable(io, f.yes, 'clear the relup logs');
@@ -29,13 +47,11 @@ export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string
   const selected = f.node ? [selectNode(inv, f.node)] : inv.nodes;
   const names = selected.map((n) => n.name);
   // Reading connects to the selected nodes only; clearing takes the cluster lock, so it needs all.
-  const s = await openSession(io, { inventory: f.inventory, command: 'logs', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: quiet, ...(f.clear ? {} : { only: names }) });
+  const s = await openSession(io, { inventory: f.inventory, command: 'logs', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.clear ? clearRenderer(io, f.json) : quiet, ...(f.clear ? {} : { only: names }) });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const json = (o: object) => out(JSON.stringify({ ts: io.now().toISOString(), ...o }));
-  let outcome = 'failed';
-  try {
-    const specs = s.inv.nodes.filter((n) => names.includes(n.name));
-    const { perNode, errors } = await collectLogs(s.ctx, specs);
+  const specs = s.inv.nodes.filter((n) => names.includes(n.name));
+  const show = (perNode: readonly NodeLogs[], errors: readonly NodeLogsError[]) => {
     const rows = timeline(perNode);
     if (f.json) {
       for (const r of rows) json({ type: 'relup.log', ...r });
@@ -47,35 +63,32 @@ export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string
       for (const n of perNode) if (n.rows.length === 0) out(`  ${n.node}: no upgrade history on this node`);
       for (const e of errors) out(`  ${e.node}: ${e.message}`);
     }
-    if (f.clear) {
-      if (errors.length > 0) {
-        throw new RolloutError('preflight-blocked', `not clearing: the relup logs of ${errors.length} node${errors.length === 1 ? '' : 's'} could not be read; nothing was cleared`, {
-          details: errors.map((e) => `${e.node}: ${e.message}`),
-          hint: 'fix those nodes, or pass --node to clear one node at a time',
-        });
-      }
-      const n = perNode.length;
-      const total = perNode.reduce((a, x) => a + x.rows.length, 0);
-      if (!f.yes && !(await confirm(io, `Clear the relup upgrade history (${total} row${total === 1 ? '' : 's'}) on ${n} node${n === 1 ? '' : 's'}? It cannot be restored.`))) {
-        outcome = 'declined';
-        throw new RolloutError('interrupted', 'logs --clear declined at the confirmation prompt; nothing was cleared');
-      }
-      const lock = await takeLock(s.ctx, lockFor(s, 'logs --clear', false, io.now().toISOString()));
-      try {
-        const results = await clearLogs(s.ctx, specs);
-        for (const r of results) {
-          if (f.json) json({ type: 'logs.cleared', node: r.node, ok: r.ok, ...(r.ok ? {} : { evidence: r.evidence }) });
-          else out(`${r.node}: ${r.ok ? 'cleared all upgrade logs' : 'logs-clear FAILED'}`);
-        }
-        const failed = results.filter((r) => !r.ok);
-        if (failed.length > 0) {
-          throw new RolloutError('halted', `relup logs-clear failed on ${failed.map((r) => r.node).join(', ')}`, { details: failed.flatMap((r) => r.evidence) });
-        }
-      } finally {
-        await lock.release();
-      }
+  };
+  let outcome = 'failed';
+  try {
+    if (!f.clear) {
+      const { perNode, errors } = await collectLogs(s.ctx, specs);
+      show(perNode, errors);
+      outcome = 'done';
+      return;
     }
-    outcome = 'done';
+    const startedAt = io.now().toISOString();
+    const res = await runLogsClear(s.ctx, {
+      nodes: specs,
+      show,
+      confirm: async (n, total) => f.yes || (await confirm(io, `Clear the relup upgrade history (${total} row${total === 1 ? '' : 's'}) on ${n} node${n === 1 ? '' : 's'}? It cannot be restored.`)),
+      onCleared: (r) => {
+        if (f.json) json({ type: 'logs.cleared', node: r.node, ok: r.ok, ...(r.ok ? {} : { evidence: r.evidence }) });
+        else out(`${r.node}: ${r.ok ? 'cleared all upgrade logs' : 'logs-clear FAILED'}`);
+      },
+      lock: lockFor(s, 'logs --clear', f.breakLock ?? false, startedAt),
+    });
+    outcome = res.outcome;
+    if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
+      const files = await writeReport(s.stateDir, s.runId, res.rows, { cluster: s.inv.cluster, runId: s.runId, from: null, to: null, startedAt, finishedAt: io.now().toISOString(), outcome: res.outcome });
+      s.ctx.emit({ type: 'log', level: 'info', message: `report: ${files.mdPath} (journal: ${s.journal.file})` });
+    }
+    if (res.error) throw res.error;
   } finally {
     s.ctx.record({ kind: 'run.end', runId: s.runId, outcome });
     await s.close();

@@ -18,6 +18,7 @@ export interface RecoverBootFlags {
   readonly removeTree: boolean;
   readonly yes: boolean;
   readonly json: boolean;
+  readonly breakLock?: boolean;
   readonly stateDir?: string;
 }
 
@@ -47,7 +48,7 @@ export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: r
       removeTree: f.removeTree,
       backup: newestBackup(await journalRecords(journalFile), spec.name),
       journalFile,
-      lock: lockFor(s, 'recover-boot', false, startedAt),
+      lock: lockFor(s, 'recover-boot', f.breakLock ?? false, startedAt),
       confirm: (d) => view.ask(`Remove relup/current${f.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} and restart it into ${d.back}, accepting what it cannot undo (above)?`),
     });
     outcome = res.outcome;
