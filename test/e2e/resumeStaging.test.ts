@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { ensureBuilt, explain, readJournalFile, relupRows, runCli, runningVersion, sigkill, startCli, successRows } from './support/crashCli.js';
 
-// 48 MiB of incompressible padding, uploaded one node at a time (--stage-concurrency 1): each
-// node's upload takes well over a second here, so the kill lands mid-file.
-const PAD_BYTES = 48 * 1024 * 1024;
+// 192 MiB of incompressible padding, uploaded one node at a time (--stage-concurrency 1). Uploads
+// to the simulator run at ~250 MiB/s and NDJSON progress is throttled to 4 events/s per node, so
+// the file must take about a second per node for the kill to land mid-file (48 MiB finished
+// between two progress events once the SSH server stopped paying Nagle delays).
+const PAD_BYTES = 192 * 1024 * 1024;
 
 let cluster: SimCluster | null = null;
 let dir = '';
