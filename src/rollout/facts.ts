@@ -42,6 +42,8 @@ export interface NodeFacts {
   readonly relupWritable: boolean | null;
   /** Free bytes on the filesystem holding stagingDir (or its nearest existing parent). */
   readonly stagingFreeBytes: number | null;
+  /** false when stagingDir (or the ancestor `mkdir -p` would create it in) is not writable. */
+  readonly stagingWritable?: boolean;
   readonly buildInfo: BuildInfo | null;
   /** sha256 of the staged tarball at stagingDir/<file>, when present. */
   readonly stagedSha256: string | null;

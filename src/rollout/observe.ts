@@ -24,6 +24,15 @@ export interface ObserveOptions {
 }
 
 /** `df -Pk` of the nearest existing ancestor: stagingDir may not exist before the first run. */
+/**
+ * Can the SSH user create files in stagingDir (or, before the first run, in its nearest existing
+ * ancestor, where `mkdir -p` will create it)? The lock file and the upload both land there.
+ * Exit 0 yes, 1 no. Writes nothing.
+ */
+export function stagingWritable(path: string): string {
+  return `d=${shq(path)}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; test -d "$d" && test -w "$d" && test -x "$d"`;
+}
+
 export function dfNearest(path: string): string {
   return `d=${shq(path)}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d"`;
 }
@@ -95,12 +104,13 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
 
   // Round 1: is EMQX running, plus the plain shell probes, which describe the install on disk
   // whether or not EMQX answers.
-  const [st, mk, pt, wr, df, sh] = await runAll([
+  const [st, mk, pt, wr, df, sw, sh] = await runAll([
     cmd.ctlStatus(root),
     cmd.markerRead(root),
     cmd.patchesList(root),
     cmd.relupWritable(root),
     dfNearest(spec.stagingDir),
+    stagingWritable(spec.stagingDir),
     ...(staged ? [`if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`] : []),
   ]);
   const ctl = parseCtlStatus(st.stdout, st.stderr, st.exitCode);
@@ -175,6 +185,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     patches: patches.kind === 'patches' ? patches.files : null,
     relupWritable: writable.kind === 'writable' ? writable.writable : null,
     stagingFreeBytes: dfr.kind === 'df' ? dfr.availBytes : null,
+    ...(sw.exitCode === 1 ? { stagingWritable: false } : {}),
     buildInfo,
     stagedSha256,
     stagedSidecar,

@@ -120,6 +120,9 @@ export function preflight(inv: Inventory, tarball: TarballInfo, facts: readonly 
       }
       const staged = f.stagedSha256 === tarball.sha256;
       const need = requiredFreeBytes(tarball.size, staged);
+      if (f.stagingWritable === false) {
+        out.push(blocker('staging-not-writable', f.node, `${f.node}: ${spec.stagingDir} cannot be created or written by ${spec.user}`, `create it writable for ${spec.user} (mkdir -p ${spec.stagingDir} && chown ${spec.user} ${spec.stagingDir}), or set stagingDir to a writable directory`));
+      }
       if (f.stagingFreeBytes !== null && f.stagingFreeBytes < need) {
         out.push(blocker('disk-insufficient', f.node, `${f.node}: ${mb(f.stagingFreeBytes)} free at ${spec.stagingDir}, need ${mb(need)} (tarball ${mb(tarball.size)} + 3x for the extracted and deployed copies)`, 'free disk space on the node, or point stagingDir at a larger filesystem'));
       }

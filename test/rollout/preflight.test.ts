@@ -41,6 +41,7 @@ describe('preflight', () => {
     ['`relup status` unreadable', withNode2({ relupStatus: { kind: 'unrecognised', raw: 'garbage' } }), ['blocker:relup-status-unknown@' + N[1]]],
     ['`cluster status` unreadable', withNode2({ cluster: { kind: 'unrecognised', raw: '' } }), ['blocker:cluster-status-unknown@' + N[1]]],
     ['`list-supported-paths` unreadable while the plugin runs', withNode2({ supportedPaths: null, supportedPathsKind: 'unrecognised' }), ['blocker:supported-paths-unknown@' + N[1]]],
+    ['stagingDir not writable', withNode2({ stagingWritable: false }), ['blocker:staging-not-writable@' + N[1]]],
     ['relup/current unreadable', withNode2({ marker: null, markerUnreadable: true }), ['blocker:marker-unknown@' + N[1]]],
     ['a running cluster member not in the inventory', withNode2({ cluster: { kind: 'cluster', running: [...N, 'emqx@10.0.0.50'], stopped: [] } }), ['warning:node-not-in-inventory@emqx@10.0.0.50']],
   ];
