@@ -15,4 +15,9 @@ export interface CliIO {
   readonly signal: AbortSignal;
   /** Soft stop requested (first Ctrl-C). */
   readonly stopRequested: () => boolean;
+  /**
+   * Tell the operator about a stop request where they are looking (the live view draws over raw
+   * stderr writes). Returns an unsubscribe function; without a listener the notice goes to stderr.
+   */
+  readonly onInterrupt: (fn: (notice: string) => void) => () => void;
 }

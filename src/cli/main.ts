@@ -6,6 +6,7 @@ import { homedir } from 'node:os';
 import { RolloutError } from '../util/errors.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
 import type { CliIO } from './io.js';
+import { redactString } from '../rollout/journal.js';
 import { buildProgram, describeError } from './program.js';
 
 /**
@@ -20,22 +21,40 @@ function makeIO(command: string | undefined): { io: CliIO; dispose: () => void }
   // legitimately more than the default 10. A real leak would still show past 1000.
   setMaxListeners(1000, hard.signal);
   let soft = false;
+  const listeners = new Set<(notice: string) => void>();
+  const notify = (notice: string) => {
+    if (listeners.size === 0) process.stderr.write(`\n${notice}\n`);
+    for (const l of listeners) l(notice);
+  };
+  // After a hard abort, whatever still runs (a `relup upgrade` we deliberately wait on, a hung
+  // file system call) must not keep the process alive: exit 130 within 10 s. The journal already
+  // holds `upgrade.begin`, so the next run re-observes that node instead of trusting a guess.
+  const abort = (reason: string) => {
+    if (hard.signal.aborted) return;
+    hard.abort(new RolloutError('interrupted', reason));
+    const t = setTimeout(() => {
+      process.stderr.write(`\nemqx-rollout: did not stop within 10 s after "${reason}"; exiting now. Re-run the same command to resume: an interrupted node is re-observed, never upgraded blindly.\n`);
+      process.exit(EXIT.interrupted);
+    }, 10_000);
+    t.unref();
+  };
   // First Ctrl-C: stop at the next safe point (never between a started `relup upgrade` and its
   // gates). Second: abort now. SIGTERM: abort now.
   const safeStop = command !== undefined && SAFE_STOP_COMMANDS.has(command);
   const onInt = () => {
     if (!safeStop) {
-      hard.abort(new RolloutError('interrupted', 'interrupted (Ctrl-C)'));
+      abort('interrupted (Ctrl-C)');
       return;
     }
     if (!soft) {
       soft = true;
-      process.stderr.write('\nCtrl-C: stopping at the next safe point (press Ctrl-C again to abort now)\n');
+      notify("Ctrl-C: will stop after the node in flight finishes its step and gates (Ctrl-C again to abort now; a hop in progress is then left for the next run to judge)");
       return;
     }
-    hard.abort(new RolloutError('interrupted', 'aborted by a second Ctrl-C'));
+    notify('second Ctrl-C: aborting now');
+    abort('aborted by a second Ctrl-C');
   };
-  const onTerm = () => hard.abort(new RolloutError('interrupted', 'terminated (SIGTERM)'));
+  const onTerm = () => abort('terminated (SIGTERM)');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   // A closed pipe (`emqx-rollout status | head`) is not an error of ours.
@@ -52,6 +71,10 @@ function makeIO(command: string | undefined): { io: CliIO; dispose: () => void }
     now: () => new Date(),
     signal: hard.signal,
     stopRequested: () => soft || hard.signal.aborted,
+    onInterrupt: (fn) => {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
   };
   return { io, dispose: () => { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); } };
 }
@@ -65,7 +88,7 @@ async function main(): Promise<void> {
   } catch (e) {
     const d = describeError(e);
     code = d.code;
-    if (d.text) process.stderr.write(d.text);
+    if (d.text) process.stderr.write(redactString(d.text));
   } finally {
     dispose();
   }

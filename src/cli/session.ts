@@ -11,9 +11,9 @@ import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/ke
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
 import { realSleep, type RunContext } from '../rollout/context.js';
 import type { Command, EventInput, RolloutEvent } from '../rollout/events.js';
-import { openJournal, registerSecret, type Journal } from '../rollout/journal.js';
+import { openJournal, redact, registerSecret, type Journal } from '../rollout/journal.js';
 import { chooseRenderer, type Renderer } from '../ui/renderer.js';
-import { RolloutError } from '../util/errors.js';
+import { BadInputError, RolloutError } from '../util/errors.js';
 import type { CliIO } from './io.js';
 import { promptSecret } from './prompt.js';
 import { VERSION } from './version.js';
@@ -39,6 +39,11 @@ export interface Session {
   readonly renderer: Renderer;
   readonly ctx: RunContext;
   readonly passphrase: string | undefined;
+  /**
+   * Say where the final report went. It is written after the run's terminal event, so with --json
+   * it goes to stderr: the NDJSON stream on stdout must end with rollout.done/halted/paused.
+   */
+  announceReport(mdPath: string): void;
   close(): Promise<void>;
 }
 
@@ -110,7 +115,17 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
   }
   const runId = newRunId(io.now());
   const stateDir = stateDirFor(inv, opts.stateDir, io.cwd);
-  const journal = await openJournal(join(stateDir, 'journal.ndjson'));
+  let journal: Journal;
+  try {
+    journal = await openJournal(join(stateDir, 'journal.ndjson'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new BadInputError(`cannot write the journal in ${stateDir} (${code})`, {
+      details: [`the journal and reports of cluster ${inv.cluster} go to ${stateDir}`],
+      hint: opts.stateDir ? 'pass a writable directory with --state-dir' : 'make the inventory\'s directory writable, or pass a writable directory with --state-dir',
+      cause: e,
+    });
+  }
   // Returns the append: callers that must write ahead (upgrade.begin) await it; others need not.
   const record = (r: object): Promise<void> => journal.append({ ts: io.now().toISOString(), ...r }).catch(() => undefined);
   record({ kind: 'run.start', runId, command: opts.command, who: `${userInfo().username}@${hostname()}`, pid: process.pid, cwd: io.cwd, argv: opts.argv, version: VERSION, inventory: inv.file, cluster: inv.cluster });
@@ -119,10 +134,13 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     opts.renderer ??
     chooseRenderer({ json: opts.json, plain: opts.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() });
   const emit = (e: EventInput) => {
-    const ev = { ts: io.now().toISOString(), ...e } as RolloutEvent;
+    // Redacted before any output, not only in the journal: gate commands often carry credentials.
+    const ev = redact({ ts: io.now().toISOString(), ...e }) as RolloutEvent;
     renderer.onEvent(ev);
     if (ev.type !== 'stage.progress' || ev.done) record({ kind: 'event', runId, ...ev });
   };
+
+  const offInterrupt = io.onInterrupt((notice) => emit({ type: 'log', level: 'warn', message: notice }));
 
   const nodes = opts.only ? inv.nodes.filter((n) => opts.only!.includes(n.name)) : inv.nodes;
   const { hosts, failures } = await openHostsSettled(nodes, { passphrase, ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}), signal: io.signal });
@@ -153,7 +171,14 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     renderer,
     ctx,
     passphrase,
+    announceReport: (mdPath: string) => {
+      const text = `report: ${mdPath} (journal: ${journal.file})`;
+      if (opts.json) io.stderr.write(`${text}\n`);
+      else emit({ type: 'log', level: 'info', message: text });
+      record({ kind: 'report', runId, path: mdPath });
+    },
     close: async () => {
+      offInterrupt();
       await Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)));
       await renderer.finish();
       await journal.close();

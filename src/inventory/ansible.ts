@@ -73,6 +73,9 @@ const FALLBACK_CLUSTER = 'emqx';
 export const ANSIBLE: Dialect = {
   fieldPath: (nodePath, key) => childPath(nodePath, ANSIBLE_NODE_VARS[key][0]),
   userHint: () => 'set ansible_user in the host vars or in the vars of one of its groups',
+  // The host's own line: emqx_rollout_known_hosts is not in the file, so no path to it exists.
+  defaultedPath: (nodePath) => nodePath,
+  knownHostsHint: 'set emqx_rollout_known_hosts to a known_hosts file that has them (e.g. under all.vars)',
 };
 
 interface VarDef {

@@ -45,7 +45,7 @@ export async function checkLocalFiles(refs: readonly LocalFileRef[]): Promise<Pr
       problems.push({
         pos: ref.pos,
         path: ref.path,
-        message: `expected a known_hosts file holding the nodes' host keys${ref.defaulted ? ' (the default)' : ''}, found ${shown(ref)} which ${why}${usedBy(ref)}; host keys are always verified — add them with ssh-keyscan after checking the fingerprints, or set knownHosts`,
+        message: `expected a known_hosts file holding the nodes' host keys${ref.defaulted ? ' (the default)' : ''}, found ${shown(ref)} which ${why}${usedBy(ref)}; host keys are always verified — add them with ssh-keyscan after checking the fingerprints, or ${ref.setHint}`,
       });
     }
   }

@@ -25,11 +25,16 @@ export function checkKeys(m: RMap, known: readonly string[], ps: Problems, keyPa
   for (const e of m.entries) if (!known.includes(e.key)) ps.at(e.keyPos, keyPath(e), unknownKeyMessage(e.key, known));
 }
 
-/** A non-empty string. Plain numbers keep their written text: `cluster: 1.10` → "1.10". */
+/**
+ * A non-empty YAML string. A number or boolean is a problem, not silently stringified: `command: 42`
+ * or `cluster: 1.10` (which YAML reads as 1.1) is almost always a mistake, and quoting says what is meant.
+ */
 export function readString(n: RNode, ps: Problems, what = 'a string'): string | undefined {
-  if (n.kind === 'scalar' && n.value !== null && typeof n.value !== 'object') {
-    const s = typeof n.value === 'string' ? n.value : n.text;
-    if (s.trim() !== '') return s;
+  if (n.kind === 'scalar' && typeof n.value === 'string' && n.value.trim() !== '') return n.value;
+  if (n.kind === 'scalar' && (typeof n.value === 'number' || typeof n.value === 'boolean')) {
+    const kind = typeof n.value === 'number' ? 'a number' : 'a boolean';
+    ps.on(n, `expected a string, found ${describe(n)} (${kind}; quote it if you mean the text ${JSON.stringify(n.text)})`);
+    return undefined;
   }
   ps.on(n, `expected ${what}, found ${n.kind === 'scalar' && n.value === '' ? '""' : describe(n)}`);
   return undefined;

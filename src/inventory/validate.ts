@@ -29,11 +29,17 @@ export interface Dialect {
   /** Where a node field lives, for "is required" problems. */
   readonly fieldPath: (nodePath: string, key: NodeKey) => string;
   readonly userHint: (nodePath: string) => string;
+  /** Where a problem with a defaulted (unwritten) local file is reported: a path that exists. */
+  readonly defaultedPath: (nodePath: string, key: NodeKey) => string;
+  /** How to point at another known_hosts file, in this format's own words. */
+  readonly knownHostsHint: string;
 }
 
 export const NATIVE: Dialect = {
   fieldPath: (nodePath, key) => childPath(nodePath, key),
   userHint: (nodePath) => `set defaults.user or ${childPath(nodePath, 'user')}`,
+  defaultedPath: (nodePath, key) => childPath(nodePath, key),
+  knownHostsHint: 'set knownHosts',
 };
 
 export interface LocalFileRef {
@@ -46,6 +52,8 @@ export interface LocalFileRef {
   readonly path: string;
   /** true when nobody wrote it: the built-in knownHosts default. */
   readonly defaulted: boolean;
+  /** How to set another file instead (the dialect's words). */
+  readonly setHint: string;
   readonly nodes: readonly string[];
 }
 
@@ -319,11 +327,11 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       const fileRef = (kind: 'identityFile' | 'knownHosts', v: { written: string; file: string | undefined } | undefined) => {
         if (!v || v.file === undefined || name === undefined) return;
         const s = slot(kind);
-        const where = s && s !== INVALID ? { pos: s.node.pos, path: s.node.path } : { pos: nm.pos, path: ctx.dialect.fieldPath(nm.path, kind) };
+        const where = s && s !== INVALID ? { pos: s.node.pos, path: s.node.path } : { pos: nm.pos, path: ctx.dialect.defaultedPath(nm.path, kind) };
         const k = `${kind}\0${v.file}`;
         const seen = local.get(k);
         if (seen) seen.nodes.push(name);
-        else local.set(k, { ref: { kind, file: v.file, written: v.written, ...where, defaulted: !s }, nodes: [name] });
+        else local.set(k, { ref: { kind, file: v.file, written: v.written, ...where, defaulted: !s, setHint: ctx.dialect.knownHostsHint }, nodes: [name] });
       };
       fileRef('identityFile', idf);
       fileRef('knownHosts', kh);

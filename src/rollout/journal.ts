@@ -169,11 +169,28 @@ export function forgetSecrets(): void {
   secrets.clear();
 }
 
-function redactString(s: string): string {
+/**
+ * Credentials that operators write inline in inventory gate commands (health checks against the
+ * EMQX REST API are the usual case), recognised by shape: `curl -u user:pass`, `--user user:pass`,
+ * `scheme://user:pass@host`, `Authorization: Basic …`/`Bearer …`, and VAR=value where the name
+ * says PASS/PASSWORD/TOKEN/SECRET/API_KEY. The secret part becomes [redacted]; the rest stays as
+ * evidence of what ran.
+ */
+const INLINE_SECRETS: ReadonlyArray<[RegExp, string]> = [
+  [/(\s-u\s*|--user[=\s]+)'([^':]+):[^']*'/g, `$1'$2:${REDACTED}'`],
+  [/(\s-u\s*|--user[=\s]+)"([^":]+):[^"]*"/g, `$1"$2:${REDACTED}"`],
+  [/(\s-u\s*|--user[=\s]+)([^\s:'"]+):[^\s'"]+/g, `$1$2:${REDACTED}`],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+):([^\s@/'"]+)@/gi, `$1:${REDACTED}@`],
+  [/(authorization:\s*(?:basic|bearer|token)\s+)[^\s'"]+/gi, `$1${REDACTED}`],
+  [/(\b(?:[A-Za-z_][A-Za-z0-9_]*)?(?:PASS|PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY)[A-Za-z0-9_]*=)(?:'[^']*'|"[^"]*"|[^\s;&|]+)/gi, `$1${REDACTED}`],
+];
+
+export function redactString(s: string): string {
   for (const secret of secrets) {
     if (s === secret) return REDACTED;
     if (secret.length >= MIN_SUBSTRING_SECRET && s.includes(secret)) s = s.split(secret).join(REDACTED);
   }
+  for (const [re, to] of INLINE_SECRETS) s = s.replace(re, to);
   return s;
 }
 

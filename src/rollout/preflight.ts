@@ -52,7 +52,10 @@ export function preflight(inv: Inventory, tarball: TarballInfo, facts: readonly 
     const spec = inv.nodes.find((n) => n.name === f.node)!;
     if (!f.reachable) {
       const u = f.unreachable!;
-      out.push(blocker(u.code, f.node, `${f.node} (${f.host}:${spec.port}) is not reachable over SSH: ${u.message}`, u.details.at(-1) ?? 'check the host, port, user, key and known_hosts in the inventory'));
+      // The evidence (offered key + fingerprint, the known_hosts line to add) is what the operator
+      // acts on; the last detail is the remote layer's hint, used as the fix.
+      const evidence = u.details.slice(0, -1).map((d) => d.trim()).filter(Boolean);
+      out.push(blocker(u.code, f.node, `${f.node} (${f.host}:${spec.port}) is not reachable over SSH: ${u.message}${evidence.length ? `; ${evidence.map((d, i) => (i > 0 && evidence[i - 1].endsWith(':') ? ` ${d}` : `${i > 0 ? '; ' : ''}${d}`)).join('')}` : ''}`, u.details.at(-1) ?? 'check the host, port, user, key and known_hosts in the inventory'));
       continue;
     }
     if (f.ctl?.kind === 'down') {

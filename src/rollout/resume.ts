@@ -21,6 +21,8 @@ export interface InFlight {
   readonly to: string;
   /** Number of `relup logs` rows before the upgrade command was sent. */
   readonly logRowsBefore: number;
+  /** MQTT connections before the hop: the baseline of the connections gate when resuming. */
+  readonly connectionsBefore: number | null;
 }
 
 export interface JournalSummary {
@@ -36,6 +38,7 @@ export interface Ungated {
   readonly node: string;
   readonly runId: string;
   readonly to: string;
+  readonly connectionsBefore: number | null;
 }
 
 type Rec = Record<string, unknown>;
@@ -57,12 +60,13 @@ export function summarizeJournal(records: readonly object[]): JournalSummary {
         from: String(r.from),
         to: String(r.to),
         logRowsBefore: Number(r.logRowsBefore ?? 0),
+        connectionsBefore: typeof r.connectionsBefore === 'number' ? r.connectionsBefore : null,
       });
     } else if (r.kind === 'upgrade.end' && typeof r.node === 'string') {
       const began = inFlight.get(r.node);
       inFlight.delete(r.node);
       // A completed hop stays "ungated" until a node.gated record proves its gates passed.
-      if (/^complete/.test(String(r.verdict)) || r.applied === true) ungated.set(r.node, { node: r.node, runId: String(r.runId), to: String(r.to ?? began?.to ?? '') });
+      if (/^complete/.test(String(r.verdict)) || r.applied === true) ungated.set(r.node, { node: r.node, runId: String(r.runId), to: String(r.to ?? began?.to ?? ''), connectionsBefore: began?.connectionsBefore ?? null });
       else ungated.delete(r.node);
     } else if (r.kind === 'node.gated' && typeof r.node === 'string') {
       ungated.delete(r.node);

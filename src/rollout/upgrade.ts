@@ -147,6 +147,9 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
       let summary: 'upgraded' | 'skipped';
       if (pn.action === 'regate' && !inflight) {
         ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
+        // The baseline the interrupted run measured before the hop, so a collapse is still caught.
+        const base = opts.ungated.get(spec.name)?.connectionsBefore;
+        if (base !== null && base !== undefined) row.connectionsBefore = base;
         await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null);
         summary = 'upgraded';
       } else {
@@ -307,7 +310,7 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   // few ms between them leaves an upgrade running in the VM that no journal knows about, and the
   // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.record resolves once the
   // line is on disk: see cli/session.ts.)
-  await ctx.record({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0 });
+  await ctx.record({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0, connectionsBefore: before.connections });
   ctx.emit({ type: 'step.started', node: spec.name, step: 'upgrade', detail: command });
   // The command is not tied to ctx.signal: killing the CLI does not stop the upgrade in the VM, so
   // an abort here would only lose the verdict. The deadline still applies.
@@ -381,6 +384,7 @@ async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, tar
  * upgrade still running inside the VM, then either complete it (gates) or halt for a human.
  */
 async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row: MutableRow): Promise<'upgraded' | 'not-started'> {
+  if (fl.connectionsBefore !== null) row.connectionsBefore = fl.connectionsBefore; // the pre-hop baseline
   const host = hostOf(ctx, spec.name);
   ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `run ${fl.runId} began upgrading ${spec.name} (${fl.from} → ${fl.to}) without recording the end; re-observing` });
   const deadline = ctx.now().getTime() + ctx.inv.gates.timeoutSeconds * 1000;

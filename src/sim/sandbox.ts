@@ -77,9 +77,12 @@ export async function sandboxUp(opts: { dir: string; nodes?: number; from?: stri
   }
 }
 
-export async function sandboxDown(dirIn: string): Promise<void> {
+/** Stops whatever is there; true when there was a sandbox (its sandbox.json or node dirs) to stop. */
+export async function sandboxDown(dirIn: string): Promise<boolean> {
   const dir = resolve(dirIn);
   const info = await readInfo(dir);
+  const nodesDir = join(dir, 'nodes');
+  const found = info !== null || existsSync(nodesDir);
   if (info && alive(info.pid)) {
     process.kill(info.pid, 'SIGTERM');
     const until = Date.now() + DOWN_TIMEOUT_MS;
@@ -87,9 +90,9 @@ export async function sandboxDown(dirIn: string): Promise<void> {
     if (alive(info.pid)) process.kill(info.pid, 'SIGKILL');
   }
   // node daemons started by the supervisor — or later by an operator's `bin/emqx start` over SSH
-  const nodesDir = join(dir, 'nodes');
   if (existsSync(nodesDir)) {
     for (const n of readdirSync(nodesDir)) await stopNodeDaemon(join(nodesDir, n, 'emqx'));
   }
   await rm(join(dir, SANDBOX_JSON), { force: true });
+  return found;
 }

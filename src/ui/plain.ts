@@ -48,7 +48,7 @@ export class PlainFormatter {
     switch (e.type) {
       case 'rollout.started': {
         const out = [
-          line(null, `${c.bold(e.command)} ${e.cluster}: ${e.nodes.length} node${e.nodes.length === 1 ? '' : 's'}${e.to ? `, ${versionHop(e.from, e.to)}` : ''} (run ${e.runId}${e.resumed ? ', resumed' : ''})`),
+          line(null, `${c.bold(e.command)} ${e.cluster}: ${e.nodes.length} node${e.nodes.length === 1 ? '' : 's'}${e.to ? `, ${e.from ? versionHop(e.from, e.to) : `→ ${e.to}`}` : ''} (run ${e.runId}${e.resumed ? ', resumed' : ''})`),
         ];
         if (e.window) out.push(line(null, `window: ${e.window}`));
         this.#progressMark.clear();

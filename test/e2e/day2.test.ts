@@ -105,7 +105,7 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     for (const [i, n] of c.nodes.entries()) clients.push(await connectClient(n, `day2-e2e-${i}`));
     const t0 = Date.now();
     const r = await cli(['restart', ...inv(), '--yes', '--json'], 90_000);
-    expect(r.stderr).toBe('');
+    expect(r.stderr).toMatch(/^report: \S+\.md \(journal: \S+\)\n$/); // nothing else on stderr
     expect(r.code).toBe(0);
     const ev = events(r.stdout);
     const idx = (pred: (e: (typeof ev)[number]) => boolean) => ev.findIndex(pred);
@@ -121,7 +121,7 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
       expect(booted.length).toBeGreaterThan(0);
       expect(booted.every((e) => e.ok === true)).toBe(true);
     }
-    expect(ev.at(-2)?.type).toBe('rollout.done');
+    expect(ev.at(-1)?.type).toBe('rollout.done'); // the stream ends with the terminal event
     expect(lastNonLog(ev)?.type).toBe('rollout.done');
     expect(ev.some((e) => e.node === '*')).toBe(false);
     expect(ev.filter((e) => e.type === 'log' && /^preflight (passed|BLOCKED) in /.test(String(e.message))).map((e) => e.message)).toEqual([expect.stringMatching(/^preflight passed in \d+\.\ds$/)]);
@@ -168,7 +168,9 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     const end = lastNonLog(ev) as unknown as { type: string; rows: { node: string; outcome: string }[] };
     expect(end.type).toBe('rollout.done');
     expect(end.rows.map((x) => [x.node, x.outcome])).toEqual(c.nodes.map((n) => [n.name, 'removed']));
-    expect(ev.some((e) => e.type === 'log' && /^report: .*report-.*\.md/.test(String(e.message)))).toBe(true);
+    // the report path goes to stderr with --json: stdout ends with the terminal event
+    expect(ev.at(-1)?.type).toBe('rollout.done');
+    expect(r.stderr).toMatch(/^report: .*report-.*\.md/m);
     expect(lastReport()).toMatchObject({ outcome: 'done', rows: c.nodes.map((n) => ({ node: n.name, outcome: 'removed' })) });
     // a second cleanup finds nothing: the nodes stay untouched
     const again = await cli(['cleanup', ...inv(), '--tarball', c.tarballPath, '--yes', '--json']);

@@ -222,8 +222,30 @@ describe('loader edges', () => {
     ]);
   });
 
-  it('keeps plain-number strings as written (YAML core schema would make 1.10 into 1.1)', () => {
-    const inv = parseInventory('cluster: 1.10\ndefaults: {user: 1000}\nnodes: [{name: a@b, host: 10}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
+  it('Ansible: a missing default known_hosts points at the host line and names emqx_rollout_known_hosts', async () => {
+    const file = path.join(tmp, 'nokh-ansible.yaml');
+    writeFileSync(file, 'all:\n  children:\n    emqx:\n      vars:\n        ansible_user: u\n      hosts:\n        n1:\n        n2:\n');
+    const err = (await loadInventory(file, { home: tmp, cwd: tmp }).catch((e: unknown) => e)) as InventoryError;
+    expect(err).toBeInstanceOf(InventoryError);
+    expect(err.details).toEqual([
+      `nokh-ansible.yaml:7:9 all.children.emqx.hosts.n1: expected a known_hosts file holding the nodes' host keys (the default), found "~/.ssh/known_hosts" (${path.join(tmp, '.ssh/known_hosts')}) which does not exist (used by 2 nodes); host keys are always verified — add them with ssh-keyscan after checking the fingerprints, or set emqx_rollout_known_hosts to a known_hosts file that has them (e.g. under all.vars)`,
+    ]);
+  });
+
+  it('rejects numbers where a string is expected (YAML would read 1.10 as 1.1); quoted, they are kept as written', () => {
+    let err: unknown;
+    try {
+      parseInventory('cluster: 1.10\ndefaults: {user: 1000}\nnodes: [{name: a@b, host: 10}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InventoryError);
+    expect((err as InventoryError).details).toEqual([
+      'x.yaml:1:10 cluster: expected a string, found 1.10 (a number; quote it if you mean the text "1.10")',
+      'x.yaml:2:18 defaults.user: expected a string, found 1000 (a number; quote it if you mean the text "1000")',
+      'x.yaml:3:27 nodes[0].host: expected a string, found 10 (a number; quote it if you mean the text "10")',
+    ]);
+    const inv = parseInventory('cluster: "1.10"\ndefaults: {user: "1000"}\nnodes: [{name: a@b, host: "10"}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
     expect(inv.cluster).toBe('1.10');
     expect(inv.nodes[0].user).toBe('1000');
     expect(inv.nodes[0].host).toBe('10');

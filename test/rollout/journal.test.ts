@@ -11,6 +11,7 @@ import {
   readJournal,
   readJournalWithReport,
   redact,
+  redactString,
   registerSecret,
 } from '../../src/rollout/journal.js';
 
@@ -220,5 +221,21 @@ describe('redact', () => {
     expect(text).not.toContain('pw123456');
     expect(text).toContain(REDACTED);
     appendFileSync(file, ''); // file still appendable
+  });
+});
+
+describe('redactString: inline credentials in gate commands', () => {
+  const cases: Array<[string, string]> = [
+    ['curl -sf -u admin:S3cretPW http://127.0.0.1:18083/api/v5/status', 'curl -sf -u admin:[redacted] http://127.0.0.1:18083/api/v5/status'],
+    ["curl --user 'admin:p@ss word' x", "curl --user 'admin:[redacted]' x"],
+    ['curl https://admin:hunter22@example.com/api', 'curl https://admin:[redacted]@example.com/api'],
+    ["curl -H 'Authorization: Bearer abc.def' x", "curl -H 'Authorization: Bearer [redacted]' x"],
+    ["MQTT_PASSWORD=hunter2 true && API_KEY='xyz' foo", 'MQTT_PASSWORD=[redacted] true && API_KEY=[redacted] foo'],
+    // evidence without credentials is left alone
+    ['ssh -p 22 ops@bastion', 'ssh -p 22 ops@bastion'],
+    ["'/opt/emqx'/bin/emqx ctl status", "'/opt/emqx'/bin/emqx ctl status"],
+  ];
+  it.each(cases)('%s', (input, expected) => {
+    expect(redactString(input)).toBe(expected);
   });
 });

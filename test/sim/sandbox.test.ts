@@ -29,8 +29,9 @@ it('sandboxUp starts a reachable cluster; sandboxDown stops the supervisor and e
   expect(await sandboxUp({ dir })).toEqual(info); // already up: same sandbox
   const daemons = await Promise.all(info.nodes.map(async (x) => Number(await readFile(join(x.rootDir, '.sim', 'daemon.pid'), 'utf8'))));
   expect(daemons.every(pidAlive)).toBe(true);
-  await sandboxDown(dir);
+  expect(await sandboxDown(dir)).toBe(true);
   expect(pidAlive(info.pid)).toBe(false);
   expect(daemons.some(pidAlive)).toBe(false);
   await sandboxDown(dir); // idempotent
+  expect(await sandboxDown(join(dir, 'no-such-sandbox'))).toBe(false);
 });

@@ -20,6 +20,13 @@ describe('plain renderer', () => {
     for (const l of lines) expect(l).toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ |  )/);
   });
 
+  it('rollout.started before the from-version is known shows only the target, never "? →"', () => {
+    const started = (from?: string | null): RolloutEvent => ({ ts: ts(0), type: 'rollout.started', command: 'upgrade', cluster: 'sim', runId: 'r1', nodes: [...NODES], ...(from === undefined ? {} : { from }), to: '5.10.5' });
+    expect(run([started()])).toEqual(['2026-11-26T21:03:00Z upgrade sim: 3 nodes, → 5.10.5 (run r1)']);
+    expect(run([started(null)])).toEqual(['2026-11-26T21:03:00Z upgrade sim: 3 nodes, → 5.10.5 (run r1)']);
+    expect(run([started('5.10.4')])).toEqual(['2026-11-26T21:03:00Z upgrade sim: 3 nodes, 5.10.4 → 5.10.5 (run r1)']);
+  });
+
   it('staging progress only at 25/50/75/100 %, however many chunks arrive', () => {
     const events: RolloutEvent[] = [];
     // 200 chunk events from 0.5 % to 100 %

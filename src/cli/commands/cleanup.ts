@@ -35,7 +35,7 @@ export async function cleanupCommand(io: CliIO, f: CleanupFlags, argv: readonly 
     if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
       const v = release.tarball.version;
       const files = await writeReport(s.stateDir, s.runId, res.rows, { cluster: s.inv.cluster, runId: s.runId, from: v, to: v, startedAt, finishedAt: io.now().toISOString(), outcome: res.outcome });
-      s.ctx.emit({ type: 'log', level: 'info', message: `report: ${files.mdPath} (journal: ${s.journal.file})` });
+      s.announceReport(files.mdPath);
     }
     if (res.error) throw res.error;
   } finally {

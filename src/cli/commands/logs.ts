@@ -86,7 +86,7 @@ export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string
     outcome = res.outcome;
     if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
       const files = await writeReport(s.stateDir, s.runId, res.rows, { cluster: s.inv.cluster, runId: s.runId, from: null, to: null, startedAt, finishedAt: io.now().toISOString(), outcome: res.outcome });
-      s.ctx.emit({ type: 'log', level: 'info', message: `report: ${files.mdPath} (journal: ${s.journal.file})` });
+      s.announceReport(files.mdPath);
     }
     if (res.error) throw res.error;
   } finally {

@@ -62,7 +62,7 @@ export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: r
         finishedAt: io.now().toISOString(),
         outcome: res.outcome,
       });
-      s.ctx.emit({ type: 'log', level: 'info', message: `report: ${files.mdPath} (journal: ${s.journal.file})` });
+      s.announceReport(files.mdPath);
     }
     if (res.error) throw res.error;
   } finally {

@@ -44,7 +44,7 @@ export async function restartCommand(io: CliIO, f: RestartFlags, argv: readonly 
         finishedAt: io.now().toISOString(),
         outcome: res.outcome === 'done' ? 'done' : res.outcome === 'halted' ? 'halted' : 'interrupted',
       });
-      s.ctx.emit({ type: 'log', level: 'info', message: `report: ${files.mdPath} (journal: ${s.journal.file})` });
+      s.announceReport(files.mdPath);
     }
     if (res.error) throw res.error;
   } finally {

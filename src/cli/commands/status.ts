@@ -22,10 +22,11 @@ export interface StatusRow {
   readonly clusterRunning: readonly string[] | null;
   readonly clusterStopped: readonly string[] | null;
   readonly connections: number | null;
+  /** null when nothing was looked at (no --tarball) or the node is unreachable. */
   readonly staged: boolean | null;
 }
 
-export function statusRow(f: NodeFacts): StatusRow {
+export function statusRow(f: NodeFacts, tarballGiven: boolean): StatusRow {
   const p = pluginOf(f);
   return {
     node: f.node,
@@ -41,7 +42,7 @@ export function statusRow(f: NodeFacts): StatusRow {
     clusterRunning: f.cluster?.kind === 'cluster' ? f.cluster.running : null,
     clusterStopped: f.cluster?.kind === 'cluster' ? f.cluster.stopped : null,
     connections: f.connections,
-    staged: f.stagedSha256 === null && !f.stagedSidecar ? (f.reachable ? false : null) : true,
+    staged: !tarballGiven ? null : f.stagedSha256 === null && !f.stagedSidecar ? (f.reachable ? false : null) : true,
   };
 }
 
@@ -51,7 +52,7 @@ export async function statusCommand(io: CliIO, o: { inventory: string; json: boo
   const s = await openSession(io, { inventory: o.inventory, command: 'status', json: o.json, plain: true, stateDir: o.stateDir, argv, renderer: quiet });
   try {
     const facts = await observeAll(s.ctx, o.tarball ? basename(o.tarball) : null);
-    const rows = facts.map(statusRow);
+    const rows = facts.map((f) => statusRow(f, Boolean(o.tarball)));
     if (o.json) {
       for (const r of rows) io.stdout.write(`${JSON.stringify({ ts: io.now().toISOString(), type: 'node.status', ...r })}\n`);
     } else {

@@ -96,7 +96,7 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
         finishedAt: io.now().toISOString(),
         outcome: res.outcome === 'done' ? 'done' : res.outcome === 'halted' ? 'halted' : res.outcome === 'paused' ? 'paused' : 'interrupted',
       });
-      s.ctx.emit({ type: 'log', level: 'info', message: `report: ${files.mdPath} (journal: ${s.journal.file})` });
+      s.announceReport(files.mdPath);
     }
     if (res.error) throw res.error;
   } finally {
