@@ -48,3 +48,27 @@ describe('an encrypted key', () => {
     expect(journal).not.toContain(PASSPHRASE);
   });
 });
+
+describe('credentials written inline in gate commands', () => {
+  let c: E2eCluster;
+  beforeAll(async () => {
+    c = await startCluster('gatesecret', { nodes: 1 });
+    // `true` ignores its arguments: the gate passes, and its command line carries the credentials.
+    await c.setGates({ soakSeconds: 0, timeoutSeconds: 60, commands: ['true -sf -u admin:S3cretPW http://127.0.0.1:18083/api/v5/status', 'MQTT_PASSWORD=hunter2xyz true'] });
+  });
+  afterAll(async () => {
+    await c?.destroy();
+  });
+
+  it('never reach stdout, stderr or the journal; what ran stays visible as evidence', async () => {
+    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const journal = await readFile(join(c.dir, '.emqx-rollout', 'sim', 'journal.ndjson'), 'utf8');
+    for (const text of [r.stdout, r.stderr, journal]) {
+      expect(text).not.toContain('S3cretPW');
+      expect(text).not.toContain('hunter2xyz');
+    }
+    expect(journal).toContain('-u admin:[redacted]');
+    expect(r.stdout).toContain('MQTT_PASSWORD=[redacted]');
+  });
+});
