@@ -55,10 +55,11 @@ export async function runRestart(ctx: RunContext, opts: RestartOptions): Promise
     ctx.emit({ type: 'log', level: plan.canProceed ? 'info' : 'warn', message: `preflight ${plan.canProceed ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s` });
 
     if (!plan.canProceed) {
-      const err = new RolloutError('preflight-blocked', `restart blocked: ${plan.findings.length} blocker${plan.findings.length === 1 ? '' : 's'}; nothing was changed`, {
-        details: plan.findings.map((b) => `[${b.code}] ${b.message}${b.fix ? ` → ${b.fix}` : ''}`),
+      const blockers = plan.findings.filter((f) => f.severity === 'blocker');
+      const err = new RolloutError('preflight-blocked', `restart blocked: ${blockers.length} blocker${blockers.length === 1 ? '' : 's'}; nothing was changed`, {
+        details: blockers.map((b) => `[${b.code}] ${b.message}${b.fix ? ` → ${b.fix}` : ''}`),
       });
-      emitBlocked(ctx, err, plan.findings);
+      emitBlocked(ctx, err, blockers);
       return result('blocked', err);
     }
     const todo = plan.nodes.filter((n) => n.action === 'restart');

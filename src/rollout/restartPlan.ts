@@ -51,5 +51,16 @@ export function planRestart(inv: Inventory, facts: readonly NodeFacts[]): Restar
     }
   });
   const targets = [...new Set(nodes.filter((n) => n.action === 'restart').map((n) => n.target))];
-  return { cluster: inv.cluster, nodes, findings, target: targets.length === 1 ? targets[0] : null, canProceed: findings.length === 0 };
+  // A node skipped for "no marker" while others run another version is left behind on purpose:
+  // say so, so a restart that exits 0 cannot hide a mixed-version cluster.
+  const versions = new Set(nodes.map((n) => n.version).filter((v): v is string => v !== null));
+  if (versions.size > 1) {
+    const newest = [...new Set([...targets, ...nodes.filter((n) => n.action === 'skip' && n.target).map((n) => n.target)])].filter((v): v is string => !!v);
+    for (const n of nodes) {
+      if (n.action === 'skip' && n.target === null && n.version !== null && newest.length > 0 && !newest.includes(n.version)) {
+        findings.push({ code: 'left-behind', severity: 'warning', node: n.name, message: `${n.name} runs ${n.version} with nothing to boot into, while the cluster moves to ${newest.join(', ')}: it stays on ${n.version}`, fix: `upgrade it (emqx-rollout upgrade …) and restart again` });
+      }
+    }
+  }
+  return { cluster: inv.cluster, nodes, findings, target: targets.length === 1 ? targets[0] : null, canProceed: !findings.some((f) => f.severity === 'blocker') };
 }
