@@ -278,6 +278,9 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   }
   const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256 });
   emitGates(ctx, spec.name, 'before', gb);
+  // The report counts every gate the node went through, the same ones the live view shows.
+  row.gatesTotal += gb.length;
+  row.gatesPassed += gb.filter((g) => g.ok).length;
   const badBefore = gb.find((g) => !g.ok);
   ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: !badBefore, durationMs: ctx.now().getTime() - t });
   if (badBefore) throw new NodeFailure(spec.name, `gate-before:${badBefore.gate}`, badBefore.message, badBefore.evidence ?? [], { kind: 'before-change' });
