@@ -57,7 +57,7 @@ export async function statusCommand(io: CliIO, o: { inventory: string; json: boo
       for (const r of rows) io.stdout.write(`${JSON.stringify({ ts: io.now().toISOString(), type: 'node.status', ...r })}\n`);
     } else {
       const total = s.inv.nodes.length;
-      const table = alignTable([
+      const grid = [
         ['node', 'ssh', 'emqx', 'version', 'relup status', 'relup/current', 'plugin', 'cluster', 'conns', ...(o.tarball ? ['staged'] : [])],
         ...rows.map((r) => [
           r.node,
@@ -71,11 +71,28 @@ export async function statusCommand(io: CliIO, o: { inventory: string; json: boo
           r.connections === null ? '-' : String(r.connections),
           ...(o.tarball ? [r.staged === null ? '-' : r.staged ? 'yes' : 'no'] : []),
         ]),
-      ]).join('\n');
+      ];
+      const table = fitTable(grid, io.stdoutTTY ? io.stdout.columns : undefined).join('\n');
       io.stdout.write(`cluster ${s.inv.cluster}: ${rows.filter((r) => r.running).length}/${total} nodes running\n${table}\n`);
       for (const r of rows) if (r.error) io.stdout.write(`  ${r.node}: ${r.error}\n`);
     }
   } finally {
     await s.close();
   }
+}
+
+/**
+ * On a terminal narrower than the table, drop the columns an operator needs least (the plugin
+ * name, then the marker, then the ssh column: "UNREACHABLE" also shows as "-" under emqx) rather
+ * than let every row wrap. Pipes and files always get every column.
+ */
+export function fitTable(grid: readonly (readonly string[])[], columns: number | undefined): string[] {
+  let g = grid.map((r) => [...r]);
+  const width = (rows: string[][]) => Math.max(...alignTable(rows).map((l) => [...l].length));
+  for (const name of ['plugin', 'relup/current', 'ssh']) {
+    if (columns === undefined || width(g) <= columns) break;
+    const i = g[0].indexOf(name);
+    if (i >= 0) g = g.map((r) => r.filter((_, k) => k !== i));
+  }
+  return alignTable(g);
 }
