@@ -44,6 +44,8 @@ export interface NodeFacts {
   readonly stagingFreeBytes: number | null;
   /** false when stagingDir (or the ancestor `mkdir -p` would create it in) is not writable. */
   readonly stagingWritable?: boolean;
+  /** false when backupDir (or the ancestor `mkdir -p` would create it in) is not writable. */
+  readonly backupWritable?: boolean;
   readonly buildInfo: BuildInfo | null;
   /** sha256 of the staged tarball at stagingDir/<file>, when present. */
   readonly stagedSha256: string | null;

@@ -104,13 +104,14 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
 
   // Round 1: is EMQX running, plus the plain shell probes, which describe the install on disk
   // whether or not EMQX answers.
-  const [st, mk, pt, wr, df, sw, sh] = await runAll([
+  const [st, mk, pt, wr, df, sw, bw, sh] = await runAll([
     cmd.ctlStatus(root),
     cmd.markerRead(root),
     cmd.patchesList(root),
     cmd.relupWritable(root),
     dfNearest(spec.stagingDir),
     stagingWritable(spec.stagingDir),
+    stagingWritable(spec.backupDir), // same question: can the SSH user create files there
     ...(staged ? [`if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`] : []),
   ]);
   const ctl = parseCtlStatus(st.stdout, st.stderr, st.exitCode);
@@ -186,6 +187,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     relupWritable: writable.kind === 'writable' ? writable.writable : null,
     stagingFreeBytes: dfr.kind === 'df' ? dfr.availBytes : null,
     ...(sw.exitCode === 1 ? { stagingWritable: false } : {}),
+    ...(bw.exitCode === 1 ? { backupWritable: false } : {}),
     buildInfo,
     stagedSha256,
     stagedSidecar,

@@ -18,7 +18,7 @@ export interface PlanRunOptions {
 
 export async function observeAndPlan(ctx: RunContext, tarball: TarballInfo, opts: PlanRunOptions): Promise<{ facts: NodeFacts[]; findings: Finding[]; plan: Plan }> {
   const facts = await observeAll(ctx, tarball.fileName);
-  let findings = preflight(ctx.inv, tarball, facts, { force: opts.force });
+  let findings = preflight(ctx.inv, tarball, facts, { force: opts.force, noBackup: opts.noBackup });
   findings = softenInFlight(findings, opts.inFlight);
   if (opts.resumeOf) {
     const versions = new Map(facts.map((f) => [f.node, f.version]));

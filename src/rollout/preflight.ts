@@ -9,6 +9,8 @@ import type { Finding, TarballInfo } from './types.js';
 export interface PreflightOptions {
   /** `relup upgrade --force`: proceed although data/patches/ holds *.beam hot-patches. */
   readonly force: boolean;
+  /** `--no-backup`: backupDir is not needed. */
+  readonly noBackup?: boolean;
 }
 
 /**
@@ -123,6 +125,9 @@ export function preflight(inv: Inventory, tarball: TarballInfo, facts: readonly 
       }
       const staged = f.stagedSha256 === tarball.sha256;
       const need = requiredFreeBytes(tarball.size, staged);
+      if (f.backupWritable === false && !opts.noBackup) {
+        out.push(blocker('backup-not-writable', f.node, `${f.node}: ${spec.backupDir} cannot be created or written by ${spec.user}, so the pre-upgrade backup would fail`, `create it writable for ${spec.user} (mkdir -p ${spec.backupDir} && chown ${spec.user} ${spec.backupDir}), set backupDir to a writable directory, or pass --no-backup`));
+      }
       if (f.stagingWritable === false) {
         out.push(blocker('staging-not-writable', f.node, `${f.node}: ${spec.stagingDir} cannot be created or written by ${spec.user}`, `create it writable for ${spec.user} (mkdir -p ${spec.stagingDir} && chown ${spec.user} ${spec.stagingDir}), or set stagingDir to a writable directory`));
       }

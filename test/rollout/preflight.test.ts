@@ -41,6 +41,7 @@ describe('preflight', () => {
     ['`relup status` unreadable', withNode2({ relupStatus: { kind: 'unrecognised', raw: 'garbage' } }), ['blocker:relup-status-unknown@' + N[1]]],
     ['`cluster status` unreadable', withNode2({ cluster: { kind: 'unrecognised', raw: '' } }), ['blocker:cluster-status-unknown@' + N[1]]],
     ['`list-supported-paths` unreadable while the plugin runs', withNode2({ supportedPaths: null, supportedPathsKind: 'unrecognised' }), ['blocker:supported-paths-unknown@' + N[1]]],
+    ['backupDir not writable', withNode2({ backupWritable: false }), ['blocker:backup-not-writable@' + N[1]]],
     ['stagingDir not writable', withNode2({ stagingWritable: false }), ['blocker:staging-not-writable@' + N[1]]],
     ['relup/current unreadable', withNode2({ marker: null, markerUnreadable: true }), ['blocker:marker-unknown@' + N[1]]],
     ['a running cluster member not in the inventory', withNode2({ cluster: { kind: 'cluster', running: [...N, 'emqx@10.0.0.50'], stopped: [] } }), ['warning:node-not-in-inventory@emqx@10.0.0.50']],
@@ -55,6 +56,10 @@ describe('preflight', () => {
       }
     });
   }
+
+  it('--no-backup does not need a writable backupDir', () => {
+    expect(codes(preflight(inv, TARBALL, withNode2({ backupWritable: false }), { force: false, noBackup: true }))).toEqual([]);
+  });
 
   it('--force turns stale patches into a warning', () => {
     expect(codes(preflight(inv, TARBALL, withNode2({ patches: ['emqx_foo.beam'] }), { force: true }))).toEqual(['warning:stale-patches@' + N[1]]);
