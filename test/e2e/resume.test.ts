@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { setFaults } from '../../src/sim/faults.js';
-import { lockPath } from '../../src/rollout/lock.js';
+import { lockPath } from '../../src/rollout/state/lock.js';
 import {
   ensureBuilt,
   explain,

@@ -1,7 +1,7 @@
 // `cleanup`: remove the staged tarball + sidecar from every node once every node runs the target
-// (step 7). The decision and the removal live in rollout/cleanup.ts.
-import { runCleanup } from '../../rollout/cleanup.js';
-import { writeReport } from '../../rollout/report.js';
+// (step 7). The decision and the removal live in rollout/cleanup/engine.ts.
+import { runCleanup } from '../../rollout/cleanup/engine.js';
+import { writeReport } from '../../rollout/state/report.js';
 import type { CliIO } from '../io.js';
 import { requireConfirmable } from '../prompt.js';
 import { loadRelease } from '../release.js';

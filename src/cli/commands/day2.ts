@@ -4,7 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import { mountInk } from '../../ui/ink/mount.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { chooseRenderer, noColor, rendererKind, type Renderer } from '../../ui/renderer.js';
-import type { LockOptions } from '../../rollout/day2Run.js';
+import type { LockOptions } from '../../rollout/core/run.js';
 import type { CliIO } from '../io.js';
 import { confirm } from '../prompt.js';
 import type { Session } from '../session.js';

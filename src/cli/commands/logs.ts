@@ -1,10 +1,10 @@
 // `logs`: every node's `relup logs` as one timeline sorted by start time (text table, or one JSON
 // object per row with --json); `--clear` then runs `relup logs-clear` after confirmation
-// (rollout/logs.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
+// (rollout/logs/engine.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
 import { resolve } from 'node:path';
 import { loadInventory } from '../../inventory/load.js';
-import { collectLogs, renderTimeline, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs.js';
-import { writeReport } from '../../rollout/report.js';
+import { collectLogs, renderTimeline, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs/engine.js';
+import { writeReport } from '../../rollout/state/report.js';
 import { createJsonRenderer } from '../../ui/ndjson.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { noColor, type Renderer } from '../../ui/renderer.js';

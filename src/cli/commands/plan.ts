@@ -1,5 +1,5 @@
 // `plan`: observe every node (read-only), print the plan. Exit 0 if the rollout could proceed, 3 if not.
-import { observeAndPlan } from '../../rollout/planRun.js';
+import { observeAndPlan } from '../../rollout/upgrade/planRun.js';
 import { createJsonRenderer } from '../../ui/ndjson.js';
 import { renderPlanText } from '../../ui/planText.js';
 import type { Renderer } from '../../ui/renderer.js';

@@ -1,12 +1,12 @@
 // `recover-boot`: the documented boot-path rollback of one node. The decision and the steps live in
-// rollout/recoverBoot.ts; this file wires the flag checks, the journal's backup record, the prompt
+// rollout/recover-boot/engine.ts; this file wires the flag checks, the journal's backup record, the prompt
 // and the report.
 import { join, resolve } from 'node:path';
 import { loadInventory } from '../../inventory/load.js';
-import { readJournal } from '../../rollout/journal.js';
-import { selectNode } from '../../rollout/logs.js';
-import { newestBackup, runRecoverBoot } from '../../rollout/recoverBoot.js';
-import { writeReport } from '../../rollout/report.js';
+import { readJournal } from '../../rollout/state/journal.js';
+import { selectNode } from '../../rollout/logs/engine.js';
+import { newestBackup, runRecoverBoot } from '../../rollout/recover-boot/engine.js';
+import { writeReport } from '../../rollout/state/report.js';
 import type { CliIO } from '../io.js';
 import { requireConfirmable } from '../prompt.js';
 import { openSession } from '../session.js';

@@ -1,7 +1,7 @@
-// `restart`: the rolling restart into relup/<vsn>/ (step 6). The engine (rollout/restart.ts) decides
+// `restart`: the rolling restart into relup/<vsn>/ (step 6). The engine (rollout/restart/engine.ts) decides
 // and acts; this file wires flags, prompt, renderer, journal and report.
-import { writeReport } from '../../rollout/report.js';
-import { runRestart } from '../../rollout/restart.js';
+import { writeReport } from '../../rollout/state/report.js';
+import { runRestart } from '../../rollout/restart/engine.js';
 import type { CliIO } from '../io.js';
 import { requireConfirmable } from '../prompt.js';
 import { openSession } from '../session.js';

@@ -1,8 +1,8 @@
-// `upgrade`: the rollout. The engine (rollout/upgrade.ts) decides and acts; this file wires flags,
+// `upgrade`: the rollout. The engine (rollout/upgrade/engine.ts) decides and acts; this file wires flags,
 // prompt, renderer, journal and report, and turns the outcome into a typed error for main.ts.
 import { hostname, userInfo } from 'node:os';
-import { writeReport } from '../../rollout/report.js';
-import { runUpgrade } from '../../rollout/upgrade.js';
+import { writeReport } from '../../rollout/state/report.js';
+import { runUpgrade } from '../../rollout/upgrade/engine.js';
 import { mountInk } from '../../ui/ink/mount.js';
 import { renderPlanText } from '../../ui/planText.js';
 import { createPlainRenderer } from '../../ui/plain.js';
