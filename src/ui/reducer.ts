@@ -226,7 +226,7 @@ type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 function settle(s: ViewState, item: Distribute<SettledItem>): ViewState {
   // ids are positions: <Static> only ever appends, so the list never shrinks.
-  return { ...s, settled: [...s.settled, { ...item, id: s.settled.length } as SettledItem] };
+  return { ...s, settled: [...s.settled, { ...item, id: s.settled.length }] };
 }
 
 function updateNode(s: ViewState, name: string, f: (n: NodeView) => NodeView): ViewState {

@@ -25,7 +25,7 @@ export interface ChooseOptions {
 
 /** Same rule as ink's `is-in-ci`: CI or CONTINUOUS_INTEGRATION set and not `0`/`false`. */
 export function isInCi(env: Env): boolean {
-  return ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => env[k] !== undefined && !['0', 'false'].includes(env[k]!));
+  return ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => env[k] !== undefined && !['0', 'false'].includes(env[k]));
 }
 
 /** no-color.org: NO_COLOR present and not empty disables colour. */

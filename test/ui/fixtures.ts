@@ -29,7 +29,7 @@ function builder() {
       now = ms;
     },
     ev(e: EventInput) {
-      out.push({ ...e, ts: ts(now) } as RolloutEvent);
+      out.push({ ...e, ts: ts(now) });
     },
     get now() {
       return now;
