@@ -64,7 +64,7 @@ function timingLines(plan: Plan | SurveyPlan): string[] {
       `  ${n.name.padEnd(w)}  ${formatDuration(n.estimate.expectedMs).padStart(7)}  (gates ${formatDuration(p.gateBeforeMs + p.gateAfterMs)}, backup ${formatDuration(p.backupMs)}, hop ${formatDuration(p.upgradeMs)}, soak ${formatDuration(p.soakMs)})${when}`,
     );
   }
-  out.push(`  total: ${formatDuration(e.totalMs)}${s.window ? `; with the window ${s.window}: ${formatDuration(s.spanMs)} from ${s.startsAt} to ${s.finishesAt}` : ''}`);
+  out.push(`  total: ${formatDuration(e.totalMs)}${s.window ? `; with the window ${s.window}: ${formatDuration(s.spanMs)} from ${s.startsAtLocal} to ${s.finishesAtLocal}` : ''}`);
   if (s.window) {
     if (s.firstNotFitting) {
       const slot = plan.nodes.find((n) => n.name === s.firstNotFitting)?.slot;
@@ -73,7 +73,7 @@ function timingLines(plan: Plan | SurveyPlan): string[] {
           (s.mode === 'wait' ? 'the run waits for the next opening (--window wait)' : 'the run pauses there (exit 5); re-run in the next window, or use --window wait'),
       );
     } else {
-      out.push(`  every node fits the window opening ${s.occurrences[0]?.from ?? s.startsAt} (a node starts only if its deadline + soak fits)`);
+      out.push(`  every node fits the window starting ${s.startsAtLocal} (a node starts only if its deadline + soak fits before it closes)`);
     }
   }
   return out;

@@ -81,7 +81,7 @@ describe('plan without a tarball', () => {
     const blockers = r.events().filter((e) => e.type === 'preflight.finding' && e.severity === 'blocker');
     expect(blockers.map((b) => `${b.code}@${b.node}`)).toEqual([`plugin-empty-catalog@${names()[2]}`]);
     expect(String(blockers[0].fix)).toContain('1.0.1');
-    expect(r.stderr).toContain('no hot hop to 5.10.5');
+    expect(r.stderr).toContain('not every node of sim has a hot hop to 5.10.5');
     expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+\)/);
   });
 
@@ -181,5 +181,29 @@ describe('plan --releases DIR', () => {
     expect(t.stdout).toContain(`first node that does not fit: ${names()[2]}`);
     expect(t.stderr).toContain('warning: --releases: skipped emqx-enterprise-5.10.5-ubuntu22.04-arm64.tar.gz');
     await expectUntouched();
+  });
+
+  it("estimates from this cluster's own journal when it holds earlier upgrade runs", async () => {
+    // Two earlier runs' successful steps, as the engine journals them (kind: event, step.finished).
+    const journal = join(c.dir, '.emqx-rollout', 'sim', 'journal.ndjson');
+    const before = await readFile(journal, 'utf8');
+    const step = (runId: string, node: string, s: string, durationMs: number) =>
+      JSON.stringify({ ts: '2026-11-01T02:00:00.000Z', kind: 'event', runId, type: 'step.finished', node, step: s, ok: true, durationMs });
+    const lines = ['r1', 'r2'].flatMap((run, k) => [
+      JSON.stringify({ kind: 'run.start', runId: run, command: 'upgrade' }),
+      ...names().flatMap((n) => [step(run, n, 'gate-before', 2000), step(run, n, 'backup', 4000), step(run, n, 'upgrade', 10_000 + k * 2000), step(run, n, 'gate-after', 3000)]),
+    ]);
+    await writeFile(journal, `${before}${lines.join('\n')}\n`);
+    try {
+      const r = await runCli(['plan', '-i', c.inventoryPath, '--to', '5.10.5', '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const p = planOf(r);
+      // median upgrade of 10 s and 12 s = 11 s; soak 30 s + one more gate round
+      expect(p.nodes[0].estimate).toMatchObject({ source: 'history', parts: { gateBeforeMs: 2000, backupMs: 4000, upgradeMs: 11_000, gateAfterMs: 3000, soakMs: 33_000 } });
+      expect(p.estimate.runs).toEqual(['r1', 'r2']);
+      expect(p.estimate.totalMs).toBe(3 * (2000 + 4000 + 11_000 + 3000 + 33_000));
+    } finally {
+      await writeFile(journal, before);
+    }
   });
 });

@@ -142,7 +142,7 @@ function finish(io: CliIO, s: Awaited<ReturnType<typeof openSession>>, f: PlanFl
   if (!f.json) io.stdout.write(plan.tarball === null ? renderSurveyText(plan as SurveyPlan) : renderPlanText(plan as Plan));
   s.ctx.note({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed ? 'plan-ok' : 'plan-blocked' });
   if (!plan.canProceed) {
-    const what = plan.tarball === null ? (plan.to ? `no hot hop to ${plan.to} on every node of ${s.inv.cluster}` : `not every node of ${s.inv.cluster} could be read`) : `preflight blocks the rollout of ${s.inv.cluster}`;
+    const what = plan.tarball === null ? (plan.to ? `not every node of ${s.inv.cluster} has a hot hop to ${plan.to}` : `not every node of ${s.inv.cluster} could be read`) : `preflight blocks the rollout of ${s.inv.cluster}`;
     throw new RolloutError('preflight-blocked', what, { details: plan.findings.filter((x) => x.severity === 'blocker').map((x) => `[${x.code}] ${x.message}`) });
   }
 }

@@ -170,14 +170,13 @@ function judgeTarget(f: NodeFacts, h: NodeHops, to: string): NodeHops {
       },
     };
   }
-  const here = h.targets.length ? h.targets.map((t) => `${v} -> ${t}`).join(', ') : `none from ${v}`;
   return {
     ...h,
     hot: false,
     atTarget: false,
     noHop: {
       code: 'hop-not-in-catalog',
-      message: `${f.node}: plugin emqx_relup${h.plugin ? `-${h.plugin}` : ''} does not list ${v} -> ${to} (it lists ${listed.map((p) => `${p.from} -> ${p.to}`).join(', ')}; ${here})`,
+      message: `${f.node}: plugin emqx_relup${h.plugin ? `-${h.plugin}` : ''} does not list ${v} -> ${to} (its catalog: ${listed.map((p) => `${p.from} -> ${p.to}`).join(', ')})`,
       instead: [
         `install an emqx_relup version whose catalog lists ${v} -> ${to}`,
         ...(h.targets.length ? [`or hop to ${h.targets.at(-1)} instead (listed from ${v})`] : []),

@@ -57,6 +57,9 @@ export interface Schedule {
   /** When the run can start (now, or the window's next opening). */
   readonly startsAt: string;
   readonly finishesAt: string;
+  /** The same two as the window's wall clock shows them (UTC without a window). */
+  readonly startsAtLocal: string;
+  readonly finishesAtLocal: string;
   /** From startsAt to finishesAt, waits between occurrences included. */
   readonly spanMs: number;
   readonly occurrences: readonly Occurrence[];
@@ -131,6 +134,8 @@ export function schedule(input: ScheduleInput): Schedule {
     mode: win ? (input.mode ?? 'enforce') : null,
     startsAt: iso(startsAt),
     finishesAt: iso(cursor),
+    startsAtLocal: formatInZone(new Date(startsAt), tz),
+    finishesAtLocal: formatInZone(new Date(cursor), tz),
     spanMs: cursor - startsAt,
     occurrences,
     nodes: slots,

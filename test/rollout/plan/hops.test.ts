@@ -26,7 +26,7 @@ describe('surveyHops: one node, one target', () => {
     ['plugin missing', facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'not-registered', plugins: [] }), '5.10.5', false, 'plugin-missing', undefined],
     ['plugin stopped', facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'not-registered', plugins: plugin('1.0.1', 'stopped') }), '5.10.5', false, 'plugin-not-running', undefined],
     ['paths unreadable', facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'unrecognised' }), '5.10.5', false, 'supported-paths-unknown', undefined],
-    ['node down', facts(inv, 1, { version: null, ctl: { kind: 'down', message: 'Node emqx@10.0.0.11 not responding to pings.' } }), '5.10.5', false, 'node-not-running', undefined],
+    ['node down', facts(inv, 1, { version: null, ctl: { kind: 'down', node: 'emqx@10.0.0.11', message: 'Node emqx@10.0.0.11 not responding to pings.' } }), '5.10.5', false, 'node-not-running', undefined],
     ['unreachable', unreachableFacts(inv.nodes[0], 'connect ECONNREFUSED', [], 'node-unreachable'), '5.10.5', false, 'node-unreachable', undefined],
     ['chain only (5.10.4 -> 5.10.5 -> 5.10.6)', facts(inv, 1, { supportedPaths: paths('5.10.5 -> 5.10.6', '5.10.4 -> 5.10.5') }), '5.10.6', false, 'hop-chain-only', undefined],
   ];
