@@ -98,7 +98,9 @@ export function renderSurveyText(plan: SurveyPlan): string {
     out.push(blocked.length ? `${blocked.length} node(s) could not be read: ${blocked.join(', ')}. Nothing was changed.` : 'Every node answered. Pass --to VERSION to check one hop. Nothing was changed.');
   } else {
     out.push(
-      plan.canProceed
+      plan.canProceed && plan.nodes.every((n) => n.action === 'skip')
+        ? `Every node already runs ${plan.to}. Nothing was changed.`
+        : plan.canProceed
         ? `Every node has a hot hop to ${plan.to}. Plan it with its tarball: --tarball FILE or --releases DIR. Nothing was changed.`
         : `No hot hop to ${plan.to} on ${blocked.length} node(s): ${blocked.join(', ')}. Nothing was changed.`,
     );

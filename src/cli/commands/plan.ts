@@ -91,7 +91,7 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
       const facts = await observeAll(s.ctx, null);
       const survey = surveyHops(facts, to);
       const hop = survey.nextHop;
-      if (releasesDir && (to === null || hop !== null)) {
+      if (releasesDir && (hop !== null || (to === null && survey.common.length > 0))) {
         if (to !== null && hop !== null && hop !== to) {
           const chain = survey.nodes.find((n) => n.chain)?.chain;
           s.ctx.emit({ type: 'log', level: 'warn', message: `no direct hot hop to ${to}: planning only the first hop of the chain ${chain?.versions.join(' -> ') ?? `${hop} -> ${to}`} (hop to ${hop}, restart, then plan again); ${chain?.note ?? ''}` });
@@ -119,7 +119,9 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
         const plan = buildSurveyPlan(facts, to, extras);
         for (const x of plan.findings) s.ctx.emit({ type: 'preflight.finding', ...x });
         s.ctx.emit({ type: 'plan.ready', plan });
-        finish(io, s, f, plan);
+        // --releases without a hop to pick a tarball for: nothing could proceed.
+        const nothing = releasesDir && to === null && plan.canProceed ? 'no hot hop every node can take, so --releases has nothing to pick' : null;
+        finish(io, s, f, plan, nothing);
         return;
       }
     }
@@ -138,9 +140,10 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
   }
 }
 
-function finish(io: CliIO, s: Awaited<ReturnType<typeof openSession>>, f: PlanFlags, plan: Plan | SurveyPlan): void {
+function finish(io: CliIO, s: Awaited<ReturnType<typeof openSession>>, f: PlanFlags, plan: Plan | SurveyPlan, blocked: string | null = null): void {
   if (!f.json) io.stdout.write(plan.tarball === null ? renderSurveyText(plan as SurveyPlan) : renderPlanText(plan as Plan));
-  s.ctx.note({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed ? 'plan-ok' : 'plan-blocked' });
+  s.ctx.note({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed && !blocked ? 'plan-ok' : 'plan-blocked' });
+  if (blocked) throw new RolloutError('preflight-blocked', blocked, { hint: 'pass --to VERSION to see why each node cannot take it' });
   if (!plan.canProceed) {
     const what = plan.tarball === null ? (plan.to ? `not every node of ${s.inv.cluster} has a hot hop to ${plan.to}` : `not every node of ${s.inv.cluster} could be read`) : `preflight blocks the rollout of ${s.inv.cluster}`;
     throw new RolloutError('preflight-blocked', what, { details: plan.findings.filter((x) => x.severity === 'blocker').map((x) => `[${x.code}] ${x.message}`) });

@@ -42,7 +42,8 @@ function timing(input: ExtrasInput, moving: readonly { name: string; regate: boo
   const nodes = estimate.nodes.map((n, i) =>
     moving[i].regate ? { ...n, expectedMs: n.parts.gateAfterMs + n.parts.soakMs, stageMs: 0 } : n,
   );
-  const est: Estimate = { ...estimate, nodes, totalMs: estimate.stagingMs + nodes.reduce((a, n) => a + n.expectedMs, 0) };
+  const stagingMs = Math.max(0, ...nodes.map((n) => n.stageMs));
+  const est: Estimate = { ...estimate, nodes, stagingMs, totalMs: stagingMs + nodes.reduce((a, n) => a + n.expectedMs, 0) };
   const sched = schedule({
     now: input.now,
     ...(input.window ? { window: input.window } : {}),

@@ -2,9 +2,9 @@
 // target whether each node has a hot hop there — and if not, why and what to do instead.
 import { describe, expect, it } from 'vitest';
 import { findChain, surveyHops, type NoHopCode } from '../../../src/rollout/plan/hops.js';
-import type { NodeFacts } from '../../../src/rollout/facts.js';
+import type { NodeFacts } from '../../../src/rollout/core/facts.js';
 import { facts, inventory } from '../../e2e/support/facts.js';
-import { unreachableFacts } from '../../../src/rollout/observe.js';
+import { unreachableFacts } from '../../../src/rollout/observe/node.js';
 
 const inv = inventory(3);
 const plugin = (relVsn: string, runningStatus = 'running') => [{ name: 'emqx_relup', relVsn, runningStatus, configStatus: 'enabled' }];
