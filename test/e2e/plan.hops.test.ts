@@ -16,7 +16,8 @@ let c: E2eCluster;
 let releases: string;
 const names = () => c.nodes.map((n) => n.name);
 
-type Plan = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// plan.ready as the JSON consumer sees it
+type Plan = Record<string, any>;
 
 const planOf = (r: CliRun): Plan => {
   const e = r.events().find((x: CliEvent) => x.type === 'plan.ready');
