@@ -31,14 +31,17 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .description('Observe every node (read-only) and print the plan: per node from → to, the steps, what blocks it and why. Exit 0 if the rollout could proceed, 3 if preflight blocks it.')
     .addOption(inv())
     .option('--tarball <path>', 'target release tarball (its .sha256 sidecar must sit next to it)')
+    .option('--to <version>', 'without a tarball: check that every node has a hot hop to VERSION (exit 0) or say why not (exit 3)')
+    .option('--releases <dir>', 'a directory of tarballs + sidecars: pick and check the one for the hop (instead of --tarball)')
+    .option('--window <spec>', 'schedule in a window: enforce | wait | ignore, or "sat,sun 02:00-05:00 Europe/Berlin"')
     .option('--json', 'NDJSON events on stdout (the plan is the plan.ready event)', false)
     .option('--force', 'plan as if `relup upgrade --force` (keep data/patches/*.beam)', false)
     .option('--no-backup', 'plan without the backup step')
     .addOption(stateDir())
-    .addHelpText('after', '\nExamples:\n  emqx-rollout plan -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout plan -i prod.yaml --tarball … --json | jq \'select(.type=="plan.ready").plan\'\n')
+    .addHelpText('after', '\nExamples:\n  emqx-rollout plan -i prod.yaml --to 5.10.5                 # which hops exist, no tarball needed\n  emqx-rollout plan -i prod.yaml --releases ./releases --to 5.10.5 --window "sat 02:00-05:00 Europe/Berlin"\n  emqx-rollout plan -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout plan -i prod.yaml --tarball … --json | jq \'select(.type=="plan.ready").plan\'\n')
     .action(async (o) => {
       const { planCommand } = await import('./commands/plan.js');
-      await planCommand(io, { inventory: o.inventory, tarball: o.tarball, json: o.json, force: o.force, noBackup: !o.backup, stateDir: o.stateDir }, argv);
+      await planCommand(io, { inventory: o.inventory, tarball: o.tarball, to: o.to, releases: o.releases, window: o.window, json: o.json, force: o.force, noBackup: !o.backup, stateDir: o.stateDir }, argv);
     });
 
   program

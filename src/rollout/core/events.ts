@@ -1,6 +1,6 @@
 // The typed event stream the engine emits. Renderers (Ink, plain, NDJSON), the journal and the
 // report all subscribe to this; nothing else flows from the engine to the outside.
-import type { Finding, Plan, ReportRow, StepKind } from './types.js';
+import type { Finding, Plan, ReportRow, StepKind, SurveyPlan } from './types.js';
 
 export type Command = 'plan' | 'upgrade' | 'restart' | 'cleanup' | 'status' | 'logs' | 'recover-boot';
 
@@ -27,7 +27,8 @@ export interface PreflightFinding extends Base, Finding {
 
 export interface PlanReady extends Base {
   readonly type: 'plan.ready';
-  readonly plan: Plan;
+  /** A SurveyPlan (tarball: null) only from `plan` without --tarball/--releases. */
+  readonly plan: Plan | SurveyPlan;
 }
 
 /** Observed facts of one node, emitted whenever the engine (re-)observes it. */
