@@ -3,7 +3,7 @@
 // memory — running/boot version, uptime, MQTT clients on a real aedes listener — and answers the
 // CLI over a unix socket. Persistent things (relup log rows, catalog) live in .sim/state.json; the
 // evacuation (facts A1) persists in `<data_dir>/.evacuation` and is restored at every boot.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -38,6 +38,21 @@ interface Evacuation {
   initialConnected: number;
   initialSessions: number;
   recipients: string[];
+}
+
+/** emqx_relup_file_utils: the first writable of the VM's $TMPDIR, $TEMP, $TMP, then /tmp, then the cwd (facts A4). */
+function relupTmpDir(cwd: string): string {
+  const candidates = [process.env.TMPDIR, process.env.TEMP, process.env.TMP, '/tmp', cwd];
+  for (const d of candidates) {
+    if (!d) continue;
+    try {
+      accessSync(d, fsConstants.W_OK);
+      return d;
+    } catch {
+      // not writable (or absent): the next one
+    }
+  }
+  return cwd;
 }
 
 export function readRelVsn(root: string): string {
@@ -454,7 +469,7 @@ class SimNode implements SimNodeApi {
           pluginVsn: p?.vsn ?? f.pluginVersion,
           catalog: this.catalog(),
           faults: f,
-          tmpDir: process.env.TMPDIR || process.env.TEMP || process.env.TMP || '/tmp',
+          tmpDir: relupTmpDir(this.baseRoot),
         },
         tarball,
         force,
