@@ -84,6 +84,13 @@ async function main(argv: string[]): Promise<number> {
       out(cmd === 'ping' ? r.out : `${r.pid}\n`);
       return 0;
     }
+    case 'eval': {
+      const r = await rpcCall(sock, { op: 'eval', expr: rest.join(' ') });
+      if (!r || r.down) return down();
+      out(r.out);
+      err(r.err);
+      return r.code;
+    }
     case 'ctl': {
       const r = await rpcCall(sock, { op: 'ctl', args: rest });
       if (!r || r.down) return down();

@@ -9,7 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { runCtl, type BootPhase, type CtlReply, type SimNodeApi } from './ctl.js';
-import { amap, atom, bin, list, tuple } from './erlTerm.js';
+import { amap, atom, bin, list, str, tuple, writeTerm, type ETerm } from './erlTerm.js';
+import { confDataDir } from './bootConfig.js';
 import { readFaults, type Faults } from './faults.js';
 import { evacuationFile, nodeConfigPath, pidPath, simDir, socketPath } from './layout.js';
 import { readNodeConfig, type ClusterMember, type SimNodeConfig } from './nodeConfig.js';
@@ -211,6 +212,31 @@ class SimNode implements SimNodeApi {
         const now = Date.now();
         return this.reply(await runCtl(this, req.args, now, -new Date(now).getTimezoneOffset()));
       }
+      case 'eval':
+        return this.reply(this.evalExpr(req.expr));
+    }
+  }
+
+  /**
+   * `emqx eval '<Expr>'` (nodetool prints `~p` of the value): only the read-only probes of facts A3/A6.
+   * emqx:data_dir() is the configured value (relative "data" on a tarball install).
+   */
+  private evalExpr(expr: string): CtlReply {
+    const e = expr.replace(/\s+/g, '').replace(/\.$/, '');
+    const p = (t: ETerm): CtlReply => ({ out: `${writeTerm(t)}\n`, err: '', code: 0 });
+    if (e === 'emqx:data_dir()') return p(str(this.configuredDataDir()));
+    if (e === 'code:root_dir()') return p(str(this.bootRoot));
+    if (e === 'emqx_release:version()') return p(str(this.running));
+    const env = /^os:getenv\("([^"]+)"\)$/.exec(e);
+    if (env) return p(process.env[env[1]] === undefined ? atom('false') : str(process.env[env[1]] ?? ''));
+    return { out: '', err: `[emqx-rollout simulator] eval of ${JSON.stringify(expr)} is not simulated\n`, code: 1 };
+  }
+  private configuredDataDir(): string {
+    if (process.env.EMQX_NODE__DATA_DIR) return process.env.EMQX_NODE__DATA_DIR;
+    try {
+      return confDataDir(readFileSync(join(process.env.EMQX_ETC_DIR || join(this.baseRoot, 'etc'), 'emqx.conf'), 'utf8')) ?? 'data';
+    } catch {
+      return this.dataDir;
     }
   }
 

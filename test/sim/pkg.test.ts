@@ -83,6 +83,15 @@ describe('package layout', () => {
     expect(cmdline[cmdline.indexOf('-root') + 1]).toBe(n.rootDir);
     const ps = await on(n, `ps -efww | grep '[e]mqx_data_dir ${n.dataDir}$'`);
     expect(ps.stdout).toContain(`-root ${n.rootDir} `);
+    expect(await svc(n, `eval 'emqx:data_dir().'`)).toEqual({ stdout: `"${n.dataDir}"\n`, stderr: '', code: 0 });
+    expect((await svc(n, `eval 'os:getenv("EMQX_ETC_DIR").'`)).stdout).toBe(`"${n.etcDir}"\n`);
+    // as root, check_user re-runs the command through `su - emqx -c '… "arg"'`: inner `"` are re-expanded
+    // by that shell (facts A3), so the expression arrives as os:getenv(EMQX_ETC_DIR). and fails
+    const viaSu = await on(n, `sudo -n ${bin(n)} eval 'os:getenv("EMQX_ETC_DIR").'`);
+    expect(viaSu).toMatchObject({ stdout: '', code: 1 });
+    expect(viaSu.stderr).toContain('os:getenv(EMQX_ETC_DIR).');
+    expect((await svc(n, `eval 'os:getenv("EMQX_LOG_DIR").'`)).stdout).toBe(`"${n.logDir}"\n`);
+    expect((await svc(n, `eval 'code:root_dir().'`)).stdout).toBe(`"${n.rootDir}"\n`);
     // root_dir answers before check_user and resolves the /usr/bin symlink
     expect(await on(n, `${join(dir, 'nodes/1/usr/bin/emqx')} root_dir`)).toEqual({ stdout: `${n.rootDir}\n`, stderr: '', code: 0 });
   });
