@@ -15,7 +15,7 @@
 //   The daemon runs as if systemd started it as the service user.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -168,6 +168,9 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
   const serviceUser = opts.serviceUser ?? 'emqx';
   const user = pkg ? (opts.sshUser ?? 'operator') : userInfo().username;
   await mkdir(dir, { recursive: true });
+  // pkg: the node's VM (the service user) reads staged tarballs through "other" permission bits,
+  // so the sandbox dir must be traversable by others (a mkdtemp dir is 0700)
+  if (pkg) await chmod(dir, ((await stat(dir)).mode & 0o777) | 0o711);
   // a previous cluster in the same dir: stop its daemons before replacing its files
   for (let i = 1; existsSync(join(dir, 'nodes', String(i))); i++) {
     const r = nodeRootOf(join(dir, 'nodes', String(i)));

@@ -496,6 +496,7 @@ class SimNode implements SimNodeApi {
           catalog: this.catalog(),
           faults: f,
           tmpDir: relupTmpDir(this.baseRoot),
+          otherUserReads: this.cfg.layout === 'pkg',
         },
         tarball,
         force,

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { amap, atom, bin, int, list, smap, str, tuple, type ETerm } from './erlTerm.js';
 import type { Faults } from './faults.js';
@@ -51,6 +51,26 @@ export interface UpgradeContext {
   readonly faults: Faults;
   /** `$TMPDIR|$TEMP|$TMP|/tmp` of the node process. */
   readonly tmpDir: string;
+  /**
+   * Package layout: the VM runs as the service user, a different (simulated) user from whoever staged
+   * the tarball, so it reads the tarball and sidecar only through their "other" permission bits
+   * (r on the file, x on every parent dir). The simulator's processes all run as one OS user, so this
+   * is checked on the mode bits.
+   */
+  readonly otherUserReads?: boolean;
+}
+
+/** Readable by a user who is neither the owner nor in the group: o+r on the file, o+x on each parent. */
+export async function readableByOthers(path: string): Promise<boolean> {
+  try {
+    if (((await stat(path)).mode & 0o004) === 0) return false;
+    for (let d = dirname(path); ; d = dirname(d)) {
+      if (((await stat(d)).mode & 0o001) === 0) return false;
+      if (d === dirname(d)) return true;
+    }
+  } catch {
+    return false;
+  }
 }
 
 export interface Unpacked {
@@ -123,6 +143,7 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   if (!existsSync(sidecar)) fail({ err_type: atom('missing_sha256_sidecar'), file: str(sidecarArg) });
   let sideText: string;
   try {
+    if (ctx.otherUserReads && !(await readableByOthers(sidecar))) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
     sideText = await readFile(sidecar, 'latin1');
   } catch (e) {
     fail({ err_type: atom('cannot_read_sha256_sidecar'), file: str(sidecarArg), reason: errnoAtom(e) });
@@ -132,6 +153,10 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   const expected = m[0].toLowerCase();
   // the handler reads the whole tarball into one binary to hash it
   if (ctx.faults.memLowKb !== false && st.size > ctx.faults.memLowKb * 1024) throw new VmOutOfMemory(st.size);
+  // [guess] file:read_file/1 of the tarball failing: the badmatch of `{ok, Bin} = …` as an exception map
+  if (ctx.otherUserReads && !(await readableByOthers(tarball))) {
+    exception(tuple([atom('badmatch'), tuple([atom('error'), atom('eacces')])]), 'sha256_of_file', 339);
+  }
   let actual = await sha256Of(tarball);
   if (ctx.faults.shaMismatch) actual = createHash('sha256').update(`corrupted:${actual}`).digest('hex');
   if (actual !== expected) {
