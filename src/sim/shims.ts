@@ -3,7 +3,7 @@
 //
 // - `sudo`: the in-process SSH server runs every command as the sandbox's own OS user and cannot
 //   change uid without root. It exports EMQX_SIM_LOGIN_USER=<SSH login name>; this shim honours
-//   `-n`, `-S`, `-u USER` (also `-uUSER`, `--user=USER`), `-H`/`-E`/`-k`, `-p PROMPT` and `--`, applies a
+//   `-n`, `-S`, `-u USER` (also `-uUSER`, `-nu USER`, `--user=USER`), `-H`/`-E`/`-k`/`-P`, `-p PROMPT`, `--`; applies a
 //   simulated sudoers policy read from `$EMQX_SIM_SUDOERS` (lines `policy nopasswd|password|deny`,
 //   `password <text>`; missing file = nopasswd), and runs the command with
 //   EMQX_SIM_LOGIN_USER=<target user> (bin/emqx's check_user uses that name instead of whoami).
@@ -36,18 +36,29 @@ ME="\${EMQX_SIM_LOGIN_USER:-$(whoami)}"
 NONINT=0; STDIN=0; TARGET=root
 while [ $# -gt 0 ]; do
   case "$1" in
-    -n|--non-interactive) NONINT=1 ;;
-    -S|--stdin) STDIN=1 ;;
-    -nS|-Sn) NONINT=1; STDIN=1 ;;
-    -u|--user) shift; TARGET="$1" ;;
+    --non-interactive) NONINT=1 ;;
+    --stdin) STDIN=1 ;;
     --user=*) TARGET="\${1#--user=}" ;;
-    -u*) TARGET="\${1#-u}" ;;
-    -p|--prompt) shift ;;
-    -H|-E|-k|--preserve-env|--set-home|--reset-timestamp) ;;
+    --user) shift; TARGET="$1" ;;
+    --prompt) shift ;;
+    --prompt=*|--preserve-env|--preserve-env=*|--set-home|--reset-timestamp) ;;
     --) shift; break ;;
-    -*) echo "sudo: invalid option -- '$(printf %s "$1" | cut -c2)'" >&2
-        echo "usage: sudo [-AbEHknPS] [-C num] [-D directory] [-g group] [-h host] [-p prompt] [-R directory] [-T timeout] [-u user] [VAR=value] [-i | -s] [command [arg ...]]" >&2
-        exit 1 ;;
+    -?*)
+      OPTS="\${1#-}"
+      while [ -n "$OPTS" ]; do
+        C=$(printf %s "$OPTS" | cut -c1)
+        OPTS=$(printf %s "$OPTS" | cut -c2-)
+        case "$C" in
+          n) NONINT=1 ;;
+          S) STDIN=1 ;;
+          H|E|k|P) ;;
+          u) if [ -n "$OPTS" ]; then TARGET="$OPTS"; else shift; TARGET="$1"; fi; OPTS= ;;
+          p) [ -z "$OPTS" ] && shift; OPTS= ;;
+          *) echo "sudo: invalid option -- '$C'" >&2
+             echo "usage: sudo [-AbEHknPS] [-C num] [-D directory] [-g group] [-h host] [-p prompt] [-R directory] [-T timeout] [-u user] [VAR=value] [-i | -s] [command [arg ...]]" >&2
+             exit 1 ;;
+        esac
+      done ;;
     *) break ;;
   esac
   shift
