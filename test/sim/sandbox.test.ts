@@ -54,6 +54,11 @@ it('`sandbox up --layout pkg --ssh-user ops` through the built CLI: a sudo-only 
     const at = (cmd: string) => ssh({ key: info.keyPath, knownHosts: info.knownHostsPath, port: n.sshPort, user: 'ops', host: n.host }, cmd);
     expect(await at(`${n.rootDir}/bin/emqx ctl status`)).toEqual({ stdout: 'You need to be root or use sudo to run this command\n', stderr: '', code: 1 });
     expect((await at(`sudo -n ${n.rootDir}/bin/emqx ctl status`)).stdout).toBe("Node 'emqx@127.0.0.11' 5.10.4 is started\n");
+    const daemon = Number(await readFile(join(n.rootDir, '.sim', 'daemon.pid'), 'utf8'));
+    expect(pidAlive(daemon)).toBe(true);
+    expect(await sandboxDown(d)).toBe(true);
+    expect(pidAlive(daemon)).toBe(false);
+    expect(pidAlive(info.pid)).toBe(false);
   } finally {
     await sandboxDown(d);
     await rm(d, { recursive: true, force: true });
