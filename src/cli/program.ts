@@ -153,10 +153,12 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--nodes <n>', 'number of nodes', int('--nodes', 1), 3)
     .option('--from <vsn>', 'version the nodes run', '5.10.4')
     .option('--to <vsn>', 'version of the target tarball', '5.10.5')
+    .option('--layout <tgz|pkg>', 'install layout: tgz (all under the root) or pkg (deb-like: separate etc/data/log, service user, sudo)', 'tgz')
+    .option('--ssh-user <name>', 'with --layout pkg: the simulated non-root SSH login user', 'operator')
     .addHelpText('after', '\nExample:\n  emqx-rollout sandbox up --dir /tmp/sbx && emqx-rollout plan -i /tmp/sbx/inventory.yaml --tarball /tmp/sbx/release/*.tar.gz\n')
     .action(async (o) => {
       const { sandboxUpCommand } = await import('./commands/sandbox.js');
-      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to });
+      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, layout: o.layout, sshUser: o.sshUser });
     });
   sandbox
     .command('down')
@@ -176,10 +178,11 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--plain', 'plain timestamped lines even on a terminal', false)
     .option('--json', 'NDJSON events on stdout', false)
     .option('--keep', 'leave the sandbox running afterwards (prints its directory)', false)
+    .option('--layout <tgz|pkg>', 'install layout of the simulated nodes (pkg: deb-like, reached as a non-root user with sudo)', 'tgz')
     .addHelpText('after', '\nExamples:\n  emqx-rollout demo                         # 3 nodes, 10 MQTT clients each, live view; ~20 s\n  emqx-rollout demo --nodes 5 --clients 20\n  emqx-rollout demo --plain | tee demo.log\n  emqx-rollout demo --keep                  # leave the sandbox running; stop it with `sandbox down --dir …`\n')
     .action(async (o) => {
       const { demoCommand } = await import('./commands/demo.js');
-      await demoCommand(io, { nodes: o.nodes, clients: o.clients, plain: o.plain, json: o.json, keep: o.keep });
+      await demoCommand(io, { nodes: o.nodes, clients: o.clients, plain: o.plain, json: o.json, keep: o.keep, layout: o.layout });
     });
 
   return program;
