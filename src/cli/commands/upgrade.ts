@@ -12,6 +12,7 @@ import type { CliIO } from '../io.js';
 import { readJournalSummary } from '../journalState.js';
 import { confirm, requireConfirmable } from '../prompt.js';
 import { loadRelease } from '../release.js';
+import { approvalFor } from '../approvalMode.js';
 import { openSession } from '../session.js';
 import { SwitchRenderer } from '../switchRenderer.js';
 import { parseWindowFlag } from '../windowFlag.js';
@@ -24,6 +25,8 @@ export interface UpgradeFlags {
   readonly plain: boolean;
   readonly window?: string;
   readonly pauseAfter?: number;
+  /** `--await-approval [SECONDS]`: at --pause-after, wait for `emqx-rollout approve` this long. */
+  readonly awaitApproval?: number;
   readonly resume: boolean;
   readonly backup: boolean;
   readonly force: boolean;
@@ -45,6 +48,9 @@ export function pidAlive(pid: number): boolean {
 
 export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly string[]): Promise<void> {
   requireConfirmable(io, f.yes, 'upgrade the cluster');
+  if (f.awaitApproval !== undefined && f.pauseAfter === undefined) {
+    throw new BadInputError('--await-approval needs --pause-after N: it says how long to wait at that pause', { hint: 'add --pause-after 1 (a canary node) or drop --await-approval' });
+  }
   const release = await loadRelease(f.tarball, io.cwd, io.signal);
   const chooseOpts = { json: f.json, plain: f.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() };
   const interactiveConfirm = !f.yes && rendererKind(chooseOpts) === 'ink';
@@ -64,6 +70,7 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
       force: f.force,
       noBackup: !f.backup,
       pauseAfter: f.pauseAfter ?? null,
+      approval: approvalFor(io, f, s.renderer, s.stateDir),
       window: spec,
       windowMode: mode,
       stageConcurrency: f.stageConcurrency,
