@@ -51,6 +51,8 @@ export interface Notifier {
   dispatch(e: RolloutEvent): void;
   /** Deliveries queued or running. */
   readonly pending: number;
+  /** Resolves once every queued delivery finished (tests; the CLI uses drain()). */
+  settled(): Promise<void>;
   /** At exit: wait ≤ maxMs while a terminal event is in flight, then abandon the rest. Idempotent. */
   drain(maxMs?: number): Promise<DrainResult>;
 }
@@ -113,6 +115,9 @@ export function createNotifier(o: NotifierOptions): Notifier {
     },
     get pending() {
       return lanes.reduce((n, l) => n + l.queued, 0);
+    },
+    async settled() {
+      await Promise.all(lanes.map((l) => l.chain));
     },
     async drain(maxMs = DRAIN_MS) {
       const t0 = o.now();
