@@ -165,7 +165,8 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
   });
   const emit = (e: EventInput) => {
     const ev = show(e);
-    notifier?.dispatch(ev);
+    // Like the journal, receivers get a file's final stage.progress, not one per 32 KiB chunk.
+    if (ev.type !== 'stage.progress' || ev.done) notifier?.dispatch(ev);
   };
 
   const offInterrupt = io.onInterrupt((notice) => emit({ type: 'log', level: 'warn', message: notice }));
