@@ -11,7 +11,6 @@ import { runCli, upgradeArgs } from './support/cli.js';
 import { runningVersion, startCluster, type E2eCluster } from './support/cluster.js';
 import { readJournal } from './support/journal.js';
 
-const stateDir = (c: E2eCluster) => join(dirname(c.inventoryPath), '.emqx-rollout', 'sim');
 
 describe('approvals', () => {
   let a: E2eCluster; // 2 nodes: approved, with notifications
