@@ -1,7 +1,7 @@
 // A slow or dead receiver never delays or fails the rollout. Two identical 2-node clusters are
 // upgraded at the same time (same machine load): one without `notify:`, one whose receivers are a
 // webhook that accepts the connection and never answers, a refused port and a hook that hangs —
-// all subscribed to every event, with 30 s timeouts. The rollout takes the same time; the process
+// all subscribed to every event, with 120 s timeouts. The rollout takes the same time; the process
 // ends at most DRAIN_MS later (waiting for its terminal notification), the stream still ends with
 // rollout.done, and the failures are warnings and journal records without the URLs' secrets.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -28,9 +28,9 @@ describe('notifications never delay the rollout', () => {
     await writeFile(
       noisy.inventoryPath,
       `${await readFile(noisy.inventoryPath, 'utf8')}notify:\n` +
-        `  - {webhook: "${secret(hang.url)}", events: ${all}, timeoutSeconds: 30}\n` +
-        `  - {webhook: "${secret(refused)}", events: ${all}, timeoutSeconds: 30}\n` +
-        `  - {command: "sleep 60", events: ${all}, timeoutSeconds: 30}\n`,
+        `  - {webhook: "${secret(hang.url)}", events: ${all}, timeoutSeconds: 120}\n` +
+        `  - {webhook: "${secret(refused)}", events: ${all}, timeoutSeconds: 120}\n` +
+        `  - {command: "sleep 600", events: ${all}, timeoutSeconds: 120}\n`,
     );
   });
   afterAll(async () => {
@@ -44,6 +44,7 @@ describe('notifications never delay the rollout', () => {
     const doneOf = (evs: ReturnType<typeof base.events>) => evs.find((e) => e.type === 'rollout.done')!.durationMs as number;
     const b = doneOf(base.events());
     const d = doneOf(dead.events());
+    process.stdout.write(`notify e2e: rollout ${d} ms with dead receivers vs ${b} ms without; process ${dead.durationMs} ms vs ${base.durationMs} ms\n`);
     // the rollout itself (first event to rollout.done) did not wait on any receiver…
     expect(d, `rollout ${d} ms with dead receivers vs ${b} ms without`).toBeLessThan(b + NOISE_MS);
     // …and the process ended at most DRAIN_MS after it (the terminal event's notification)
@@ -57,7 +58,7 @@ describe('notifications never delay the rollout', () => {
     expect(warnings.some((w) => /notify\[1\] webhook http:\/\/127\.0\.0\.1:\d+\/… \(rollout\.started\): ECONNREFUSED after 3 attempts/.test(String(w.message)))).toBe(true);
     const j = await readJournal(noisy.inventoryPath);
     const notifyRecords = j.filter((l) => l.kind === 'notify');
-    expect(notifyRecords.some((l) => l.ok === false && String(l.error).startsWith('no answer within 30s'))).toBe(false); // abandoned, not waited out
+    expect(notifyRecords.some((l) => l.ok === false && String(l.error).startsWith('no answer within 120s'))).toBe(false); // abandoned, not waited out
     expect(notifyRecords.some((l) => String(l.error).startsWith('abandoned at exit'))).toBe(true);
     const all = JSON.stringify(j) + dead.stdout + dead.stderr;
     for (const s of ['pa55word99', 'tok3nSECRET99', 'bot:']) expect(all).not.toContain(s);
