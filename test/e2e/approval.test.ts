@@ -12,7 +12,8 @@ import { runningVersion, startCluster, type E2eCluster } from './support/cluster
 import { readJournal } from './support/journal.js';
 
 
-describe('approvals', () => {
+// The machine running the suite may be shared and loaded: a run here can take a minute.
+describe('approvals', { timeout: 180_000 }, () => {
   let a: E2eCluster; // 2 nodes: approved, with notifications
   let b: E2eCluster; // 3 nodes: timed out, then rejected
   let hook: Receiver;
@@ -24,7 +25,7 @@ describe('approvals', () => {
       a.inventoryPath,
       `${await readFile(a.inventoryPath, 'utf8')}notify:\n  - webhook: ${hook.url}\n    events: [rollout.awaiting-approval, rollout.approved, rollout.done]\n  - command: cat >> '${hookOut}'\n`,
     );
-  });
+  }, 120_000);
   afterAll(async () => {
     await Promise.all([a?.destroy(), b?.destroy(), hook?.close()]);
   });

@@ -17,14 +17,14 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-describe.skipIf(!hasTmux && !CI)('approval on a terminal (tmux)', () => {
+describe.skipIf(!hasTmux && !CI)('approval on a terminal (tmux)', { timeout: 180_000 }, () => {
   const sock = `emqx-rollout-approval-test-${process.pid}-${randomBytes(3).toString('hex')}`;
   const tmux = (...a: string[]) => execFileSync('tmux', ['-L', sock, ...a], { encoding: 'utf8', env: childEnv() });
   let a: E2eCluster;
   let b: E2eCluster;
   beforeAll(async () => {
     [a, b] = await Promise.all([startCluster('tty-y', { nodes: 2 }), startCluster('tty-n', { nodes: 2 })]);
-  });
+  }, 120_000);
   afterAll(async () => {
     try {
       tmux('kill-server');

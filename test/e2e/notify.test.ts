@@ -16,7 +16,7 @@ import { readJournal } from './support/journal.js';
 /** Slack for scheduling noise between two runs on a shared 2-core machine. */
 const NOISE_MS = 4_000;
 
-describe('notifications never delay the rollout', () => {
+describe('notifications never delay the rollout', { timeout: 180_000 }, () => {
   let plain: E2eCluster;
   let noisy: E2eCluster;
   let hang: Receiver;
@@ -32,7 +32,7 @@ describe('notifications never delay the rollout', () => {
         `  - {webhook: "${secret(refused)}", events: ${all}, timeoutSeconds: 120}\n` +
         `  - {command: "sleep 600", events: ${all}, timeoutSeconds: 120}\n`,
     );
-  });
+  }, 120_000);
   afterAll(async () => {
     await Promise.all([plain?.destroy(), noisy?.destroy(), hang?.close()]);
   });

@@ -23,7 +23,7 @@ export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEn
     for (const w of [...waiters]) w();
   });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 170_000);
   const done = new Promise<Awaited<Background['done']>>((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(killer);
