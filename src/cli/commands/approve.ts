@@ -20,8 +20,9 @@ export interface ApproveFlags {
   readonly stateDir?: string;
 }
 
-/** How long `approve` waits to see the run take its decision: the run polls every 250 ms. */
-export const ACK_WAIT_MS = 5_000;
+/** How long `approve` waits to see the run take its decision: the run polls every 250 ms, so 10 s is
+ *  a busy machine's worth of slack, and still short for a human at the prompt. */
+export const ACK_WAIT_MS = 10_000;
 
 export async function approveCommand(io: CliIO, f: ApproveFlags): Promise<void> {
   const inv = await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd });
