@@ -4,7 +4,7 @@
 import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileBoard } from '../approval/board.js';
-import type { Approval } from '../rollout/approval.js';
+import type { Approval } from '../rollout/upgrade/approval.js';
 import type { Renderer } from '../ui/renderer.js';
 import { promptApproval } from './approvalPrompt.js';
 import type { CliIO } from './io.js';

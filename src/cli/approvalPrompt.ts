@@ -1,7 +1,7 @@
 // The --pause-after question on a terminal without the live view (--plain, --json): a line prompt
 // on stderr. Ctrl-C at the prompt, or SIGTERM meanwhile, is an interrupt (exit 130), as elsewhere.
 import { createInterface } from 'node:readline';
-import type { Answer } from '../rollout/approval.js';
+import type { Answer } from '../rollout/upgrade/approval.js';
 import type { CliIO } from './io.js';
 
 export function promptApproval(io: CliIO, question: string, signal: AbortSignal): Promise<Answer> {

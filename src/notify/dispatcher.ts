@@ -8,7 +8,7 @@
 // paused) is still on its way, then abandons whatever is left (sockets closed, hook process groups
 // killed) and journals it. Nothing else ever waits on a receiver.
 import type { NotifyTarget } from '../inventory/types.js';
-import type { RolloutEvent } from '../rollout/events.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
 import { deliverCommand } from './command.js';
 import { TERMINAL_EVENTS } from './eventNames.js';
 import { targetLabel } from './label.js';
@@ -37,7 +37,14 @@ export interface NotifierOptions {
   readonly now: () => number;
   /** A failure, in words without secrets. Must not feed back into dispatch(). */
   readonly warn: (message: string) => void;
-  readonly record: (r: object) => void;
+  /** Journal evidence (a `notify` note record per delivery). */
+  readonly record: (r: NotifyRecord) => void;
+}
+
+export interface NotifyRecord {
+  readonly kind: 'notify';
+  readonly runId: string;
+  readonly [field: string]: unknown;
 }
 
 export interface DrainResult {

@@ -1,7 +1,7 @@
 // Every event type a `notify:` receiver may subscribe to. The inventory validates `events:` against
 // this list; the type assertions below fail the build when an event is added to rollout/events.ts
 // without being added here (or the other way round).
-import type { EventType } from '../rollout/events.js';
+import type { EventType } from '../rollout/core/events.js';
 
 export const EVENT_TYPES = [
   'rollout.started',

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NotifyTarget } from '../../src/inventory/types.js';
 import { createNotifier, WARN_LIMIT, type NotifierOptions } from '../../src/notify/dispatcher.js';
 import { BACKOFF_MS, MAX_ATTEMPTS } from '../../src/notify/webhook.js';
-import type { RolloutEvent } from '../../src/rollout/events.js';
+import type { RolloutEvent } from '../../src/rollout/core/events.js';
 import { refusedUrl, startReceiver, type Receiver } from './receivers.js';
 
 const DEFAULT_EVENTS = ['rollout.started', 'rollout.awaiting-approval', 'node.done', 'rollout.paused', 'rollout.halted', 'rollout.done'];

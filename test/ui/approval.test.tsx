@@ -2,7 +2,7 @@
 // unchanged), and the live view's panel and keys (y continues, n rejects, Ctrl-C interrupts).
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { RolloutEvent } from '../../src/rollout/events.js';
+import type { RolloutEvent } from '../../src/rollout/core/events.js';
 import { mountInk } from '../../src/ui/ink/mount.js';
 import { PlainFormatter } from '../../src/ui/plain.js';
 import { reduceAll } from '../../src/ui/reducer.js';

@@ -8,11 +8,11 @@ import { fileBoard } from '../../approval/board.js';
 import { RECORD_VERSION, checkAwaiting } from '../../approval/records.js';
 import { displayFile } from '../../inventory/errors.js';
 import { loadInventory } from '../../inventory/load.js';
-import { realSleep } from '../../rollout/context.js';
+import { realSleep } from '../../rollout/core/context.js';
 import { BadInputError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
 import { stateDirFor } from '../session.js';
-import { pidAlive } from './upgrade.js';
+import { pidAlive } from '../pid.js';
 
 export interface ApproveFlags {
   readonly inventory: string;
