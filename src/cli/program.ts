@@ -4,6 +4,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { RolloutError } from '../util/errors.js';
 import { EXIT, exitFor, type ExitCode } from './exitCodes.js';
 import type { CliIO } from './io.js';
+import { DEFAULT_AWAIT_SECONDS } from './approvalMode.js';
 import { VERSION } from './version.js';
 
 function int(name: string, min: number) {
@@ -53,17 +54,30 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--json', 'NDJSON events on stdout', false)
     .option('--plain', 'plain timestamped lines even on a terminal', false)
     .option('--window <mode|spec>', 'enforce | wait | ignore the inventory window, or give one: "sat,sun 02:00-05:00 Europe/Berlin"')
-    .option('--pause-after <n>', 'pause (exit 5) after upgrading N nodes; re-run to continue', int('--pause-after', 1))
+    .option('--pause-after <n>', 'after upgrading N nodes, ask to continue on a terminal; elsewhere pause (exit 5) — re-run to continue', int('--pause-after', 1))
+    .option('--await-approval [seconds]', 'at --pause-after, hold the lock and wait up to SECONDS (default 3600) for `emqx-rollout approve` from another shell; exit 5 if none comes', int('--await-approval', 1))
     .option('--resume', 'continue the last unfinished run (refuses if the cluster no longer matches it)', false)
     .option('--no-backup', 'skip the backup of data/ etc/ log/ (there is no in-place rollback!)')
     .option('--force', 'pass --force to relup upgrade: keep stale data/patches/*.beam', false)
     .option('--break-lock', 'take the cluster lock from another controller you know is gone', false)
     .option('--stage-concurrency <n>', 'nodes uploading at once', int('--stage-concurrency', 1), 4)
     .addOption(stateDir())
-    .addHelpText('after', '\nExamples:\n  emqx-rollout upgrade -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json > rollout.ndjson\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --window wait --pause-after 1\n\nExit codes: 0 done · 2 bad input · 3 preflight blocked · 4 halted · 5 paused · 6 locked · 130 interrupted\n')
+    .addHelpText('after', '\nExamples:\n  emqx-rollout upgrade -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json > rollout.ndjson\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --window wait --pause-after 1\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json --pause-after 1 --await-approval 1800   # then, from another shell: emqx-rollout approve -i prod.yaml\n\nExit codes: 0 done · 2 bad input · 3 preflight blocked · 4 halted · 5 paused · 6 locked · 130 interrupted\n')
     .action(async (o) => {
       const { upgradeCommand } = await import('./commands/upgrade.js');
-      await upgradeCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency }, argv);
+      await upgradeCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, awaitApproval: o.awaitApproval === true ? DEFAULT_AWAIT_SECONDS : o.awaitApproval, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency }, argv);
+    });
+
+  program
+    .command('approve')
+    .description('Answer a run waiting at --pause-after with --await-approval: let it continue (exit 0), or --reject to end it paused (it exits 5). Exit 2 when no run is waiting.')
+    .addOption(inv())
+    .option('--reject', 'stop the waiting run instead: it ends paused (exit 5), resumable', false)
+    .addOption(stateDir())
+    .addHelpText('after', '\nExamples:\n  emqx-rollout approve -i prod.yaml            # the canary looks good: go on\n  emqx-rollout approve -i prod.yaml --reject   # stop here; the waiting run exits 5\n')
+    .action(async (o) => {
+      const { approveCommand } = await import('./commands/approve.js');
+      await approveCommand(io, { inventory: o.inventory, reject: o.reject, stateDir: o.stateDir });
     });
 
   program

@@ -11,8 +11,11 @@ import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/ke
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
 import { realSleep, type RunContext } from '../rollout/core/context.js';
 import type { Command, EventInput, RolloutEvent } from '../rollout/core/events.js';
-import { JournalUnwritableError, openJournal, redact, registerSecret, type Journal } from '../rollout/state/journal.js';
+import { JournalUnwritableError, openJournal, redact, redactString, registerSecret, type Journal } from '../rollout/state/journal.js';
 import type { DurableRecord, NoteRecord } from '../rollout/state/records.js';
+import { createNotifier, type Notifier, type NotifyRecord } from '../notify/dispatcher.js';
+import { TERMINAL_EVENTS } from '../notify/eventNames.js';
+import { urlSecrets } from '../notify/label.js';
 import { chooseRenderer, type Renderer } from '../ui/renderer.js';
 import { BadInputError, RolloutError } from '../util/errors.js';
 import type { CliIO } from './io.js';
@@ -105,6 +108,17 @@ function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: st
   };
 }
 
+/** Commands that change nodes tell `notify:` receivers; read-only ones (plan, status, logs) never do. */
+const NOTIFYING: ReadonlySet<Command> = new Set(['upgrade', 'restart', 'cleanup', 'recover-boot']);
+
+function openNotifier(io: CliIO, inv: Inventory, opts: SessionOptions, runId: string, record: (r: NotifyRecord) => void, warn: (m: string) => void): Notifier | null {
+  const targets = inv.notify ?? [];
+  if (targets.length === 0 || !NOTIFYING.has(opts.command)) return null;
+  // A webhook URL is a credential: make sure no output or journal line can ever carry it.
+  for (const t of targets) if (t.kind === 'webhook') for (const secret of urlSecrets(t.url)) registerSecret(secret);
+  return createNotifier({ targets, runId, userAgent: `emqx-rollout/${VERSION}`, env: io.env, now: () => io.now().getTime(), warn, record });
+}
+
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
   const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd });
   const passphrase = await passphraseFor(io, inv);
@@ -150,11 +164,26 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
   const renderer =
     opts.renderer ??
     chooseRenderer({ json: opts.json, plain: opts.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() });
-  const emit = (e: EventInput) => {
+  let terminalSeen = false;
+  const show = (e: EventInput): RolloutEvent => {
     // Redacted before any output, not only in the journal: gate commands often carry credentials.
     const ev = redact({ ts: io.now().toISOString(), ...e }) as RolloutEvent;
     renderer.onEvent(ev);
     if (ev.type !== 'stage.progress' || ev.done) note({ kind: 'event', runId, ...ev });
+    if (TERMINAL_EVENTS.has(ev.type)) terminalSeen = true;
+    return ev;
+  };
+  const notifier = openNotifier(io, inv, opts, runId, note, (message) => {
+    // --json: the NDJSON stream ends with its terminal event, so a late warning goes to stderr.
+    if (terminalSeen && opts.json) {
+      io.stderr.write(`emqx-rollout: warning: ${redactString(message)}\n`);
+      note({ kind: 'event', runId, ts: io.now().toISOString(), type: 'log', level: 'warn', message });
+    } else show({ type: 'log', level: 'warn', message }); // shown, never dispatched: no feedback loop
+  });
+  const emit = (e: EventInput) => {
+    const ev = show(e);
+    // Like the journal, receivers get a file's final stage.progress, not one per 32 KiB chunk.
+    if (ev.type !== 'stage.progress' || ev.done) notifier?.dispatch(ev);
   };
 
   const offInterrupt = io.onInterrupt((notice) => emit({ type: 'log', level: 'warn', message: notice }));
@@ -198,6 +227,8 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     close: async () => {
       offInterrupt();
       await Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)));
+      // After the run's last word, before the renderer and journal close: see DRAIN_MS.
+      if (notifier) await notifier.drain();
       await renderer.finish();
       await journal.close();
       if (notesLost > 0) {

@@ -106,6 +106,17 @@ export class PlainFormatter {
             : '';
         return [line(e.node, `${c.ok(e.outcome)} ${versionHop(e.from, e.to)} in ${formatDuration(e.durationMs)}${conn}`)];
       }
+      case 'rollout.awaiting-approval': {
+        const until = e.deadline ? ` (until ${shortTs(e.deadline)}, then paused)` : '';
+        return [
+          line(null, `${c.warn('AWAITING APPROVAL')}: ${e.upgraded} node${e.upgraded === 1 ? '' : 's'} upgraded, ${e.done}/${e.total} at the target; next node ${e.nextNode}${until}`),
+          `  ${e.hint}`,
+        ];
+      }
+      case 'rollout.approved':
+        return [line(null, `${c.ok('approved')} by ${e.by}: continuing with ${e.nextNode}`)];
+      case 'rollout.rejected':
+        return [line(null, `${c.warn('rejected')} by ${e.by}: stopping before ${e.nextNode}`)];
       case 'rollout.paused': {
         const out = [line(null, `${c.warn('PAUSED')}: ${e.reason}`)];
         if (e.nextNode) out.push(`  next node: ${e.nextNode}`);

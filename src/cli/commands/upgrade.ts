@@ -9,6 +9,7 @@ import { readJournalSummary } from '../journalState.js';
 import { requireConfirmable } from '../prompt.js';
 import { lockFor, pickView } from '../view.js';
 import { loadRelease } from '../release.js';
+import { approvalFor } from '../approvalMode.js';
 import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
 import { parseWindowFlag } from '../windowFlag.js';
@@ -21,6 +22,8 @@ export interface UpgradeFlags {
   readonly plain: boolean;
   readonly window?: string;
   readonly pauseAfter?: number;
+  /** `--await-approval [SECONDS]`: at --pause-after, wait for `emqx-rollout approve` this long. */
+  readonly awaitApproval?: number;
   readonly resume: boolean;
   readonly backup: boolean;
   readonly force: boolean;
@@ -34,6 +37,9 @@ export interface UpgradeFlags {
 
 export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly string[]): Promise<void> {
   requireConfirmable(io, f.yes, 'upgrade the cluster');
+  if (f.awaitApproval !== undefined && f.pauseAfter === undefined) {
+    throw new BadInputError('--await-approval needs --pause-after N: it says how long to wait at that pause', { hint: 'add --pause-after 1 (a canary node) or drop --await-approval' });
+  }
   const release = await loadRelease(f.tarball, io.cwd, io.signal);
   const view = pickView(io, f);
   const s = await openSession(io, { inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
@@ -50,6 +56,7 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
       force: f.force,
       noBackup: !f.backup,
       pauseAfter: f.pauseAfter ?? null,
+      approval: approvalFor(io, f, s.renderer, s.stateDir),
       window: spec,
       windowMode: mode,
       stageConcurrency: f.stageConcurrency,

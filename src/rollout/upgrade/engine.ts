@@ -9,6 +9,7 @@ import { describeResult } from '../../remote/exec.js';
 import type { ExecResult } from '../../remote/types.js';
 import { RolloutError, errorMessage } from '../../util/errors.js';
 import { backupCommand, backupName, sidecarPathOf } from './actions.js';
+import { atPausePoint, type Approval } from './approval.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
@@ -30,6 +31,8 @@ export interface UpgradeOptions {
   readonly force: boolean;
   readonly noBackup: boolean;
   readonly pauseAfter: number | null;
+  /** Who decides at the --pause-after point, and how (approval.ts). Default: nobody, end paused. */
+  readonly approval?: Approval;
   readonly window: WindowSpec | undefined;
   readonly windowMode: WindowMode;
   /** Upload parallelism across nodes. */
@@ -121,14 +124,16 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
     await stageAll(ctx, opts, todo.map((n) => n.name), rows);
 
     let upgradedThisRun = 0;
+    let pauseAfter = opts.pauseAfter;
     for (const pn of todo) {
       const spec = inv.nodes.find((n) => n.name === pn.name)!;
       const row = rows.get(spec.name)!;
       if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
-      if (opts.pauseAfter !== null && upgradedThisRun >= opts.pauseAfter) {
-        const e = new RolloutError('paused', `paused after ${upgradedThisRun} node${upgradedThisRun === 1 ? '' : 's'} (--pause-after ${opts.pauseAfter})`);
-        ctx.emit({ type: 'rollout.paused', reason: e.message, resumeHint: 're-run the same command (or add --resume) to continue with the next node', nextNode: spec.name });
-        return result('paused', e);
+      if (pauseAfter !== null && upgradedThisRun >= pauseAfter) {
+        // approval.ts: end paused (exit 5), or ask a human and go on once approved.
+        const stop = await atPausePoint(ctx, opts.approval ?? { kind: 'none' }, { pauseAfter, upgraded: upgradedThisRun, nextNode: spec.name, remaining: todo.length - todo.indexOf(pn), rows: [...rows.values()] });
+        if (stop) return result('paused', stop);
+        pauseAfter = null; // approved: the rest of the run goes on without another stop
       }
       const paused = await awaitWindow(ctx, opts, spec);
       if (paused) return result('paused', paused);
