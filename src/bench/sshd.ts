@@ -109,7 +109,7 @@ async function spawnSshd(config: string, host: string, port: number): Promise<{ 
   return { proc, log: () => log };
 }
 
-function waitForBanner(host: string, port: number, timeoutMs: number, exited: Promise<unknown>): Promise<'up' | string> {
+function waitForBanner(host: string, port: number, timeoutMs: number, exited: Promise<unknown>): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let gone = false;
   void exited.then(() => {

@@ -158,5 +158,5 @@ export function describe(n: RNode | undefined): string {
   if (n.kind === 'seq') return n.items.length === 0 ? 'an empty list' : 'a list';
   if (n.value === null) return 'nothing';
   if (typeof n.value === 'string') return JSON.stringify(n.value);
-  return n.text || String(n.value);
+  return n.text || JSON.stringify(n.value);
 }

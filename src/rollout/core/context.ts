@@ -38,15 +38,20 @@ export function hostOf(ctx: RunContext, node: string): RemoteHost {
 
 export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(asError(signal.reason));
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(t);
-      reject(signal!.reason);
+      reject(asError(signal!.reason));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** An abort reason as an Error (ours always are: RolloutError('interrupted')). */
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }

@@ -123,7 +123,7 @@ export function settleFailure(ctx: RunContext, e: unknown, mode: RunMode, target
 export interface RunScope {
   readonly flight: InFlight;
   /** Take the cluster lock on every node; released when the run ends, however it ends. */
-  lock(opts: LockOptions): Promise<void>;
+  readonly lock: (opts: LockOptions) => Promise<void>;
 }
 
 /**

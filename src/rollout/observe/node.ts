@@ -82,7 +82,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
   const evidence: ExecResult[] = [];
   // Runs a batch with bounded concurrency; results (and evidence) keep the batch's order.
   const runAll = async (commands: readonly string[]): Promise<ExecResult[]> => {
-    const out: ExecResult[] = new Array(commands.length);
+    const out = new Array<ExecResult>(commands.length);
     let next = 0;
     const worker = async () => {
       while (next < commands.length) {

@@ -82,7 +82,7 @@ export function newestBackup(records: readonly object[], node: string): BackupRe
   let best: BackupRecord | null = null;
   for (const raw of records) {
     const r = raw as Record<string, unknown>;
-    if (r.kind === 'backup' && r.node === node && typeof r.path === 'string') best = { path: r.path, runId: String(r.runId ?? '?'), ts: typeof r.ts === 'string' ? r.ts : null };
+    if (r.kind === 'backup' && r.node === node && typeof r.path === 'string') best = { path: r.path, runId: typeof r.runId === 'string' ? r.runId : '?', ts: typeof r.ts === 'string' ? r.ts : null };
   }
   return best;
 }
