@@ -100,6 +100,11 @@ function recordingHost(h: RemoteHost, record: (r: object) => void, runId: string
       record({ kind: 'stage', runId, node: h.node, localPath, remotePath, sha256, action: r.action, bytesSent: r.bytesSent, durationMs: Math.round(r.durationMs) });
       return r;
     },
+    openTcp: async (host, port, opts) => {
+      const ch = await h.openTcp(host, port, opts);
+      record({ kind: 'tunnel', runId, node: h.node, to: `${host}:${port}` });
+      return ch;
+    },
     close: () => h.close(),
   };
 }

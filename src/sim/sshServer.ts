@@ -10,10 +10,12 @@
 // - No extensions are advertised (ssh2 hard-codes the SFTP VERSION packet), so clients cannot
 //   use posix-rename@openssh.com / statvfs / fsync / limits; to replace a file, REMOVE then
 //   RENAME, or exec `mv -f`. An EXTENDED posix-rename sent anyway is honoured.
-// - env requests are accepted and ignored (like sshd without AcceptEnv). No pty, shell,
+// - env requests are accepted and ignored (like sshd without AcceptEnv). No pty, shell, remote
 //   port forwarding or agent forwarding. Any user name is accepted; commands run as us.
+// - Local forwarding (`direct-tcpip`, what `ssh -L`, ProxyJump and the MQTT gate use) is served,
+//   but only to loopback addresses (127.0.0.0/8, localhost): the simulator never leaves the machine.
 import ssh2 from 'ssh2'; // CJS: `import { Server }` crashes under plain Node ESM (libraries.md §1.1)
-import type { Connection, ServerChannel, Session } from 'ssh2';
+import type { Connection, ServerChannel, Session, TcpipRequestInfo as TcpipInfo } from 'ssh2';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import { parseAuthorizedKeys, parseHostKey, judgePublicKey } from './ssh/keys.js';
@@ -60,7 +62,11 @@ interface ConnState {
   readonly socket: net.Socket;
   readonly execs: Set<RunningExec>;
   readonly sftps: Set<SftpSession>;
+  /** Sockets of forwarded (direct-tcpip) channels. */
+  readonly tunnels: Set<net.Socket>;
 }
+
+const isLoopback = (ip: string): boolean => ip === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
 
 export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -114,7 +120,7 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
   });
 
   const listener = net.createServer((socket) => {
-    const state: ConnState = { socket, execs: new Set(), sftps: new Set() };
+    const state: ConnState = { socket, execs: new Set(), sftps: new Set(), tunnels: new Set() };
     const key = peerKey(socket.remoteAddress, socket.remotePort);
     conns.add(state);
     byPeer.set(key, state);
@@ -131,6 +137,7 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
   function cleanupConn(state: ConnState): void {
     for (const run of state.execs) if (!run.isDone()) run.killGroup('SIGKILL');
     for (const s of state.sftps) void s.closeAll();
+    for (const t of state.tunnels) t.destroy();
   }
 
   function handleClient(client: Connection, state: ConnState): void {
@@ -147,8 +154,30 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
     client.on('ready', () => {
       // Port forwarding and other global requests: not offered.
       client.on('request', (_accept, reject) => reject?.());
-      client.on('tcpip', (_accept, reject) => reject());
+      client.on('tcpip', (accept, reject, info) => forwardTcp(accept, reject, info, state));
       client.on('session', (acceptSession) => handleSession(acceptSession(), state));
+    });
+  }
+
+  /** direct-tcpip to a loopback address: connect first, accept only once the target answered. */
+  function forwardTcp(accept: () => ServerChannel, reject: () => void, info: TcpipInfo, state: ConnState): void {
+    if (!isLoopback(info.destIP)) return reject();
+    const sock = net.connect({ host: info.destIP, port: info.destPort });
+    const onEarlyError = (): void => reject(); // ssh2 answers a reject with reason 2, "connect failed"
+    sock.once('error', onEarlyError);
+    sock.once('connect', () => {
+      sock.off('error', onEarlyError);
+      sock.setNoDelay(true);
+      const ch = accept();
+      state.tunnels.add(sock);
+      sock.on('error', () => ch.destroy());
+      ch.on('error', () => sock.destroy());
+      sock.on('close', () => {
+        state.tunnels.delete(sock);
+        ch.destroy();
+      });
+      ch.on('close', () => sock.destroy());
+      sock.pipe(ch).pipe(sock);
     });
   }
 
