@@ -30,6 +30,11 @@ export interface SimClusterOptions {
   /** Inventory gates; default soak 1 s, timeout 120 s. */
   readonly soakSeconds?: number;
   readonly timeoutSeconds?: number;
+  /**
+   * One MQTT listener port for every node (each binds its own 127.0.0.x), as on a real cluster
+   * where `gates.mqtt.port` is one number. Default 0: a free port per node.
+   */
+  readonly mqttPort?: number;
 }
 
 export interface SimClusterNode {
@@ -165,7 +170,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       await chmod(join(shimDir, 'df'), 0o755);
       const name = `emqx@${host}`;
       // 0: the daemon binds a free port on first boot and records it in node.json (stable afterwards)
-      const mqttPort = 0;
+      const mqttPort = opts.mqttPort ?? 0;
       const cfg: SimNodeConfig = { name, mqttHost: host, mqttPort, clusterFile };
       await mkdir(simDir(rootDir), { recursive: true });
       await writeFile(nodeConfigPath(rootDir), JSON.stringify(cfg, null, 2));
