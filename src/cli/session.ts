@@ -86,6 +86,21 @@ async function passphraseFor(io: CliIO, inv: Inventory): Promise<string | undefi
   return p;
 }
 
+/** gates.mqtt.passwordEnv: the variable must be set (exit 2 up front, not a gate failure mid-rollout). */
+function mqttPasswordFor(io: CliIO, inv: Inventory): string | undefined {
+  const name = inv.gates.mqtt?.passwordEnv;
+  if (name === undefined) return undefined;
+  const v = io.env[name];
+  if (v === undefined || v === '') {
+    throw new BadInputError(`gates.mqtt.passwordEnv names ${name}, which is not set in the environment`, {
+      details: [`inventory ${inv.file}`],
+      hint: `export ${name} (e.g. from your secret store or CI secrets) before running upgrade; the password never goes in the inventory`,
+    });
+  }
+  registerSecret(v);
+  return v;
+}
+
 /** Journals every remote command (command, exit code, duration) — the evidence of a run. */
 function recordingHost(h: RemoteHost, record: (r: object) => void, runId: string): RemoteHost {
   return {
@@ -112,6 +127,7 @@ function recordingHost(h: RemoteHost, record: (r: object) => void, runId: string
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
   const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd });
   const passphrase = await passphraseFor(io, inv);
+  const mqttPassword = opts.command === 'upgrade' ? mqttPasswordFor(io, inv) : undefined;
   // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a
   // configuration error shared by every node using it: refuse once, up front (exit 2), rather than
   // report each node unreachable.
@@ -167,6 +183,7 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     signal: io.signal,
     stopRequested: io.stopRequested,
     record,
+    ...(mqttPassword !== undefined ? { mqttPassword } : {}),
   };
   return {
     inv,

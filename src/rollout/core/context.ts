@@ -23,6 +23,8 @@ export interface RunContext {
    * must be on disk before the act it announces (write-ahead `upgrade.begin`); elsewhere fire and forget.
    */
   readonly record: (r: object) => Promise<void>;
+  /** The MQTT gate's password, read by the CLI from the variable gates.mqtt.passwordEnv names (redacted). */
+  readonly mqttPassword?: string;
 }
 
 export function hostOf(ctx: RunContext, node: string): RemoteHost {
