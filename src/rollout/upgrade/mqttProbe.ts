@@ -49,6 +49,11 @@ export interface ProbeOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let t: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), ms)))]).finally(() => clearTimeout(t));
+}
+
 async function until(cond: () => boolean, ms: number, now: () => number): Promise<boolean> {
   const end = now() + ms;
   while (!cond()) {
@@ -125,17 +130,25 @@ export async function startProbe(o: ProbeOptions): Promise<MqttProbe> {
   try {
     await waitConnected(client, `${o.node}: MQTT probe (${where})`, connectMs);
     up = true;
-    const granted = await client.subscribeAsync(o.topic, { qos: 1 });
+    const aclHint = 'allow the probe user to subscribe and publish on gates.mqtt.topicPrefix/# (EMQX authorization)';
+    // a broker may deny by closing the connection (aedes, EMQX with deny_action = disconnect)
+    const closed = new Promise<'closed'>((r) => client.once('close', () => r('closed')));
+    const subscribed = Promise.race([client.subscribeAsync(o.topic, { qos: 1 }), closed]);
+    const granted = await withTimeout(subscribed, connectMs).catch((e: unknown) => {
+      throw new RolloutError('remote', `${o.node}: subscribing the probe to ${o.topic} failed: ${errorMessage(e)}`, { details: notes, hint: aclHint, cause: e });
+    });
+    if (granted === 'closed') {
+      throw new RolloutError('remote', `${o.node}: the broker closed the probe connection when it subscribed to ${o.topic}`, { hint: aclHint });
+    }
+    if (granted === 'timeout') throw new RolloutError('remote', `${o.node}: no SUBACK for ${o.topic} within ${connectMs / 1000} s`, { hint: aclHint });
     if (granted.some((g) => g.qos === 128)) {
-      throw new RolloutError('remote', `${o.node}: the broker refused the probe's subscription to ${o.topic}`, {
-        hint: 'allow the probe user to subscribe and publish on gates.mqtt.topicPrefix/# (EMQX authorization)',
-      });
+      throw new RolloutError('remote', `${o.node}: the broker refused the probe's subscription to ${o.topic}`, { hint: aclHint });
     }
     publish();
     if (!(await until(() => received.length > 0 || !up, connectMs, o.now)) || received.length === 0) {
       throw new RolloutError('remote', `${o.node}: the first probe did not come back on ${o.topic} within ${connectMs / 1000} s`, {
         details: notes,
-        hint: 'allow the probe user to publish and subscribe on gates.mqtt.topicPrefix/# (EMQX authorization)',
+        hint: aclHint,
       });
     }
   } catch (e) {
