@@ -221,7 +221,7 @@ export async function startMqttGate(ctx: RunContext, spec: NodeSpec): Promise<{ 
         await probe.close();
       },
     };
-    ctx.record({ kind: 'mqtt.probe', runId: ctx.runId, node: spec.name, target: `${target.host}:${target.port}`, topic, clientId });
+    ctx.note({ kind: 'mqtt.probe', runId: ctx.runId, node: spec.name, target: `${target.host}:${target.port}`, topic, clientId });
     return {
       gate: { gate: 'mqtt', ok: true, message: `probe connected to ${target.host}:${target.port} through SSH, a QoS 1 round trip on ${topic} works` },
       probe: tracked,
