@@ -58,7 +58,10 @@ export function waitConnected(client: MqttClient, what: string, timeoutMs: numbe
         cause: e,
       }));
     const onClose = (): void => done(new RolloutError('remote', `${what}: the MQTT connection closed before CONNACK`));
-    const t = setTimeout(() => done(new RolloutError('remote', `${what}: no MQTT CONNACK within ${timeoutMs / 1000} s`)), timeoutMs);
+    const t = setTimeout(
+      () => done(new RolloutError('remote', `${what}: no MQTT CONNACK within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     client.on('connect', onConnect);
     client.on('error', onError);
     client.on('close', onClose);

@@ -14,7 +14,13 @@ export interface TunnelOptions {
 const DEFAULT_TUNNEL_TIMEOUT_MS = 10_000;
 
 /** Open `host:port` from the node's side. The channel is a Duplex; end or destroy it to close it. */
-export function openTunnel(client: ClientT, node: string, host: string, port: number, opts: TunnelOptions = {}): Promise<Duplex> {
+export function openTunnel(
+  client: ClientT,
+  node: string,
+  host: string,
+  port: number,
+  opts: TunnelOptions = {},
+): Promise<Duplex> {
   const where = `${host}:${port}`;
   const ms = opts.timeoutMs ?? DEFAULT_TUNNEL_TIMEOUT_MS;
   return new Promise<Duplex>((resolve, reject) => {
@@ -31,10 +37,12 @@ export function openTunnel(client: ClientT, node: string, host: string, port: nu
       else resolve(ch!);
     };
     const timer = setTimeout(
-      () => finish(new RolloutError('remote', `${node}: timed out after ${ms} ms opening a forwarded channel to ${where}`)),
+      () =>
+        finish(new RolloutError('remote', `${node}: timed out after ${ms} ms opening a forwarded channel to ${where}`)),
       ms,
     );
-    const onAbort = (): void => finish(new RolloutError('interrupted', `${node}: opening a channel to ${where} was cancelled`));
+    const onAbort = (): void =>
+      finish(new RolloutError('interrupted', `${node}: opening a channel to ${where} was cancelled`));
     if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -43,7 +51,8 @@ export function openTunnel(client: ClientT, node: string, host: string, port: nu
         const reason = (err as Error & { reason?: number }).reason;
         finish(
           new RolloutError('remote', `${node}: sshd refused a forwarded channel to ${where}: ${err.message}`, {
-            details: reason === 1 ? ['reason 1: administratively prohibited'] : reason === 2 ? ['reason 2: connect failed'] : [],
+            details:
+              reason === 1 ? ['reason 1: administratively prohibited'] : reason === 2 ? ['reason 2: connect failed'] : [],
             hint:
               reason === 1
                 ? `the node's sshd_config needs AllowTcpForwarding yes (or local) for the user of this connection`
@@ -54,7 +63,8 @@ export function openTunnel(client: ClientT, node: string, host: string, port: nu
       });
     } catch (e) {
       // ssh2 throws synchronously when the connection is no longer usable
-      finish(new RolloutError('remote', `${node}: cannot open a channel to ${where}: ${(e as Error).message}`, { cause: e }));
+      const msg = `${node}: cannot open a channel to ${where}: ${(e as Error).message}`;
+      finish(new RolloutError('remote', msg, { cause: e }));
     }
   });
 }

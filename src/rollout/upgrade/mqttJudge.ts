@@ -99,8 +99,11 @@ export function probeCounts(log: ProbeLog, o: Pick<ProbeJudgeOptions, 'now' | 'g
 export function judgeProbe(log: ProbeLog, o: ProbeJudgeOptions): GateResult {
   const c = probeCounts(log, o);
   const { lostSeqs, duplicateSeqs, lateSeqs, ...probe } = c;
+  const inFlight = (pre: string, post: string): string => (c.pending ? `${pre}${c.pending} in flight${post}` : '');
   const problems: string[] = [];
-  if (c.disconnects > 0) problems.push(`the probe client was disconnected${c.disconnects > 1 ? ` ${c.disconnects}×` : ''}`);
+  if (c.disconnects > 0) {
+    problems.push(`the probe client was disconnected${c.disconnects > 1 ? ` ${c.disconnects}×` : ''}`);
+  }
   if (c.lost > 0) problems.push(`${c.lost} of ${c.sent} probes lost`);
   if (c.duplicates > 0) problems.push(`${c.duplicates} probe${c.duplicates === 1 ? '' : 's'} received twice`);
   if (c.outOfOrder > 0) problems.push(`${c.outOfOrder} probe${c.outOfOrder === 1 ? '' : 's'} out of order`);
@@ -110,13 +113,13 @@ export function judgeProbe(log: ProbeLog, o: ProbeJudgeOptions): GateResult {
     ...(lostSeqs.length ? [`lost: ${ranges(lostSeqs)}`] : []),
     ...(duplicateSeqs.length ? [`received twice: ${ranges(duplicateSeqs)}`] : []),
     ...(lateSeqs.length ? [`out of order: ${ranges(lateSeqs)}`] : []),
-    `sent ${c.sent}, acknowledged ${c.acked}, received ${c.received}${c.pending ? `, ${c.pending} in flight` : ''} (${o.where})`,
+    `sent ${c.sent}, acknowledged ${c.acked}, received ${c.received}${inFlight(', ', '')} (${o.where})`,
   ];
   if (problems.length > 0) {
     return { gate: 'mqtt', ok: false, message: `MQTT continuity: ${problems.join('; ')}`, evidence, probe };
   }
   const message = o.final
     ? `${c.received}/${c.sent} probes received once and in order, no disconnect (${o.where})`
-    : `${c.received}/${c.sent} probes received in order so far${c.pending ? ` (${c.pending} in flight)` : ''}, still connected`;
+    : `${c.received}/${c.sent} probes received in order so far${inFlight(' (', ')')}, still connected`;
   return { gate: 'mqtt', ok: true, message, probe };
 }

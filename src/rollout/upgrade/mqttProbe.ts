@@ -51,7 +51,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   let t: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), ms)))]).finally(() => clearTimeout(t));
+  const timeout = new Promise<'timeout'>((r) => (t = setTimeout(() => r('timeout'), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(t));
 }
 
 async function until(cond: () => boolean, ms: number, now: () => number): Promise<boolean> {
@@ -70,7 +71,10 @@ async function until(cond: () => boolean, ms: number, now: () => number): Promis
 export async function startProbe(o: ProbeOptions): Promise<MqttProbe> {
   const connectMs = o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   const where = `${o.target.host}:${o.target.port} as seen from ${o.node}, through SSH; topic ${o.topic}`;
-  const stream: Duplex = await o.host.openTcp(o.target.host, o.target.port, { timeoutMs: connectMs, ...(o.signal ? { signal: o.signal } : {}) });
+  const stream: Duplex = await o.host.openTcp(o.target.host, o.target.port, {
+    timeoutMs: connectMs,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
   stream.on('error', () => undefined); // surfaces as the client's 'close'
   const client: MqttClient = openMqttClient({ kind: 'stream', stream, describe: where }, {
     clientId: o.clientId,
@@ -135,18 +139,25 @@ export async function startProbe(o: ProbeOptions): Promise<MqttProbe> {
     const closed = new Promise<'closed'>((r) => client.once('close', () => r('closed')));
     const subscribed = Promise.race([client.subscribeAsync(o.topic, { qos: 1 }), closed]);
     const granted = await withTimeout(subscribed, connectMs).catch((e: unknown) => {
-      throw new RolloutError('remote', `${o.node}: subscribing the probe to ${o.topic} failed: ${errorMessage(e)}`, { details: notes, hint: aclHint, cause: e });
+      const msg = `${o.node}: subscribing the probe to ${o.topic} failed: ${errorMessage(e)}`;
+      throw new RolloutError('remote', msg, { details: notes, hint: aclHint, cause: e });
     });
     if (granted === 'closed') {
-      throw new RolloutError('remote', `${o.node}: the broker closed the probe connection when it subscribed to ${o.topic}`, { hint: aclHint });
+      const msg = `${o.node}: the broker closed the probe connection when it subscribed to ${o.topic}`;
+      throw new RolloutError('remote', msg, { hint: aclHint });
     }
-    if (granted === 'timeout') throw new RolloutError('remote', `${o.node}: no SUBACK for ${o.topic} within ${connectMs / 1000} s`, { hint: aclHint });
+    if (granted === 'timeout') {
+      const msg = `${o.node}: no SUBACK for ${o.topic} within ${connectMs / 1000} s`;
+      throw new RolloutError('remote', msg, { hint: aclHint });
+    }
     if (granted.some((g) => g.qos === 128)) {
-      throw new RolloutError('remote', `${o.node}: the broker refused the probe's subscription to ${o.topic}`, { hint: aclHint });
+      const msg = `${o.node}: the broker refused the probe's subscription to ${o.topic}`;
+      throw new RolloutError('remote', msg, { hint: aclHint });
     }
     publish();
     if (!(await until(() => received.length > 0 || !up, connectMs, o.now)) || received.length === 0) {
-      throw new RolloutError('remote', `${o.node}: the first probe did not come back on ${o.topic} within ${connectMs / 1000} s`, {
+      const msg = `${o.node}: the first probe did not come back on ${o.topic} within ${connectMs / 1000} s`;
+      throw new RolloutError('remote', msg, {
         details: notes,
         hint: aclHint,
       });
@@ -157,7 +168,13 @@ export async function startProbe(o: ProbeOptions): Promise<MqttProbe> {
   }
   timer = setInterval(publish, Math.max(1, Math.round(1000 / (o.ratePerSec ?? PROBE_RATE_PER_SEC))));
 
-  const snapshot = (): ProbeLog => ({ sentAt: [...sentAt], acked, received: [...received], disconnects, notes: [...notes] });
+  const snapshot = (): ProbeLog => ({
+    sentAt: [...sentAt],
+    acked,
+    received: [...received],
+    disconnects,
+    notes: [...notes],
+  });
   return {
     async check(final) {
       if (final) {
@@ -189,7 +206,10 @@ const open = new WeakMap<RunContext, Set<MqttProbe>>();
  * The engine's start call, after the gates before the hop passed: null without gates.mqtt; else the
  * `mqtt` gate-before result and, when it passed, the running probe.
  */
-export async function startMqttGate(ctx: RunContext, spec: NodeSpec): Promise<{ gate: GateResult; probe: MqttProbe | null } | null> {
+export async function startMqttGate(
+  ctx: RunContext,
+  spec: NodeSpec,
+): Promise<{ gate: GateResult; probe: MqttProbe | null } | null> {
   const gate = ctx.inv.gates.mqtt;
   if (!gate) return null;
   const target = probeTarget(gate, spec);
@@ -221,9 +241,10 @@ export async function startMqttGate(ctx: RunContext, spec: NodeSpec): Promise<{ 
         await probe.close();
       },
     };
-    ctx.note({ kind: 'mqtt.probe', runId: ctx.runId, node: spec.name, target: `${target.host}:${target.port}`, topic, clientId });
+    const where = `${target.host}:${target.port}`;
+    ctx.note({ kind: 'mqtt.probe', runId: ctx.runId, node: spec.name, target: where, topic, clientId });
     return {
-      gate: { gate: 'mqtt', ok: true, message: `probe connected to ${target.host}:${target.port} through SSH, a QoS 1 round trip on ${topic} works` },
+      gate: { gate: 'mqtt', ok: true, message: `probe connected to ${where} through SSH, a QoS 1 round trip on ${topic} works` },
       probe: tracked,
     };
   } catch (e) {
