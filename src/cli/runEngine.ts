@@ -5,6 +5,7 @@
 import type { Outcome } from '../rollout/core/run.js';
 import type { ReportRow } from '../rollout/core/types.js';
 import { writeReport, type ReportMeta } from '../rollout/state/report.js';
+import { renderReportMarkdown } from '../ui/report.js';
 import { errorMessage, type RolloutError } from '../util/errors.js';
 import type { CliIO } from './io.js';
 import type { Session } from './session.js';
@@ -41,7 +42,7 @@ export async function runEngine<R extends EngineResult>(io: CliIO, s: Session, e
         outcome: res.outcome as ReportMeta['outcome'],
       };
       try {
-        const files = await writeReport(s.stateDir, s.runId, res.rows, meta);
+        const files = await writeReport(s.stateDir, s.runId, res.rows, meta, renderReportMarkdown(res.rows, meta));
         s.announceReport(files.mdPath);
       } catch (err) {
         io.stderr.write(`warning: the report could not be written to ${s.stateDir}: ${errorMessage(err)}\n`);

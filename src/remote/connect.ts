@@ -2,7 +2,7 @@
 // Every hop verifies its own host key against the node's known_hosts; nothing is trusted on first use.
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client as ClientT, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
-import type { JumpHost, NodeSpec } from '../inventory/types.js';
+import type { JumpTarget as JumpHost, SshTarget as NodeSpec } from './types.js';
 import { RolloutError, errorMessage } from '../util/errors.js';
 import { checkHostKey, hostKeyAlgorithms, hostKeyRefusal, readKnownHostsFile, type KnownHostEntry } from './knownHosts.js';
 import { loadPrivateKey, type LoadedKey } from './keys.js';

@@ -4,7 +4,7 @@
 // the node is unknown) — that error goes to the caller.
 import type { Duplex } from 'node:stream';
 import PQueue from 'p-queue';
-import type { NodeSpec } from '../inventory/types.js';
+import type { SshTarget as NodeSpec } from './types.js';
 import { RolloutError } from '../util/errors.js';
 import { connectNode, type ConnectOptions, type Connection } from './connect.js';
 import { execOn, type ExecInternalOptions } from './exec.js';

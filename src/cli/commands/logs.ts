@@ -3,7 +3,8 @@
 // (rollout/logs/engine.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
 import { resolve } from 'node:path';
 import { loadInventory } from '../../inventory/load.js';
-import { collectLogs, renderTimeline, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs/engine.js';
+import { renderTimeline } from '../../ui/timeline.js';
+import { collectLogs, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs/engine.js';
 import { createJsonRenderer } from '../../ui/ndjson.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { noColor, type Renderer } from '../../ui/renderer.js';

@@ -48,16 +48,8 @@ export interface PlanNode {
   readonly findings: readonly Finding[];
 }
 
-export interface TarballInfo {
-  readonly path: string; // local absolute path
-  readonly fileName: string;
-  readonly sha256: string;
-  readonly size: number;
-  readonly version: string; // REL_VSN
-  readonly os: string;
-  readonly arch: string;
-  readonly otp: string; // BUILD_INFO erlang, e.g. 27.3.4.2-8
-}
+export type { TarballInfo } from '../../release/types.js';
+import type { TarballInfo } from '../../release/types.js';
 
 export const PLAN_SCHEMA_VERSION = 1;
 

@@ -1,11 +1,10 @@
 // `logs`: `emqx ctl relup logs` from the nodes as ONE timeline sorted by start time, and
-// `relup logs-clear` (runLogsClear). timeline()/renderTimeline() are pure; collect/clear run the commands.
+// `relup logs-clear` (runLogsClear). timeline() is pure (ui/timeline.ts renders it); collect/clear run the commands.
 import * as cmd from '../../emqx/commands.js';
 import { parseRelupLogs } from '../../emqx/parse/relupLogs.js';
 import type { RelupLogResult, RelupLogRow } from '../../emqx/types.js';
 import type { Inventory, NodeSpec } from '../../inventory/types.js';
 import { describeResult } from '../../remote/exec.js';
-import { alignTable, versionHop } from '../../ui/format.js';
 import { BadInputError, RolloutError } from '../../util/errors.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import { NodeFailure } from '../core/failure.js';
@@ -76,13 +75,6 @@ export function timeline(perNode: readonly NodeLogs[]): TimelineRow[] {
   );
   all.sort((a, b) => (a.key[0] - b.key[0]) || (a.key[1] - b.key[1]) || (a.key[2] - b.key[2]));
   return all.map((x) => x.row);
-}
-
-export function renderTimeline(rows: readonly TimelineRow[]): string {
-  return alignTable([
-    ['node', 'started', 'finished', 'from → to', 'status', 'result'],
-    ...rows.map((r) => [r.node, r.started, r.finished ?? '-', versionHop(r.from, r.to), r.status, r.result === 'error' ? `error: ${r.errType}` : r.result === 'unrecognised' ? `? ${r.details ?? ''}` : r.result]),
-  ]).join('\n');
 }
 
 export async function collectLogs(ctx: RunContext, nodes: readonly NodeSpec[]): Promise<{ perNode: NodeLogs[]; errors: NodeLogsError[] }> {
