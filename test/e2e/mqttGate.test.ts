@@ -59,7 +59,7 @@ describe('gates.mqtt over SSH on a simulated cluster', () => {
     expect(journal).toContain('"kind":"mqtt.probe"');
     expect(journal).toContain('"kind":"tunnel"');
     for (const text of [r.stdout, r.stderr, journal]) expect(text).not.toContain(secret);
-  });
+  }, 180_000);
 
   it('FAILS when the node drops its clients during the hop → exit 4 at gate-after:mqtt, node 3 untouched', async () => {
     const port = await commonFreePort(HOSTS);
@@ -74,7 +74,7 @@ describe('gates.mqtt over SSH on a simulated cluster', () => {
     expect(g.map((e) => [e.phase, e.ok])).toEqual([['before', true], ['after', false]]);
     expect((g[1].probe as Probe).disconnects).toBe(1);
     expect(mqttGates(r.events(), c.nodes[0].name).map((e) => e.ok)).toEqual([true, true, true]);
-  });
+  }, 180_000);
 
   it('a listener the probe cannot reach halts BEFORE the hop (gate-before:mqtt): nothing changed on the node', async () => {
     const port = await commonFreePort(HOSTS.slice(0, 2));
@@ -88,7 +88,7 @@ describe('gates.mqtt over SSH on a simulated cluster', () => {
     const [fp, logs] = await Promise.all([footprint(c.nodes[0]), relupLogs(c.nodes[0])]);
     expect(fp.backups).toEqual([]);
     expect(logs).toEqual([]);
-  });
+  }, 120_000);
 
   it('passwordEnv naming an unset variable is bad input (exit 2), before any node is touched', async () => {
     c = await startCluster('mqttenv', { nodes: 1 });
@@ -98,5 +98,5 @@ describe('gates.mqtt over SSH on a simulated cluster', () => {
     expect(r.stderr).toContain('gates.mqtt.passwordEnv names E2E_UNSET_PROBE_PW, which is not set in the environment');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect((await footprint(c.nodes[0])).staging).toEqual([]);
-  });
+  }, 120_000);
 });
