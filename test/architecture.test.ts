@@ -50,6 +50,7 @@ const DECISION_FILES = [
   'rollout/upgrade/preflight.ts',
   'rollout/upgrade/plan.ts',
   'rollout/upgrade/gates.ts',
+  'rollout/upgrade/mqttJudge.ts',
   'rollout/upgrade/window.ts',
   'rollout/restart/plan.ts',
   'rollout/restart/gates.ts',

@@ -90,6 +90,21 @@ async function passphraseFor(io: CliIO, inv: Inventory): Promise<string | undefi
   return p;
 }
 
+/** gates.mqtt.passwordEnv: the variable must be set (exit 2 up front, not a gate failure mid-rollout). */
+function mqttPasswordFor(io: CliIO, inv: Inventory): string | undefined {
+  const name = inv.gates.mqtt?.passwordEnv;
+  if (name === undefined) return undefined;
+  const v = io.env[name];
+  if (v === undefined || v === '') {
+    throw new BadInputError(`gates.mqtt.passwordEnv names ${name}, which is not set in the environment`, {
+      details: [`inventory ${inv.file}`],
+      hint: `export ${name} (e.g. from your secret store or CI secrets) before running upgrade; the password never goes in the inventory`,
+    });
+  }
+  registerSecret(v);
+  return v;
+}
+
 /** Journals every remote command (command, exit code, duration) — the evidence of a run. */
 function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: string): RemoteHost {
   return {
@@ -103,6 +118,11 @@ function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: st
       const r = await h.stage(localPath, remotePath, sha256, opts);
       record({ kind: 'stage', runId, node: h.node, localPath, remotePath, sha256, action: r.action, bytesSent: r.bytesSent, durationMs: Math.round(r.durationMs) });
       return r;
+    },
+    openTcp: async (host, port, opts) => {
+      const ch = await h.openTcp(host, port, opts);
+      record({ kind: 'tunnel', runId, node: h.node, to: `${host}:${port}` });
+      return ch;
     },
     close: () => h.close(),
   };
@@ -122,6 +142,7 @@ function openNotifier(io: CliIO, inv: Inventory, opts: SessionOptions, runId: st
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
   const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd });
   const passphrase = await passphraseFor(io, inv);
+  const mqttPassword = opts.command === 'upgrade' ? mqttPasswordFor(io, inv) : undefined;
   // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a
   // configuration error shared by every node using it: refuse once, up front (exit 2), rather than
   // report each node unreachable.
@@ -209,6 +230,7 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     stopRequested: io.stopRequested,
     commit,
     note,
+    ...(mqttPassword !== undefined ? { mqttPassword } : {}),
   };
   return {
     inv,

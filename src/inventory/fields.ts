@@ -24,7 +24,9 @@ export const NODE_KEYS = [
 /** `name` identifies one node; a default for it would make every node collide. */
 export const DEFAULTS_KEYS = NODE_KEYS.filter((k) => k !== 'name');
 
-export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio'] as const;
+export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio', 'mqtt'] as const;
+/** `gates.mqtt`: the MQTT continuity probe. The key itself turns it on; every field is optional. */
+export const MQTT_GATE_KEYS = ['host', 'port', 'username', 'passwordEnv', 'topicPrefix'] as const;
 export const RESTART_KEYS = ['command'] as const;
 export const WINDOW_KEYS = ['days', 'start', 'end', 'timezone'] as const;
 /** Keys of one entry of `notify`: exactly one of `webhook` / `command`, plus the optional rest. */
@@ -46,6 +48,13 @@ export const GATES_DEFAULTS = {
   timeoutSeconds: 300,
   commands: [] as readonly string[],
   minConnectionRatio: 0.5,
+} as const;
+
+export const MQTT_GATE_DEFAULTS = {
+  /** As the node sees it: the node's own loopback. `{host}` = the node's SSH host. */
+  host: '127.0.0.1',
+  port: 1883,
+  topicPrefix: 'emqx-rollout/probe',
 } as const;
 
 /** EMQX 5.10 has no `emqx restart`, hence stop && start. */

@@ -35,6 +35,19 @@ export interface GatesSpec {
    * hot upgrade. 0.5 → the gate fails when more than half of the connections vanished.
    */
   readonly minConnectionRatio: number;
+  /** The MQTT continuity gate; undefined = off (no `gates.mqtt` key). */
+  readonly mqtt?: MqttGateSpec;
+}
+
+export interface MqttGateSpec {
+  /** The listener's address as the node sees it: `127.0.0.1` (default), a host, or `{host}` (the node's SSH host). */
+  readonly host: string;
+  readonly port: number;
+  readonly username: string | undefined;
+  /** Name of the environment variable holding the password; the CLI reads it. Never the password itself. */
+  readonly passwordEnv: string | undefined;
+  /** Probe topics are `<topicPrefix>/<node>/<runId>`. */
+  readonly topicPrefix: string;
 }
 
 export interface RestartSpec {

@@ -1,5 +1,6 @@
 // The contract between the remote layer and everything above it.
 // Upper layers never see ssh2 objects: they get a RemoteHost per node.
+import type { Duplex } from 'node:stream';
 
 export interface ExecOptions {
   /** Deadline for this command; on expiry the remote process group is killed. */
@@ -41,6 +42,12 @@ export interface RemoteHost {
     readonly signal?: AbortSignal;
     readonly onProgress?: (p: StageProgress) => void;
   }): Promise<StageResult>;
+  /**
+   * A forwarded TCP channel (ssh `direct-tcpip`) over this node's SSH connection to `host:port` as
+   * the node sees it (`127.0.0.1` is the node itself). Rejects with a RolloutError when sshd refuses
+   * (AllowTcpForwarding no, nothing listening) or the channel does not open within `timeoutMs`.
+   */
+  openTcp(host: string, port: number, opts?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<Duplex>;
   close(): Promise<void>;
 }
 

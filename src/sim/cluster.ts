@@ -58,6 +58,11 @@ export interface SimClusterOptions {
    * one tarball serves every node), so a restart into it works.
    */
   readonly targetForm?: 'tgz' | 'pkg';
+  /**
+   * One MQTT listener port for every node (each binds its own 127.0.0.x), as on a real cluster
+   * where `gates.mqtt.port` is one number. Default 0: a free port per node.
+   */
+  readonly mqttPort?: number;
 }
 
 export interface SimClusterNode {
@@ -226,7 +231,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
         await chmod(join(shimDir, cmd), 0o755);
       }
       // 0: the daemon binds a free port on first boot and records it in node.json (stable afterwards)
-      const mqttPort = 0;
+      const mqttPort = opts.mqttPort ?? 0;
       const cfg: SimNodeConfig = {
         name, mqttHost: host, mqttPort, clusterFile, layout, dataDir, etcDir, logDir, ...(pkg ? { serviceUser } : {}),
       };

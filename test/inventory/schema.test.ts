@@ -10,6 +10,8 @@ import {
   GATES_KEYS,
   NOTIFY_DEFAULTS,
   NOTIFY_KEYS,
+  MQTT_GATE_DEFAULTS,
+  MQTT_GATE_KEYS,
   NODE_DEFAULTS,
   NODE_KEYS,
   RESTART_DEFAULTS,
@@ -41,6 +43,7 @@ describe('schema/inventory.schema.json', () => {
     expect(sorted(Object.keys(defs.defaults.properties))).toEqual(sorted(DEFAULTS_KEYS));
     expect(sorted(Object.keys(defs.gates.properties))).toEqual(sorted(GATES_KEYS));
     expect(sorted(Object.keys(defs.restart.properties))).toEqual(sorted(RESTART_KEYS));
+    expect(sorted(Object.keys(defs.mqttGate.properties))).toEqual(sorted(MQTT_GATE_KEYS));
     expect(sorted(Object.keys(defs.window.properties))).toEqual(sorted(WINDOW_KEYS));
     expect((defs.window.properties.days as unknown as { items: { enum: string[] } }).items.enum).toEqual([...WEEKDAYS]);
     expect(sorted(Object.keys(defs.notify.properties))).toEqual(sorted(NOTIFY_KEYS));
@@ -64,8 +67,9 @@ describe('schema/inventory.schema.json', () => {
       expect(defs.defaults.properties[k].default, k).toEqual(v);
     }
     for (const [k, v] of Object.entries(GATES_DEFAULTS)) expect(defs.gates.properties[k].default, k).toEqual(v);
+    for (const [k, v] of Object.entries(MQTT_GATE_DEFAULTS)) expect(defs.mqttGate.properties[k].default, k).toEqual(v);
     expect(defs.restart.properties.command.default).toBe(RESTART_DEFAULTS.command);
-    for (const o of [defs.node, defs.gates, defs.restart, defs.window])
+    for (const o of [defs.node, defs.gates, defs.mqttGate, defs.restart, defs.window])
       for (const [k, p] of Object.entries(o.properties)) if (k !== 'days') expect(p.description, k).toBeTruthy();
     // …and the loader really applies those defaults.
     const inv = parseInventory('cluster: c\ndefaults: {user: u}\nnodes: [{name: a@b, host: b}]\n', 'x.yaml', { home: '/h', cwd: '/w' });

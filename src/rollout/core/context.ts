@@ -28,6 +28,8 @@ export interface RunContext {
   readonly commit: (r: DurableRecord) => Promise<void>;
   /** Best-effort evidence (state/records.ts NoteRecord): never delays or fails the run. */
   readonly note: (r: NoteRecord) => void;
+  /** The MQTT gate's password, read by the CLI from the variable gates.mqtt.passwordEnv names (redacted). */
+  readonly mqttPassword?: string;
 }
 
 export function hostOf(ctx: RunContext, node: string): RemoteHost {

@@ -78,6 +78,24 @@ export interface GateChecked extends Base {
   readonly ok: boolean;
   readonly message: string;
   readonly evidence?: readonly string[];
+  /** gate `mqtt` only: the probe's counts so far (phase 'after' with a soak to come) or final. */
+  readonly probe?: MqttProbeCounts;
+}
+
+/** The MQTT continuity probe of one node (gates.mqtt). */
+export interface MqttProbeCounts {
+  /** Probes handed to the client (QoS 1), and how many the broker acknowledged (PUBACK). */
+  readonly sent: number;
+  readonly acked: number;
+  /** Distinct probes that came back on the subscription. */
+  readonly received: number;
+  /** Not received: after the final drain, or older than the grace period in an interim check. */
+  readonly lost: number;
+  /** Sent recently, not back yet (interim checks only; 0 in the final one). */
+  readonly pending: number;
+  readonly duplicates: number;
+  readonly outOfOrder: number;
+  readonly disconnects: number;
 }
 
 export interface NodeDone extends Base {

@@ -166,7 +166,9 @@ export interface EvidenceRecord extends NoteRecordBase {
     | 'cleanup'
     | 'logs.clear'
     | 'notify'
-    | 'approval';
+    | 'approval'
+    | 'tunnel'
+    | 'mqtt.probe';
 }
 
 export type NoteRecord = RunStartRecord | RunEndRecord | BackupRecord | EvidenceRecord;

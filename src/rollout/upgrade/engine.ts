@@ -13,6 +13,7 @@ import { atPausePoint, type Approval } from './approval.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
+import { closeMqttProbes, startMqttGate, type MqttProbe } from './mqttProbe.js';
 import { emitDeclined, withRun, type LockOptions, type Outcome } from '../core/run.js';
 import { observeNode } from '../observe/node.js';
 import { describeRelupStatus } from '../observe/all.js';
@@ -170,7 +171,7 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
       if (row) row.outcome = 'failed';
     }
     return result(outcome, error);
-  });
+  }).finally(() => closeMqttProbes(ctx)); // a halted or interrupted node's MQTT probe
 }
 
 async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec): Promise<RolloutError | null> {
@@ -231,7 +232,7 @@ async function stageAll(ctx: RunContext, opts: UpgradeOptions, names: readonly s
 }
 
 function emitGates(ctx: RunContext, node: string, phase: 'before' | 'after' | 'soak', results: readonly GateResult[]): void {
-  for (const g of results) ctx.emit({ type: 'gate.checked', node, gate: g.gate, phase, ok: g.ok, message: g.message, ...(g.evidence ? { evidence: g.evidence } : {}) });
+  for (const g of results) ctx.emit({ type: 'gate.checked', node, gate: g.gate, phase, ok: g.ok, message: g.message, ...(g.evidence ? { evidence: g.evidence } : {}), ...(g.probe ? { probe: g.probe } : {}) });
 }
 
 function observedEvent(ctx: RunContext, f: NodeFacts): void {
@@ -253,6 +254,9 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     return 'skipped';
   }
   const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256 });
+  // gates.mqtt: once the node passed the rest, a probe client connects and runs across the hop.
+  const mq = gb.every((g) => g.ok) ? await startMqttGate(ctx, spec) : null;
+  if (mq) gb.push(mq.gate);
   emitGates(ctx, spec.name, 'before', gb);
   // The report counts every gate the node went through, the same ones the live view shows.
   row.gatesTotal += gb.length;
@@ -326,12 +330,13 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: true, durationMs: r.durationMs, message: 'upgrade complete' });
   if (ctx.stopRequested()) ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: 'stop requested: finishing this node\'s gates first (a hop without its gates is unproven)' });
 
-  await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, backup);
+  await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, backup, mq?.probe ?? null);
   return 'upgraded';
 }
 
 /** gates-after, soak, gates again. Used after an upgrade and when resuming an in-flight node. */
-async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, target: string, tarballName: string | null, backup: string | null): Promise<void> {
+async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, target: string, tarballName: string | null,
+  backup: string | null, probe: MqttProbe | null = null): Promise<void> {
   const host = hostOf(ctx, spec.name);
   const rounds: Array<'after' | 'soak'> = ctx.inv.gates.soakSeconds > 0 ? ['after', 'soak'] : ['after'];
   for (const phase of rounds) {
@@ -346,6 +351,8 @@ async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, tar
       commandResults.push(await host.exec(renderTemplate(c, spec), { timeoutMs: ctx.inv.gates.timeoutSeconds * 1000, signal: ctx.signal }));
     }
     const results = judgeAfter(ctx.inv, f, { target, connectionsBefore: row.connectionsBefore ?? null }, commandResults);
+    // the MQTT probe: judged so far after the hop, finished (drained, closed) in the last round
+    if (probe) results.push(await probe.check(phase === rounds[rounds.length - 1]));
     emitGates(ctx, spec.name, phase, results);
     row.gatesTotal += results.length;
     row.gatesPassed += results.filter((g) => g.ok).length;

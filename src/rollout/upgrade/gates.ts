@@ -4,12 +4,15 @@ import type { Inventory, NodeSpec } from '../../inventory/types.js';
 import { shq } from '../../util/shellQuote.js';
 import type { ExecResult } from '../../util/execResult.js';
 import { newestLogRow, type NodeFacts } from '../core/facts.js';
+import type { MqttProbeCounts } from '../core/events.js';
 
 export interface GateResult {
   readonly gate: string;
   readonly ok: boolean;
   readonly message: string;
   readonly evidence?: readonly string[];
+  /** The `mqtt` gate's counts (gate.checked carries them). */
+  readonly probe?: MqttProbeCounts;
 }
 
 const lastLines = (s: string, n = 8): string[] => s.trimEnd().split('\n').slice(-n).filter((l) => l.length > 0);
