@@ -57,10 +57,14 @@ export const ANSIBLE_CLUSTER_VARS = {
   window: 'emqx_rollout_window',
 } as const;
 
+/** `defaults.sshConfig` of our format; read from `all.vars` only (load.ts). */
+export const ANSIBLE_SSH_CONFIG_VAR = 'emqx_rollout_ssh_config';
+
 /** Every `emqx_rollout_*` variable we read; any other one is a typo. */
 export const ANSIBLE_OWN_VARS: readonly string[] = [
   ...Object.values(ANSIBLE_NODE_VARS).flat().filter((v) => v.startsWith(PREFIX)),
   ...Object.values(ANSIBLE_CLUSTER_VARS),
+  ANSIBLE_SSH_CONFIG_VAR,
 ];
 
 const GROUP_KEYS = ['hosts', 'children', 'vars'];

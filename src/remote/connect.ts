@@ -46,11 +46,28 @@ interface HopTarget {
   readonly user: string;
   /** For messages: "emqx@10.0.0.11" or "emqx@10.0.0.11 via jump 1/2 (ops@bastion:22)". */
   readonly who: string;
+  /** This hop's own key (ssh_config IdentityFile of a jump alias); undefined → the node's keys. */
+  readonly identityFile?: string;
+  /** This hop's own known_hosts (ssh_config); undefined → the node's. */
+  readonly knownHosts?: string;
+}
+
+/** A key beyond the first (ssh_config lists several): one that cannot be loaded is skipped, as ssh does. */
+function optionalKey(file: string, passphrase: string | undefined, who: string): LoadedKey | undefined {
+  try {
+    return loadPrivateKey(file, passphrase, who);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Promise<Connection> {
   const known = readKnownHostsFile(spec.knownHosts, spec.name);
   const key = spec.identityFile === undefined ? undefined : loadPrivateKey(spec.identityFile, opts.passphrase, spec.name);
+  const keys = [key, ...(spec.moreIdentityFiles ?? []).map((f) => optionalKey(f, opts.passphrase, spec.name))]
+    .filter((k): k is LoadedKey => k !== undefined);
+  // IdentitiesOnly yes (ssh_config): the agent is not asked once a key file is given.
+  const agent = spec.identitiesOnly && keys.length > 0 ? undefined : opts.agentSocket;
   if (key === undefined && !opts.agentSocket) {
     throw new RolloutError('remote', `${spec.name}: no way to authenticate: no identityFile and no ssh-agent`, {
       hint: 'set identityFile in the inventory, or start ssh-agent and export SSH_AUTH_SOCK',
@@ -63,6 +80,8 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
     port: j.port,
     user: j.user ?? spec.user,
     who: `${spec.name} via jump ${i + 1}/${spec.jump.length} (${j.user ?? spec.user}@${j.host}:${j.port})`,
+    ...(j.identityFile ? { identityFile: j.identityFile } : {}),
+    ...(j.knownHosts ? { knownHosts: j.knownHosts } : {}),
   }));
   const chain: ClientT[] = [];
   const closeAll = () => {
@@ -72,7 +91,9 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
     let sock: ClientChannel | undefined;
     for (const hop of [...hops, { host: spec.host, port: spec.port, user: spec.user, who: spec.name }]) {
       if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1]!, hop, opts);
-      chain.push(await connectHop(hop, sock, known.entries, spec.knownHosts, key, opts));
+      const hopKeys = hop.identityFile ? [loadPrivateKey(hop.identityFile, opts.passphrase, hop.who)] : keys;
+      const hopKnown = hop.knownHosts ? readKnownHostsFile(hop.knownHosts, hop.who).entries : known.entries;
+      chain.push(await connectHop(hop, sock, hopKnown, hop.knownHosts ?? spec.knownHosts, hopKeys, { ...opts, agentSocket: agent }));
     }
   } catch (e) {
     closeAll();
@@ -82,12 +103,14 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
 }
 
 function connectHop(hop: HopTarget, sock: ClientChannel | undefined, known: readonly KnownHostEntry[],
-  knownFile: string, key: LoadedKey | undefined, opts: ConnectOptions): Promise<ClientT> {
+  knownFile: string, keys: readonly LoadedKey[], opts: ConnectOptions): Promise<ClientT> {
   const where = `${hop.host}:${hop.port}`;
   const readyTimeout = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const tried: string[] = [];
   const methods: AnyAuthMethod[] = [];
-  if (key) methods.push({ type: 'publickey', username: hop.user, key: key.data, ...(key.passphrase === undefined ? {} : { passphrase: key.passphrase }) });
+  for (const key of keys)
+    methods.push({ type: 'publickey', username: hop.user, key: key.data, ...(key.passphrase === undefined ? {} : { passphrase: key.passphrase }) });
+  const keyFiles = new Map(methods.map((m) => [m, (m as { key?: Buffer }).key ? keys.find((k) => k.data === (m as { key: Buffer }).key)?.file : undefined]));
   if (opts.agentSocket) methods.push({ type: 'agent', username: hop.user, agent: opts.agentSocket });
 
   return new Promise<ClientT>((resolve, reject) => {
@@ -139,7 +162,7 @@ function connectHop(hop: HopTarget, sock: ClientChannel | undefined, known: read
       authHandler: (_left, _partial, next) => {
         const m = methods.shift();
         if (m === undefined) return next(false as unknown as AnyAuthMethod); // ssh2: false = give up
-        tried.push(m.type === 'publickey' ? `key ${key?.file}` : `ssh-agent (${opts.agentSocket})`);
+        tried.push(m.type === 'publickey' ? `key ${keyFiles.get(m)}` : `ssh-agent (${opts.agentSocket})`);
         next(m);
       },
     };
