@@ -105,7 +105,7 @@ function recordingHost(h: RemoteHost, record: (r: object) => void, runId: string
 }
 
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
-  const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd });
+  const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
   const passphrase = await passphraseFor(io, inv);
   // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a
   // configuration error shared by every node using it: refuse once, up front (exit 2), rather than

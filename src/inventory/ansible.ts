@@ -265,9 +265,9 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
     }
     const hostEntry = entries.find((e) => e.key === 'host');
     const hostName = hostEntry && hostEntry.value.kind === 'scalar' && hostEntry.value.value !== null ? String(hostEntry.value.value) : host.name;
-    if (!hostEntry) entries.push({ key: 'host', keyPos: host.pos, value: synth(host.pos, host.path, host.name) });
+    if (!hostEntry) entries.push({ key: 'host', keyPos: host.pos, value: synth(host.pos, host.path, host.name, 'the inventory host name') });
     if (!entries.some((e) => e.key === 'name'))
-      entries.push({ key: 'name', keyPos: host.pos, value: synth(host.pos, childPath(host.path, 'emqx_rollout_node_name'), `emqx@${hostName}`) });
+      entries.push({ key: 'name', keyPos: host.pos, value: synth(host.pos, childPath(host.path, 'emqx_rollout_node_name'), `emqx@${hostName}`, 'emqx@ + host') });
     if (!entries.some((e) => e.key === 'jump')) {
       const common = vars.get('ansible_ssh_common_args');
       if (common && common.value.kind === 'scalar' && typeof common.value.value === 'string') {
@@ -298,8 +298,8 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
   return { tree, problems: ps.list };
 }
 
-function synth(pos: Pos, path: string, value: string): RScalar {
-  return { kind: 'scalar', pos, path, value, text: value };
+function synth(pos: Pos, path: string, value: string, derived?: string): RScalar {
+  return { kind: 'scalar', pos, path, value, text: value, ...(derived ? { derived } : {}) };
 }
 
 function sameScalar(a: RNode, b: RNode): boolean {

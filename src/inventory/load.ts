@@ -235,16 +235,18 @@ export async function loadInventory(file: string, given: InventoryEnv): Promise<
 }
 
 /** analyzeInventory with the I/O around it: the ssh_config chosen and loaded, local files checked. */
-export async function analyzeWithFiles(text: string, abs: string, env: InventoryEnv): Promise<FullAnalysis> {
+export async function analyzeWithFiles(text: string, abs: string, env: InventoryEnv):
+  Promise<FullAnalysis & { sshConfigFile: string | undefined }> {
   const chosen = env.ssh ? { ssh: env.ssh, problems: [] } : chooseSshConfig(parseYaml(text).root, abs, env, env.user ?? localUser());
   const a = analyzeInventory(text, abs, { ...env, ssh: chosen.ssh });
   const fileProblems = await checkLocalFiles(a.localFiles);
   const problems = [...chosen.problems, ...a.problems, ...fileProblems];
-  return { ...a, inventory: problems.length ? undefined : a.inventory, problems };
+  return { ...a, inventory: problems.length ? undefined : a.inventory, problems, sshConfigFile: chosen.ssh?.config.file };
 }
 
 /** Reads the file and analyzes it (for `emqx-rollout inventory`): the analysis with its sources. */
-export async function explainInventory(file: string, given: InventoryEnv): Promise<FullAnalysis & { shown: string }> {
+export async function explainInventory(file: string, given: InventoryEnv):
+  Promise<FullAnalysis & { shown: string; sshConfigFile: string | undefined }> {
   const env: InventoryEnv = { ...given, user: given.user ?? localUser() };
   const abs = path.resolve(env.cwd, file);
   const shown = displayFile(file, env.cwd);

@@ -84,8 +84,8 @@ export interface ValidateContext {
 
 /** Where one resolved node field came from (the `inventory` command shows it). */
 export type FieldSource =
-  | { readonly kind: 'node' | 'defaults'; readonly path: string; readonly line: number }
-  | { readonly kind: 'ssh_config'; readonly file: string; readonly line: number }
+  | { readonly kind: 'node' | 'defaults'; readonly path: string; readonly line: number; readonly derived?: string }
+  | { readonly kind: 'ssh_config'; readonly file: string; readonly line: number; readonly alias?: string }
   | { readonly kind: 'default' };
 
 export type NodeSources = Readonly<Record<string, FieldSource>>;
@@ -388,7 +388,10 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       }
       const fieldSource = (k: NodeKey, fromSsh?: SshSource): FieldSource => {
         const o = own.get(k);
-        if (o && o !== INVALID) return { kind: 'node', path: o.node.path, line: o.node.pos.line };
+        if (o && o !== INVALID) {
+          const derived = o.node.kind === 'scalar' ? o.node.derived : undefined;
+          return { kind: 'node', path: o.node.path, line: o.node.pos.line, ...(derived ? { derived } : {}) };
+        }
         const d = defaults.get(k);
         if (d && d !== INVALID) return { kind: 'defaults', path: d.node.path, line: d.node.pos.line };
         return fromSsh ? { kind: 'ssh_config', ...fromSsh } : { kind: 'default' };
@@ -396,7 +399,7 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       const sshSrc = ssh?.sources ?? {};
       sources.push({
         name: fieldSource('name'),
-        host: sshSrc.host ? { kind: 'ssh_config', ...sshSrc.host } : fieldSource('host'),
+        host: sshSrc.host ? { kind: 'ssh_config', ...sshSrc.host, alias: writtenHost } : fieldSource('host'),
         port: fieldSource('port', sshSrc.port),
         user: fieldSource('user', sshSrc.user),
         identityFile: fieldSource('identityFile', sshSrc.identityFile),
