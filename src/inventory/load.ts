@@ -241,6 +241,14 @@ export async function analyzeWithFiles(text: string, abs: string, env: Inventory
   const a = analyzeInventory(text, abs, { ...env, ssh: chosen.ssh });
   const fileProblems = await checkLocalFiles(a.localFiles);
   const problems = [...chosen.problems, ...a.problems, ...fileProblems];
+  // Ansible also reads group_vars/ and host_vars/ beside the inventory; we read only the file, so
+  // such a directory would make us resolve the hosts differently: refuse instead.
+  if (a.format === 'ansible')
+    for (const d of ['group_vars', 'host_vars']) {
+      const dir = path.join(path.dirname(abs), d);
+      if (existsSync(dir))
+        problems.push({ pos: START, path: '', message: `Ansible would also read ${dir}/, which emqx-rollout does not; move those variables into the inventory file (or keep the inventory in a directory without ${d}/)` });
+    }
   return { ...a, inventory: problems.length ? undefined : a.inventory, problems, sshConfigFile: chosen.ssh?.config.file };
 }
 
