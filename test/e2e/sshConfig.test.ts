@@ -8,7 +8,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
-import { haveSshd, knownHostsLine, startSshd, type SshdInstance } from '../support/sshd.js';
+import { haveSshd, knownHostsLine, makeClientKey, startSshd, type SshdInstance } from '../support/sshd.js';
 import { ensureBuilt, explain, runCli } from './support/crashCli.js';
 
 const SSHD = haveSshd();
@@ -20,6 +20,8 @@ let nodes: SshdInstance[] = [];
 let dir = '';
 let inv = '';
 let cfg = '';
+/** A key no sshd accepts, listed first for the nodes: ssh tries every IdentityFile in order. */
+let wrongKey = '';
 
 beforeAll(async () => {
   if (!SSHD) return;
@@ -29,6 +31,7 @@ beforeAll(async () => {
   const pub = await readFile(`${cluster.keyPath}.pub`, 'utf8');
   bastion = await startSshd({ host: '127.0.8.1', authorizedKeys: pub, extraConfig: ['LogLevel DEBUG1'] });
   for (let i = 0; i < 2; i++) nodes.push(await startSshd({ host: `127.0.8.${2 + i}`, authorizedKeys: pub }));
+  wrongKey = (await makeClientKey(dir, { name: 'not_authorized' })).privatePath;
   const kh = join(dir, 'known_hosts.cfg');
   await writeFile(kh, [bastion, ...nodes].map((s) => `${knownHostsLine(s.host, s.port, s.hostPublicKey)}\n`).join(''));
   cfg = join(dir, 'ssh_config');
@@ -39,6 +42,7 @@ beforeAll(async () => {
     ...nodes.flatMap((s, i) => [`Host emqx-${i + 1}`, `  HostName ${s.host}`, `  Port ${s.port}`]),
     'Host emqx-*',
     '  ProxyJump jumpbox',
+    `  IdentityFile ${wrongKey}`,
     'Host *',
     `  User ${me}`,
     `  IdentityFile ${cluster.keyPath}`,
@@ -72,10 +76,11 @@ describe.skipIf(!SSHD)('ssh_config aliases with ProxyJump, over real OpenSSH ssh
   it('inventory resolves every node through the config, contacting none', async () => {
     const r = await runCli(['inventory', '-i', inv, '--ssh-config', cfg, '--json']);
     expect(r.code, explain(r)).toBe(0);
-    const out = JSON.parse(r.stdout) as { cluster: string; nodes: { host: string; port: number; jump: unknown[]; sources: Record<string, { from: string; at?: string }> }[] };
+    const out = JSON.parse(r.stdout) as { cluster: string; nodes: { host: string; port: number; identityFile: string; moreIdentityFiles: string[]; jump: unknown[]; sources: Record<string, { from: string; at?: string }> }[] };
     expect(out.cluster).toBe('sshcfg-e2e');
     expect(out.nodes.map((n) => [n.host, n.port])).toEqual(nodes.map((s) => [s.host, s.port]));
     for (const n of out.nodes) {
+      expect([n.identityFile, ...n.moreIdentityFiles]).toEqual([wrongKey, cluster!.keyPath]);
       expect(n.jump).toEqual([{ user: me, host: bastion!.host, port: bastion!.port, identityFile: cluster!.keyPath, knownHosts: join(dir, 'known_hosts.cfg') }]);
       expect(n.sources.host).toMatchObject({ from: 'ssh_config', at: expect.stringMatching(/ssh_config:\d+$/) });
       expect(n.sources.jump).toMatchObject({ from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length}` });
