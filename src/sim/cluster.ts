@@ -76,6 +76,9 @@ export function inventoryYaml(o: {
     `  user: ${yq(o.user)}`,
     `  identityFile: ${yq(o.keyPath)}`,
     `  knownHosts: ${yq(o.knownHostsPath)}`,
+    // Every endpoint is written above; the operator's ~/.ssh/config (a `Host *` ProxyJump, say)
+    // must not reroute the simulated nodes.
+    '  sshConfig: none',
     'nodes:',
   ];
   for (const n of o.nodes) {
