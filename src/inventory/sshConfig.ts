@@ -8,7 +8,7 @@
 // value obtained for a keyword wins (IdentityFile accumulates), an Include inside an inactive block
 // can never match, and ProxyJump / ProxyCommand exclude each other (the first one seen wins).
 // What we cannot do faithfully is refused with file:line: `Match` criteria other than all / host /
-// originalhost / user / localuser, and a ProxyCommand that applies to a node (use ProxyJump).
+// originalhost / user / localuser. A ProxyCommand is run by the remote layer (connect.ts).
 //
 // loadSshConfig does the I/O (the file and its Includes); resolveSshHost is pure.
 import SSHConfig, { type Line } from 'ssh-config';

@@ -3,7 +3,7 @@
 // existence (OpenSSH silently skips a missing IdentityFile) is asked through `exists`.
 import path from 'node:path';
 import { parseJumpHopRaw } from './jump.js';
-import { expandLocalFile, resolveSshHost, type SshConfig, type SshConfigProblem, type SshResolution, type SshSource } from './sshConfig.js';
+import { expandLocalFile, percentExpand, resolveSshHost, type SshConfig, type SshConfigProblem, type SshResolution, type SshSource } from './sshConfig.js';
 import type { JumpHost } from './types.js';
 
 export interface SshContext {
@@ -39,6 +39,8 @@ export interface ResolvedSsh {
   readonly knownHosts?: string;
   readonly jump?: readonly JumpHost[];
   readonly identitiesOnly?: boolean;
+  /** ProxyCommand with its tokens expanded (only when no jump applies). */
+  readonly proxyCommand?: string;
   /** Where each config-derived field came from. */
   readonly sources: Partial<Record<'host' | 'port' | 'user' | 'identityFile' | 'knownHosts' | 'jump', SshSource>>;
   readonly problems: readonly SshConfigProblem[];
@@ -72,11 +74,14 @@ export function resolveNodeSsh(ctx: SshContext, w: WrittenSsh): ResolvedSsh {
       sources.knownHosts = res.userKnownHostsFiles.from;
     }
   }
-  if (res.proxyCommand && w.jump === undefined)
-    problems.push({
-      ...res.proxyCommand.from,
-      message: `ProxyCommand applies to ${w.host} but emqx-rollout cannot run it; write the jump host as ProxyJump [user@]host[:port] instead`,
-    });
+  let proxyCommand: string | undefined;
+  if (res.proxyCommand && w.jump === undefined) {
+    const v = proxyTokens(res.proxyCommand.value, host, port ?? 22, user ?? ctx.localUser, w.host);
+    if (typeof v === 'string') {
+      proxyCommand = v;
+      sources.jump = res.proxyCommand.from;
+    } else problems.push({ ...res.proxyCommand.from, message: `ProxyCommand: ${v.error}` });
+  }
 
   let jump: JumpHost[] | undefined;
   if (w.jump !== undefined) {
@@ -93,6 +98,7 @@ export function resolveNodeSsh(ctx: SshContext, w: WrittenSsh): ResolvedSsh {
     knownHosts,
     jump,
     identitiesOnly: res.identitiesOnly?.value,
+    proxyCommand,
     sources,
     problems,
   };
@@ -155,8 +161,7 @@ function resolveHops(ctx: SshContext, hops: readonly { user: string | undefined;
     if (i === 0 && r.proxyJump && r.proxyJump.value.toLowerCase() !== 'none') {
       const before = resolveJumpSpec(ctx, r.proxyJump.value, r.proxyJump.from, problems, [...seen, h.host]);
       if (before) out.push(...before);
-    } else if (i === 0 && r.proxyCommand)
-      problems.push({ ...r.proxyCommand.from, message: `ProxyCommand applies to jump host ${h.host} but emqx-rollout cannot run it; use ProxyJump` });
+    }
     const host = r.hostname?.value ?? h.host;
     const port = h.port ?? r.port?.value ?? 22;
     // OpenSSH dials a config-named jump host as the local user unless its config says otherwise;
@@ -165,7 +170,19 @@ function resolveHops(ctx: SshContext, hops: readonly { user: string | undefined;
     const tokens = { home: ctx.home, localUser: ctx.localUser, host, user: user ?? ctx.localUser, port, alias: r.host, localHost: ctx.localHost };
     const ids = files(r.identityFiles, tokens, ctx, problems);
     const kh = r.userKnownHostsFiles ? files([{ value: r.userKnownHostsFiles.value[0]!, from: r.userKnownHostsFiles.from }], tokens, ctx, problems, true) : [];
-    out.push({ user, host, port, ...(ids[0] ? { identityFile: ids[0] } : {}), ...(kh[0] ? { knownHosts: kh[0] } : {}) });
+    let proxyCommand: string | undefined;
+    if (i === 0 && r.proxyCommand) {
+      const v = proxyTokens(r.proxyCommand.value, host, port, user ?? ctx.localUser, h.host);
+      if (typeof v === 'string') proxyCommand = v;
+      else problems.push({ ...r.proxyCommand.from, message: `ProxyCommand: ${v.error}` });
+    }
+    out.push({ user, host, port, ...(ids[0] ? { identityFile: ids[0] } : {}), ...(kh[0] ? { knownHosts: kh[0] } : {}),
+      ...(proxyCommand ? { proxyCommand } : {}) });
   });
   return out;
+}
+
+/** ProxyCommand's tokens as ssh expands them: %h host dialled, %p port, %r user, %n the name given. */
+function proxyTokens(cmd: string, host: string, port: number, user: string, alias: string): string | { error: string } {
+  return percentExpand(cmd, { h: host, p: String(port), r: user, n: alias });
 }

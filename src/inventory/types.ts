@@ -9,6 +9,8 @@ export interface JumpHost {
   readonly identityFile?: string;
   /** From ssh_config (UserKnownHostsFile of this hop's alias); undefined → the node's knownHosts. */
   readonly knownHosts?: string;
+  /** ssh_config ProxyCommand of the first hop, tokens expanded: its stdin/stdout is the transport. */
+  readonly proxyCommand?: string;
 }
 
 export interface NodeSpec {
@@ -24,6 +26,11 @@ export interface NodeSpec {
    * OpenSSH tries each that exists). Absent → only identityFile.
    */
   readonly moreIdentityFiles?: readonly string[];
+  /**
+   * ssh_config ProxyCommand (tokens %h %p %r %n expanded), when no jump applies: run by /bin/sh on
+   * this machine, its stdin/stdout is the connection to the node, as with ssh.
+   */
+  readonly proxyCommand?: string;
   /** ssh_config IdentitiesOnly yes: offer only the key files, not ssh-agent's keys. */
   readonly identitiesOnly?: boolean;
   /** Absolute path, `~` expanded. Host keys are always verified against it. */

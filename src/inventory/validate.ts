@@ -418,6 +418,7 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
         identityFile: idf?.file,
         ...(moreIds.length ? { moreIdentityFiles: moreIds } : {}),
         ...(ssh?.identitiesOnly !== undefined ? { identitiesOnly: ssh.identitiesOnly } : {}),
+        ...(ssh?.proxyCommand !== undefined && jump.length === 0 ? { proxyCommand: ssh.proxyCommand } : {}),
         knownHosts: kh.file,
         jump,
         rootDir,

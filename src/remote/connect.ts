@@ -1,5 +1,7 @@
 // One verified SSH connection to a node, optionally through a ProxyJump chain.
 // Every hop verifies its own host key against the node's known_hosts; nothing is trusted on first use.
+import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client as ClientT, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { JumpHost, NodeSpec } from '../inventory/types.js';
@@ -50,6 +52,8 @@ interface HopTarget {
   readonly identityFile?: string;
   /** This hop's own known_hosts (ssh_config); undefined → the node's. */
   readonly knownHosts?: string;
+  /** ssh_config ProxyCommand: the first hop's transport is this local command's stdin/stdout. */
+  readonly proxyCommand?: string;
 }
 
 /** A key beyond the first (ssh_config lists several): one that cannot be loaded is skipped, as ssh does. */
@@ -82,6 +86,7 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
     who: `${spec.name} via jump ${i + 1}/${spec.jump.length} (${j.user ?? spec.user}@${j.host}:${j.port})`,
     ...(j.identityFile ? { identityFile: j.identityFile } : {}),
     ...(j.knownHosts ? { knownHosts: j.knownHosts } : {}),
+    ...(j.proxyCommand ? { proxyCommand: j.proxyCommand } : {}),
   }));
   const chain: ClientT[] = [];
   const closeAll = () => {
@@ -89,8 +94,10 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
   };
   try {
     let sock: ClientChannel | undefined;
-    for (const hop of [...hops, { host: spec.host, port: spec.port, user: spec.user, who: spec.name }]) {
+    const nodeHop: HopTarget = { host: spec.host, port: spec.port, user: spec.user, who: spec.name, ...(spec.proxyCommand ? { proxyCommand: spec.proxyCommand } : {}) };
+    for (const hop of [...hops, nodeHop]) {
       if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1]!, hop, opts);
+      else if (hop.proxyCommand) sock = proxyCommandStream(hop.proxyCommand) as unknown as ClientChannel;
       const hopKeys = hop.identityFile ? [loadPrivateKey(hop.identityFile, opts.passphrase, hop.who)] : keys;
       const hopKnown = hop.knownHosts ? readKnownHostsFile(hop.knownHosts, hop.who).entries : known.entries;
       chain.push(await connectHop(hop, sock, hopKnown, hop.knownHosts ?? spec.knownHosts, hopKeys, { ...opts, agentSocket: agent }));
@@ -293,4 +300,48 @@ function wrapConnection(spec: NodeSpec, chain: readonly ClientT[]): Connection {
       });
     },
   };
+}
+
+/**
+ * ssh_config ProxyCommand, as ssh runs it: `/bin/sh -c "exec <command>"` on this machine, whose
+ * stdin/stdout carry the SSH connection. The command's stderr is kept (its tail names the failure);
+ * closing the stream ends the command.
+ */
+export function proxyCommandStream(command: string): Duplex {
+  const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-500);
+  });
+  const sock = new Duplex({
+    read() {
+      child.stdout.resume();
+    },
+    write(chunk, _enc, cb) {
+      // A write to a command that died fails with EPIPE; its exit status, reported on 'close'
+      // below, is the useful message, so the write error is not.
+      if (child.stdin.destroyed) return cb();
+      child.stdin.write(chunk, () => cb());
+    },
+    final(cb) {
+      child.stdin.end();
+      cb();
+    },
+    destroy(err, cb) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      cb(err);
+    },
+  });
+  child.stdin.on('error', () => {}); // EPIPE once the command is gone: reported by 'exit' below
+  child.stdout.on('data', (d: Buffer) => {
+    if (!sock.push(d)) child.stdout.pause();
+  });
+  child.on('error', (e) => sock.destroy(new Error(`ProxyCommand could not be started: ${e.message} (${command})`)));
+  // 'close': the command exited and its output is drained — only then is its end known to be a failure or not.
+  child.on('close', (code, signal) => {
+    if (sock.destroyed) return;
+    if (code === 0) sock.push(null);
+    else sock.destroy(new Error(`ProxyCommand exited with ${signal ?? `code ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''} (${command})`));
+  });
+  return sock;
 }

@@ -123,15 +123,18 @@ describe('ssh_config details ssh -G does not show', () => {
     expect(cfg.problems).toEqual([{ file: f, line: 4, message: expect.stringMatching(/Match exec is not supported/) }]);
   });
 
-  it('refuses a ProxyCommand that applies to a node, naming file and line, and suggests ProxyJump', () => {
+  it('ProxyCommand: tokens expanded, the first of ProxyCommand / ProxyJump wins, a written jump overrides it', () => {
     const f = path.join(work, 'pc.conf.txt');
-    writeFileSync(f, '# c\nHost pc\n  ProxyCommand nc %h %p\nHost * !b\n  ProxyJump b\n');
+    writeFileSync(f, '# c\nHost pc\n  HostName 10.0.0.9\n  ProxyCommand nc %h %p %r %n %%\nHost * !b\n  ProxyJump b\n  ProxyCommand never\n  User u\nHost b\n  ProxyCommand x %q\n');
     const cfg = loadSshConfig(f, fsSshConfigIO(home));
     const ctx = { config: cfg, home, localUser: 'me', localHost: 'h', cwd: work, exists: () => false };
-    const r = resolveNodeSsh(ctx, { host: 'pc' });
-    expect(r.problems).toEqual([{ file: f, line: 3, message: expect.stringMatching(/ProxyCommand .*ProxyJump/) }]);
-    // a ProxyCommand after the ProxyJump that won never applies
-    expect(resolveNodeSsh(ctx, { host: 'other' }).problems).toEqual([]);
+    const r = resolveNodeSsh(ctx, { host: 'pc', port: 2200 });
+    expect(r).toMatchObject({ problems: [], proxyCommand: 'nc 10.0.0.9 2200 u pc %', jump: undefined, sources: { jump: { file: f, line: 4 } } });
+    expect(resolveNodeSsh(ctx, { host: 'pc', jump: [] }).proxyCommand).toBeUndefined();
+    const other = resolveNodeSsh(ctx, { host: 'other' });
+    expect(other.proxyCommand).toBeUndefined();
+    // b's own ProxyCommand has an unknown token: named with file:line
+    expect(other.problems).toEqual([{ file: f, line: 10, message: expect.stringMatching(/ProxyCommand: unknown token %q/) }]);
   });
 
   it('the inventory wins over the config; IdentityFile tokens and ~ expand; missing keys are skipped', () => {

@@ -96,8 +96,9 @@ const FIELDS = ['name', 'host', 'port', 'user', 'identityFile', 'knownHosts', 'j
 export function nodeJson(n: NodeSpec, src: NodeSources | undefined, shown: string, format: string | undefined): object {
   const sources: Record<string, SourceJson> = {};
   for (const f of FIELDS) if (src?.[f]) sources[f] = sourceJson(src[f]!, f, shown, format);
+  if (n.proxyCommand && sources.jump?.from === 'ssh_config') sources.jump = { ...sources.jump, key: 'ProxyCommand' };
   // Fields other helpers add to NodeSpec (become, dataDir, …) are shown when set, never invented here.
-  const extra = Object.fromEntries(Object.entries(n).filter(([k]) => !(FIELDS as readonly string[]).includes(k) && k !== 'moreIdentityFiles' && k !== 'identitiesOnly'));
+  const extra = Object.fromEntries(Object.entries(n).filter(([k]) => !(FIELDS as readonly string[]).includes(k) && !['moreIdentityFiles', 'identitiesOnly', 'proxyCommand'].includes(k)));
   return {
     name: n.name,
     host: n.host,
@@ -107,7 +108,8 @@ export function nodeJson(n: NodeSpec, src: NodeSources | undefined, shown: strin
     ...(n.moreIdentityFiles?.length ? { moreIdentityFiles: n.moreIdentityFiles } : {}),
     ...(n.identitiesOnly !== undefined ? { identitiesOnly: n.identitiesOnly } : {}),
     knownHosts: n.knownHosts,
-    jump: n.jump.map((j) => ({ user: j.user ?? n.user, host: j.host, port: j.port, ...(j.identityFile ? { identityFile: j.identityFile } : {}), ...(j.knownHosts ? { knownHosts: j.knownHosts } : {}) })),
+    ...(n.proxyCommand ? { proxyCommand: n.proxyCommand } : {}),
+    jump: n.jump.map((j) => ({ user: j.user ?? n.user, host: j.host, port: j.port, ...(j.identityFile ? { identityFile: j.identityFile } : {}), ...(j.knownHosts ? { knownHosts: j.knownHosts } : {}), ...(j.proxyCommand ? { proxyCommand: j.proxyCommand } : {}) })),
     rootDir: n.rootDir,
     stagingDir: n.stagingDir,
     backupDir: n.backupDir,
@@ -140,12 +142,13 @@ export async function inventoryCommand(io: CliIO, f: InventoryFlags): Promise<vo
     row('user', n.user);
     row('identityFile', n.identityFile ? home(n.identityFile) + (n.moreIdentityFiles?.length ? ` (+${n.moreIdentityFiles.length} more)` : '') : '(ssh-agent)');
     row('knownHosts', home(n.knownHosts));
-    row('jump', n.jump.length ? jumpText(n.jump.map((h) => ({ ...h, user: h.user ?? n.user }))) : '(direct)');
+    row('jump', n.jump.length ? jumpText(n.jump.map((h) => ({ ...h, user: h.user ?? n.user }))) + (n.jump[0]?.proxyCommand ? ` (first hop via ProxyCommand ${n.jump[0].proxyCommand})` : '')
+      : n.proxyCommand ? `(ProxyCommand ${n.proxyCommand})` : '(direct)');
     row('rootDir', n.rootDir);
     row('stagingDir', n.stagingDir);
     row('backupDir', n.backupDir);
     for (const [k, v] of Object.entries(j))
-      if (!(FIELDS as readonly string[]).includes(k) && !['sources', 'moreIdentityFiles', 'identitiesOnly'].includes(k) && v !== undefined && v !== null)
+      if (!(FIELDS as readonly string[]).includes(k) && !['sources', 'moreIdentityFiles', 'identitiesOnly', 'proxyCommand'].includes(k) && v !== undefined && v !== null)
         rows.push([`  ${k}`, typeof v === 'string' ? v : JSON.stringify(v), '']);
     out.push(n.name, ...alignTable(rows));
   });
