@@ -67,7 +67,9 @@ export function resolveNodeSsh(ctx: SshContext, w: WrittenSsh): ResolvedSsh {
     if (identityFiles.length > 0) sources.identityFile = res.identityFiles[0]!.from;
   }
   let knownHosts: string | undefined;
-  if (w.knownHosts === undefined && res.userKnownHostsFiles) {
+  if (w.knownHosts === undefined && res.userKnownHostsFiles?.value[0]?.toLowerCase() === 'none') {
+    problems.push({ ...res.userKnownHostsFiles.from, message: `UserKnownHostsFile none applies to ${w.host}, but host keys are always verified: set knownHosts in the inventory to a file holding the nodes' keys` });
+  } else if (w.knownHosts === undefined && res.userKnownHostsFiles) {
     const kh = files([{ value: res.userKnownHostsFiles.value[0]!, from: res.userKnownHostsFiles.from }], tokens, ctx, problems, true);
     if (kh[0]) {
       knownHosts = kh[0];

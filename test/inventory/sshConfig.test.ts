@@ -137,6 +137,14 @@ describe('ssh_config details ssh -G does not show', () => {
     expect(other.problems).toEqual([{ file: f, line: 10, message: expect.stringMatching(/ProxyCommand: unknown token %q/) }]);
   });
 
+  it('UserKnownHostsFile none is refused unless the inventory names a known_hosts file', () => {
+    const f = path.join(work, 'khnone.conf.txt');
+    writeFileSync(f, 'Host *\n  UserKnownHostsFile none\n');
+    const ctx = { config: loadSshConfig(f, fsSshConfigIO(home)), home, localUser: 'me', localHost: 'h', cwd: work, exists: () => false };
+    expect(resolveNodeSsh(ctx, { host: 'n' }).problems).toEqual([{ file: f, line: 2, message: expect.stringMatching(/host keys are always verified/) }]);
+    expect(resolveNodeSsh(ctx, { host: 'n', knownHosts: '/kh' }).problems).toEqual([]);
+  });
+
   it('the inventory wins over the config; IdentityFile tokens and ~ expand; missing keys are skipped', () => {
     const f = path.join(work, 'ov.conf.txt');
     writeFileSync(f, 'Host n\n  HostName 10.9.9.9\n  User cu\n  Port 2222\n  IdentityFile ~/.ssh/%r_%h\n  IdentityFile ~/.ssh/missing\n  UserKnownHostsFile ~/.ssh/kh_%h other\n');
