@@ -2,7 +2,7 @@
 // the exit code; describeError is the one mapping from typed errors to exit codes and prose.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RolloutError } from '../util/errors.js';
-import { EXIT, exitCodeFor, type ExitCode } from './exitCodes.js';
+import { EXIT, exitFor, type ExitCode } from './exitCodes.js';
 import type { CliIO } from './io.js';
 import { VERSION } from './version.js';
 
@@ -211,9 +211,8 @@ export function describeError(e: unknown): { code: ExitCode; text: string } {
     return { code: EXIT.badInput, text: '' }; // commander already printed the message
   }
   if (e instanceof RolloutError) {
-    const code = exitCodeFor(e.kind);
-    const prefix = code === EXIT.badInput ? 'error' : code === EXIT.preflightBlocked ? 'blocked' : code === EXIT.halted ? 'HALTED' : code === EXIT.paused ? 'paused' : code === EXIT.lockHeld ? 'locked' : code === EXIT.interrupted ? 'interrupted' : 'error';
-    return { code, text: `emqx-rollout: ${prefix}: ${e.long()}\n` };
+    const { code, label } = exitFor(e.kind);
+    return { code, text: `emqx-rollout: ${code === EXIT.internal ? 'error' : label}: ${e.long()}\n` };
   }
   const err = e instanceof Error ? e : new Error(String(e));
   return {

@@ -3,7 +3,7 @@
 // proves a hot upgrade keeps sessions (ledger.ts): connected now, disconnects, published (PUBACKed),
 // received, lost.
 import mqtt, { type MqttClient } from 'mqtt';
-import type { TrafficCounts } from '../rollout/events.js';
+import type { TrafficCounts } from '../rollout/core/events.js';
 import { RolloutError } from '../util/errors.js';
 import { MessageLedger } from './ledger.js';
 import { demoTopology, type DemoNode } from './topology.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client as ClientT, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
-import type { JumpHost, NodeSpec } from '../inventory/types.js';
+import type { JumpTarget as JumpHost, SshTarget as NodeSpec } from './types.js';
 import { RolloutError, errorMessage } from '../util/errors.js';
 import { checkHostKey, hostKeyAlgorithms, hostKeyRefusal, readKnownHostsFile, type KnownHostEntry } from './knownHosts.js';
 import { loadPrivateKey, type LoadedKey } from './keys.js';

@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { BadInputError, RolloutError } from '../util/errors.js';
 import type { ExecOptions, ExecResult, StageProgress, StageResult } from './types.js';
 import { describeResult } from './exec.js';
-import { shq } from './shellQuote.js';
+import { shq } from '../util/shellQuote.js';
 import type { SftpSession } from './sftp.js';
 import { sftpCall } from './sftp.js';
 import { decideStage, formatBytes, parseObservation, resumeCandidates } from './stagePlan.js';

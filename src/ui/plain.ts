@@ -1,7 +1,7 @@
 // Plain timestamped lines for pipes, CI logs and `--plain`: one line per meaningful change, no
 // cursor movement, no ANSI unless asked. Example: `2026-11-26T21:03:04Z [emqx@127.0.0.11] upgrade ✓ 3.2s`.
-import type { RolloutEvent } from '../rollout/events.js';
-import { renderReportText } from '../rollout/report.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
+import { renderReportText } from './report.js';
 import { guardedOutput } from './output.js';
 import { formatDuration, formatMB, formatRate, percent, shortTs, trafficLine, versionHop } from './format.js';
 import type { Renderer } from './renderer.js';

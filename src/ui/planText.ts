@@ -1,5 +1,5 @@
 // The `plan` command's human output: per node from → to, the steps, what blocks it and why.
-import type { Plan } from '../rollout/types.js';
+import type { Plan } from '../rollout/core/types.js';
 
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [];

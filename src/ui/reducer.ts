@@ -1,6 +1,6 @@
 // events → view state. Pure: no I/O, no clock (times come from event `ts`), no mutation.
-import type { RolloutEvent } from '../rollout/events.js';
-import type { ReportRow, StepKind } from '../rollout/types.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
+import type { ReportRow, StepKind } from '../rollout/core/types.js';
 import { tsMs } from './format.js';
 import {
   FINAL_STATES,

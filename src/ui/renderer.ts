@@ -1,5 +1,5 @@
 // The one place that picks how a run is shown (STYLE.md "Typed events, chosen renderers").
-import type { RolloutEvent } from '../rollout/events.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
 import { mountInk } from './ink/mount.js';
 import { createJsonRenderer } from './ndjson.js';
 import { createPlainRenderer } from './plain.js';

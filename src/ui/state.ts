@@ -1,7 +1,7 @@
 // The view state: everything the renderers draw, derived only from events (reducer.ts).
 // Plain immutable data; the live clock is not in here — renderers pass `now` to the helpers below.
-import type { Command, TrafficCounts } from '../rollout/events.js';
-import type { Finding, ReportRow, StepKind } from '../rollout/types.js';
+import type { Command, TrafficCounts } from '../rollout/core/events.js';
+import type { Finding, ReportRow, StepKind } from '../rollout/core/types.js';
 
 export type NodeState =
   | 'pending' // known, nothing happened yet

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshRemoteHost } from '../../src/remote/host.js';
 import { describeResult } from '../../src/remote/exec.js';
-import { shq } from '../../src/remote/shellQuote.js';
+import { shq } from '../../src/util/shellQuote.js';
 import { RolloutError } from '../../src/util/errors.js';
 import { haveSshd } from '../support/sshd.js';
 import { makeFixture, type Fixture } from './fixture.js';

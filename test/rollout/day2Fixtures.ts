@@ -1,7 +1,7 @@
 // Facts and inventories for the day-2 unit tests (restart, cleanup, logs, recover-boot).
 import type { Inventory, NodeSpec } from '../../src/inventory/types.js';
 import type { ExecResult } from '../../src/remote/types.js';
-import type { NodeFacts } from '../../src/rollout/facts.js';
+import type { NodeFacts } from '../../src/rollout/core/facts.js';
 
 export const NAMES = ['emqx@10.0.0.11', 'emqx@10.0.0.12', 'emqx@10.0.0.13'] as const;
 

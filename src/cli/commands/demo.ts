@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startTraffic, type Traffic } from '../../demo/traffic.js';
 import { demoVerdict, verdictLines } from '../../demo/verdict.js';
 import { watchRun } from '../../demo/watch.js';
-import type { RolloutEvent } from '../../rollout/events.js';
+import type { RolloutEvent } from '../../rollout/core/events.js';
 import { startSimCluster } from '../../sim/cluster.js';
 import { sandboxUp } from '../../sim/sandbox.js';
 import type { SimClusterNode } from '../../sim/cluster.js';

@@ -1,5 +1,5 @@
 // `plan`: observe every node (read-only), print the plan. Exit 0 if the rollout could proceed, 3 if not.
-import { observeAndPlan } from '../../rollout/planRun.js';
+import { observeAndPlan } from '../../rollout/upgrade/planRun.js';
 import { createJsonRenderer } from '../../ui/ndjson.js';
 import { renderPlanText } from '../../ui/planText.js';
 import type { Renderer } from '../../ui/renderer.js';
@@ -28,7 +28,7 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
     s.ctx.emit({ type: 'rollout.started', command: 'plan', cluster: s.inv.cluster, runId: s.runId, nodes: s.inv.nodes.map((n) => n.name), to: release.tarball.version });
     const { plan } = await observeAndPlan(s.ctx, release.tarball, { force: f.force, noBackup: f.noBackup, inFlight: summary.inFlight, ungated: summary.ungated, resumeOf: null });
     if (!f.json) io.stdout.write(renderPlanText(plan));
-    s.ctx.record({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed ? 'plan-ok' : 'plan-blocked' });
+    s.ctx.note({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed ? 'plan-ok' : 'plan-blocked' });
     if (!plan.canProceed) {
       throw new RolloutError('preflight-blocked', `preflight blocks the rollout of ${s.inv.cluster}`, { details: plan.findings.filter((x) => x.severity === 'blocker').map((x) => `[${x.code}] ${x.message}`) });
     }

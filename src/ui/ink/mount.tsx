@@ -3,7 +3,7 @@
 // and finish() awaits waitUntilExit(); Ctrl-C is left to the CLI (exitOnCtrlC: false).
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { render, useApp, useStdout } from 'ink';
-import type { RolloutEvent } from '../../rollout/events.js';
+import type { RolloutEvent } from '../../rollout/core/events.js';
 import type { Renderer } from '../renderer.js';
 import { App } from './App.js';
 import { ViewStore } from './store.js';

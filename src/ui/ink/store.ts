@@ -1,5 +1,5 @@
 // A tiny external store for useSyncExternalStore: the reducer's state plus the live clock.
-import type { RolloutEvent } from '../../rollout/events.js';
+import type { RolloutEvent } from '../../rollout/core/events.js';
 import { reduce } from '../reducer.js';
 import { initialState, type ViewState } from '../state.js';
 

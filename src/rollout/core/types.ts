@@ -1,0 +1,84 @@
+// Plain, versioned, serialisable data shared by plan(), the engine, the journal and the renderers.
+
+export type Severity = 'blocker' | 'warning' | 'info';
+
+/** One preflight finding: a stable machine reason, a human message naming the node, and the fix. */
+export interface Finding {
+  readonly code: string; // e.g. 'node-unreachable', 'plugin-not-running', 'hop-unsupported'
+  readonly severity: Severity;
+  readonly node?: string;
+  readonly message: string;
+  readonly fix?: string;
+}
+
+export type StepKind =
+  | 'lock'
+  | 'preflight'
+  | 'stage'
+  | 'gate-before'
+  | 'backup'
+  | 'upgrade'
+  | 'gate-after'
+  | 'soak'
+  | 'evacuate'
+  | 'restart'
+  | 'cleanup'
+  | 'recover';
+
+export interface PlanStep {
+  readonly kind: StepKind;
+  /** Human one-liner: what exactly will run, e.g. the remote command. */
+  readonly detail: string;
+}
+
+/** 'regate': already at the target, but its gates never passed (an earlier run halted or died
+ *  after the hop): it is gated again before any further node is touched. */
+export type NodeAction = 'upgrade' | 'regate' | 'skip' | 'blocked';
+
+export interface PlanNode {
+  readonly name: string;
+  readonly host: string;
+  /** Version observed on the node; null when unreachable. */
+  readonly from: string | null;
+  readonly to: string;
+  readonly action: NodeAction;
+  /** Why skip/blocked, in words. */
+  readonly reason?: string;
+  readonly steps: readonly PlanStep[];
+  readonly findings: readonly Finding[];
+}
+
+export type { TarballInfo } from '../../release/types.js';
+import type { TarballInfo } from '../../release/types.js';
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+export interface Plan {
+  readonly schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  readonly cluster: string;
+  readonly from: string | null; // the common from-version, when there is one
+  readonly to: string;
+  readonly tarball: TarballInfo;
+  /** sha256 over (cluster, node names+hosts, observed versions, tarball sha) — see plan.ts. */
+  readonly fingerprint: string;
+  readonly nodes: readonly PlanNode[];
+  readonly findings: readonly Finding[];
+  /** true when no finding is a blocker. */
+  readonly canProceed: boolean;
+}
+
+/** One row of the final report. */
+export interface ReportRow {
+  readonly node: string;
+  readonly from: string | null;
+  readonly to: string | null;
+  /** removed: `cleanup` deleted staged files there; cleared: `logs --clear` cleared its relup logs. */
+  readonly outcome: 'upgraded' | 'restarted' | 'skipped' | 'failed' | 'untouched' | 'removed' | 'cleared';
+  readonly staged?: 'present' | 'uploaded' | 'resumed';
+  readonly backup?: string; // remote archive path, or 'skipped'
+  readonly durationMs?: number;
+  readonly gatesPassed: number;
+  readonly gatesTotal: number;
+  readonly connectionsBefore?: number;
+  readonly connectionsAfter?: number;
+}
