@@ -20,4 +20,6 @@ export interface CliIO {
    * stderr writes). Returns an unsubscribe function; without a listener the notice goes to stderr.
    */
   readonly onInterrupt: (fn: (notice: string) => void) => () => void;
+  /** `--ssh-config FILE` of the command line (program.ts sets it); the inventory loader reads it. */
+  readonly sshConfigFile?: string;
 }

@@ -26,11 +26,15 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
 
   const inv = () => new Option('-i, --inventory <file>', 'inventory YAML (ours, or an Ansible YAML inventory)').makeOptionMandatory();
   const stateDir = () => new Option('--state-dir <dir>', 'where the journal and reports go (default: .emqx-rollout/<cluster>/ next to the inventory)');
+  const sshCfg = () => new Option('--ssh-config <file>', 'OpenSSH client config to resolve host aliases through (default: defaults.sshConfig, else ~/.ssh/config if it exists; "none" turns it off)');
+  /** The io a command sees: with --ssh-config, the loader reads that file. */
+  const ioWith = (o: { sshConfig?: string }): CliIO => (o.sshConfig === undefined ? io : { ...io, sshConfigFile: o.sshConfig });
 
   program
     .command('plan')
     .description('Observe every node (read-only) and print the plan: per node from → to, the steps, what blocks it and why. Exit 0 if the rollout could proceed, 3 if preflight blocks it.')
     .addOption(inv())
+    .addOption(sshCfg())
     .option('--tarball <path>', 'target release tarball (its .sha256 sidecar must sit next to it)')
     .option('--to <version>', 'without a tarball: check that every node has a hot hop to VERSION (exit 0) or say why not (exit 3)')
     .option('--releases <dir>', 'a directory of tarballs + sidecars: pick and check the one for the hop (instead of --tarball)')
@@ -42,13 +46,14 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .addHelpText('after', '\nExamples:\n  emqx-rollout plan -i prod.yaml --to 5.10.5                 # which hops exist, no tarball needed\n  emqx-rollout plan -i prod.yaml --releases ./releases --to 5.10.5 --window "sat 02:00-05:00 Europe/Berlin"\n  emqx-rollout plan -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout plan -i prod.yaml --tarball … --json | jq \'select(.type=="plan.ready").plan\'\n')
     .action(async (o) => {
       const { planCommand } = await import('./commands/plan.js');
-      await planCommand(io, { inventory: o.inventory, tarball: o.tarball, to: o.to, releases: o.releases, window: o.window, json: o.json, force: o.force, noBackup: !o.backup, stateDir: o.stateDir }, argv);
+      await planCommand(ioWith(o), { inventory: o.inventory, tarball: o.tarball, to: o.to, releases: o.releases, window: o.window, json: o.json, force: o.force, noBackup: !o.backup, stateDir: o.stateDir }, argv);
     });
 
   program
     .command('upgrade')
     .description('The rollout: preflight, stage on all nodes (parallel, bounded), then back up and `relup upgrade` one node at a time, gating each before the next. The first failure halts the run.')
     .addOption(inv())
+    .addOption(sshCfg())
     .option('--tarball <path>', 'target release tarball (its .sha256 sidecar must sit next to it)')
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--json', 'NDJSON events on stdout', false)
@@ -65,7 +70,7 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .addHelpText('after', '\nExamples:\n  emqx-rollout upgrade -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json > rollout.ndjson\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --window wait --pause-after 1\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json --pause-after 1 --await-approval 1800   # then, from another shell: emqx-rollout approve -i prod.yaml\n\nExit codes: 0 done · 2 bad input · 3 preflight blocked · 4 halted · 5 paused · 6 locked · 130 interrupted\n')
     .action(async (o) => {
       const { upgradeCommand } = await import('./commands/upgrade.js');
-      await upgradeCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, awaitApproval: o.awaitApproval === true ? DEFAULT_AWAIT_SECONDS : o.awaitApproval, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency }, argv);
+      await upgradeCommand(ioWith(o), { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, awaitApproval: o.awaitApproval === true ? DEFAULT_AWAIT_SECONDS : o.awaitApproval, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency }, argv);
     });
 
   program
@@ -84,19 +89,21 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .command('status')
     .description('Per node: reachable, running version, relup status, relup/current marker, plugin version, cluster membership, connections.')
     .addOption(inv())
+    .addOption(sshCfg())
     .option('--json', 'one JSON object per node on stdout', false)
     .option('--tarball <path>', 'also report whether this tarball is staged on each node')
     .addOption(stateDir())
     .addHelpText('after', '\nExample:\n  emqx-rollout status -i prod.yaml\n')
     .action(async (o) => {
       const { statusCommand } = await import('./commands/status.js');
-      await statusCommand(io, { inventory: o.inventory, json: o.json, tarball: o.tarball, stateDir: o.stateDir }, argv);
+      await statusCommand(ioWith(o), { inventory: o.inventory, json: o.json, tarball: o.tarball, stateDir: o.stateDir }, argv);
     });
 
   program
     .command('restart')
     .description('Step 6: rolling restart into the new release tree, one node at a time, gated (booted from relup/<vsn>/, running, rejoined).')
     .addOption(inv())
+    .addOption(sshCfg())
     .option('--evacuate', 'drain MQTT clients off each node first (emqx ctl rebalance start --evacuation)', false)
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--json', 'NDJSON events on stdout', false)
@@ -106,13 +113,14 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .addHelpText('after', '\nExample:\n  emqx-rollout restart -i prod.yaml --evacuate\n')
     .action(async (o) => {
       const { restartCommand } = await import('./commands/restart.js');
-      await restartCommand(io, { inventory: o.inventory, evacuate: o.evacuate, yes: o.yes, json: o.json, plain: o.plain, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
+      await restartCommand(ioWith(o), { inventory: o.inventory, evacuate: o.evacuate, yes: o.yes, json: o.json, plain: o.plain, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
     });
 
   program
     .command('cleanup')
     .description('Step 7: remove the staged tarball and sidecar from every node, only when every node reports the target version.')
     .addOption(inv())
+    .addOption(sshCfg())
     .option('--tarball <path>', 'the release that was rolled (names the staged files and the target version)')
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--json', 'NDJSON events on stdout', false)
@@ -121,13 +129,14 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .addHelpText('after', '\nExample:\n  emqx-rollout cleanup -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n')
     .action(async (o) => {
       const { cleanupCommand } = await import('./commands/cleanup.js');
-      await cleanupCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
+      await cleanupCommand(ioWith(o), { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
     });
 
   program
     .command('logs')
     .description('Collect `emqx ctl relup logs` from the nodes as one timeline (or clear them, with confirmation).')
     .addOption(inv())
+    .addOption(sshCfg())
     .option('--node <name>', 'only this node')
     .option('--clear', 'run `relup logs-clear` (asks for confirmation)', false)
     .option('-y, --yes', 'do not ask for confirmation', false)
@@ -137,13 +146,14 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .addHelpText('after', '\nExamples:\n  emqx-rollout logs -i prod.yaml\n  emqx-rollout logs -i prod.yaml --node emqx@10.0.0.12 --clear\n')
     .action(async (o) => {
       const { logsCommand } = await import('./commands/logs.js');
-      await logsCommand(io, { inventory: o.inventory, node: o.node, clear: o.clear, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
+      await logsCommand(ioWith(o), { inventory: o.inventory, node: o.node, clear: o.clear, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
     });
 
   program
     .command('recover-boot')
     .description('The documented limited rollback: remove relup/current (and optionally relup/<vsn>/) and restart that node into the old tree. Refuses once the node booted from the new tree.')
     .addOption(inv())
+    .addOption(sshCfg())
     .requiredOption('--node <name>', 'the node to recover')
     .option('--remove-tree', 'also remove relup/<vsn>/', false)
     .option('-y, --yes', 'do not ask for confirmation', false)
@@ -153,7 +163,19 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .addHelpText('after', '\nExample:\n  emqx-rollout recover-boot -i prod.yaml --node emqx@10.0.0.12 --remove-tree\n')
     .action(async (o) => {
       const { recoverBootCommand } = await import('./commands/recoverBoot.js');
-      await recoverBootCommand(io, { inventory: o.inventory, node: o.node, removeTree: o.removeTree, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
+      await recoverBootCommand(ioWith(o), { inventory: o.inventory, node: o.node, removeTree: o.removeTree, yes: o.yes, json: o.json, breakLock: o.breakLock, stateDir: o.stateDir }, argv);
+    });
+
+  program
+    .command('inventory')
+    .description('Print the resolved inventory: every node after defaults, Ansible vars and ssh_config, with where each value came from. Contacts no node.')
+    .addOption(inv())
+    .addOption(sshCfg())
+    .option('--json', 'one JSON object {cluster, nodes: [...]} with a sources map per node', false)
+    .addHelpText('after', '\nExamples:\n  emqx-rollout inventory -i prod.yaml\n  emqx-rollout inventory -i hosts.yaml --ssh-config ~/.ssh/config.prod --json | jq .nodes[0].sources\n')
+    .action(async (o) => {
+      const { inventoryCommand } = await import('./commands/inventory.js');
+      await inventoryCommand(ioWith(o), { inventory: o.inventory, json: o.json });
     });
 
   const sandbox = program

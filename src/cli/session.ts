@@ -140,7 +140,7 @@ function openNotifier(io: CliIO, inv: Inventory, opts: SessionOptions, runId: st
 }
 
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
-  const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd });
+  const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
   const passphrase = await passphraseFor(io, inv);
   const mqttPassword = opts.command === 'upgrade' ? mqttPasswordFor(io, inv) : undefined;
   // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a

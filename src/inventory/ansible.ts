@@ -50,6 +50,14 @@ export const ANSIBLE_NODE_VARS: Readonly<Record<NodeKey, readonly string[]>> = {
   backupDir: ['emqx_rollout_backup_dir'],
 };
 
+/** Where a field has two Ansible names, the one that wins when both are defined (first). */
+const ANSIBLE_ALIAS_WINNER: Partial<Record<NodeKey, readonly string[]>> = {
+  host: ['ansible_ssh_host', 'ansible_host'],
+  port: ['ansible_ssh_port', 'ansible_port'],
+  user: ['ansible_ssh_user', 'ansible_user'],
+  identityFile: ['ansible_ssh_private_key_file', 'ansible_private_key_file'],
+};
+
 export const ANSIBLE_CLUSTER_VARS = {
   cluster: 'emqx_rollout_cluster',
   gates: 'emqx_rollout_gates',
@@ -57,13 +65,18 @@ export const ANSIBLE_CLUSTER_VARS = {
   window: 'emqx_rollout_window',
 } as const;
 
+/** `defaults.sshConfig` of our format; read from `all.vars` only (load.ts). */
+export const ANSIBLE_SSH_CONFIG_VAR = 'emqx_rollout_ssh_config';
+
 /** Every `emqx_rollout_*` variable we read; any other one is a typo. */
 export const ANSIBLE_OWN_VARS: readonly string[] = [
   ...Object.values(ANSIBLE_NODE_VARS).flat().filter((v) => v.startsWith(PREFIX)),
   ...Object.values(ANSIBLE_CLUSTER_VARS),
+  ANSIBLE_SSH_CONFIG_VAR,
 ];
 
 const GROUP_KEYS = ['hosts', 'children', 'vars'];
+const GROUP_PRIORITY = 'ansible_group_priority';
 /** Ansible's implicit group of hosts that belong to no group but `all`. */
 const UNGROUPED = 'ungrouped';
 /** A group whose name contains this is preferred as the cluster when the inventory has several. */
@@ -86,6 +99,8 @@ interface VarDef {
 interface Group {
   depth: number;
   vars: RMap[];
+  /** ansible_group_priority (default 1): among groups of one depth, a higher one wins. */
+  priority: number;
 }
 interface Host {
   readonly name: string;
@@ -125,7 +140,7 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
   };
 
   const walkGroup = (name: string, node: RNode, depth: number, chain: readonly string[]) => {
-    const g = groups.get(name) ?? { depth, vars: [] };
+    const g = groups.get(name) ?? { depth, vars: [], priority: 1 };
     g.depth = Math.max(g.depth, depth);
     groups.set(name, g);
     if (node.kind === 'scalar' && node.value === null) return;
@@ -140,6 +155,12 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
         if (e.value.kind === 'map') {
           g.vars.push(e.value);
           checkVarNames(e.value);
+          const pr = e.value.entries.find((v) => v.key === GROUP_PRIORITY);
+          if (pr) {
+            const n = pr.value.kind === 'scalar' ? Number(pr.value.value) : NaN;
+            if (Number.isInteger(n)) g.priority = n;
+            else ps.on(pr.value, `expected an integer group priority, found ${describe(pr.value)}`);
+          }
         } else if (!(e.value.kind === 'scalar' && e.value.value === null))
           ps.on(e.value, `expected a mapping of variables, found ${describe(e.value)}`);
       } else if (e.key === 'hosts') {
@@ -150,18 +171,25 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
         }
         for (const h of e.value.entries) {
           const hp = childPath(e.value.path, h.key);
-          if (/\[[^\]]*:[^\]]*\]/.test(h.key)) {
-            ps.at(h.keyPos, hp, `host ranges such as web[01:03] are not expanded by emqx-rollout; list each host`);
+          // As Ansible reads a host key: `name:port` (port split off), then ranges such as web[01:03].
+          const parsed = parseHostPattern(h.key);
+          if (!parsed.ok) {
+            ps.at(h.keyPos, hp, parsed.message);
             continue;
           }
-          const host = hosts.get(h.key) ?? { name: h.key, pos: h.keyPos, path: hp, groups: new Set<string>(), vars: [] };
-          hosts.set(h.key, host);
-          for (const gname of here) host.groups.add(gname);
-          if (h.value.kind === 'map') {
-            host.vars.push(h.value);
-            checkVarNames(h.value);
-          } else if (!(h.value.kind === 'scalar' && h.value.value === null))
-            ps.on(h.value, `expected a mapping of host variables (or nothing), found ${describe(h.value)}`);
+          for (const name of parsed.names) {
+            const host = hosts.get(name) ?? { name, pos: h.keyPos, path: childPath(e.value.path, name), groups: new Set<string>(), vars: [] };
+            hosts.set(name, host);
+            for (const gname of here) host.groups.add(gname);
+            // The port of `host:port` is a host var set before the host's own vars (which override it).
+            if (parsed.port !== undefined)
+              host.vars.push({ kind: 'map', pos: h.keyPos, path: hp, entries: [{ key: 'ansible_port', keyPos: h.keyPos, value: synth(h.keyPos, hp, parsed.port, 'the port of the host key') }] });
+            if (h.value.kind === 'map') {
+              host.vars.push(h.value);
+              if (name === parsed.names[0]) checkVarNames(h.value);
+            } else if (!(h.value.kind === 'scalar' && h.value.value === null))
+              ps.on(h.value, `expected a mapping of host variables (or nothing), found ${describe(h.value)}`);
+          }
         }
       } else if (e.key === 'children') {
         if (e.value.kind === 'scalar' && e.value.value === null) continue;
@@ -190,15 +218,17 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
     walkGroup(e.key, e.value, e.key === 'all' ? 0 : 1, e.key === 'all' ? [] : ['all']);
   }
 
-  /** Ansible's precedence: all < groups by (depth, name) < host vars; later wins. */
+  /** Ansible's precedence (sort_groups): all < groups by (depth, priority, name) < host vars; later wins. */
   const resolve = (h: Host): Map<string, VarDef> => {
     const order = [...h.groups, 'all']
       .filter((g, i, a) => a.indexOf(g) === i && groups.has(g))
-      .sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : groups.get(a)!.depth - groups.get(b)!.depth || a.localeCompare(b)));
+      .sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1
+        : groups.get(a)!.depth - groups.get(b)!.depth || groups.get(a)!.priority - groups.get(b)!.priority || (a < b ? -1 : a > b ? 1 : 0)));
     const out = new Map<string, VarDef>();
     // delete + set: the map's order is then the order of precedence, which picks between aliases.
     const apply = (m: RMap) => {
       for (const e of m.entries) {
+        if (e.key === GROUP_PRIORITY) continue; // Ansible keeps it as the group's priority, not a var
         out.delete(e.key);
         out.set(e.key, e);
       }
@@ -247,23 +277,24 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
   const nodeItems: RMap[] = members.map(({ host, vars }) => {
     const entries: REntry[] = [];
     for (const [ours, names] of Object.entries(ANSIBLE_NODE_VARS) as [NodeKey, readonly string[]][]) {
-      // Aliases (ansible_ssh_private_key_file / ansible_private_key_file): the most specific wins.
-      const order = [...vars.keys()];
-      const d = names
-        .filter((n) => vars.has(n))
-        .sort((a, b) => order.indexOf(b) - order.indexOf(a))
-        .map((n) => vars.get(n))[0];
+      // Aliases: as Ansible's ssh connection plugin resolves them — the last name of its `vars:` list
+      // that is defined wins, at whatever level it is defined: ansible_ssh_host/_port/_user beat
+      // ansible_host/_port/_user, ansible_ssh_private_key_file beats ansible_private_key_file
+      // (verified with `ansible -vvv` on ansible-core 2.14).
+      const d = (ANSIBLE_ALIAS_WINNER[ours] ?? names).filter((n) => vars.has(n)).map((n) => vars.get(n))[0];
       if (d) {
         if (d.value.kind === 'scalar' && typeof d.value.value === 'string' && d.value.value.includes('{{'))
           ps.on(d.value, `Jinja templates are not evaluated by emqx-rollout; write the value itself, found ${describe(d.value)}`);
+        else if (d.value.kind === 'scalar' && typeof d.value.value === 'string' && d.value.value.trimStart().startsWith('$ANSIBLE_VAULT'))
+          ps.on(d.value, 'Ansible Vault values are not decrypted by emqx-rollout; write the value itself (it is not a secret)');
         entries.push({ key: ours, keyPos: d.keyPos, value: d.value });
       }
     }
     const hostEntry = entries.find((e) => e.key === 'host');
     const hostName = hostEntry && hostEntry.value.kind === 'scalar' && hostEntry.value.value !== null ? String(hostEntry.value.value) : host.name;
-    if (!hostEntry) entries.push({ key: 'host', keyPos: host.pos, value: synth(host.pos, host.path, host.name) });
+    if (!hostEntry) entries.push({ key: 'host', keyPos: host.pos, value: synth(host.pos, host.path, host.name, 'the inventory host name') });
     if (!entries.some((e) => e.key === 'name'))
-      entries.push({ key: 'name', keyPos: host.pos, value: synth(host.pos, childPath(host.path, 'emqx_rollout_node_name'), `emqx@${hostName}`) });
+      entries.push({ key: 'name', keyPos: host.pos, value: synth(host.pos, childPath(host.path, 'emqx_rollout_node_name'), `emqx@${hostName}`, 'emqx@ + host') });
     if (!entries.some((e) => e.key === 'jump')) {
       const common = vars.get('ansible_ssh_common_args');
       if (common && common.value.kind === 'scalar' && typeof common.value.value === 'string') {
@@ -294,8 +325,8 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
   return { tree, problems: ps.list };
 }
 
-function synth(pos: Pos, path: string, value: string): RScalar {
-  return { kind: 'scalar', pos, path, value, text: value };
+function synth(pos: Pos, path: string, value: string, derived?: string): RScalar {
+  return { kind: 'scalar', pos, path, value, text: value, ...(derived ? { derived } : {}) };
 }
 
 function sameScalar(a: RNode, b: RNode): boolean {
@@ -327,4 +358,73 @@ function pickNodeGroup(
 export function sanitizeCluster(raw: string): string {
   const s = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
   return s === '' ? FALLBACK_CLUSTER : s;
+}
+
+type HostPattern = { ok: true; names: string[]; port: string | undefined } | { ok: false; message: string };
+
+/**
+ * A YAML inventory host key as Ansible reads it (parse_address with ranges, then
+ * expand_hostname_range): `name`, `name:port`, `[v6]:port`, ranges `[01:03]`, `[a:c]`, `[1:9:2]`.
+ */
+export function parseHostPattern(key: string): HostPattern {
+  let pattern = key;
+  let port: string | undefined;
+  const v6 = key.match(/^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/);
+  if (v6 && v6[1]!.includes(':')) return { ok: true, names: [v6[1]!], port: v6[2] };
+  // A bare IPv6 address has several colons and no port; a range holds a colon inside brackets.
+  const outside = key.replace(/\[[^\]]*\]/g, '');
+  const colons = (outside.match(/:/g) ?? []).length;
+  if (colons === 1) {
+    const m = key.match(/^(.*):(\d+)$/);
+    if (!m) return { ok: false, message: `host "${key}": expected name or name:port (a port of digits), as Ansible reads host keys` };
+    pattern = m[1]!;
+    port = m[2];
+  } else if (colons > 1 && key.includes('[')) {
+    return { ok: false, message: `host "${key}": IPv6 with ranges is not supported by emqx-rollout; list each host` };
+  }
+  try {
+    return { ok: true, names: /\[[^\]]*:[^\]]*\]/.test(pattern) ? expandRange(pattern) : [pattern], port };
+  } catch (e) {
+    return { ok: false, message: `host "${key}": ${(e as Error).message}` };
+  }
+}
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** Ansible's expand_hostname_range (ansible/inventory/... /__init__.py), one range at a time. */
+function expandRange(line: string): string[] {
+  const open = line.indexOf('[');
+  const close = line.indexOf(']', open);
+  if (open < 0 || close < 0) return [line];
+  const head = line.slice(0, open);
+  const tail = line.slice(close + 1);
+  const bounds = line.slice(open + 1, close).split(':');
+  if (bounds.length !== 2 && bounds.length !== 3) throw new Error('a host range must be [begin:end] or [begin:end:step]');
+  const beg = bounds[0] === '' ? '0' : bounds[0]!;
+  const end = bounds[1]!;
+  const step = bounds.length === 3 ? Number(bounds[2]) : 1;
+  if (end === '') throw new Error('a host range needs an end');
+  if (!Number.isInteger(step) || step < 1) throw new Error(`a host range step must be a positive integer, found "${bounds[2]}"`);
+  let fill = (x: string | number) => String(x);
+  if (beg[0] === '0' && beg.length > 1) {
+    if (beg.length !== end.length) throw new Error('host range must specify equal-length begin and end formats');
+    fill = (x) => String(x).padStart(beg.length, '0');
+  }
+  const seq: (string | number)[] = [];
+  const ib = beg.length === 1 ? LETTERS.indexOf(beg) : -1;
+  const ie = end.length === 1 ? LETTERS.indexOf(end) : -1;
+  if (ib >= 0 && ie >= 0) {
+    if (ib > ie) throw new Error('host range must have begin <= end');
+    for (let i = ib; i <= ie; i += step) seq.push(LETTERS[i]!);
+  } else {
+    if (!/^\d+$/.test(beg) || !/^\d+$/.test(end)) throw new Error(`host range bounds must be numbers or single letters, found [${bounds.join(':')}]`);
+    for (let i = Number(beg); i <= Number(end); i += step) seq.push(i);
+  }
+  const out: string[] = [];
+  for (const x of seq) {
+    const h = head + fill(x) + tail;
+    if (/\[[^\]]*:[^\]]*\]/.test(h)) out.push(...expandRange(h));
+    else out.push(h);
+  }
+  return out;
 }

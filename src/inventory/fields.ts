@@ -22,7 +22,17 @@ export const NODE_KEYS = [
 ] as const;
 
 /** `name` identifies one node; a default for it would make every node collide. */
-export const DEFAULTS_KEYS = NODE_KEYS.filter((k) => k !== 'name');
+export const NODE_DEFAULT_KEYS = NODE_KEYS.filter((k) => k !== 'name');
+
+/** Settings of the whole inventory that live under `defaults` (no node sets them). */
+export const DEFAULTS_ONLY_KEYS = ['sshConfig'] as const;
+
+export const DEFAULTS_KEYS: readonly string[] = [...NODE_DEFAULT_KEYS, ...DEFAULTS_ONLY_KEYS];
+
+/** `defaults.sshConfig: none` turns ssh_config off. */
+export const SSH_CONFIG_NONE = 'none';
+/** Read when it exists and neither --ssh-config nor defaults.sshConfig names another. */
+export const SSH_CONFIG_DEFAULT = '~/.ssh/config';
 
 export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio', 'mqtt'] as const;
 /** `gates.mqtt`: the MQTT continuity probe. The key itself turns it on; every field is optional. */

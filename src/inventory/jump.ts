@@ -3,12 +3,23 @@
 import type { JumpHost } from './types.js';
 
 export type JumpParse = { ok: true; hops: JumpHost[] } | { ok: false; message: string };
+/** One hop with the port as written (undefined when the spec names none). */
+export type RawHopParse =
+  | { ok: true; hop: { user: string | undefined; host: string; port: number | undefined } }
+  | { ok: false; message: string };
 
 const USER = /^[A-Za-z0-9._][A-Za-z0-9._-]*$/;
 const HOST = /^[A-Za-z0-9._-]+$/;
 
 export function parseJumpHop(spec: string): JumpParse {
-  const s = spec.trim();
+  const r = parseJumpHopRaw(spec);
+  return r.ok ? { ok: true, hops: [{ ...r.hop, port: r.hop.port ?? 22 }] } : r;
+}
+
+/** `[user@]host[:port]`, and for ssh_config's ProxyJump also `ssh://[user@]host[:port]`. */
+export function parseJumpHopRaw(spec: string, allowUri = false): RawHopParse {
+  let s = spec.trim();
+  if (allowUri && /^ssh:\/\//.test(s)) s = s.slice('ssh://'.length).replace(/\/$/, '');
   const expected = 'expected [user@]host[:port]';
   if (s === '') return { ok: false, message: `${expected}, found an empty hop` };
   if (/^ssh:\/\//.test(s)) return { ok: false, message: `${expected} without "ssh://", found "${s}"` };
@@ -29,13 +40,13 @@ export function parseJumpHop(spec: string): JumpParse {
     portText = parts[1];
   }
   if (!v6 && !HOST.test(host)) return { ok: false, message: `${expected}, found "${s}" (bad host "${host}")` };
-  let port = 22;
+  let port: number | undefined;
   if (portText !== undefined) {
     if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535)
       return { ok: false, message: `${expected} with a port 1–65535, found "${s}"` };
     port = Number(portText);
   }
-  return { ok: true, hops: [{ user, host, port }] };
+  return { ok: true, hop: { user, host, port } };
 }
 
 /** A whole chain: `a,b` or a single hop. */

@@ -35,6 +35,8 @@ export interface RScalar {
   readonly value: unknown;
   /** The text as written, for plain scalars (so `1.10` stays "1.10", not 1.1). */
   readonly text: string;
+  /** Set when nobody wrote it: how the Ansible adapter derived it (shown by `inventory`). */
+  readonly derived?: string;
 }
 export type RNode = RMap | RSeq | RScalar;
 

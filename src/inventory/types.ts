@@ -5,6 +5,12 @@ export interface JumpHost {
   readonly user: string | undefined; // undefined → same user as the node connection
   readonly host: string;
   readonly port: number;
+  /** From ssh_config (IdentityFile of this hop's alias); undefined → the node's keys. */
+  readonly identityFile?: string;
+  /** From ssh_config (UserKnownHostsFile of this hop's alias); undefined → the node's knownHosts. */
+  readonly knownHosts?: string;
+  /** ssh_config ProxyCommand of the first hop, tokens expanded: its stdin/stdout is the transport. */
+  readonly proxyCommand?: string;
 }
 
 export interface NodeSpec {
@@ -15,6 +21,18 @@ export interface NodeSpec {
   readonly user: string;
   /** Absolute path, `~` expanded. Undefined → ssh-agent only. */
   readonly identityFile: string | undefined;
+  /**
+   * Further keys to try after identityFile, in order (ssh_config lists several IdentityFile lines;
+   * OpenSSH tries each that exists). Absent → only identityFile.
+   */
+  readonly moreIdentityFiles?: readonly string[];
+  /**
+   * ssh_config ProxyCommand (tokens %h %p %r %n expanded), when no jump applies: run by /bin/sh on
+   * this machine, its stdin/stdout is the connection to the node, as with ssh.
+   */
+  readonly proxyCommand?: string;
+  /** ssh_config IdentitiesOnly yes: offer only the key files, not ssh-agent's keys. */
+  readonly identitiesOnly?: boolean;
   /** Absolute path, `~` expanded. Host keys are always verified against it. */
   readonly knownHosts: string;
   /** ProxyJump chain, outermost first. Empty → direct. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Pos, Problem } from './errors.js';
 import {
   DEFAULTS_KEYS,
+  NODE_DEFAULT_KEYS,
   GATES_DEFAULTS,
   GATES_KEYS,
   MQTT_GATE_DEFAULTS,
@@ -23,6 +24,8 @@ import { childPath, describe, get, type RMap, type RNode } from './tree.js';
 import type { GatesSpec, Inventory, JumpHost, MqttGateSpec, NodeSpec, RestartSpec } from './types.js';
 import { readNotify } from './notify.js';
 import { readWindow } from './window.js';
+import { resolveNodeSsh, type ResolvedSsh, type SshContext } from './sshResolve.js';
+import type { SshSource } from './sshConfig.js';
 
 export const CLUSTER_NAME = /^[A-Za-z0-9._-]+$/;
 export const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
@@ -64,6 +67,8 @@ export interface Analysis {
   readonly inventory: Inventory | undefined;
   readonly problems: readonly Problem[];
   readonly localFiles: readonly LocalFileRef[];
+  /** Per node of `inventory.nodes` (same order): where each field came from. */
+  readonly sources?: readonly NodeSources[];
 }
 
 export interface ValidateContext {
@@ -76,7 +81,17 @@ export interface ValidateContext {
    * the tool (load.ts passes it in; this stays pure). Undefined → `user` is required.
    */
   readonly defaultUser?: string;
+  /** The OpenSSH client config to resolve node hosts through (load.ts loads it); absent → none. */
+  readonly ssh?: SshContext;
 }
+
+/** Where one resolved node field came from (the `inventory` command shows it). */
+export type FieldSource =
+  | { readonly kind: 'node' | 'defaults'; readonly path: string; readonly line: number; readonly derived?: string }
+  | { readonly kind: 'ssh_config'; readonly file: string; readonly line: number; readonly alias?: string }
+  | { readonly kind: 'default' };
+
+export type NodeSources = Readonly<Record<string, FieldSource>>;
 
 const INVALID = Symbol('invalid');
 const AGENT = { written: '~', file: undefined };
@@ -275,6 +290,10 @@ function readRestart(n: RNode | undefined, ps: Problems): RestartSpec | undefine
   return command === undefined ? undefined : { command };
 }
 
+function src(s: SshSource | undefined): string {
+  return s ? `${s.file}:${s.line}` : '';
+}
+
 function line(n: RNode): number {
   return n.pos.line;
 }
@@ -308,11 +327,12 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       const nameE = get(dm, 'name');
       if (nameE) ps.at(nameE.keyPos, childPath(dm.path, 'name'), 'unknown key "name"; a node name is set per node, not in defaults');
       checkKeys({ ...dm, entries: dm.entries.filter((e) => e !== nameE) }, DEFAULTS_KEYS, ps, (e) => childPath(dm.path, e.key));
-      defaults = readFields(dm, DEFAULTS_KEYS, ps, ctx);
+      defaults = readFields(dm, NODE_DEFAULT_KEYS, ps, ctx);
     }
   }
 
   const nodes: NodeSpec[] = [];
+  const sources: NodeSources[] = [];
   let nodesOk = true;
   const local = new Map<string, { ref: Omit<LocalFileRef, 'nodes'>; nodes: string[] }>();
   const nodesE = get(top, 'nodes');
@@ -341,25 +361,42 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       };
       const anyInvalid = NODE_KEYS.some((k) => slot(k) === INVALID);
       const name = val<string>('name');
-      const host = val<string>('host');
-      const user = val<string>('user', usableUser(ctx.defaultUser));
+      const writtenHost = val<string>('host');
+      let ssh: ResolvedSsh | undefined;
+      if (ctx.ssh && writtenHost !== undefined && !anyInvalid) {
+        const written = (k: NodeKey) => (slot(k) ? val<unknown>(k) : undefined);
+        const idw = written('identityFile') as { file: string | undefined } | undefined;
+        ssh = resolveNodeSsh(ctx.ssh, {
+          host: writtenHost,
+          port: written('port') as number | undefined,
+          user: written('user') as string | undefined,
+          identityFile: idw === undefined ? undefined : (idw.file ?? null),
+          knownHosts: (written('knownHosts') as { file: string } | undefined)?.file,
+          jump: written('jump') as JumpHost[] | undefined,
+        });
+        for (const p of ssh.problems)
+          ps.at(nm.pos, nm.path, `ssh_config ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
+      }
+      const host = ssh?.host ?? writtenHost;
+      const user = val<string>('user', ssh?.user ?? usableUser(ctx.defaultUser));
       if (!slot('name'))
         ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'name'), 'is required: expected an Erlang node name such as emqx@10.0.0.11, found nothing');
       if (!slot('host'))
         ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'host'), 'is required: expected a host name or IP address, found nothing');
-      if (!slot('user') && usableUser(ctx.defaultUser) === undefined)
+      if (!slot('user') && ssh?.user === undefined && usableUser(ctx.defaultUser) === undefined)
         ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'user'),
           ctx.defaultUser === undefined
             ? `user is required (${ctx.dialect.userHint(nm.path)})`
             : `user is required: the local user ${JSON.stringify(ctx.defaultUser)} is not a usable SSH user name (${ctx.dialect.userHint(nm.path)})`);
-      const port = val<number>('port', NODE_DEFAULTS.port);
-      const idf = val<{ written: string; file: string | undefined } | undefined>('identityFile', undefined);
+      const port = val<number>('port', ssh?.port ?? NODE_DEFAULTS.port);
+      const configIds = ssh?.identityFiles ?? [];
+      const idf = val<{ written: string; file: string | undefined } | undefined>('identityFile',
+        configIds[0] === undefined ? undefined : { written: configIds[0], file: configIds[0] });
       const khDefault = resolveLocalPath(NODE_DEFAULTS.knownHosts, ctx.home, path.dirname(ctx.file));
-      const kh = val<{ written: string; file: string }>('knownHosts', {
-        written: NODE_DEFAULTS.knownHosts,
-        file: khDefault.ok ? khDefault.path : NODE_DEFAULTS.knownHosts,
-      });
-      const jump = val<JumpHost[]>('jump', []);
+      const kh = val<{ written: string; file: string }>('knownHosts', ssh?.knownHosts !== undefined
+        ? { written: `${ssh.knownHosts} (UserKnownHostsFile, ssh_config ${src(ssh.sources.knownHosts)})`, file: ssh.knownHosts }
+        : { written: NODE_DEFAULTS.knownHosts, file: khDefault.ok ? khDefault.path : NODE_DEFAULTS.knownHosts });
+      const jump = ssh?.jump ?? val<JumpHost[]>('jump', []);
       const rootDir = val<string>('rootDir', NODE_DEFAULTS.rootDir);
       const stagingDir = val<string>('stagingDir', NODE_DEFAULTS.stagingDir);
       const backupDir = val<string>('backupDir', NODE_DEFAULTS.backupDir);
@@ -385,6 +422,14 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       const fileRef = (kind: 'identityFile' | 'knownHosts', v: { written: string; file: string | undefined } | undefined) => {
         if (!v || v.file === undefined || name === undefined) return;
         const s = slot(kind);
+        if (!s && ssh?.sources[kind]) {
+          // From ssh_config: reported on the node, the written value names the config line.
+          const k = `${kind}\0${v.file}`;
+          const seen = local.get(k);
+          if (seen) seen.nodes.push(name);
+          else local.set(k, { ref: { kind, file: v.file, written: v.written, pos: nm.pos, path: nm.path, defaulted: false, setHint: ctx.dialect.knownHostsHint }, nodes: [name] });
+          return;
+        }
         const where = s && s !== INVALID ? { pos: s.node.pos, path: s.node.path } : { pos: nm.pos, path: ctx.dialect.defaultedPath(nm.path, kind) };
         const k = `${kind}\0${v.file}`;
         const seen = local.get(k);
@@ -399,12 +444,39 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
         nodesOk = false;
         continue;
       }
+      const fieldSource = (k: NodeKey, fromSsh?: SshSource): FieldSource => {
+        const o = own.get(k);
+        if (o && o !== INVALID) {
+          const derived = o.node.kind === 'scalar' ? o.node.derived : undefined;
+          return { kind: 'node', path: o.node.path, line: o.node.pos.line, ...(derived ? { derived } : {}) };
+        }
+        const d = defaults.get(k);
+        if (d && d !== INVALID) return { kind: 'defaults', path: d.node.path, line: d.node.pos.line };
+        return fromSsh ? { kind: 'ssh_config', ...fromSsh } : { kind: 'default' };
+      };
+      const sshSrc = ssh?.sources ?? {};
+      sources.push({
+        name: fieldSource('name'),
+        host: sshSrc.host ? { kind: 'ssh_config', ...sshSrc.host, alias: writtenHost } : fieldSource('host'),
+        port: fieldSource('port', sshSrc.port),
+        user: fieldSource('user', sshSrc.user),
+        identityFile: fieldSource('identityFile', sshSrc.identityFile),
+        knownHosts: fieldSource('knownHosts', sshSrc.knownHosts),
+        jump: fieldSource('jump', sshSrc.jump),
+        rootDir: fieldSource('rootDir'),
+        stagingDir: fieldSource('stagingDir'),
+        backupDir: fieldSource('backupDir'),
+      });
+      const moreIds = slot('identityFile') ? [] : configIds.slice(1);
       nodes.push({
         name,
         host,
         port,
         user,
         identityFile: idf?.file,
+        ...(moreIds.length ? { moreIdentityFiles: moreIds } : {}),
+        ...(ssh?.identitiesOnly !== undefined ? { identitiesOnly: ssh.identitiesOnly } : {}),
+        ...(ssh?.proxyCommand !== undefined && jump.length === 0 ? { proxyCommand: ssh.proxyCommand } : {}),
         knownHosts: kh.file,
         jump,
         rootDir,
@@ -428,5 +500,6 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
     inventory: { file: ctx.file, cluster, nodes, gates, restart, window, ...(notify ? { notify } : {}) },
     problems: [],
     localFiles,
+    sources,
   };
 }

@@ -1,5 +1,7 @@
 // One verified SSH connection to a node, optionally through a ProxyJump chain.
 // Every hop verifies its own host key against the node's known_hosts; nothing is trusted on first use.
+import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client as ClientT, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { JumpTarget as JumpHost, SshTarget as NodeSpec } from './types.js';
@@ -46,11 +48,30 @@ interface HopTarget {
   readonly user: string;
   /** For messages: "emqx@10.0.0.11" or "emqx@10.0.0.11 via jump 1/2 (ops@bastion:22)". */
   readonly who: string;
+  /** This hop's own key (ssh_config IdentityFile of a jump alias); undefined → the node's keys. */
+  readonly identityFile?: string;
+  /** This hop's own known_hosts (ssh_config); undefined → the node's. */
+  readonly knownHosts?: string;
+  /** ssh_config ProxyCommand: the first hop's transport is this local command's stdin/stdout. */
+  readonly proxyCommand?: string;
+}
+
+/** A key beyond the first (ssh_config lists several): one that cannot be loaded is skipped, as ssh does. */
+function optionalKey(file: string, passphrase: string | undefined, who: string): LoadedKey | undefined {
+  try {
+    return loadPrivateKey(file, passphrase, who);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Promise<Connection> {
   const known = readKnownHostsFile(spec.knownHosts, spec.name);
   const key = spec.identityFile === undefined ? undefined : loadPrivateKey(spec.identityFile, opts.passphrase, spec.name);
+  const keys = [key, ...(spec.moreIdentityFiles ?? []).map((f) => optionalKey(f, opts.passphrase, spec.name))]
+    .filter((k): k is LoadedKey => k !== undefined);
+  // IdentitiesOnly yes (ssh_config): the agent is not asked once a key file is given.
+  const agent = spec.identitiesOnly && keys.length > 0 ? undefined : opts.agentSocket;
   if (key === undefined && !opts.agentSocket) {
     throw new RolloutError('remote', `${spec.name}: no way to authenticate: no identityFile and no ssh-agent`, {
       hint: 'set identityFile in the inventory, or start ssh-agent and export SSH_AUTH_SOCK',
@@ -63,6 +84,9 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
     port: j.port,
     user: j.user ?? spec.user,
     who: `${spec.name} via jump ${i + 1}/${spec.jump.length} (${j.user ?? spec.user}@${j.host}:${j.port})`,
+    ...(j.identityFile ? { identityFile: j.identityFile } : {}),
+    ...(j.knownHosts ? { knownHosts: j.knownHosts } : {}),
+    ...(j.proxyCommand ? { proxyCommand: j.proxyCommand } : {}),
   }));
   const chain: ClientT[] = [];
   const closeAll = () => {
@@ -70,9 +94,13 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
   };
   try {
     let sock: ClientChannel | undefined;
-    for (const hop of [...hops, { host: spec.host, port: spec.port, user: spec.user, who: spec.name }]) {
-      if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1], hop, opts);
-      chain.push(await connectHop(hop, sock, known.entries, spec.knownHosts, key, opts));
+    const nodeHop: HopTarget = { host: spec.host, port: spec.port, user: spec.user, who: spec.name, ...(spec.proxyCommand ? { proxyCommand: spec.proxyCommand } : {}) };
+    for (const hop of [...hops, nodeHop]) {
+      if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1]!, hop, opts);
+      else if (hop.proxyCommand) sock = proxyCommandStream(hop.proxyCommand) as unknown as ClientChannel;
+      const hopKeys = hop.identityFile ? [loadPrivateKey(hop.identityFile, opts.passphrase, hop.who)] : keys;
+      const hopKnown = hop.knownHosts ? readKnownHostsFile(hop.knownHosts, hop.who).entries : known.entries;
+      chain.push(await connectHop(hop, sock, hopKnown, hop.knownHosts ?? spec.knownHosts, hopKeys, { ...opts, agentSocket: agent }));
     }
   } catch (e) {
     closeAll();
@@ -82,12 +110,14 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
 }
 
 function connectHop(hop: HopTarget, sock: ClientChannel | undefined, known: readonly KnownHostEntry[],
-  knownFile: string, key: LoadedKey | undefined, opts: ConnectOptions): Promise<ClientT> {
+  knownFile: string, keys: readonly LoadedKey[], opts: ConnectOptions): Promise<ClientT> {
   const where = `${hop.host}:${hop.port}`;
   const readyTimeout = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const tried: string[] = [];
   const methods: AnyAuthMethod[] = [];
-  if (key) methods.push({ type: 'publickey', username: hop.user, key: key.data, ...(key.passphrase === undefined ? {} : { passphrase: key.passphrase }) });
+  for (const key of keys)
+    methods.push({ type: 'publickey', username: hop.user, key: key.data, ...(key.passphrase === undefined ? {} : { passphrase: key.passphrase }) });
+  const keyFiles = new Map(methods.map((m) => [m, (m as { key?: Buffer }).key ? keys.find((k) => k.data === (m as { key: Buffer }).key)?.file : undefined]));
   if (opts.agentSocket) methods.push({ type: 'agent', username: hop.user, agent: opts.agentSocket });
 
   return new Promise<ClientT>((resolve, reject) => {
@@ -139,7 +169,7 @@ function connectHop(hop: HopTarget, sock: ClientChannel | undefined, known: read
       authHandler: (_left, _partial, next) => {
         const m = methods.shift();
         if (m === undefined) return next(false as unknown as AnyAuthMethod); // ssh2: false = give up
-        tried.push(m.type === 'publickey' ? `key ${key?.file}` : `ssh-agent (${opts.agentSocket})`);
+        tried.push(m.type === 'publickey' ? `key ${keyFiles.get(m)}` : `ssh-agent (${opts.agentSocket})`);
         next(m);
       },
     };
@@ -270,4 +300,48 @@ function wrapConnection(spec: NodeSpec, chain: readonly ClientT[]): Connection {
       });
     },
   };
+}
+
+/**
+ * ssh_config ProxyCommand, as ssh runs it: `/bin/sh -c "exec <command>"` on this machine, whose
+ * stdin/stdout carry the SSH connection. The command's stderr is kept (its tail names the failure);
+ * closing the stream ends the command.
+ */
+export function proxyCommandStream(command: string): Duplex {
+  const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString('utf8')).slice(-500);
+  });
+  const sock = new Duplex({
+    read() {
+      child.stdout.resume();
+    },
+    write(chunk, _enc, cb) {
+      // A write to a command that died fails with EPIPE; its exit status, reported on 'close'
+      // below, is the useful message, so the write error is not.
+      if (child.stdin.destroyed) return cb();
+      child.stdin.write(chunk, () => cb());
+    },
+    final(cb) {
+      child.stdin.end();
+      cb();
+    },
+    destroy(err, cb) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      cb(err);
+    },
+  });
+  child.stdin.on('error', () => {}); // EPIPE once the command is gone: reported by 'exit' below
+  child.stdout.on('data', (d: Buffer) => {
+    if (!sock.push(d)) child.stdout.pause();
+  });
+  child.on('error', (e) => sock.destroy(new Error(`ProxyCommand could not be started: ${e.message} (${command})`)));
+  // 'close': the command exited and its output is drained — only then is its end known to be a failure or not.
+  child.on('close', (code, signal) => {
+    if (sock.destroyed) return;
+    if (code === 0) sock.push(null);
+    else sock.destroy(new Error(`ProxyCommand exited with ${signal ?? `code ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''} (${command})`));
+  });
+  return sock;
 }

@@ -56,6 +56,12 @@ export interface JumpTarget {
   readonly user: string | undefined; // undefined → same user as the node connection
   readonly host: string;
   readonly port: number;
+  /** This hop's own key (ssh_config IdentityFile of a jump alias); undefined → the node's keys. */
+  readonly identityFile?: string;
+  /** This hop's own known_hosts (ssh_config); undefined → the node's. */
+  readonly knownHosts?: string;
+  /** ssh_config ProxyCommand of the first hop: its stdin/stdout is the transport. */
+  readonly proxyCommand?: string;
 }
 
 /**
@@ -71,4 +77,10 @@ export interface SshTarget {
   readonly identityFile?: string | undefined;
   readonly knownHosts: string;
   readonly jump: readonly JumpTarget[];
+  /** Keys to try after identityFile, in order (ssh_config IdentityFile lines). */
+  readonly moreIdentityFiles?: readonly string[];
+  /** ssh_config IdentitiesOnly: no ssh-agent once a key file is given. */
+  readonly identitiesOnly?: boolean;
+  /** ssh_config ProxyCommand (tokens expanded) when no jump applies: the transport to the node. */
+  readonly proxyCommand?: string;
 }

@@ -116,6 +116,9 @@ export function inventoryYaml(o: {
     `  identityFile: ${yq(o.keyPath)}`,
     `  knownHosts: ${yq(o.knownHostsPath)}`,
     ...(o.become ? ['  become: "sudo"'] : []),
+    // Every endpoint is written above; the operator's ~/.ssh/config (a `Host *` ProxyJump, say)
+    // must not reroute the simulated nodes.
+    '  sshConfig: none',
     'nodes:',
   ];
   for (const n of o.nodes) {

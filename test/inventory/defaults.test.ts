@@ -82,8 +82,9 @@ describe('plain Ansible inventories', () => {
         // bastion (all.hosts → ungrouped) and k1 (kafka) are not nodes.
         node({ name: 'emqx@10.1.0.1', host: '10.1.0.1', port: 2200, user: 'broker', identityFile: idTest }),
         node({ name: 'emqx@10.1.0.2', host: '10.1.0.2', port: 2202, user: 'broker', identityFile: idHome }),
-        // Host-level ansible_private_key_file beats the all-level ansible_ssh_private_key_file.
-        node({ name: 'emqx@10.1.0.3', host: '10.1.0.3', port: 2100, user: 'broker', identityFile: idHome }),
+        // As Ansible's ssh plugin: the all-level ansible_ssh_private_key_file beats the host-level
+        // ansible_private_key_file (the legacy name wins whenever both are defined).
+        node({ name: 'emqx@10.1.0.3', host: '10.1.0.3', port: 2100, user: 'broker', identityFile: idTest }),
       ],
       gates: DEF_GATES,
       restart: DEF_RESTART,

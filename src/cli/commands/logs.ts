@@ -44,7 +44,7 @@ function clearRenderer(io: CliIO, json: boolean): Renderer {
 export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string[]): Promise<void> {
   if (f.clear) requireConfirmable(io, f.yes, 'clear the relup logs');
   // --node is checked against the inventory before anything connects.
-  const inv = await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd });
+  const inv = await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
   const selected = f.node ? [selectNode(inv, f.node)] : inv.nodes;
   const names = selected.map((n) => n.name);
   // Reading connects to the selected nodes only; clearing takes the cluster lock, so it needs all.

@@ -34,7 +34,7 @@ async function journalRecords(file: string): Promise<object[]> {
 export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: readonly string[]): Promise<void> {
   requireConfirmable(io, f.yes, 'remove the boot marker and restart the node');
   // --node is checked against the inventory before anything connects.
-  selectNode(await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd }), f.node);
+  selectNode(await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile }), f.node);
   const view = pickView(io, f);
   // All nodes: the cluster lock is taken on every node, and the gates read the whole cluster's view.
   const s = await openSession(io, { inventory: f.inventory, command: 'recover-boot', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
