@@ -24,7 +24,7 @@ export const NODE_KEYS = [
 /** `name` identifies one node; a default for it would make every node collide. */
 export const DEFAULTS_KEYS = NODE_KEYS.filter((k) => k !== 'name');
 
-export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio'] as const;
+export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio', 'minConnectionsJudged'] as const;
 export const RESTART_KEYS = ['command'] as const;
 export const WINDOW_KEYS = ['days', 'start', 'end', 'timezone'] as const;
 
@@ -44,6 +44,8 @@ export const GATES_DEFAULTS = {
   timeoutSeconds: 300,
   commands: [] as readonly string[],
   minConnectionRatio: 0.5,
+  /** Below this many connections before the hop the ratio is noise; only a total loss fails. */
+  minConnectionsJudged: 10,
 } as const;
 
 /** EMQX 5.10 has no `emqx restart`, hence stop && start. */

@@ -193,6 +193,7 @@ function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
   const timeout = v('timeoutSeconds');
   const cmds = v('commands');
   const ratio = v('minConnectionRatio');
+  const judged = v('minConnectionsJudged');
   const soakSeconds = soak ? readNumber(soak, ps, (x) => x >= 0, 'a number of seconds ≥ 0') : GATES_DEFAULTS.soakSeconds;
   const timeoutSeconds = timeout
     ? readNumber(timeout, ps, (x) => x > 0, 'a number of seconds > 0')
@@ -201,9 +202,18 @@ function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
   const minConnectionRatio = ratio
     ? readNumber(ratio, ps, (x) => x >= 0 && x <= 1, 'a fraction 0..1 (0.5 = half the connections must stay)')
     : GATES_DEFAULTS.minConnectionRatio;
-  if (soakSeconds === undefined || timeoutSeconds === undefined || commands === undefined || minConnectionRatio === undefined)
+  const minConnectionsJudged = judged
+    ? readInt(judged, ps, 1, 1_000_000_000)
+    : GATES_DEFAULTS.minConnectionsJudged;
+  if (
+    soakSeconds === undefined ||
+    timeoutSeconds === undefined ||
+    commands === undefined ||
+    minConnectionRatio === undefined ||
+    minConnectionsJudged === undefined
+  )
     return undefined;
-  return { soakSeconds, timeoutSeconds, commands, minConnectionRatio };
+  return { soakSeconds, timeoutSeconds, commands, minConnectionRatio, minConnectionsJudged };
 }
 
 function readRestart(n: RNode | undefined, ps: Problems): RestartSpec | undefined {

@@ -34,6 +34,7 @@ export interface Gates {
   readonly timeoutSeconds?: number;
   readonly commands?: readonly string[];
   readonly minConnectionRatio?: number;
+  readonly minConnectionsJudged?: number;
 }
 
 export interface E2eCluster extends ClusterMod.SimCluster {
@@ -48,6 +49,7 @@ export interface E2eCluster extends ClusterMod.SimCluster {
 export function gatesYaml(g: Gates): string {
   const lines = ['gates:', `  soakSeconds: ${g.soakSeconds ?? 0}`, `  timeoutSeconds: ${g.timeoutSeconds ?? 60}`];
   if (g.minConnectionRatio !== undefined) lines.push(`  minConnectionRatio: ${g.minConnectionRatio}`);
+  if (g.minConnectionsJudged !== undefined) lines.push(`  minConnectionsJudged: ${g.minConnectionsJudged}`);
   if (g.commands) lines.push(`  commands: ${JSON.stringify(g.commands)}`);
   return `${lines.join('\n')}\n`;
 }
