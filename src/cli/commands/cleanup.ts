@@ -3,8 +3,7 @@
 import { runCleanup } from '../../rollout/cleanup/engine.js';
 import { writeReport } from '../../rollout/state/report.js';
 import type { CliIO } from '../io.js';
-import { requireConfirmable } from '../prompt.js';
-import { loadRelease } from '../release.js';
+import { validateInputs } from '../inputs.js';
 import { openSession } from '../session.js';
 import { day2Renderer, lockFor } from './day2.js';
 
@@ -18,10 +17,15 @@ export interface CleanupFlags {
 }
 
 export async function cleanupCommand(io: CliIO, f: CleanupFlags, argv: readonly string[]): Promise<void> {
-  requireConfirmable(io, f.yes, 'remove staged files from the nodes');
-  const release = await loadRelease(f.tarball, io.cwd, io.signal);
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    tarball: { path: f.tarball, required: true },
+    confirm: { yes: f.yes, what: 'remove staged files from the nodes' },
+    stateDir: f.stateDir,
+  });
+  const release = input.release!;
   const view = day2Renderer(io, f);
-  const s = await openSession(io, { inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
   let outcome = 'failed';
   try {
     const startedAt = io.now().toISOString();

@@ -6,7 +6,7 @@ import type { Renderer } from '../../ui/renderer.js';
 import { RolloutError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
 import { readJournalSummary } from '../journalState.js';
-import { loadRelease } from '../release.js';
+import { validateInputs } from '../inputs.js';
 import { openSession } from '../session.js';
 
 export interface PlanFlags {
@@ -21,8 +21,9 @@ export interface PlanFlags {
 const quiet: Renderer = { onEvent: () => undefined, finish: async () => undefined };
 
 export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string[]): Promise<void> {
-  const release = await loadRelease(f.tarball, io.cwd, io.signal);
-  const s = await openSession(io, { inventory: f.inventory, command: 'plan', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.json ? createJsonRenderer(io.stdout) : quiet });
+  const input = await validateInputs(io, { inventory: f.inventory, tarball: { path: f.tarball, required: true }, stateDir: f.stateDir });
+  const release = input.release!;
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'plan', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.json ? createJsonRenderer(io.stdout) : quiet });
   try {
     const summary = await readJournalSummary(s.stateDir);
     s.ctx.emit({ type: 'rollout.started', command: 'plan', cluster: s.inv.cluster, runId: s.runId, nodes: s.inv.nodes.map((n) => n.name), to: release.tarball.version });

@@ -3,7 +3,7 @@
 import { writeReport } from '../../rollout/state/report.js';
 import { runRestart } from '../../rollout/restart/engine.js';
 import type { CliIO } from '../io.js';
-import { requireConfirmable } from '../prompt.js';
+import { validateInputs } from '../inputs.js';
 import { openSession } from '../session.js';
 import { day2Renderer, lockFor } from './day2.js';
 
@@ -18,9 +18,9 @@ export interface RestartFlags {
 }
 
 export async function restartCommand(io: CliIO, f: RestartFlags, argv: readonly string[]): Promise<void> {
-  requireConfirmable(io, f.yes, 'restart nodes');
+  const input = await validateInputs(io, { inventory: f.inventory, confirm: { yes: f.yes, what: 'restart nodes' }, stateDir: f.stateDir });
   const view = day2Renderer(io, f);
-  const s = await openSession(io, { inventory: f.inventory, command: 'restart', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'restart', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
   let outcome = 'failed';
   try {
     const startedAt = io.now().toISOString();

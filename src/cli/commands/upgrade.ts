@@ -10,8 +10,8 @@ import { chooseRenderer, noColor, rendererKind, type Renderer } from '../../ui/r
 import { BadInputError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
 import { readJournalSummary } from '../journalState.js';
-import { confirm, requireConfirmable } from '../prompt.js';
-import { loadRelease } from '../release.js';
+import { validateInputs } from '../inputs.js';
+import { confirm } from '../prompt.js';
 import { openSession } from '../session.js';
 import { SwitchRenderer } from '../switchRenderer.js';
 import { parseWindowFlag } from '../windowFlag.js';
@@ -30,6 +30,8 @@ export interface UpgradeFlags {
   readonly breakLock: boolean;
   readonly stateDir?: string;
   readonly stageConcurrency: number;
+  /** Bad flag values found while parsing, reported with every other input problem. */
+  readonly flagProblems?: readonly BadInputError[];
   /** A renderer chosen by the caller (`demo` tees MQTT traffic events into it); default: chosen from the flags. */
   readonly renderer?: Renderer;
 }
@@ -44,12 +46,19 @@ export function pidAlive(pid: number): boolean {
 }
 
 export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly string[]): Promise<void> {
-  requireConfirmable(io, f.yes, 'upgrade the cluster');
-  const release = await loadRelease(f.tarball, io.cwd, io.signal);
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    tarball: { path: f.tarball, required: true },
+    confirm: { yes: f.yes, what: 'upgrade the cluster' },
+    ...(f.window !== undefined ? { window: f.window } : {}),
+    stateDir: f.stateDir,
+    ...(f.flagProblems ? { flagProblems: f.flagProblems } : {}),
+  });
+  const release = input.release!;
   const chooseOpts = { json: f.json, plain: f.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() };
   const interactiveConfirm = !f.yes && rendererKind(chooseOpts) === 'ink';
   const switcher = interactiveConfirm ? new SwitchRenderer(createPlainRenderer(io.stdout, { color: !noColor(io.env) })) : null;
-  const s = await openSession(io, { inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: switcher ?? f.renderer ?? chooseRenderer(chooseOpts) });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: switcher ?? f.renderer ?? chooseRenderer(chooseOpts) });
   let outcome = 'failed';
   try {
     const { mode, spec } = parseWindowFlag(f.window, s.inv.window);
