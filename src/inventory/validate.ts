@@ -22,7 +22,14 @@ import type { GatesSpec, Inventory, JumpHost, NodeSpec, RestartSpec } from './ty
 import { readWindow } from './window.js';
 
 export const CLUSTER_NAME = /^[A-Za-z0-9._-]+$/;
-export const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
+/**
+ * Erlang node name as EMQX uses it: `name@host`, the name in letters, digits, `_ . + -`, the host a
+ * DNS name or an IPv4/IPv6 address. Narrower than what Erlang accepts on purpose: the name appears
+ * in file names on the node (backups) and in gate command templates, so no shell or path syntax.
+ */
+export const NODE_NAME = /^[A-Za-z0-9_.+-]+@[A-Za-z0-9_.:-]+$/;
+/** A DNS name, IPv4 or IPv6 address (an IPv6 zone as `%eth0`): nothing a shell or ssh would parse. */
+export const HOST_NAME = /^[A-Za-z0-9_.:%-]+$/;
 
 /** Wording that differs between our format and an Ansible inventory. */
 export interface Dialect {
@@ -86,7 +93,10 @@ function readRemoteDir(n: RNode, ps: Problems): string | undefined {
     ps.on(n, `expected an absolute path on the node (starting with /), found ${describe(n)}`);
     return undefined;
   }
-  if (/[\0\n\r]/.test(s) || s.split('/').includes('..')) {
+  // Spaces, quotes, `;`, `$(…)` are legal in a directory name and every command quotes them;
+  // control characters (a newline above all) are refused: no operator means them.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(s) || s.split('/').includes('..')) {
     ps.on(n, `expected an absolute path without ".." or control characters, found ${describe(n)}`);
     return undefined;
   }
@@ -115,7 +125,8 @@ function readJump(n: RNode, ps: Problems): JumpHost[] | undefined {
   return hops;
 }
 
-const USER_NAME = /^[^\s@:]+$/;
+/** POSIX portable user names (plus a trailing `$` of machine accounts): no shell syntax. */
+const USER_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/;
 
 /** The local user as an SSH user, if it is one: `jo@corp.example` (an SSSD login) is not. */
 function usableUser(u: string | undefined): string | undefined {
@@ -127,15 +138,15 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'name': {
       const s = readString(n, ps, 'an Erlang node name such as emqx@10.0.0.11');
       if (s !== undefined && !NODE_NAME.test(s)) {
-        ps.on(n, `expected an Erlang node name name@host such as emqx@10.0.0.11, found ${describe(n)}`);
+        ps.on(n, `expected an Erlang node name name@host such as emqx@10.0.0.11 (letters, digits, "_.+-" before the @), found ${describe(n)}`);
         return undefined;
       }
       return s;
     }
     case 'host': {
       const s = readString(n, ps, 'a host name or IP address');
-      if (s !== undefined && !/^[^\s@/]+$/.test(s)) {
-        ps.on(n, `expected a host name or IP address (no user@, no spaces), found ${describe(n)}`);
+      if (s !== undefined && (!HOST_NAME.test(s) || s.startsWith('-'))) {
+        ps.on(n, `expected a host name or IP address (letters, digits, ".", "-", ":"; no user@, spaces or shell characters), found ${describe(n)}`);
         return undefined;
       }
       return s;
@@ -145,7 +156,7 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'user': {
       const s = readString(n, ps, 'a user name');
       if (s !== undefined && !USER_NAME.test(s)) {
-        ps.on(n, `expected a user name without spaces, "@" or ":", found ${describe(n)}`);
+        ps.on(n, `expected a user name of letters, digits, ".", "_" or "-" (no spaces, "@", ":" or shell characters), found ${describe(n)}`);
         return undefined;
       }
       return s;
