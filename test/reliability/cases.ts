@@ -5,6 +5,7 @@
 import type { Faults } from '../../src/sim/faults.js';
 import type { CliEvent } from '../e2e/support/crashCli.js';
 import type { NodeEnd, ReliabilityCase } from './harness.js';
+import { killSshdDuringUpload } from './sshdUpload.js';
 
 const N2 = 2;
 /** Halted at node 2 of 3: node 1 done, node 2 failed (wherever its fault left it), node 3 untouched. */
@@ -61,6 +62,27 @@ const DEADLINE: ReliabilityCase = {
   },
 };
 
+/** Real OpenSSH sshd of node 2 killed while the tarball streams to it; the re-run resumes the .part. */
+const SSHD_UPLOAD: ReliabilityCase = {
+  id: 'sshd-killed-during-upload',
+  group: 'remote',
+  fault: "node 2's OpenSSH sshd (listener and sessions) SIGKILLed mid-upload of a 96 MiB tarball; then a re-run",
+  padBytes: 96 * 1024 * 1024,
+  drive: killSshdDuringUpload,
+  rerun: true,
+  expect: { exit: 4, rerunExit: 0, nodes: ALL_DONE },
+  checks: ({ runs, c }) => {
+    const out: string[] = [];
+    const n2 = c.nodes[1].name;
+    const h = runs[0]?.events.find((e) => e.type === 'rollout.halted');
+    if (h?.node !== n2 || h.check !== 'stage') out.push(`first run: expected a halt on ${n2} at stage, got ${JSON.stringify(h)}`);
+    if (runs[0]?.events.some((e) => e.type === 'step.started' && (e.step === 'backup' || e.step === 'upgrade'))) out.push('first run: went past staging');
+    const staged = runs[1]?.events.find((e) => e.type === 'stage.progress' && e.node === n2 && e.done === true);
+    if (staged?.action !== 'resumed') out.push(`re-run: node 2's upload was ${String(staged?.action)}, expected resumed from the .part`);
+    return out;
+  },
+};
+
 const step = (name: string, node = N2) => (e: CliEvent, nodes: readonly string[]) => e.type === 'step.started' && e.step === name && e.node === nodes[node - 1];
 
 /** SIGKILL of the controller at each step boundary, then a plain re-run: all at the target, once. */
@@ -91,6 +113,7 @@ export const CASES: readonly ReliabilityCase[] = [
     expect: { exit: 4, nodes: HALT_AT_2 },
   })),
   DEADLINE,
+  SSHD_UPLOAD,
   ...KILLS.map(([at, what, match, more]): ReliabilityCase => ({
     id: `kill-${at}`,
     group: 'controller SIGKILL + re-run',
@@ -101,3 +124,9 @@ export const CASES: readonly ReliabilityCase[] = [
     expect: { exit: null, rerunExit: 0, nodes: ALL_DONE },
   })),
 ];
+
+/** `RELIABILITY_CASES=id1,id2 npm run reliability` runs only those rows (the others show as not run). */
+export function selected(): readonly ReliabilityCase[] {
+  const only = process.env.RELIABILITY_CASES?.split(',').map((s) => s.trim()).filter(Boolean);
+  return only && only.length > 0 ? CASES.filter((k) => only.includes(k.id)) : CASES;
+}

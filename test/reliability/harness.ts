@@ -50,7 +50,7 @@ export interface ReliabilityCase {
    * A custom first run (e.g. killing an sshd mid-upload); returns its exit code. Default: the
    * upgrade, run to its end or to `kill`.
    */
-  readonly drive?: (ctx: CaseContext) => Promise<number | null>;
+  readonly drive?: (ctx: CaseContext) => Promise<CliResult>;
   /** Case-specific truths about the runs (e.g. "the halt names the deadline"); each string is a problem. */
   readonly checks?: (o: { readonly runs: ReadonlyArray<CliResult | null>; readonly journal: readonly JournalRecord[]; readonly c: SimCluster }) => string[];
   /** After the first run: clear the faults and run again (how an operator continues). */
@@ -127,7 +127,8 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
     const args = (...more: string[]) => ['upgrade', '-i', cl.inventoryPath, '--tarball', cl.tarballPath, '--yes', '--json', ...more];
     const runs: Array<{ r: CliResult | null; code: number | null }> = [];
     if (k.drive) {
-      runs.push({ r: null, code: await k.drive({ c: cl, args }) });
+      const r = await k.drive({ c: cl, args });
+      runs.push({ r, code: r.code });
     } else if (k.kill) {
       const first = startCli(args());
       const kp = k.kill;
