@@ -23,6 +23,12 @@ export class SwitchRenderer implements Renderer {
     for (const e of this.#primer) next.onEvent(e);
   }
 
+  /** The current renderer's key question, if it has one (the live view after the switch). */
+  get ask(): (() => Promise<'approve' | 'reject' | 'interrupt'>) | undefined {
+    const r = this.#current;
+    return r.ask ? () => r.ask!() : undefined;
+  }
+
   finish(): Promise<void> {
     return this.#current.finish();
   }

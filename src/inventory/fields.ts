@@ -5,7 +5,7 @@
 /** Top-level keys starting with this are ignored: room for YAML anchors (`x-common: &common …`). */
 export const EXTENSION_PREFIX = 'x-';
 
-export const TOP_KEYS = ['cluster', 'defaults', 'nodes', 'gates', 'restart', 'window'] as const;
+export const TOP_KEYS = ['cluster', 'defaults', 'nodes', 'gates', 'restart', 'window', 'notify'] as const;
 
 /** Keys of one entry of `nodes`. Every one except `name` may also be set under `defaults`. */
 export const NODE_KEYS = [
@@ -27,6 +27,8 @@ export const DEFAULTS_KEYS = NODE_KEYS.filter((k) => k !== 'name');
 export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio', 'minConnectionsJudged'] as const;
 export const RESTART_KEYS = ['command'] as const;
 export const WINDOW_KEYS = ['days', 'start', 'end', 'timezone'] as const;
+/** Keys of one entry of `notify`: exactly one of `webhook` / `command`, plus the optional rest. */
+export const NOTIFY_KEYS = ['webhook', 'command', 'events', 'timeoutSeconds'] as const;
 
 export type NodeKey = (typeof NODE_KEYS)[number];
 
@@ -54,3 +56,16 @@ export const RESTART_DEFAULTS = {
 } as const;
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** A receiver that names no `events:` gets these: the moments a team channel cares about. */
+export const NOTIFY_DEFAULTS = {
+  events: [
+    'rollout.started',
+    'rollout.awaiting-approval',
+    'node.done',
+    'rollout.paused',
+    'rollout.halted',
+    'rollout.done',
+  ] as readonly string[],
+  timeoutSeconds: 5,
+} as const;

@@ -57,6 +57,11 @@ export interface WindowSpec {
   readonly timezone: string;
 }
 
+/** One `notify:` receiver: where events go, which ones, and how long one delivery attempt may take. */
+export type NotifyTarget =
+  | { readonly kind: 'webhook'; readonly url: string; readonly events: readonly string[]; readonly timeoutSeconds: number }
+  | { readonly kind: 'command'; readonly command: string; readonly events: readonly string[]; readonly timeoutSeconds: number };
+
 export interface Inventory {
   /** Absolute path of the inventory file this came from. */
   readonly file: string;
@@ -65,4 +70,9 @@ export interface Inventory {
   readonly gates: GatesSpec;
   readonly restart: RestartSpec;
   readonly window: WindowSpec | undefined;
+  /**
+   * Event receivers (`notify:`), in inventory order. Absent when the inventory has no `notify:` key
+   * (optional so that hand-built inventories in tests and the Ansible adapter need not name it).
+   */
+  readonly notify?: readonly NotifyTarget[];
 }

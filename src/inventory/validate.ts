@@ -19,6 +19,7 @@ import { resolveLocalPath } from './localPath.js';
 import { Problems, checkKeys, readInt, readMap, readNumber, readString, readStringList } from './read.js';
 import { childPath, describe, get, type RMap, type RNode } from './tree.js';
 import type { GatesSpec, Inventory, JumpHost, NodeSpec, RestartSpec } from './types.js';
+import { readNotify } from './notify.js';
 import { readWindow } from './window.js';
 
 export const CLUSTER_NAME = /^[A-Za-z0-9._-]+$/;
@@ -381,12 +382,14 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
   const restart = readRestart(get(top, 'restart')?.value, ps);
   const winE = get(top, 'window');
   const window = winE ? readWindow(winE.value, ps) : undefined;
+  const notifyE = get(top, 'notify');
+  const notify = notifyE ? readNotify(notifyE.value, ps) : undefined;
   const localFiles = [...local.values()].map((x) => ({ ...x.ref, nodes: x.nodes }));
 
-  if (ps.list.length > 0 || cluster === undefined || !nodesOk || !gates || !restart)
+  if (ps.list.length > 0 || cluster === undefined || !nodesOk || !gates || !restart || (notifyE && !notify))
     return { inventory: undefined, problems: ps.list, localFiles };
   return {
-    inventory: { file: ctx.file, cluster, nodes, gates, restart, window },
+    inventory: { file: ctx.file, cluster, nodes, gates, restart, window, ...(notify ? { notify } : {}) },
     problems: [],
     localFiles,
   };

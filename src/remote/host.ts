@@ -3,7 +3,7 @@
 // is re-established once; a command that was running when it died is not retried (its effect on
 // the node is unknown) — that error goes to the caller.
 import PQueue from 'p-queue';
-import type { NodeSpec } from '../inventory/types.js';
+import type { SshTarget as NodeSpec } from './types.js';
 import { RolloutError } from '../util/errors.js';
 import { connectNode, type ConnectOptions, type Connection } from './connect.js';
 import { execOn, type ExecInternalOptions } from './exec.js';

@@ -12,6 +12,9 @@
 //   RENAME, or exec `mv -f`. An EXTENDED posix-rename sent anyway is honoured.
 // - env requests are accepted and ignored (like sshd without AcceptEnv). No pty, shell,
 //   port forwarding or agent forwarding. Any user name is accepted; commands run as us.
+// - With `simulateLoginUser`, every exec gets EMQX_SIM_LOGIN_USER=<the login name>: the simulated
+//   node's bin/emqx (check_user) and the `sudo`/`whoami`/`id` shims take it for the caller, since
+//   this server cannot change uid (see wrapperScript.ts and shims.ts).
 import ssh2 from 'ssh2'; // CJS: `import { Server }` crashes under plain Node ESM (libraries.md §1.1)
 import type { Connection, ServerChannel, Session } from 'ssh2';
 import * as net from 'node:net';
@@ -53,6 +56,8 @@ export interface SimSshServerOptions {
   env?: Record<string, string>;
   /** Default os.homedir(). */
   cwd?: string;
+  /** Export EMQX_SIM_LOGIN_USER=<SSH login name> to every command (package-layout nodes). */
+  simulateLoginUser?: boolean;
 }
 
 /** Per-connection bookkeeping, so a dropped connection kills its commands and closes its files. */
@@ -60,6 +65,8 @@ interface ConnState {
   readonly socket: net.Socket;
   readonly execs: Set<RunningExec>;
   readonly sftps: Set<SftpSession>;
+  /** The authenticated login name. */
+  user: string;
 }
 
 export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshServer> {
@@ -114,7 +121,7 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
   });
 
   const listener = net.createServer((socket) => {
-    const state: ConnState = { socket, execs: new Set(), sftps: new Set() };
+    const state: ConnState = { socket, execs: new Set(), sftps: new Set(), user: '' };
     const key = peerKey(socket.remoteAddress, socket.remotePort);
     conns.add(state);
     byPeer.set(key, state);
@@ -140,8 +147,10 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
 
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
-      if (judgePublicKey(ctx, authorized) === 'accept') ctx.accept();
-      else ctx.reject(['publickey']);
+      if (judgePublicKey(ctx, authorized) === 'accept') {
+        state.user = ctx.username;
+        ctx.accept();
+      } else ctx.reject(['publickey']);
     });
 
     client.on('ready', () => {
@@ -169,7 +178,10 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
     });
     session.on('exec', (accept, _reject, info) => {
       const ch: ServerChannel = accept();
-      const r = runExec(ch, info.command, { cwd, env });
+      const r = runExec(ch, info.command, {
+        cwd,
+        env: opts.simulateLoginUser ? { ...env, EMQX_SIM_LOGIN_USER: state.user } : env,
+      });
       run = r;
       state.execs.add(r);
       allExecs.add(r);

@@ -8,6 +8,8 @@ import {
   DEFAULTS_KEYS,
   GATES_DEFAULTS,
   GATES_KEYS,
+  NOTIFY_DEFAULTS,
+  NOTIFY_KEYS,
   NODE_DEFAULTS,
   NODE_KEYS,
   RESTART_DEFAULTS,
@@ -17,6 +19,7 @@ import {
   WINDOW_KEYS,
 } from '../../src/inventory/fields.js';
 import { parseInventory } from '../../src/inventory/load.js';
+import { EVENT_TYPES } from '../../src/notify/eventNames.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schema = JSON.parse(readFileSync(path.join(repo, 'schema/inventory.schema.json'), 'utf8'));
@@ -40,6 +43,19 @@ describe('schema/inventory.schema.json', () => {
     expect(sorted(Object.keys(defs.restart.properties))).toEqual(sorted(RESTART_KEYS));
     expect(sorted(Object.keys(defs.window.properties))).toEqual(sorted(WINDOW_KEYS));
     expect((defs.window.properties.days as unknown as { items: { enum: string[] } }).items.enum).toEqual([...WEEKDAYS]);
+    expect(sorted(Object.keys(defs.notify.properties))).toEqual(sorted(NOTIFY_KEYS));
+    expect((defs.notify.properties.events as unknown as { items: { enum: string[] } }).items.enum).toEqual([...EVENT_TYPES]);
+  });
+
+  it('notify: the schema states the loader defaults, and the loader applies them', () => {
+    expect(defs.notify.properties.events.default).toEqual([...NOTIFY_DEFAULTS.events]);
+    expect(defs.notify.properties.timeoutSeconds.default).toBe(NOTIFY_DEFAULTS.timeoutSeconds);
+    for (const [k, p] of Object.entries(defs.notify.properties)) expect(p.description, k).toBeTruthy();
+    const inv = parseInventory('cluster: c\ndefaults: {user: u}\nnodes: [{name: a@b, host: b}]\nnotify: [{webhook: "https://h.example/x"}, {command: "cat"}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
+    expect(inv.notify).toEqual([
+      { kind: 'webhook', url: 'https://h.example/x', events: [...NOTIFY_DEFAULTS.events], timeoutSeconds: NOTIFY_DEFAULTS.timeoutSeconds },
+      { kind: 'command', command: 'cat', events: [...NOTIFY_DEFAULTS.events], timeoutSeconds: NOTIFY_DEFAULTS.timeoutSeconds },
+    ]);
   });
 
   it('states the loader defaults, and every key has a description', () => {

@@ -29,7 +29,7 @@ function builder() {
       now = ms;
     },
     ev(e: EventInput) {
-      out.push({ ...e, ts: ts(now) } as RolloutEvent);
+      out.push({ ...e, ts: ts(now) });
     },
     get now() {
       return now;
@@ -49,7 +49,7 @@ export function plan(): Plan {
     { kind: 'soak', detail: 'wait 5s, check again' },
   ];
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     cluster: CLUSTER,
     from: FROM,
     to: TO,

@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { readJournal } from '../../rollout/state/journal.js';
 import { selectNode } from '../../rollout/logs/engine.js';
 import { newestBackup, runRecoverBoot } from '../../rollout/recover-boot/engine.js';
-import { writeReport } from '../../rollout/state/report.js';
 import type { CliIO } from '../io.js';
 import { validateInputs } from '../inputs.js';
+import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
-import { day2Renderer, lockFor } from './day2.js';
+import { lockFor, pickView } from '../view.js';
 
 export interface RecoverBootFlags {
   readonly inventory: string;
@@ -38,15 +38,14 @@ export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: r
     checks: [(inv) => selectNode(inv, f.node)],
     stateDir: f.stateDir,
   });
-  const view = day2Renderer(io, f);
+  const view = pickView(io, f);
   // All nodes: the cluster lock is taken on every node, and the gates read the whole cluster's view.
   const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'recover-boot', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
-  let outcome = 'failed';
-  try {
+  await runEngine(io, s, {
+    run: async (startedAt) => {
     const spec = selectNode(s.inv, f.node);
     const journalFile = join(s.stateDir, 'journal.ndjson');
-    const startedAt = io.now().toISOString();
-    const res = await runRecoverBoot(s.ctx, {
+    return runRecoverBoot(s.ctx, {
       node: spec,
       removeTree: f.removeTree,
       backup: newestBackup(await journalRecords(journalFile), spec.name),
@@ -54,22 +53,7 @@ export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: r
       lock: lockFor(s, 'recover-boot', f.breakLock ?? false, startedAt),
       confirm: (d) => view.ask(`Remove relup/current${f.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} and restart it into ${d.back}, accepting what it cannot undo (above)?`),
     });
-    outcome = res.outcome;
-    if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
-      const files = await writeReport(s.stateDir, s.runId, res.rows, {
-        cluster: s.inv.cluster,
-        runId: s.runId,
-        from: res.decision?.kind === 'recover' ? res.decision.target : null,
-        to: res.decision?.kind === 'recover' ? res.decision.back : null,
-        startedAt,
-        finishedAt: io.now().toISOString(),
-        outcome: res.outcome,
-      });
-      s.announceReport(files.mdPath);
-    }
-    if (res.error) throw res.error;
-  } finally {
-    s.ctx.record({ kind: 'run.end', runId: s.runId, outcome });
-    await s.close();
-  }
+    },
+    versions: (res) => (res.decision?.kind === 'recover' ? { from: res.decision.target, to: res.decision.back } : { from: null, to: null }),
+  });
 }

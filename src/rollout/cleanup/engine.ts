@@ -6,10 +6,9 @@ import { shq } from '../../util/shellQuote.js';
 import { RolloutError } from '../../util/errors.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
-import { Day2NodeFailure } from '../core/day2Failure.js';
+import { NodeFailure } from '../core/failure.js';
 import { observeAll } from '../observe/all.js';
-import { emitBlocked, emitDeclined, settleFailure, takeLock, throwIfAborted, type Day2Outcome, type InFlight, type LockOptions, type MutableRow } from '../core/run.js';
-import type { LockHandle } from '../state/lock.js';
+import { emitBlocked, emitDeclined, throwIfAborted, withRun, type Outcome, type LockOptions, type MutableRow } from '../core/run.js';
 import { sidecarPathOf } from '../upgrade/actions.js';
 import type { Finding, ReportRow } from '../core/types.js';
 
@@ -57,7 +56,7 @@ export interface CleanupOptions {
 }
 
 export interface CleanupResult {
-  readonly outcome: Day2Outcome;
+  readonly outcome: Outcome;
   /** Per node: `removed` (staged files were deleted), `untouched` (nothing staged, or not reached), `failed`. */
   readonly rows: readonly ReportRow[];
   /** Per node, the files removed. */
@@ -72,10 +71,8 @@ export async function runCleanup(ctx: RunContext, opts: CleanupOptions): Promise
   ctx.emit({ type: 'rollout.started', command: 'cleanup', cluster: inv.cluster, runId: ctx.runId, nodes: inv.nodes.map((n) => n.name), to: target });
   const rows = new Map<string, MutableRow>(inv.nodes.map((n) => [n.name, { node: n.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }]));
   const removed = new Map<string, string[]>();
-  const result = (outcome: Day2Outcome, error?: RolloutError): CleanupResult => ({ outcome, rows: [...rows.values()], removed, ...(error ? { error } : {}) });
-  const flight: InFlight = { note: null };
-  let lock: LockHandle | null = null;
-  try {
+  const result = (outcome: Outcome, error?: RolloutError): CleanupResult => ({ outcome, rows: [...rows.values()], removed, ...(error ? { error } : {}) });
+  return withRun(ctx, { mode: 'cleanup', target: () => target }, async ({ flight, lock }) => {
     ctx.emit({ type: 'log', level: 'info', message: `preflight: observing ${inv.nodes.length} nodes (read-only); every node must run ${target}` });
     const facts = await observeAll(ctx, null);
     for (const f of facts) {
@@ -98,7 +95,7 @@ export async function runCleanup(ctx: RunContext, opts: CleanupOptions): Promise
     if (!(await opts.confirm(decision.nodes.length))) return result('declined', emitDeclined(ctx, 'cleanup declined at the confirmation prompt; nothing was removed'));
     throwIfAborted(ctx, null, 'taking the cluster lock (nothing was removed)');
 
-    lock = await takeLock(ctx, opts.lock);
+    await lock(opts.lock);
     for (const n of decision.nodes) {
       const spec = inv.nodes.find((x) => x.name === n.name)!;
       const row = rows.get(n.name)!;
@@ -109,24 +106,21 @@ export async function runCleanup(ctx: RunContext, opts: CleanupOptions): Promise
       const r = await hostOf(ctx, n.name).exec(removeCommand(n.paths), { timeoutMs: 30_000, signal: ctx.signal });
       const gone = [...r.stdout.matchAll(/^removed (.+)$/gm)].map((m) => m[1]);
       removed.set(n.name, gone);
-      ctx.record({ kind: 'cleanup', runId: ctx.runId, node: n.name, removed: gone, exitCode: r.exitCode, aborted: r.aborted });
+      ctx.note({ kind: 'cleanup', runId: ctx.runId, node: n.name, removed: gone, exitCode: r.exitCode, aborted: r.aborted });
       if (gone.length > 0) row.outcome = 'removed';
       throwIfAborted(ctx, r, `removing the staged files on ${n.name}`);
       row.durationMs = ctx.now().getTime() - t;
       if (r.exitCode !== 0) {
         ctx.emit({ type: 'step.finished', node: n.name, step: 'cleanup', ok: false, durationMs: row.durationMs, message: `exit ${r.exitCode ?? r.signal}` });
         row.outcome = 'failed';
-        throw new Day2NodeFailure(n.name, 'cleanup', 'could not remove the staged files', describeResult(r), { kind: 'cleanup-remove' });
+        throw new NodeFailure(n.name, 'cleanup', 'could not remove the staged files', describeResult(r), { kind: 'cleanup-remove' });
       }
       flight.note = null;
       ctx.emit({ type: 'step.finished', node: n.name, step: 'cleanup', ok: true, durationMs: row.durationMs, message: gone.length > 0 ? `removed ${gone.length} file${gone.length === 1 ? '' : 's'}` : 'nothing staged' });
     }
     ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
     return result('done');
-  } catch (e) {
-    const s = settleFailure(ctx, e, 'cleanup', target, flight);
-    return result(s.outcome, s.error);
-  } finally {
-    await lock?.release();
-  }
+  }, (outcome, error) => {
+    return result(outcome, error);
+  });
 }

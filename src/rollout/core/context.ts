@@ -2,6 +2,7 @@
 // abort signal and the output are parameters, never globals).
 import type { Inventory } from '../../inventory/types.js';
 import type { RemoteHost } from '../../remote/types.js';
+import type { DurableRecord, NoteRecord } from '../state/records.js';
 import type { EventInput } from './events.js';
 
 export interface RunContext {
@@ -19,10 +20,14 @@ export interface RunContext {
   /** Soft stop: finish the node in flight (its upgrade and gates), then stop. First Ctrl-C. */
   readonly stopRequested: () => boolean;
   /**
-   * Append a journal record (redacted). Resolves once the line is fsynced: await it where the record
-   * must be on disk before the act it announces (write-ahead `upgrade.begin`); elsewhere fire and forget.
+   * Write-ahead: append a record the run's safety depends on (state/records.ts DurableRecord) and
+   * resolve once it is written and fsynced. Rejects with JournalUnwritableError (exit 4) when it
+   * cannot be: the engine then halts and takes no further remote action. Always await it BEFORE
+   * the act it announces.
    */
-  readonly record: (r: object) => Promise<void>;
+  readonly commit: (r: DurableRecord) => Promise<void>;
+  /** Best-effort evidence (state/records.ts NoteRecord): never delays or fails the run. */
+  readonly note: (r: NoteRecord) => void;
 }
 
 export function hostOf(ctx: RunContext, node: string): RemoteHost {

@@ -1,6 +1,6 @@
 // The typed event stream the engine emits. Renderers (Ink, plain, NDJSON), the journal and the
 // report all subscribe to this; nothing else flows from the engine to the outside.
-import type { Finding, Plan, ReportRow, StepKind } from './types.js';
+import type { Finding, Plan, ReportRow, StepKind, SurveyPlan } from './types.js';
 
 export type Command = 'plan' | 'upgrade' | 'restart' | 'cleanup' | 'status' | 'logs' | 'recover-boot';
 
@@ -27,7 +27,8 @@ export interface PreflightFinding extends Base, Finding {
 
 export interface PlanReady extends Base {
   readonly type: 'plan.ready';
-  readonly plan: Plan;
+  /** A SurveyPlan (tarball: null) only from `plan` without --tarball/--releases. */
+  readonly plan: Plan | SurveyPlan;
 }
 
 /** Observed facts of one node, emitted whenever the engine (re-)observes it. */
@@ -90,6 +91,44 @@ export interface NodeDone extends Base {
   readonly connectionsAfter?: number;
 }
 
+/**
+ * `--pause-after N` reached and a human decides: a key / prompt on the terminal, or (with
+ * `--await-approval`) `emqx-rollout approve -i INV [--reject]` from another shell. The run holds
+ * the cluster lock meanwhile.
+ */
+export interface RolloutAwaitingApproval extends Base {
+  readonly type: 'rollout.awaiting-approval';
+  readonly runId: string;
+  /** Nodes upgraded by this run so far. */
+  readonly upgraded: number;
+  /** Nodes at the target now (upgraded or skipped), of `total` in the inventory. */
+  readonly done: number;
+  readonly total: number;
+  /** Nodes this run still has to do, `nextNode` first. */
+  readonly remaining: number;
+  readonly nextNode: string;
+  /** ISO 8601; when it passes without a decision the run ends paused (exit 5). Null: asked on a terminal, no deadline. */
+  readonly deadline: string | null;
+  /** 'terminal': a key or prompt here; 'command': `emqx-rollout approve -i INV` from another shell. */
+  readonly via: 'terminal' | 'command';
+  /** What to do, in words: the exact approve command, or the key to press. */
+  readonly hint: string;
+}
+
+/** The decision on rollout.awaiting-approval: continue with `nextNode`. `by` is user@host. */
+export interface RolloutApproved extends Base {
+  readonly type: 'rollout.approved';
+  readonly by: string;
+  readonly nextNode: string;
+}
+
+/** The decision on rollout.awaiting-approval: stop here; a rollout.paused follows (exit 5). */
+export interface RolloutRejected extends Base {
+  readonly type: 'rollout.rejected';
+  readonly by: string;
+  readonly nextNode: string;
+}
+
 export interface RolloutPaused extends Base {
   readonly type: 'rollout.paused';
   readonly reason: string;
@@ -146,6 +185,9 @@ export type RolloutEvent =
   | StepFinished
   | GateChecked
   | NodeDone
+  | RolloutAwaitingApproval
+  | RolloutApproved
+  | RolloutRejected
   | RolloutPaused
   | RolloutHalted
   | RolloutDone

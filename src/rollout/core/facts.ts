@@ -8,7 +8,7 @@ import type {
   RelupStatus,
   UpgradePath,
 } from '../../emqx/types.js';
-import type { ExecResult } from '../../remote/types.js';
+import type { ExecResult } from '../../util/execResult.js';
 
 export interface BuildInfo {
   readonly os: string;

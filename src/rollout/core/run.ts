@@ -1,15 +1,16 @@
-// How a day-2 run (restart, cleanup, recover-boot, logs --clear) ends. Every run ends its event
-// stream with exactly one terminal event, like upgrade: rollout.done, rollout.halted (a node
-// failed, preflight blocked, the lock is held) or rollout.paused (interrupted, declined). An abort
-// (SIGTERM, second Ctrl-C) is never judged as a node's answer: an aborted command comes back empty,
-// and reading that as output would invent a failure ("node not running") and a false halt.
+// The run skeleton shared by every engine that changes nodes (upgrade, restart, recover-boot,
+// cleanup, logs --clear): lock → run → settle failure → terminal event → release. Every run ends its
+// event stream with exactly one terminal event: rollout.done, rollout.halted (a node failed,
+// preflight blocked, the lock is held, the journal cannot be written) or rollout.paused
+// (interrupted, declined, window closed). An abort (SIGTERM, second Ctrl-C) is never judged as a
+// node's answer: an aborted command comes back empty, and reading that as output would invent a
+// failure ("node not running") and a false halt. The CLI's command runner (cli/runEngine.ts) then
+// writes the report and the run.end record.
 import type { ExecResult } from '../../remote/types.js';
 import { RolloutError, errorMessage } from '../../util/errors.js';
 import type { RunContext } from './context.js';
-import { Day2NodeFailure, day2Recovery } from './day2Failure.js';
 import { acquireClusterLock, type LockHandle, type LockOwner } from '../state/lock.js';
-import { NodeFailure } from './nodeFailure.js';
-import { recoverySteps } from './failure.js';
+import { NodeFailure, recoverySteps, type RunMode } from './failure.js';
 import type { Finding, ReportRow } from './types.js';
 
 export interface LockOptions {
@@ -18,7 +19,8 @@ export interface LockOptions {
   readonly pidAlive: (pid: number) => boolean;
 }
 
-export type Day2Outcome = 'done' | 'blocked' | 'halted' | 'interrupted' | 'declined';
+/** How a run ended; the CLI maps the error that comes with it to the exit code. */
+export type Outcome = 'done' | 'blocked' | 'halted' | 'paused' | 'interrupted' | 'declined';
 
 export type MutableRow = { -readonly [K in keyof ReportRow]: ReportRow[K] };
 
@@ -81,7 +83,7 @@ export function emitDeclined(ctx: RunContext, message: string): RolloutError {
  * Maps what a day-2 engine threw to its outcome and emits the terminal event. The abort test comes
  * FIRST: a failure observed after SIGTERM is the abort's doing, never a node's (no false halt).
  */
-export function settleFailure(ctx: RunContext, e: unknown, mode: 'restart' | 'recover-boot' | 'cleanup' | 'logs', target: string | null, flight: InFlight): { outcome: Day2Outcome; error: RolloutError } {
+export function settleFailure(ctx: RunContext, e: unknown, mode: RunMode, target: string | null, flight: InFlight): { outcome: Outcome; error: RolloutError } {
   if (isInterruption(ctx, e)) {
     // "terminated (SIGTERM): interrupted while observing X": why, then where, when both are known.
     const why = ctx.signal.aborted && ctx.signal.reason instanceof Error ? ctx.signal.reason.message : null;
@@ -90,19 +92,22 @@ export function settleFailure(ctx: RunContext, e: unknown, mode: 'restart' | 're
     const note = flight.note;
     const resumeHint = note
       ? 'check that node first (see above), then re-run the same command; nodes already done are skipped'
-      : 're-run the same command to continue; nodes already done are skipped';
+      : mode === 'upgrade'
+        ? 're-run the same command (or add --resume) to continue: a node whose hop landed is gated, not upgraded again'
+        : 're-run the same command to continue; nodes already done are skipped';
     ctx.emit({ type: 'rollout.paused', reason: note ? `${base}; ${note}` : base, resumeHint });
     return { outcome: 'interrupted', error: new RolloutError('interrupted', base, { details: note ? [note] : [], hint: resumeHint, cause: e }) };
   }
   if (e instanceof NodeFailure) {
     const spec = ctx.inv.nodes.find((n) => n.name === e.node)!;
-    const recovery = e instanceof Day2NodeFailure ? day2Recovery(e.day2, spec, target, mode === 'recover-boot' ? 'recover-boot' : 'restart') : recoverySteps(e.failure, spec, target ?? '?');
+    const recovery = recoverySteps(e.failure, spec, target, mode);
     ctx.emit({ type: 'rollout.halted', node: e.node, check: e.check, message: e.message, evidence: e.evidence, recovery });
     return { outcome: 'halted', error: e };
   }
-  if (e instanceof RolloutError && e.kind === 'lock-held') {
-    ctx.emit({ type: 'rollout.halted', check: 'lock', message: e.message, evidence: [...e.details], recovery: [e.hint ?? 'wait for the other run to finish'] });
-    return { outcome: 'halted', error: e };
+  if (e instanceof RolloutError && (e.kind === 'lock-held' || e.kind === 'preflight-blocked')) {
+    // The lock was not ours (exit 6) or could not be written (exit 3): nothing was changed.
+    ctx.emit({ type: 'rollout.halted', check: 'lock', message: e.message, evidence: [...e.details], recovery: [e.hint ?? (e.kind === 'lock-held' ? 'wait for the other run to finish' : 'fix the cause and re-run the same command')] });
+    return { outcome: e.kind === 'lock-held' ? 'halted' : 'blocked', error: e };
   }
   if (e instanceof RolloutError) {
     ctx.emit({ type: 'rollout.halted', message: e.message, evidence: [...e.details], recovery: [e.hint ?? 'fix the cause and re-run the same command'] });
@@ -111,4 +116,40 @@ export function settleFailure(ctx: RunContext, e: unknown, mode: 'restart' | 're
   // A bug: still end the stream, then let the CLI report it (exit 1).
   ctx.emit({ type: 'rollout.halted', message: `internal error: ${errorMessage(e)}`, evidence: flight.note ? [flight.note] : [], recovery: ['this is a bug: report it with the output and the journal under .emqx-rollout/'] });
   throw e;
+}
+
+/** What an engine body gets from the skeleton: the lock (taken when the body is ready) and the note
+ *  of what the node in flight may be left like. */
+export interface RunScope {
+  readonly flight: InFlight;
+  /** Take the cluster lock on every node; released when the run ends, however it ends. */
+  lock(opts: LockOptions): Promise<void>;
+}
+
+/**
+ * The skeleton: run `body`; whatever it throws is settled into exactly one terminal event and an
+ * outcome (settleFailure), the lock is released in every case, and `fail` builds the engine's result
+ * for a failed run. A bug (not a RolloutError) still ends the stream, then propagates (exit 1).
+ */
+export async function withRun<R>(
+  ctx: RunContext,
+  how: { readonly mode: RunMode; readonly target: () => string | null },
+  body: (scope: RunScope) => Promise<R>,
+  fail: (outcome: Outcome, error: RolloutError) => R,
+): Promise<R> {
+  let held: LockHandle | null = null;
+  const flight: InFlight = { note: null };
+  try {
+    return await body({
+      flight,
+      lock: async (opts) => {
+        held = await takeLock(ctx, opts);
+      },
+    });
+  } catch (e) {
+    const s = settleFailure(ctx, e, how.mode, how.target(), flight);
+    return fail(s.outcome, s.error);
+  } finally {
+    await (held as LockHandle | null)?.release();
+  }
 }

@@ -1,4 +1,5 @@
 // Plain, versioned, serialisable data shared by plan(), the engine, the journal and the renderers.
+import type { PlanExtras, PlanNodeExtras } from '../plan/types.js';
 
 export type Severity = 'blocker' | 'warning' | 'info';
 
@@ -35,7 +36,7 @@ export interface PlanStep {
  *  after the hop): it is gated again before any further node is touched. */
 export type NodeAction = 'upgrade' | 'regate' | 'skip' | 'blocked';
 
-export interface PlanNode {
+export interface PlanNode extends PlanNodeExtras {
   readonly name: string;
   readonly host: string;
   /** Version observed on the node; null when unreachable. */
@@ -48,20 +49,13 @@ export interface PlanNode {
   readonly findings: readonly Finding[];
 }
 
-export interface TarballInfo {
-  readonly path: string; // local absolute path
-  readonly fileName: string;
-  readonly sha256: string;
-  readonly size: number;
-  readonly version: string; // REL_VSN
-  readonly os: string;
-  readonly arch: string;
-  readonly otp: string; // BUILD_INFO erlang, e.g. 27.3.4.2-8
-}
+export type { TarballInfo } from '../../release/types.js';
+import type { TarballInfo } from '../../release/types.js';
 
-export const PLAN_SCHEMA_VERSION = 1;
+/** 2: hops, estimate, schedule and releases added (plan/types.ts); every field of 1 kept. */
+export const PLAN_SCHEMA_VERSION = 2;
 
-export interface Plan {
+export interface Plan extends PlanExtras {
   readonly schemaVersion: typeof PLAN_SCHEMA_VERSION;
   readonly cluster: string;
   readonly from: string | null; // the common from-version, when there is one
@@ -73,6 +67,21 @@ export interface Plan {
   readonly findings: readonly Finding[];
   /** true when no finding is a blocker. */
   readonly canProceed: boolean;
+}
+
+/**
+ * `plan` without a tarball (schema 2): the hops each node can take and, with `--to`, whether every
+ * node has a hot hop there; no tarball, so no fingerprint and nothing to execute.
+ */
+export interface SurveyPlan extends Omit<Plan, 'tarball' | 'to' | 'fingerprint' | 'nodes'> {
+  readonly tarball: null;
+  readonly to: string | null;
+  readonly fingerprint: null;
+  readonly nodes: readonly SurveyPlanNode[];
+}
+
+export interface SurveyPlanNode extends Omit<PlanNode, 'to'> {
+  readonly to: string | null;
 }
 
 /** One row of the final report. */

@@ -1,16 +1,14 @@
 // `logs`: `emqx ctl relup logs` from the nodes as ONE timeline sorted by start time, and
-// `relup logs-clear` (runLogsClear). timeline()/renderTimeline() are pure; collect/clear run the commands.
+// `relup logs-clear` (runLogsClear). timeline() is pure (ui/timeline.ts renders it); collect/clear run the commands.
 import * as cmd from '../../emqx/commands.js';
 import { parseRelupLogs } from '../../emqx/parse/relupLogs.js';
 import type { RelupLogResult, RelupLogRow } from '../../emqx/types.js';
 import type { Inventory, NodeSpec } from '../../inventory/types.js';
 import { describeResult } from '../../remote/exec.js';
-import { alignTable, versionHop } from '../../ui/format.js';
 import { BadInputError, RolloutError } from '../../util/errors.js';
 import { hostOf, type RunContext } from '../core/context.js';
-import { Day2NodeFailure } from '../core/day2Failure.js';
-import { emitBlocked, emitDeclined, settleFailure, takeLock, throwIfAborted, type Day2Outcome, type InFlight, type LockOptions, type MutableRow } from '../core/run.js';
-import type { LockHandle } from '../state/lock.js';
+import { NodeFailure } from '../core/failure.js';
+import { emitBlocked, emitDeclined, throwIfAborted, withRun, type Outcome, type LockOptions, type MutableRow } from '../core/run.js';
 import type { Finding, ReportRow } from '../core/types.js';
 
 export interface TimelineRow {
@@ -79,13 +77,6 @@ export function timeline(perNode: readonly NodeLogs[]): TimelineRow[] {
   return all.map((x) => x.row);
 }
 
-export function renderTimeline(rows: readonly TimelineRow[]): string {
-  return alignTable([
-    ['node', 'started', 'finished', 'from → to', 'status', 'result'],
-    ...rows.map((r) => [r.node, r.started, r.finished ?? '-', versionHop(r.from, r.to), r.status, r.result === 'error' ? `error: ${r.errType}` : r.result === 'unrecognised' ? `? ${r.details ?? ''}` : r.result]),
-  ]).join('\n');
-}
-
 export async function collectLogs(ctx: RunContext, nodes: readonly NodeSpec[]): Promise<{ perNode: NodeLogs[]; errors: NodeLogsError[] }> {
   const perNode: NodeLogs[] = [];
   const errors: NodeLogsError[] = [];
@@ -129,7 +120,7 @@ export interface LogsClearOptions {
 }
 
 export interface LogsClearResult {
-  readonly outcome: Day2Outcome;
+  readonly outcome: Outcome;
   /** Per selected node: `cleared`, `untouched` or `failed`. */
   readonly rows: readonly ReportRow[];
   readonly error?: RolloutError;
@@ -144,10 +135,8 @@ export async function runLogsClear(ctx: RunContext, opts: LogsClearOptions): Pro
   const t0 = ctx.now().getTime();
   ctx.emit({ type: 'rollout.started', command: 'logs', cluster: ctx.inv.cluster, runId: ctx.runId, nodes: opts.nodes.map((n) => n.name) });
   const rows = new Map<string, MutableRow>(opts.nodes.map((n) => [n.name, { node: n.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }]));
-  const result = (outcome: Day2Outcome, error?: RolloutError): LogsClearResult => ({ outcome, rows: [...rows.values()], ...(error ? { error } : {}) });
-  const flight: InFlight = { note: null };
-  let lock: LockHandle | null = null;
-  try {
+  const result = (outcome: Outcome, error?: RolloutError): LogsClearResult => ({ outcome, rows: [...rows.values()], ...(error ? { error } : {}) });
+  return withRun(ctx, { mode: 'logs', target: () => null }, async ({ flight, lock }) => {
     const { perNode, errors } = await collectLogs(ctx, opts.nodes);
     opts.show(perNode, errors);
     if (errors.length > 0) {
@@ -164,31 +153,28 @@ export async function runLogsClear(ctx: RunContext, opts: LogsClearOptions): Pro
     if (!(await opts.confirm(perNode.length, total))) return result('declined', emitDeclined(ctx, 'logs --clear declined at the confirmation prompt; nothing was cleared'));
     throwIfAborted(ctx, null, 'taking the cluster lock (nothing was cleared)');
 
-    lock = await takeLock(ctx, opts.lock);
+    await lock(opts.lock);
     for (const spec of opts.nodes) {
       if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
       const row = rows.get(spec.name)!;
       flight.note = `\`relup logs-clear\` was running on ${spec.name}: its upgrade history may already be cleared (check with \`emqx-rollout logs --node ${spec.name}\`)`;
       const r = await hostOf(ctx, spec.name).exec(cmd.ctlCmd(spec.rootDir, 'relup', 'logs-clear'), { timeoutMs: 30_000, signal: ctx.signal });
       const ok = !r.aborted && r.exitCode === 0 && /^cleared all upgrade logs$/m.test(r.stdout);
-      ctx.record({ kind: 'logs.clear', runId: ctx.runId, node: spec.name, ok, exitCode: r.exitCode, aborted: r.aborted });
+      ctx.note({ kind: 'logs.clear', runId: ctx.runId, node: spec.name, ok, exitCode: r.exitCode, aborted: r.aborted });
       throwIfAborted(ctx, r, `clearing the relup logs of ${spec.name}`);
       row.durationMs = r.durationMs;
       const evidence = ok ? [] : describeResult(r, 5);
       opts.onCleared({ node: spec.name, ok, evidence });
       if (!ok) {
         row.outcome = 'failed';
-        throw new Day2NodeFailure(spec.name, 'logs-clear', `relup logs-clear failed on ${spec.name}`, evidence, { kind: 'logs-clear' });
+        throw new NodeFailure(spec.name, 'logs-clear', `relup logs-clear failed on ${spec.name}`, evidence, { kind: 'logs-clear' });
       }
       row.outcome = 'cleared';
       flight.note = null;
     }
     ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
     return result('done');
-  } catch (e) {
-    const s = settleFailure(ctx, e, 'logs', null, flight);
-    return result(s.outcome, s.error);
-  } finally {
-    await lock?.release();
-  }
+  }, (outcome, error) => {
+    return result(outcome, error);
+  });
 }

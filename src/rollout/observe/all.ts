@@ -37,7 +37,7 @@ export async function observeAll(ctx: RunContext, tarballName: string | null): P
       connections: f.connections,
     });
   }
-  return facts as NodeFacts[];
+  return facts;
 }
 
 export function describeRelupStatus(f: NodeFacts): string | null {

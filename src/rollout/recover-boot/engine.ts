@@ -10,13 +10,11 @@ import type { RemoteHost } from '../../remote/types.js';
 import { RolloutError } from '../../util/errors.js';
 import { bootState, describeBootState } from '../observe/bootState.js';
 import { hostOf, type RunContext } from '../core/context.js';
-import { Day2NodeFailure } from '../core/day2Failure.js';
+import { NodeFailure } from '../core/failure.js';
 import type { NodeFacts } from '../core/facts.js';
-import { NodeFailure } from '../core/nodeFailure.js';
 import { observeNode } from '../observe/node.js';
 import { emitObserved, restartAndGate } from '../restart/node.js';
-import { emitBlocked, emitDeclined, settleFailure, takeLock, throwIfAborted, type Day2Outcome, type InFlight, type LockOptions, type MutableRow } from '../core/run.js';
-import type { LockHandle } from '../state/lock.js';
+import { emitBlocked, emitDeclined, throwIfAborted, withRun, type Outcome, type LockOptions, type MutableRow } from '../core/run.js';
 import type { Finding, ReportRow } from '../core/types.js';
 
 /** What the node's disk says besides the facts: the base tree's version and which relup trees exist. */
@@ -122,7 +120,7 @@ export interface RecoverBootOptions {
 }
 
 export interface RecoverBootResult {
-  readonly outcome: Day2Outcome;
+  readonly outcome: Outcome;
   readonly decision: RecoverDecision | null;
   readonly rows: readonly ReportRow[];
   readonly error?: RolloutError;
@@ -142,8 +140,7 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
   ctx.emit({ type: 'rollout.started', command: 'recover-boot', cluster: ctx.inv.cluster, runId: ctx.runId, nodes: [spec.name] });
   const row: MutableRow = { node: spec.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 };
   let decision: RecoverDecision | null = null;
-  const result = (outcome: Day2Outcome, error?: RolloutError): RecoverBootResult => ({ outcome, decision, rows: [row], ...(error ? { error } : {}) });
-  const flight: InFlight = { note: null };
+  const result = (outcome: Outcome, error?: RolloutError): RecoverBootResult => ({ outcome, decision, rows: [row], ...(error ? { error } : {}) });
   const blocked = (code: string, reason: string, fix: string | undefined, err: RolloutError): RecoverBootResult => {
     const finding: Finding = { code, severity: 'blocker', node: spec.name, message: reason, ...(fix ? { fix } : {}) };
     ctx.emit({ type: 'preflight.finding', ...finding });
@@ -151,8 +148,7 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
     emitBlocked(ctx, err, [finding]);
     return result('blocked', err);
   };
-  let lock: LockHandle | null = null;
-  try {
+  return withRun(ctx, { mode: 'recover-boot', target: () => decision?.kind === 'recover' ? decision.target : null }, async ({ flight, lock }) => {
     ctx.emit({ type: 'step.started', node: spec.name, step: 'preflight', detail: 'relup/current, relup status, running version, base tree' });
     const host = ctx.hosts.get(spec.name);
     if (!host) {
@@ -167,7 +163,7 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
     decision = d;
     row.from = first.facts.version;
     row.to = first.facts.version;
-    ctx.record({ kind: 'recover.decision', runId: ctx.runId, node: spec.name, decision: d, install: first.install });
+    ctx.note({ kind: 'recover.decision', runId: ctx.runId, node: spec.name, decision: d, install: first.install });
     if (d.kind === 'refuse') {
       const fix = d.code === 'booted-new'
         ? 'the documented way back is a full restore: stop the node, restore data/ etc/ log/ from the pre-upgrade backup, reinstall the old release, start'
@@ -181,7 +177,7 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
     if (!(await opts.confirm(d))) return result('declined', emitDeclined(ctx, 'recover-boot declined at the confirmation prompt; nothing was changed'));
     throwIfAborted(ctx, null, 'taking the cluster lock (nothing was changed)');
 
-    lock = await takeLock(ctx, opts.lock);
+    await lock(opts.lock);
     // The world may have moved between the prompt and the lock: decide again on fresh facts.
     let t = ctx.now().getTime();
     ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
@@ -190,7 +186,7 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
     const same = d2.kind === 'recover' && d2.target === d.target && d2.back === d.back;
     ctx.emit({ type: 'gate.checked', node: spec.name, gate: 'pending', phase: 'before', ok: same, message: same ? `hot-upgraded to ${d.target}, pending restart; base tree ${d.back}` : describeBootState(bootState(again.facts)) });
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: same, durationMs: ctx.now().getTime() - t });
-    if (!same) throw new Day2NodeFailure(spec.name, 'gate-before:pending', d2.kind === 'refuse' ? d2.reason : `the node changed since it was observed (now ${d2.target} → ${d2.back})`, [], { kind: 'before-change' });
+    if (!same) throw new NodeFailure(spec.name, 'gate-before:pending', d2.kind === 'refuse' ? d2.reason : `the node changed since it was observed (now ${d2.target} → ${d2.back})`, [], { kind: 'before-change' });
     throwIfAborted(ctx, null, `about to remove relup/current on ${spec.name} (it was not changed)`);
 
     t = ctx.now().getTime();
@@ -198,12 +194,12 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
     ctx.emit({ type: 'step.started', node: spec.name, step: 'recover', detail: rm });
     flight.note = `removing relup/current${opts.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} was running and ${spec.name} was NOT restarted: the marker may be gone (then its next start boots ${d.back}) — check \`ls ${spec.rootDir}/relup/\`, then re-run recover-boot or start over`;
     // Not tied to ctx.signal: two rm's that take milliseconds; stopping between them gains nothing.
+    await ctx.commit({ kind: 'recover.remove', runId: ctx.runId, node: spec.name, target: d.target, removeTree: opts.removeTree });
     const r = await hostOf(ctx, spec.name).exec(rm, { timeoutMs: 60_000 });
-    ctx.record({ kind: 'recover.remove', runId: ctx.runId, node: spec.name, target: d.target, removeTree: opts.removeTree, exitCode: r.exitCode, aborted: r.aborted });
     if (r.aborted) throw new RolloutError('interrupted', `interrupted while removing relup/current on ${spec.name}`, { cause: ctx.signal.reason });
     if (r.exitCode !== 0) {
       ctx.emit({ type: 'step.finished', node: spec.name, step: 'recover', ok: false, durationMs: ctx.now().getTime() - t, message: `exit ${r.exitCode ?? r.signal}` });
-      throw new Day2NodeFailure(spec.name, 'recover', 'could not remove the boot marker', describeResult(r), { kind: 'recover-remove' });
+      throw new NodeFailure(spec.name, 'recover', 'could not remove the boot marker', describeResult(r), { kind: 'recover-remove' });
     }
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'recover', ok: true, durationMs: ctx.now().getTime() - t, message: opts.removeTree ? `removed relup/current and relup/${d.target}/` : 'removed relup/current' });
     flight.note = `relup/current is gone on ${spec.name} but it was NOT restarted yet: it still runs the hot-upgraded ${d.target}; its next start boots ${d.back} — restart it with the inventory's restart command and check that \`${spec.rootDir}/bin/emqx ctl status\` says ${d.back}`;
@@ -217,11 +213,8 @@ export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions):
     ctx.emit({ type: 'node.done', node: spec.name, outcome: 'restarted', from: d.target, to: d.back, durationMs: row.durationMs });
     ctx.emit({ type: 'rollout.done', rows: [row], durationMs: ctx.now().getTime() - t0 });
     return result('done');
-  } catch (e) {
-    const s = settleFailure(ctx, e, 'recover-boot', decision?.kind === 'recover' ? decision.target : null, flight);
-    if (s.outcome === 'halted' && e instanceof NodeFailure) row.outcome = 'failed';
-    return result(s.outcome, s.error);
-  } finally {
-    await lock?.release();
-  }
+  }, (outcome, error) => {
+    if (outcome === 'halted' && error instanceof NodeFailure) row.outcome = 'failed';
+    return result(outcome, error);
+  });
 }

@@ -6,12 +6,10 @@ import type { NodeSpec } from '../../inventory/types.js';
 import { describeResult } from '../../remote/exec.js';
 import { RolloutError } from '../../util/errors.js';
 import { hostOf, type RunContext } from '../core/context.js';
-import { Day2NodeFailure } from '../core/day2Failure.js';
-import { emitBlocked, emitDeclined, settleFailure, takeLock, throwIfAborted, type Day2Outcome, type InFlight, type LockOptions, type MutableRow } from '../core/run.js';
+import { NodeFailure } from '../core/failure.js';
+import { emitBlocked, emitDeclined, throwIfAborted, withRun, type Outcome, type InFlight, type LockOptions, type MutableRow } from '../core/run.js';
 import { evacuateStart, evacuateStatus, evacuateStop, evacuationStarted, evacuationStopped, isDrained, parseEvacuationStatus, type EvacuationStatus } from './evacuation.js';
 import { bootState } from '../observe/bootState.js';
-import type { LockHandle } from '../state/lock.js';
-import { NodeFailure } from '../core/nodeFailure.js';
 import { observeNode } from '../observe/node.js';
 import { observeAll } from '../observe/all.js';
 import { emitGates, emitObserved, POLL_INTERVAL_MS, restartAndGate } from './node.js';
@@ -19,8 +17,7 @@ import { judgeRestartBefore } from './gates.js';
 import { planRestart, type RestartPlan } from './plan.js';
 import type { ReportRow } from '../core/types.js';
 
-export type { Day2Outcome, LockOptions, MutableRow } from '../core/run.js';
-export { settleFailure, takeLock } from '../core/run.js';
+export type { Outcome, LockOptions, MutableRow } from '../core/run.js';
 
 export interface RestartOptions {
   readonly evacuate: boolean;
@@ -29,7 +26,7 @@ export interface RestartOptions {
 }
 
 export interface RestartResult {
-  readonly outcome: Day2Outcome;
+  readonly outcome: Outcome;
   readonly plan: RestartPlan | null;
   readonly rows: readonly ReportRow[];
   readonly error?: RolloutError;
@@ -41,17 +38,15 @@ export async function runRestart(ctx: RunContext, opts: RestartOptions): Promise
   ctx.emit({ type: 'rollout.started', command: 'restart', cluster: inv.cluster, runId: ctx.runId, nodes: inv.nodes.map((n) => n.name) });
   let plan: RestartPlan | null = null;
   const rows = new Map<string, MutableRow>(inv.nodes.map((n) => [n.name, { node: n.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }]));
-  const result = (outcome: Day2Outcome, error?: RolloutError): RestartResult => ({ outcome, plan, rows: [...rows.values()], ...(error ? { error } : {}) });
-  const flight: InFlight = { note: null };
-  let lock: LockHandle | null = null;
-  try {
+  const result = (outcome: Outcome, error?: RolloutError): RestartResult => ({ outcome, plan, rows: [...rows.values()], ...(error ? { error } : {}) });
+  return withRun(ctx, { mode: 'restart', target: () => plan?.target ?? null }, async ({ flight, lock }) => {
     ctx.emit({ type: 'log', level: 'info', message: `preflight: observing ${inv.nodes.length} nodes (read-only)` });
     const facts = await observeAll(ctx, null);
     plan = planRestart(inv, facts);
     for (const n of plan.nodes) rows.set(n.name, { node: n.name, from: n.version, to: n.version, outcome: n.action === 'skip' ? 'skipped' : 'untouched', gatesPassed: 0, gatesTotal: 0 });
     for (const f of plan.findings) ctx.emit({ type: 'preflight.finding', ...f });
     for (const n of plan.nodes) if (n.action !== 'blocked') ctx.emit({ type: 'log', level: 'info', node: n.name, message: `${n.action === 'restart' ? `will restart into relup/${n.target}/` : 'skip'}: ${n.reason}` });
-    ctx.record({ kind: 'restart.plan', runId: ctx.runId, nodes: plan.nodes });
+    ctx.note({ kind: 'restart.plan', runId: ctx.runId, nodes: plan.nodes });
     ctx.emit({ type: 'log', level: plan.canProceed ? 'info' : 'warn', message: `preflight ${plan.canProceed ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s` });
 
     if (!plan.canProceed) {
@@ -71,7 +66,7 @@ export async function runRestart(ctx: RunContext, opts: RestartOptions): Promise
     if (!(await opts.confirm(plan))) return result('declined', emitDeclined(ctx, 'restart declined at the confirmation prompt; nothing was changed'));
     throwIfAborted(ctx, null, 'taking the cluster lock (nothing was changed)');
 
-    lock = await takeLock(ctx, opts.lock);
+    await lock(opts.lock);
     for (const pn of todo) {
       if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${pn.name}`);
       const spec = inv.nodes.find((n) => n.name === pn.name)!;
@@ -90,16 +85,13 @@ export async function runRestart(ctx: RunContext, opts: RestartOptions): Promise
     }
     ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
     return result('done');
-  } catch (e) {
-    const s = settleFailure(ctx, e, 'restart', plan?.target ?? null, flight);
-    if (s.outcome === 'halted' && e instanceof NodeFailure) {
-      const row = rows.get(e.node);
+  }, (outcome, error) => {
+    if (outcome === 'halted' && error instanceof NodeFailure) {
+      const row = rows.get(error.node);
       if (row) row.outcome = 'failed';
     }
-    return result(s.outcome, s.error);
-  } finally {
-    await lock?.release();
-  }
+    return result(outcome, error);
+  });
 }
 
 async function restartOne(ctx: RunContext, opts: RestartOptions, spec: NodeSpec, target: string, row: MutableRow, flight: InFlight): Promise<'restarted' | 'skipped'> {
@@ -118,7 +110,7 @@ async function restartOne(ctx: RunContext, opts: RestartOptions, spec: NodeSpec,
   emitGates(ctx, spec.name, 'before', gb);
   const bad = gb.find((g) => !g.ok);
   ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: !bad, durationMs: ctx.now().getTime() - t });
-  if (bad) throw new Day2NodeFailure(spec.name, `gate-before:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'before-change' });
+  if (bad) throw new NodeFailure(spec.name, `gate-before:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'before-change' });
   if (before.connections !== null) row.connectionsBefore = before.connections;
 
   if (opts.evacuate) await evacuate(ctx, spec, before.connections, flight);
@@ -132,8 +124,9 @@ async function restartOne(ctx: RunContext, opts: RestartOptions, spec: NodeSpec,
     throwIfAborted(ctx, st, `checking the evacuation of ${spec.name}`);
     const s = parseEvacuationStatus(st.stdout, st.exitCode);
     if (!evacuationStopped(r.stdout, r.exitCode) || s.kind !== 'disabled') {
-      throw new Day2NodeFailure(spec.name, 'evacuate:stop', 'could not stop the evacuation after the restart', [...describeResult(r), ...describeResult(st)], { kind: 'evacuation-stop' });
+      throw new NodeFailure(spec.name, 'evacuate:stop', 'could not stop the evacuation after the restart', [...describeResult(r), ...describeResult(st)], { kind: 'evacuation-stop' });
     }
+    await ctx.commit({ kind: 'evacuate.end', runId: ctx.runId, node: spec.name, stopped: true });
     ctx.emit({ type: 'log', level: 'info', node: spec.name, message: 'evacuation stopped: the node accepts clients again' });
   }
   return 'restarted';
@@ -147,12 +140,12 @@ async function evacuate(ctx: RunContext, spec: NodeSpec, connectionsBefore: numb
   throwIfAborted(ctx, null, `about to evacuate ${spec.name} (it was not changed)`);
   ctx.emit({ type: 'step.started', node: spec.name, step: 'evacuate', detail: start });
   flight.note = `${spec.name} was being evacuated and was NOT restarted: its clients may be evicted and it may refuse new ones — re-admit them with \`${spec.rootDir}/bin/emqx ctl rebalance stop\``;
+  await ctx.commit({ kind: 'evacuate.begin', runId: ctx.runId, node: spec.name, command: start });
   const r = await host.exec(start, { timeoutMs: 30_000, signal: ctx.signal });
-  ctx.record({ kind: 'evacuate.begin', runId: ctx.runId, node: spec.name, exitCode: r.exitCode, aborted: r.aborted });
   throwIfAborted(ctx, r, `starting the evacuation of ${spec.name}`);
   if (!evacuationStarted(r.stdout, r.exitCode)) {
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: false, durationMs: ctx.now().getTime() - t, message: 'rebalance start refused' });
-    throw new Day2NodeFailure(spec.name, 'evacuate', 'could not start the evacuation', describeResult(r), { kind: 'evacuation' });
+    throw new NodeFailure(spec.name, 'evacuate', 'could not start the evacuation', describeResult(r), { kind: 'evacuation' });
   }
   let s: EvacuationStatus;
   let last = describeResult(r);
@@ -168,7 +161,7 @@ async function evacuate(ctx: RunContext, spec: NodeSpec, connectionsBefore: numb
   if (!isDrained(s)) {
     const left = s.kind === 'evacuating' ? `${s.connected ?? '?'} connections left` : `node-status ${s.kind}`;
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: false, durationMs: ms, message: left });
-    throw new Day2NodeFailure(spec.name, 'evacuate', `not drained within ${ctx.inv.gates.timeoutSeconds}s: ${left}`, last, { kind: 'evacuation' });
+    throw new NodeFailure(spec.name, 'evacuate', `not drained within ${ctx.inv.gates.timeoutSeconds}s: ${left}`, last, { kind: 'evacuation' });
   }
   ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: true, durationMs: ms, message: `drained: ${connectionsBefore ?? '?'} → 0 connections` });
 }

@@ -1,7 +1,7 @@
 // Gate judgement around a restart (pure): before a node is restarted, and after it, for both the
 // rolling restart into relup/<vsn>/ and recover-boot's restart back into the base tree.
 import type { Inventory } from '../../inventory/types.js';
-import type { ExecResult } from '../../remote/types.js';
+import type { ExecResult } from '../../util/execResult.js';
 import { bootState, describeBootState } from '../observe/bootState.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeCluster, type GateResult } from '../upgrade/gates.js';

@@ -8,7 +8,7 @@ import { describeResult } from '../../remote/exec.js';
 import type { ExecResult, RemoteHost } from '../../remote/types.js';
 import { RolloutError } from '../../util/errors.js';
 import { hostOf, type RunContext } from '../core/context.js';
-import { Day2NodeFailure } from '../core/day2Failure.js';
+import { NodeFailure } from '../core/failure.js';
 import { throwIfAborted, type InFlight } from '../core/run.js';
 import type { NodeFacts } from '../core/facts.js';
 import { renderTemplate, type GateResult } from '../upgrade/gates.js';
@@ -79,15 +79,15 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
   const sent = ctx.now().getTime();
   const deadline = sent + timeoutMs;
   ctx.emit({ type: 'step.started', node: spec.name, step: 'restart', detail: command });
-  ctx.record({ kind: 'restart.begin', runId: ctx.runId, node: spec.name, command, expect: expect.version, tree: expect.tree });
+  await ctx.commit({ kind: 'restart.begin', runId: ctx.runId, node: spec.name, command, expect: expect.version, tree: expect.tree });
   flight.note = note.command;
   const r = await host.exec(command, { timeoutMs });
-  ctx.record({ kind: 'restart.end', runId: ctx.runId, node: spec.name, exitCode: r.exitCode, durationMs: Math.round(r.durationMs), timedOut: r.timedOut, aborted: r.aborted });
+  await ctx.commit({ kind: 'restart.end', runId: ctx.runId, node: spec.name, exitCode: r.exitCode, durationMs: Math.round(r.durationMs), timedOut: r.timedOut, aborted: r.aborted });
   // Not tied to ctx.signal, but if anything ever aborts it, its empty result says nothing about the node.
   if (r.aborted) throw new RolloutError('interrupted', `interrupted while the restart command ran on ${spec.name}`, { cause: ctx.signal.reason });
   if (r.timedOut || r.exitCode !== 0) {
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'restart', ok: false, durationMs: r.durationMs, message: r.timedOut ? `no result within ${ctx.inv.gates.timeoutSeconds}s` : `exit ${r.exitCode ?? r.signal}` });
-    throw new Day2NodeFailure(spec.name, 'restart', r.timedOut ? `the restart command did not finish within ${ctx.inv.gates.timeoutSeconds}s` : `the restart command failed (exit ${r.exitCode ?? r.signal})`, describeResult(r), { kind: expect.mode === 'restart' ? 'restart-command' : 'recover-restart' });
+    throw new NodeFailure(spec.name, 'restart', r.timedOut ? `the restart command did not finish within ${ctx.inv.gates.timeoutSeconds}s` : `the restart command failed (exit ${r.exitCode ?? r.signal})`, describeResult(r), { kind: expect.mode === 'restart' ? 'restart-command' : 'recover-restart' });
   }
   ctx.emit({ type: 'step.finished', node: spec.name, step: 'restart', ok: true, durationMs: r.durationMs, message: lastLine(r.stdout) });
   flight.note = note.gates;
@@ -106,7 +106,7 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
       tally.gatesPassed += results.filter((g) => g.ok).length;
       if (facts.connections !== null) tally.connectionsAfter = facts.connections;
       ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-after', ok: !bad, durationMs: ctx.now().getTime() - t });
-      if (bad) throw new Day2NodeFailure(spec.name, `gate-after:${bad.gate}`, `${bad.message} (after ${Math.round((ctx.now().getTime() - sent) / 1000)}s)`, bad.evidence ?? [], { kind: failKind });
+      if (bad) throw new NodeFailure(spec.name, `gate-after:${bad.gate}`, `${bad.message} (after ${Math.round((ctx.now().getTime() - sent) / 1000)}s)`, bad.evidence ?? [], { kind: failKind });
       break;
     }
     if (!waitingLogged) {
@@ -128,7 +128,7 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
     if (facts.connections !== null) tally.connectionsAfter = facts.connections;
     const bad = results.find((g) => !g.ok);
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'soak', ok: !bad, durationMs: ctx.now().getTime() - t });
-    if (bad) throw new Day2NodeFailure(spec.name, `soak:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: failKind });
+    if (bad) throw new NodeFailure(spec.name, `soak:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: failKind });
   }
 }
 

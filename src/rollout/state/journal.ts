@@ -7,6 +7,29 @@
 
 import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { RolloutError } from '../../util/errors.js';
+
+/**
+ * A write-ahead record could not be made durable: the run halts (exit 4) before its next remote
+ * action, because resume would not know what this run did next.
+ */
+export class JournalUnwritableError extends RolloutError {
+  readonly file: string;
+  readonly code: string;
+
+  constructor(file: string, recordKind: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super('halted', `the journal ${file} cannot be written (${code}): halted before the next step, nothing further was changed`, {
+      details: [`the write-ahead record '${recordKind}' failed: ${why}`],
+      hint: `free space or fix permissions under ${dirname(file)}, then re-run the same command: it re-observes every node and resumes from the facts`,
+      cause,
+    });
+    this.name = 'JournalUnwritableError';
+    this.file = file;
+    this.code = code;
+  }
+}
 
 export interface Journal {
   readonly file: string;

@@ -2,17 +2,9 @@
 // from facts observed on the nodes; the journal only says which node's upgrade began without a
 // recorded end, so that node is re-observed (never upgraded blindly).
 
-export interface RunMeta {
-  readonly kind: 'run.meta';
-  readonly runId: string;
-  readonly command: string;
-  readonly fingerprint: string;
-  readonly cluster: string;
-  readonly from: string | null;
-  readonly to: string;
-  readonly sha256: string;
-  readonly nodes: readonly string[];
-}
+import { asRecord, type RunMetaRecord } from './records.js';
+
+export type RunMeta = RunMetaRecord;
 
 export interface InFlight {
   readonly node: string;
@@ -41,35 +33,44 @@ export interface Ungated {
   readonly connectionsBefore: number | null;
 }
 
-type Rec = Record<string, unknown>;
-
-export function summarizeJournal(records: readonly object[]): JournalSummary {
+export function summarizeJournal(raws: readonly object[]): JournalSummary {
   let lastRun: { meta: RunMeta; ended: string | null } | null = null;
   const inFlight = new Map<string, InFlight>();
   const ungated = new Map<string, Ungated>();
-  for (const raw of records) {
-    const r = raw as Rec;
-    if (r.kind === 'run.meta' && r.command === 'upgrade') {
-      lastRun = { meta: r as unknown as RunMeta, ended: null };
-    } else if (r.kind === 'run.end' && lastRun && r.runId === lastRun.meta.runId) {
-      lastRun = { meta: lastRun.meta, ended: String(r.outcome) };
-    } else if (r.kind === 'upgrade.begin' && typeof r.node === 'string') {
-      inFlight.set(r.node, {
-        node: r.node,
-        runId: String(r.runId),
-        from: String(r.from),
-        to: String(r.to),
-        logRowsBefore: Number(r.logRowsBefore ?? 0),
-        connectionsBefore: typeof r.connectionsBefore === 'number' ? r.connectionsBefore : null,
-      });
-    } else if (r.kind === 'upgrade.end' && typeof r.node === 'string') {
-      const began = inFlight.get(r.node);
-      inFlight.delete(r.node);
-      // A completed hop stays "ungated" until a node.gated record proves its gates passed.
-      if (/^complete/.test(String(r.verdict)) || r.applied === true) ungated.set(r.node, { node: r.node, runId: String(r.runId), to: String(r.to ?? began?.to ?? ''), connectionsBefore: began?.connectionsBefore ?? null });
-      else ungated.delete(r.node);
-    } else if (r.kind === 'node.gated' && typeof r.node === 'string') {
-      ungated.delete(r.node);
+  for (const raw of raws) {
+    const r = asRecord(raw);
+    if (!r) continue;
+    switch (r.kind) {
+      case 'run.meta':
+        if (r.command === 'upgrade') lastRun = { meta: r, ended: null };
+        break;
+      case 'run.end':
+        if (lastRun && r.runId === lastRun.meta.runId) lastRun = { meta: lastRun.meta, ended: String(r.outcome) };
+        break;
+      case 'upgrade.begin':
+        inFlight.set(r.node, {
+          node: r.node,
+          runId: r.runId,
+          from: r.from,
+          to: r.to,
+          logRowsBefore: r.logRowsBefore ?? 0,
+          connectionsBefore: typeof r.connectionsBefore === 'number' ? r.connectionsBefore : null,
+        });
+        break;
+      case 'upgrade.end': {
+        const began = inFlight.get(r.node);
+        inFlight.delete(r.node);
+        // A hop that reached the live code stays "ungated" until node.gated proves its gates passed.
+        if (r.applied === true || r.verdict === 'complete' || r.verdict === 'complete-observed') {
+          ungated.set(r.node, { node: r.node, runId: r.runId, to: r.to ?? began?.to ?? '', connectionsBefore: began?.connectionsBefore ?? null });
+        } else ungated.delete(r.node);
+        break;
+      }
+      case 'node.gated':
+        ungated.delete(r.node);
+        break;
+      default:
+        break;
     }
   }
   return { lastRun, inFlight, ungated };

@@ -9,16 +9,16 @@ import { describeResult } from '../../remote/exec.js';
 import type { ExecResult } from '../../remote/types.js';
 import { RolloutError, errorMessage } from '../../util/errors.js';
 import { backupCommand, backupName, sidecarPathOf } from './actions.js';
+import { atPausePoint, type Approval } from './approval.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
-import { acquireClusterLock, type LockHandle, type LockOwner } from '../state/lock.js';
-import { NodeFailure } from '../core/nodeFailure.js';
+import { emitDeclined, withRun, type LockOptions, type Outcome } from '../core/run.js';
 import { observeNode } from '../observe/node.js';
 import { describeRelupStatus } from '../observe/all.js';
 import { observeAndPlan } from './planRun.js';
 import { stagedPath } from './plan.js';
-import { recoverySteps, type FailureCase } from '../core/failure.js';
+import { NodeFailure, type FailureCase } from '../core/failure.js';
 import type { InFlight, RunMeta, Ungated } from '../state/resume.js';
 import type { Plan, ReportRow, TarballInfo } from '../core/types.js';
 import { describeWindow, mayStartNode } from './window.js';
@@ -31,12 +31,14 @@ export interface UpgradeOptions {
   readonly force: boolean;
   readonly noBackup: boolean;
   readonly pauseAfter: number | null;
+  /** Who decides at the --pause-after point, and how (approval.ts). Default: nobody, end paused. */
+  readonly approval?: Approval;
   readonly window: WindowSpec | undefined;
   readonly windowMode: WindowMode;
   /** Upload parallelism across nodes. */
   readonly stageConcurrency: number;
   readonly confirm: (plan: Plan) => Promise<boolean>;
-  readonly lock: { readonly owner: LockOwner; readonly breakLock: boolean; readonly pidAlive: (pid: number) => boolean };
+  readonly lock: LockOptions;
   /** From the journal: nodes whose upgrade began in an earlier run without a recorded end. */
   readonly inFlight: ReadonlyMap<string, InFlight>;
   /** From the journal: nodes whose hop completed but whose gates never passed. */
@@ -45,7 +47,7 @@ export interface UpgradeOptions {
   readonly resumeOf: RunMeta | null;
 }
 
-export type Outcome = 'done' | 'blocked' | 'halted' | 'paused' | 'interrupted' | 'declined';
+export type { Outcome } from '../core/run.js';
 
 export interface UpgradeResult {
   readonly outcome: Outcome;
@@ -104,9 +106,7 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
   }
 
   if (!(await opts.confirm(plan))) {
-    const e = new RolloutError('interrupted', 'rollout declined at the confirmation prompt; nothing was changed');
-    ctx.emit({ type: 'rollout.paused', reason: e.message, resumeHint: 're-run the same command when ready' });
-    return result('declined', e);
+    return result('declined', emitDeclined(ctx, 'rollout declined at the confirmation prompt; nothing was changed'));
   }
 
   // The window is checked before anything is written to a node: outside it, not even the lock or
@@ -115,29 +115,25 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
   if (closed) return result('paused', closed);
 
   // ---- lock → stage → nodes ------------------------------------------------------------------
-  let lock: LockHandle | null = null;
-  try {
-    lock = await acquireClusterLock(inv.nodes, ctx.hosts, opts.lock.owner, {
-      breakLock: opts.lock.breakLock,
-      pidAlive: opts.lock.pidAlive,
-      onTakeover: (node, prev) => ctx.emit({ type: 'log', level: 'warn', node, message: `took over the cluster lock from ${prev}` }),
-    });
-    ctx.emit({ type: 'log', level: 'info', message: `cluster lock taken on ${inv.nodes.length} nodes (run ${ctx.runId})` });
+  return withRun(ctx, { mode: 'upgrade', target: () => target }, async (scope) => {
+    await scope.lock(opts.lock);
     // Only a run that holds the lock becomes "the last run" that --resume continues: a run that lost
     // the lock (exit 6) or was blocked changed nothing, and must not hide the run that did.
-    await ctx.record({ kind: 'run.meta', runId: ctx.runId, command: 'upgrade', fingerprint: plan.fingerprint, cluster: inv.cluster, from: plan.from, to: target, sha256: opts.tarball.sha256, nodes: inv.nodes.map((n) => n.name) });
+    await ctx.commit({ kind: 'run.meta', runId: ctx.runId, command: 'upgrade', fingerprint: plan.fingerprint, cluster: inv.cluster, from: plan.from, to: target, sha256: opts.tarball.sha256, nodes: inv.nodes.map((n) => n.name) });
 
     await stageAll(ctx, opts, todo.map((n) => n.name), rows);
 
     let upgradedThisRun = 0;
+    let pauseAfter = opts.pauseAfter;
     for (const pn of todo) {
       const spec = inv.nodes.find((n) => n.name === pn.name)!;
       const row = rows.get(spec.name)!;
       if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
-      if (opts.pauseAfter !== null && upgradedThisRun >= opts.pauseAfter) {
-        const e = new RolloutError('paused', `paused after ${upgradedThisRun} node${upgradedThisRun === 1 ? '' : 's'} (--pause-after ${opts.pauseAfter})`);
-        ctx.emit({ type: 'rollout.paused', reason: e.message, resumeHint: 're-run the same command (or add --resume) to continue with the next node', nextNode: spec.name });
-        return result('paused', e);
+      if (pauseAfter !== null && upgradedThisRun >= pauseAfter) {
+        // approval.ts: end paused (exit 5), or ask a human and go on once approved.
+        const stop = await atPausePoint(ctx, opts.approval ?? { kind: 'none' }, { pauseAfter, upgraded: upgradedThisRun, nextNode: spec.name, remaining: todo.length - todo.indexOf(pn), rows: [...rows.values()] });
+        if (stop) return result('paused', stop);
+        pauseAfter = null; // approved: the rest of the run goes on without another stop
       }
       const paused = await awaitWindow(ctx, opts, spec);
       if (paused) return result('paused', paused);
@@ -168,33 +164,13 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
     }
     ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
     return result('done');
-  } catch (e) {
-    // An abort first: results read after an abort are empty, and must never be judged as a node failure.
-    if (ctx.signal.aborted || (e instanceof RolloutError && e.kind === 'interrupted')) {
-      const err = e instanceof RolloutError && e.kind === 'interrupted' ? e : new RolloutError('interrupted', 'interrupted', { cause: e });
-      ctx.emit({ type: 'rollout.paused', reason: err.message, resumeHint: 're-run the same command (or add --resume) to continue: a node whose hop landed is gated, not upgraded again' });
-      return result('interrupted', err);
-    }
-    if (e instanceof NodeFailure) {
-      const spec = inv.nodes.find((n) => n.name === e.node)!;
-      const row = rows.get(e.node);
+  }, (outcome, error) => {
+    if (error instanceof NodeFailure) {
+      const row = rows.get(error.node);
       if (row) row.outcome = 'failed';
-      ctx.emit({ type: 'rollout.halted', node: e.node, check: e.check, message: e.message, evidence: e.evidence, recovery: recoverySteps(e.failure, spec, target) });
-      return result('halted', e);
     }
-    if (e instanceof RolloutError && (e.kind === 'lock-held' || e.kind === 'preflight-blocked')) {
-      // The lock was not ours (exit 6) or could not be written (exit 3): nothing was changed.
-      ctx.emit({ type: 'rollout.halted', check: 'lock', message: e.message, evidence: [...e.details], recovery: [e.hint ?? 'fix the cause and re-run the same command'] });
-      return result(e.kind === 'lock-held' ? 'halted' : 'blocked', e);
-    }
-    if (e instanceof RolloutError) {
-      ctx.emit({ type: 'rollout.halted', message: e.message, evidence: [...e.details], recovery: [e.hint ?? 'fix the cause and re-run the same command'] });
-      return result('halted', new RolloutError('halted', e.message, { details: e.details, ...(e.hint ? { hint: e.hint } : {}), cause: e }));
-    }
-    throw e;
-  } finally {
-    await lock?.release();
-  }
+    return result(outcome, error);
+  });
 }
 
 async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec): Promise<RolloutError | null> {
@@ -302,7 +278,7 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     }
     backup = m[2];
     row.backup = backup;
-    ctx.record({ kind: 'backup', runId: ctx.runId, node: spec.name, path: backup, bytes: Number(m[1]) });
+    ctx.note({ kind: 'backup', runId: ctx.runId, node: spec.name, path: backup, bytes: Number(m[1]) });
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: true, durationMs: r.durationMs, message: `${backup} (${(Number(m[1]) / 1024 / 1024).toFixed(1)} MB, verified)` });
   }
 
@@ -311,9 +287,9 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   const command = cmd.relupUpgrade(spec.rootDir, stagedPath(spec, opts.tarball), { force: opts.force });
   // Write-ahead: `upgrade.begin` is fsynced before the command leaves. Otherwise a SIGKILL in the
   // few ms between them leaves an upgrade running in the VM that no journal knows about, and the
-  // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.record resolves once the
-  // line is on disk: see cli/session.ts.)
-  await ctx.record({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0, connectionsBefore: before.connections });
+  // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.commit resolves once the
+  // line is on disk, and rejects — halting the run — when it cannot be: state/records.ts.)
+  await ctx.commit({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0, connectionsBefore: before.connections });
   ctx.emit({ type: 'step.started', node: spec.name, step: 'upgrade', detail: command });
   // The command is not tied to ctx.signal: killing the CLI does not stop the upgrade in the VM, so
   // an abort here would only lose the verdict. The deadline still applies.
@@ -321,12 +297,12 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
   // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
   // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
-  const applied = verdict.kind === 'failed' && verdict.stage !== 'check_and_unpack';
+  const applied = verdict.kind === 'complete' || (verdict.kind === 'failed' && verdict.stage !== 'check_and_unpack');
   // Only a definite verdict closes the journal entry. After a deadline, a dropped node or output we
   // cannot read, the upgrade may still be running or may have landed: the entry stays open, so the
   // next run re-observes that node (awaits it, then gates it or halts) instead of trusting a guess.
   const definite = !r.timedOut && ['complete', 'failed', 'vm-restarted', 'rpc-failed', 'usage', 'not-registered'].includes(verdict.kind);
-  if (definite) await ctx.record({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: target, verdict: verdict.kind, applied, exitCode: r.exitCode, durationMs: r.durationMs });
+  if (definite) await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: target, verdict: verdict.kind, applied, exitCode: r.exitCode, durationMs: r.durationMs });
   row.durationMs = r.durationMs;
   const evidence = describeResult(r);
   if (r.timedOut) {
@@ -379,7 +355,7 @@ async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, tar
     if (bad) throw new NodeFailure(spec.name, `${phase === 'after' ? 'gate-after' : 'soak'}:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'applied-gate-failed', backup });
   }
   // Proven: a later run may skip this node (resume.ts clears it from `ungated`).
-  await ctx.record({ kind: 'node.gated', runId: ctx.runId, node: spec.name, to: target });
+  await ctx.commit({ kind: 'node.gated', runId: ctx.runId, node: spec.name, to: target });
 }
 
 /**
@@ -407,18 +383,18 @@ async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row
   const rowsNow = f.logs?.length ?? 0;
   const newest = f.logs && f.logs.length > 0 ? f.logs[f.logs.length - 1] : undefined;
   if (f.version === fl.to && f.marker === fl.to && f.relupStatus?.kind === 'hot-upgraded') {
-    ctx.record({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, verdict: 'complete (observed on resume)' });
+    await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'complete-observed', applied: true });
     ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `the earlier upgrade completed (${fl.to}, marker written); gating it now` });
     await gateAndSoak(ctx, spec, row, fl.to, null, null);
     return 'upgraded';
   }
   if (f.version === fl.from && rowsNow === fl.logRowsBefore && f.relupStatus?.kind === 'idle' && f.marker === null) {
     // The command never reached the handler: no new log row. Safe to run the normal upgrade path.
-    ctx.record({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, verdict: 'never started (observed on resume)' });
+    await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'never-started-observed', applied: false });
     ctx.emit({ type: 'log', level: 'info', node: spec.name, message: 'the earlier upgrade never reached the node (no new relup log row); upgrading normally' });
     return 'not-started';
   }
-  ctx.record({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, verdict: 'unknown (halted on resume)' });
+  await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'unknown-observed', applied: false });
   throw new NodeFailure(spec.name, 'resume', `cannot prove the outcome of the upgrade begun by run ${fl.runId}`, [
     `ctl status: ${f.version ?? 'down'}; relup status: ${describeRelupStatus(f) ?? 'unknown'}; relup/current: ${f.marker ?? '(none)'}`,
     ...(newest ? [`newest relup log row: ${newest.line}`] : []),

@@ -2,7 +2,7 @@
 // commands (observe + inventory gate commands) and hands the results here.
 import type { Inventory, NodeSpec } from '../../inventory/types.js';
 import { shq } from '../../util/shellQuote.js';
-import type { ExecResult } from '../../remote/types.js';
+import type { ExecResult } from '../../util/execResult.js';
 import { newestLogRow, type NodeFacts } from '../core/facts.js';
 
 export interface GateResult {

@@ -14,6 +14,8 @@ export interface PlanRunOptions {
   readonly inFlight: ReadonlyMap<string, InFlight>;
   readonly ungated?: ReadonlyMap<string, Ungated>;
   readonly resumeOf: RunMeta | null;
+  /** Adds to the plan before plan.ready is emitted (`plan`: hops, estimate, schedule). */
+  readonly decorate?: (plan: Plan, facts: readonly NodeFacts[]) => Plan;
 }
 
 export async function observeAndPlan(ctx: RunContext, tarball: TarballInfo, opts: PlanRunOptions): Promise<{ facts: NodeFacts[]; findings: Finding[]; plan: Plan }> {
@@ -27,7 +29,8 @@ export async function observeAndPlan(ctx: RunContext, tarball: TarballInfo, opts
     }
   }
   for (const f of findings) ctx.emit({ type: 'preflight.finding', ...f });
-  const plan = buildPlan(ctx.inv, tarball, facts, findings, { force: opts.force, noBackup: opts.noBackup, ...(opts.ungated ? { ungated: opts.ungated } : {}) });
+  const built = buildPlan(ctx.inv, tarball, facts, findings, { force: opts.force, noBackup: opts.noBackup, ...(opts.ungated ? { ungated: opts.ungated } : {}) });
+  const plan = opts.decorate ? opts.decorate(built, facts) : built;
   ctx.emit({ type: 'plan.ready', plan });
   return { facts, findings, plan };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRelupLogs } from '../../../src/emqx/parse/relupLogs.js';
-import { renderTimeline, selectNode, timeline } from '../../../src/rollout/logs/engine.js';
+import { selectNode, timeline } from '../../../src/rollout/logs/engine.js';
+import { renderTimeline } from '../../../src/ui/timeline.js';
 import { BadInputError } from '../../../src/util/errors.js';
 import { NAMES, inventory } from '../day2Fixtures.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bootState } from '../../../src/rollout/observe/bootState.js';
-import { day2Recovery } from '../../../src/rollout/core/day2Failure.js';
+import { recoverySteps } from '../../../src/rollout/core/failure.js';
 import { evacuationStarted, evacuationStopped, isDrained, parseEvacuationStatus } from '../../../src/rollout/restart/evacuation.js';
 import { judgeBootedInto, judgeRestartBefore } from '../../../src/rollout/restart/gates.js';
 import { planRestart } from '../../../src/rollout/restart/plan.js';
@@ -135,11 +135,11 @@ describe('evacuation parsing', () => {
   });
 });
 
-describe('day2Recovery', () => {
+describe('recoverySteps (restart, recover-boot)', () => {
   it('names the node, its state and the next command', () => {
     const s = spec(A);
-    expect(day2Recovery({ kind: 'not-back' }, s, '5.10.5', 'restart').join('\n')).toMatch(/\/opt\/emqx\/bin\/emqx start[\s\S]*rm \/opt\/emqx\/relup\/current/);
-    expect(day2Recovery({ kind: 'evacuation' }, s, '5.10.5', 'restart').join('\n')).toContain('/opt/emqx/bin/emqx ctl rebalance stop');
-    expect(day2Recovery({ kind: 'before-change' }, s, null, 'recover-boot')[0]).toContain(`emqx-rollout recover-boot --node ${A}`);
+    expect(recoverySteps({ kind: 'not-back' }, s, '5.10.5', 'restart').join('\n')).toMatch(/\/opt\/emqx\/bin\/emqx start[\s\S]*rm \/opt\/emqx\/relup\/current/);
+    expect(recoverySteps({ kind: 'evacuation' }, s, '5.10.5', 'restart').join('\n')).toContain('/opt/emqx/bin/emqx ctl rebalance stop');
+    expect(recoverySteps({ kind: 'before-change' }, s, null, 'recover-boot')[0]).toContain(`emqx-rollout recover-boot --node ${A}`);
   });
 });

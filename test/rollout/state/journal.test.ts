@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ts from 'typescript';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import {
   REDACTED,
@@ -104,16 +103,13 @@ describe('torn lines', () => {
   // promise resolved, i.e. after fsync) must be in the file, in order; at most the last line torn.
   it('acknowledged lines survive SIGKILL of the writer', async () => {
     const dir = join(tmp, 'child');
-    mkdirSync(join(dir, 'rollout'), { recursive: true });
-    const src = readFileSync(new URL('../../../src/rollout/state/journal.ts', import.meta.url), 'utf8');
-    const js = ts.transpileModule(src, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-    }).outputText;
-    writeFileSync(join(dir, 'rollout', 'journal.mjs'), js);
+    mkdirSync(dir, { recursive: true });
+    // The built module (vitest's globalSetup builds dist/ first): what the CLI itself runs.
+    const built = new URL('../../../dist/rollout/state/journal.js', import.meta.url).href;
     const file = join(dir, 'out', 'journal.ndjson');
     writeFileSync(
       join(dir, 'writer.mjs'),
-      `import { openJournal } from './rollout/journal.mjs';
+      `import { openJournal } from ${JSON.stringify(built)};
        const j = await openJournal(${JSON.stringify(file)});
        const pad = 'x'.repeat(4000); // big lines make a kill inside a write likelier
        for (let i = 0; ; i++) { await j.append({ i, pad }); process.stdout.write(i + '\\n'); }`,

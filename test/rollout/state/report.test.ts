@@ -2,7 +2,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderReportMarkdown, renderReportText, writeReport, type ReportMeta } from '../../../src/rollout/state/report.js';
+import { writeReport, type ReportMeta } from '../../../src/rollout/state/report.js';
+import { renderReportMarkdown, renderReportText } from '../../../src/ui/report.js';
 import type { ReportRow } from '../../../src/rollout/core/types.js';
 import { RUN_ID, rows } from '../../ui/fixtures.js';
 
@@ -60,7 +61,7 @@ describe('report', () => {
     const base = await mkdtemp(join(tmpdir(), 'emqx-rollout-report-'));
     dirs.push(base);
     const dir = join(base, '.emqx-rollout', 'demo');
-    const { jsonPath, mdPath } = await writeReport(dir, RUN_ID, halted, meta);
+    const { jsonPath, mdPath } = await writeReport(dir, RUN_ID, halted, meta, renderReportMarkdown(halted, meta));
     expect(jsonPath).toBe(join(dir, `report-${RUN_ID}.json`));
     expect(mdPath).toBe(join(dir, `report-${RUN_ID}.md`));
     expect((await readdir(dir)).sort()).toEqual(['last-report.json', 'last-report.md', `report-${RUN_ID}.json`, `report-${RUN_ID}.md`]);
@@ -69,7 +70,7 @@ describe('report', () => {
     expect(await readFile(join(dir, 'last-report.json'), 'utf8')).toBe(await readFile(jsonPath, 'utf8'));
     expect(await readFile(join(dir, 'last-report.md'), 'utf8')).toBe(renderReportMarkdown(halted, meta));
     // a second run replaces last-report.* and keeps the first run's files
-    const second = await writeReport(dir, 'run-2', rows(), { ...meta, runId: 'run-2', outcome: 'done' });
+    const second = await writeReport(dir, 'run-2', rows(), { ...meta, runId: 'run-2', outcome: 'done' }, renderReportMarkdown(rows(), { ...meta, runId: 'run-2', outcome: 'done' }));
     expect((await readdir(dir)).length).toBe(6);
     expect(JSON.parse(await readFile(join(dir, 'last-report.json'), 'utf8')).runId).toBe('run-2');
     expect(second.jsonPath).toBe(join(dir, 'report-run-2.json'));

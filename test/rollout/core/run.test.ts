@@ -2,7 +2,7 @@
 // reported as a halt; every outcome ends with exactly one terminal event.
 import { describe, expect, it } from 'vitest';
 import type { RunContext } from '../../../src/rollout/core/context.js';
-import { Day2NodeFailure } from '../../../src/rollout/core/day2Failure.js';
+import { NodeFailure } from '../../../src/rollout/core/failure.js';
 import { emitBlocked, emitDeclined, settleFailure, throwIfAborted, type InFlight } from '../../../src/rollout/core/run.js';
 import type { EventInput } from '../../../src/rollout/core/events.js';
 import { RolloutError } from '../../../src/util/errors.js';
@@ -24,7 +24,8 @@ function recordingCtx(aborted: boolean): { ctx: RunContext; events: EventInput[]
     sleep: async () => undefined,
     signal: ctl.signal,
     stopRequested: () => aborted,
-    record: async () => undefined,
+    commit: async () => undefined,
+    note: () => undefined,
   };
   return { ctx, events };
 }
@@ -50,7 +51,7 @@ describe('settleFailure', () => {
     const { ctx, events } = recordingCtx(true);
     const flight: InFlight = { note: `the restart command was running on ${A}: the node may be stopped — check it` };
     // What an aborted `ctl status` would have become: "not running" — must not halt.
-    const s = settleFailure(ctx, new Day2NodeFailure(A, 'gate-after:version', `${A} is not running`, [], { kind: 'not-back' }), 'restart', '5.10.5', flight);
+    const s = settleFailure(ctx, new NodeFailure(A, 'gate-after:version', `${A} is not running`, [], { kind: 'not-back' }), 'restart', '5.10.5', flight);
     expect(s.outcome).toBe('interrupted');
     expect(s.error.kind).toBe('interrupted');
     expect(s.error.details).toEqual([flight.note]);
@@ -76,7 +77,7 @@ describe('settleFailure', () => {
 
   it('a real node failure halts with the day-2 recovery', () => {
     const { ctx, events } = recordingCtx(false);
-    const s = settleFailure(ctx, new Day2NodeFailure(A, 'cleanup', 'could not remove the staged files', ['exit 1'], { kind: 'cleanup-remove' }), 'cleanup', '5.10.5', { note: null });
+    const s = settleFailure(ctx, new NodeFailure(A, 'cleanup', 'could not remove the staged files', ['exit 1'], { kind: 'cleanup-remove' }), 'cleanup', '5.10.5', { note: null });
     expect(s.outcome).toBe('halted');
     expect(terminal(events)).toEqual([expect.objectContaining({ type: 'rollout.halted', node: A, check: 'cleanup', evidence: ['exit 1'], recovery: expect.arrayContaining([expect.stringContaining('/opt/upgrade/')]) })]);
   });
