@@ -8,6 +8,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     include: ['test/**/*.test.{ts,tsx}'],
+    // the fault matrix has its own run: npm run reliability (vitest.reliability.config.ts)
+    exclude: ['test/reliability/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     teardownTimeout: 15_000,

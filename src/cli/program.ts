@@ -1,7 +1,7 @@
 // The command table: flags parsed once, each command loaded on demand. main.ts runs it and owns
 // the exit code; describeError is the one mapping from typed errors to exit codes and prose.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { RolloutError } from '../util/errors.js';
+import { BadInputError, RolloutError } from '../util/errors.js';
 import { EXIT, exitFor, type ExitCode } from './exitCodes.js';
 import type { CliIO } from './io.js';
 import { DEFAULT_AWAIT_SECONDS } from './approvalMode.js';
@@ -15,7 +15,21 @@ function int(name: string, min: number) {
   };
 }
 
+/**
+ * Like int(), but a bad value is collected instead of stopping the parse, so `upgrade` reports it
+ * together with every other input problem (cli/inputs.ts).
+ */
+function intCollected(name: string, min: number, into: BadInputError[]) {
+  return (v: string): number | undefined => {
+    const n = Number(v);
+    if (Number.isInteger(n) && n >= min) return n;
+    into.push(new BadInputError(`${name} must be an integer ≥ ${min}, found ${JSON.stringify(v)}`, { hint: `e.g. ${name} ${min}` }));
+    return undefined;
+  };
+}
+
 export function buildProgram(io: CliIO, argv: readonly string[]): Command {
+  const flagProblems: BadInputError[] = [];
   const program = new Command('emqx-rollout')
     .description('Roll an EMQX Enterprise cluster through a patch-version hot upgrade (emqx ctl relup), one node at a time, with health gates.')
     .version(VERSION, '-V, --version')
@@ -59,13 +73,13 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--json', 'NDJSON events on stdout', false)
     .option('--plain', 'plain timestamped lines even on a terminal', false)
     .option('--window <mode|spec>', 'enforce | wait | ignore the inventory window, or give one: "sat,sun 02:00-05:00 Europe/Berlin"')
-    .option('--pause-after <n>', 'after upgrading N nodes, ask to continue on a terminal; elsewhere pause (exit 5) — re-run to continue', int('--pause-after', 1))
+    .option('--pause-after <n>', 'after upgrading N nodes, ask to continue on a terminal; elsewhere pause (exit 5) — re-run to continue', intCollected('--pause-after', 1, flagProblems))
     .option('--await-approval [seconds]', 'at --pause-after, hold the lock and wait up to SECONDS (default 3600) for `emqx-rollout approve` from another shell; exit 5 if none comes', int('--await-approval', 1))
     .option('--resume', 'continue the last unfinished run (refuses if the cluster no longer matches it)', false)
     .option('--no-backup', 'skip the backup of data/ etc/ log/ (there is no in-place rollback!)')
     .option('--force', 'pass --force to relup upgrade: keep stale data/patches/*.beam', false)
     .option('--break-lock', 'take the cluster lock from another controller you know is gone', false)
-    .option('--stage-concurrency <n>', 'nodes uploading at once', int('--stage-concurrency', 1), 4)
+    .option('--stage-concurrency <n>', 'nodes uploading at once', intCollected('--stage-concurrency', 1, flagProblems), 4)
     .addOption(stateDir())
     .addHelpText('after', '\nExamples:\n  emqx-rollout upgrade -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json > rollout.ndjson\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --window wait --pause-after 1\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json --pause-after 1 --await-approval 1800   # then, from another shell: emqx-rollout approve -i prod.yaml\n\nExit codes: 0 done · 2 bad input · 3 preflight blocked · 4 halted · 5 paused · 6 locked · 130 interrupted\n')
     .action(async (o) => {

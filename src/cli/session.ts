@@ -33,6 +33,8 @@ export interface SessionOptions {
   readonly only?: readonly string[];
   /** A renderer chosen by the caller (e.g. a switchable one for upgrade). */
   readonly renderer?: Renderer;
+  /** Inventory and passphrase already validated by cli/inputs.ts (validateInputs). */
+  readonly loaded?: { readonly inv: Inventory; readonly passphrase: string | undefined };
 }
 
 export interface Session {
@@ -70,7 +72,7 @@ export function unreachableCode(e: RolloutError): string {
   return 'node-unreachable';
 }
 
-async function passphraseFor(io: CliIO, inv: Inventory): Promise<string | undefined> {
+export async function passphraseFor(io: CliIO, inv: Inventory): Promise<string | undefined> {
   const fromEnv = io.env[PASSPHRASE_ENV];
   if (fromEnv !== undefined) {
     registerSecret(fromEnv);
@@ -140,8 +142,8 @@ function openNotifier(io: CliIO, inv: Inventory, opts: SessionOptions, runId: st
 }
 
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
-  const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
-  const passphrase = await passphraseFor(io, inv);
+  const inv = opts.loaded?.inv ?? (await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile }));
+  const passphrase = opts.loaded ? opts.loaded.passphrase : await passphraseFor(io, inv);
   const mqttPassword = opts.command === 'upgrade' ? mqttPasswordFor(io, inv) : undefined;
   // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a
   // configuration error shared by every node using it: refuse once, up front (exit 2), rather than

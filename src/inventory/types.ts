@@ -53,6 +53,11 @@ export interface GatesSpec {
    * hot upgrade. 0.5 → the gate fails when more than half of the connections vanished.
    */
   readonly minConnectionRatio: number;
+  /**
+   * The ratio rule judges only from this many connections before the hop (a noise floor: 3 → 1 is
+   * not a collapse worth halting for). Losing every connection fails regardless, from 1 up.
+   */
+  readonly minConnectionsJudged: number;
   /** The MQTT continuity gate; undefined = off (no `gates.mqtt` key). */
   readonly mqtt?: MqttGateSpec;
 }

@@ -28,7 +28,14 @@ import { resolveNodeSsh, type ResolvedSsh, type SshContext } from './sshResolve.
 import type { SshSource } from './sshConfig.js';
 
 export const CLUSTER_NAME = /^[A-Za-z0-9._-]+$/;
-export const NODE_NAME = /^[^@\s]+@[^@\s]+$/;
+/**
+ * Erlang node name as EMQX uses it: `name@host`, the name in letters, digits, `_ . + -`, the host a
+ * DNS name or an IPv4/IPv6 address. Narrower than what Erlang accepts on purpose: the name appears
+ * in file names on the node (backups) and in gate command templates, so no shell or path syntax.
+ */
+export const NODE_NAME = /^[A-Za-z0-9_.+-]+@[A-Za-z0-9_.:-]+$/;
+/** A DNS name, IPv4 or IPv6 address (an IPv6 zone as `%eth0`): nothing a shell or ssh would parse. */
+export const HOST_NAME = /^[A-Za-z0-9_.:%-]+$/;
 
 /** Wording that differs between our format and an Ansible inventory. */
 export interface Dialect {
@@ -104,7 +111,10 @@ function readRemoteDir(n: RNode, ps: Problems): string | undefined {
     ps.on(n, `expected an absolute path on the node (starting with /), found ${describe(n)}`);
     return undefined;
   }
-  if (/[\0\n\r]/.test(s) || s.split('/').includes('..')) {
+  // Spaces, quotes, `;`, `$(…)` are legal in a directory name and every command quotes them;
+  // control characters (a newline above all) are refused: no operator means them.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(s) || s.split('/').includes('..')) {
     ps.on(n, `expected an absolute path without ".." or control characters, found ${describe(n)}`);
     return undefined;
   }
@@ -133,7 +143,8 @@ function readJump(n: RNode, ps: Problems): JumpHost[] | undefined {
   return hops;
 }
 
-const USER_NAME = /^[^\s@:]+$/;
+/** POSIX portable user names (plus a trailing `$` of machine accounts): no shell syntax. */
+const USER_NAME = /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/;
 
 /** The local user as an SSH user, if it is one: `jo@corp.example` (an SSSD login) is not. */
 function usableUser(u: string | undefined): string | undefined {
@@ -145,15 +156,15 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'name': {
       const s = readString(n, ps, 'an Erlang node name such as emqx@10.0.0.11');
       if (s !== undefined && !NODE_NAME.test(s)) {
-        ps.on(n, `expected an Erlang node name name@host such as emqx@10.0.0.11, found ${describe(n)}`);
+        ps.on(n, `expected an Erlang node name name@host such as emqx@10.0.0.11 (letters, digits, "_.+-" before the @), found ${describe(n)}`);
         return undefined;
       }
       return s;
     }
     case 'host': {
       const s = readString(n, ps, 'a host name or IP address');
-      if (s !== undefined && !/^[^\s@/]+$/.test(s)) {
-        ps.on(n, `expected a host name or IP address (no user@, no spaces), found ${describe(n)}`);
+      if (s !== undefined && (!HOST_NAME.test(s) || s.startsWith('-'))) {
+        ps.on(n, `expected a host name or IP address (letters, digits, ".", "-", ":"; no user@, spaces or shell characters), found ${describe(n)}`);
         return undefined;
       }
       return s;
@@ -163,7 +174,7 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'user': {
       const s = readString(n, ps, 'a user name');
       if (s !== undefined && !USER_NAME.test(s)) {
-        ps.on(n, `expected a user name without spaces, "@" or ":", found ${describe(n)}`);
+        ps.on(n, `expected a user name of letters, digits, ".", "_" or "-" (no spaces, "@", ":" or shell characters), found ${describe(n)}`);
         return undefined;
       }
       return s;
@@ -211,6 +222,7 @@ function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
   const timeout = v('timeoutSeconds');
   const cmds = v('commands');
   const ratio = v('minConnectionRatio');
+  const judged = v('minConnectionsJudged');
   const soakSeconds = soak ? readNumber(soak, ps, (x) => x >= 0, 'a number of seconds ≥ 0') : GATES_DEFAULTS.soakSeconds;
   const timeoutSeconds = timeout
     ? readNumber(timeout, ps, (x) => x > 0, 'a number of seconds > 0')
@@ -221,10 +233,19 @@ function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
     : GATES_DEFAULTS.minConnectionRatio;
   const mqttE = get(m, 'mqtt');
   const mqtt = mqttE ? readMqttGate(mqttE.value, ps) : undefined;
-  if (soakSeconds === undefined || timeoutSeconds === undefined || commands === undefined || minConnectionRatio === undefined
-    || (mqttE && mqtt === undefined))
+  const minConnectionsJudged = judged
+    ? readInt(judged, ps, 1, 1_000_000_000)
+    : GATES_DEFAULTS.minConnectionsJudged;
+  if (
+    soakSeconds === undefined ||
+    timeoutSeconds === undefined ||
+    commands === undefined ||
+    minConnectionRatio === undefined ||
+    minConnectionsJudged === undefined ||
+    (mqttE && mqtt === undefined)
+  )
     return undefined;
-  return { soakSeconds, timeoutSeconds, commands, minConnectionRatio, ...(mqtt ? { mqtt } : {}) };
+  return { soakSeconds, timeoutSeconds, commands, minConnectionRatio, minConnectionsJudged, ...(mqtt ? { mqtt } : {}) };
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

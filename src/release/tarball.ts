@@ -11,6 +11,7 @@ import type { TarballInfo } from './types.js';
 import { BadInputError } from '../util/errors.js';
 import { NAME_SHAPE, expectedName, expectedNamePattern, packageArch, parseBuildInfo, relVsn } from './buildInfo.js';
 import { readSidecar, sidecarPathFor } from './sidecar.js';
+import { parseEmqxVersion } from '../emqx/version.js';
 
 export interface InspectOptions {
   /** Default `<tarball>.sha256`, where the node looks for it. */
@@ -37,6 +38,17 @@ function unsafePath(p: string): boolean {
   return p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.split(/[\\/]/).includes('..');
 }
 
+/**
+ * A symbolic link whose target leaves the extraction directory: absolute, or climbing above the
+ * root from the link's own directory (`a/b -> ../../x` escapes, `a/b -> ../c` does not).
+ */
+export function symlinkEscapes(member: string, target: string): boolean {
+  if (target.startsWith('/') || /^[A-Za-z]:[\\/]/.test(target)) return true;
+  const dir = path.posix.dirname(member.replace(/^(\.\/)+/, ''));
+  const joined = path.posix.normalize(path.posix.join(dir, target));
+  return joined === '..' || joined.startsWith('../');
+}
+
 async function scan(file: string, total: number, opts: InspectOptions): Promise<Scan> {
   const s: Scan = { sha256: '', size: 0, emqxVars: undefined, buildInfos: new Map(), nestedVars: undefined, unsafe: undefined, parseError: undefined };
   const collect = (entry: ReadEntry, done: (text: string) => void) => {
@@ -54,6 +66,7 @@ async function scan(file: string, total: number, opts: InspectOptions): Promise<
     onReadEntry: (entry: ReadEntry) => {
       const raw = entry.path;
       if (unsafePath(raw) || (entry.type === 'Link' && entry.linkpath && unsafePath(entry.linkpath))) s.unsafe ??= raw;
+      if (entry.type === 'SymbolicLink' && entry.linkpath && symlinkEscapes(raw, entry.linkpath)) s.unsafe ??= `${raw} -> ${entry.linkpath}`;
       const p = raw.replace(/^(\.\/)+/, '');
       const bi = p.match(/^releases\/([^/]+)\/BUILD_INFO$/);
       if (p === 'releases/emqx_vars' && entry.type === 'File') collect(entry, (t) => (s.emqxVars = t));
@@ -119,7 +132,9 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
     });
   }
   // Cheap checks first: a wrong name or a missing sidecar should not cost a 256 MB read.
-  if (!NAME_SHAPE.test(fileName)) {
+  // The name travels into commands on the node (quoted) and file names there: shell or path syntax
+  // in it is not a name any official build has.
+  if (!NAME_SHAPE.test(fileName) || !/^[A-Za-z0-9._+-]+$/.test(fileName)) {
     throw new BadInputError(`release tarball ${file} has an unexpected name`, {
       details: [`expected emqx-enterprise-<vsn>[-elixir]-<os>-<arch>.tar.gz (arch amd64|arm64|arm), found ${fileName}`],
       hint: `${OFFICIAL_HINT}; the name tells operators and the plan which build this is`,
@@ -145,7 +160,7 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
   }
   if (s.unsafe !== undefined) {
     throw new BadInputError(`release tarball ${file} has an unsafe member`, {
-      details: [`expected relative member paths without "..", found ${JSON.stringify(s.unsafe)}`],
+      details: [`expected relative member paths without ".." and links that stay inside, found ${JSON.stringify(s.unsafe)}`],
       hint: `${OFFICIAL_HINT}; this archive could write outside the node's extraction directory`,
     });
   }
@@ -164,6 +179,12 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
   if (version === undefined) {
     throw new BadInputError(`release tarball ${file}: releases/emqx_vars has no REL_VSN`, {
       details: ['expected a line REL_VSN="<version>" (the node reads the target version from it), found none'],
+      hint: OFFICIAL_HINT,
+    });
+  }
+  if (parseEmqxVersion(version) === null) {
+    throw new BadInputError(`release tarball ${file}: releases/emqx_vars has an invalid REL_VSN`, {
+      details: [`expected an EMQX version such as 5.10.5 (Major.Minor.Patch, optionally -rc.N or -g<sha>), found ${JSON.stringify(version)}`],
       hint: OFFICIAL_HINT,
     });
   }

@@ -29,9 +29,17 @@ describe('upgrade: gates after the hop fail on node 2 (exit 4)', () => {
     clients = await attachClients(c.nodes[1].host, c.nodes[1].mqttPort, 12, 'drop');
     await c.setFaults(2, { dropConnectionsOnUpgrade: true });
     const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
-    const h = await expectHaltedAtNode2(c, r, { check: 'gate-after:connections', evidence: /connections collapsed: 1[2-9] → 0/, recovery: /WAS applied/, node2At: 'to' });
-    expect(h.message).toMatch(/minimum \d+, ratio 0\.5/);
+    const h = await expectHaltedAtNode2(c, r, { check: 'gate-after:connections', evidence: /every connection lost: 1[2-9] → 0/, recovery: /WAS applied/, node2At: 'to' });
+    expect(h.message).toMatch(/every connection lost/);
     expect(clients.connected()).toBe(0);
+  });
+
+  it('3 MQTT clients, all dropped (below the ratio floor of 10) → still gate-after:connections', async () => {
+    c = await startCluster('drop3');
+    clients = await attachClients(c.nodes[1].host, c.nodes[1].mqttPort, 3, 'drop3');
+    await c.setFaults(2, { dropConnectionsOnUpgrade: true });
+    const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
+    await expectHaltedAtNode2(c, r, { check: 'gate-after:connections', evidence: /every connection lost: 3 → 0/, recovery: /WAS applied/, node2At: 'to' });
   });
 
   it('an inventory gate command failing on node 2 → gate-after:command:0 with its output', async () => {

@@ -18,7 +18,7 @@ const h = makeHome();
 afterAll(() => h.cleanup());
 const env: InventoryEnv = { home: h.home, cwd: repo, user: 'operator' };
 const kh = path.join(h.home, '.ssh/known_hosts');
-const DEF_GATES = { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5 };
+const DEF_GATES = { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5, minConnectionsJudged: 10 };
 const DEF_RESTART = { command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start' };
 
 function node(n: Partial<NodeSpec> & Pick<NodeSpec, 'name' | 'host' | 'user'>): NodeSpec {

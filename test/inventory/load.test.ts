@@ -23,7 +23,7 @@ afterAll(() => {
 const env = { home: h.home, cwd: repo };
 const files = path.join(corpus, 'files');
 
-const DEF_GATES = { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5 };
+const DEF_GATES = { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5, minConnectionsJudged: 10 };
 const DEF_RESTART = { command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start' };
 const DIRS = { rootDir: '/opt/emqx', stagingDir: '/opt/upgrade', backupDir: '/var/backups/emqx' };
 
@@ -74,6 +74,7 @@ describe('good inventories', () => {
         timeoutSeconds: 12.5,
         commands: ['/opt/emqx/bin/emqx ctl listeners | grep -q running'],
         minConnectionRatio: 1,
+        minConnectionsJudged: 10,
       },
       restart: { command: 'systemctl restart emqx' },
       window: { days: ['fri', 'sat'], startMinutes: 22 * 60 + 30, endMinutes: 75, timezone: 'America/New_York' },

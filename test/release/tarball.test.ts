@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inspectRelease } from '../../src/release/tarball.js';
+import { inspectRelease, symlinkEscapes } from '../../src/release/tarball.js';
 import { BadInputError } from '../../src/util/errors.js';
 import { releaseMembers, sha256, tarGz, writeRelease } from './fixtures.js';
 
@@ -119,15 +119,46 @@ describe('inspectRelease: refusals', () => {
     const r = writeRelease(dir(), NAME, tarGz(releaseMembers({ extra: [{ path: '/etc/cron.d/x', body: 'x' }] })));
     const e = await failure(inspectRelease(r.tarball));
     expect(e.message).toBe(`release tarball ${r.tarball} has an unsafe member`);
-    expect(e.details).toEqual(['expected relative member paths without "..", found "/etc/cron.d/x"']);
+    expect(e.details).toEqual(['expected relative member paths without ".." and links that stay inside, found "/etc/cron.d/x"']);
   });
 
   it('".." member path, and a hard link escaping', async () => {
     const d = dir();
     const r = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'lib/../../evil', body: 'x' }] })));
-    expect((await failure(inspectRelease(r.tarball))).details).toEqual(['expected relative member paths without "..", found "lib/../../evil"']);
+    expect((await failure(inspectRelease(r.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "lib/../../evil"']);
     const r2 = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'bin/x', type: 'Link', linkpath: '../../etc/shadow' }] })));
-    expect((await failure(inspectRelease(r2.tarball))).details).toEqual(['expected relative member paths without "..", found "bin/x"']);
+    expect((await failure(inspectRelease(r2.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "bin/x"']);
+  });
+
+  it('symbolic links pointing out of the tree (absolute, or climbing above the root); links inside pass', async () => {
+    const d = dir();
+    const abs = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'bin/sh', type: 'SymbolicLink', linkpath: '/bin/sh' }] })));
+    expect((await failure(inspectRelease(abs.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "bin/sh -> /bin/sh"']);
+    const up = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'lib/a/x', type: 'SymbolicLink', linkpath: '../../../etc/passwd' }] })));
+    expect((await failure(inspectRelease(up.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "lib/a/x -> ../../../etc/passwd"']);
+    // `lib/a/x -> ../../bin/emqx` resolves to bin/emqx: inside, as real releases have
+    const ok = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'lib/a/x', type: 'SymbolicLink', linkpath: '../../bin/emqx' }] })));
+    expect((await inspectRelease(ok.tarball)).version).toBe('5.10.5');
+  });
+
+  it('symlinkEscapes, by the numbers', () => {
+    expect(symlinkEscapes('a/b', '../c')).toBe(false); // a/../c = c
+    expect(symlinkEscapes('a/b', '../../c')).toBe(true);
+    expect(symlinkEscapes('./a/b', '../../c')).toBe(true);
+    expect(symlinkEscapes('b', '..')).toBe(true);
+    expect(symlinkEscapes('a/b', 'c/../../..')).toBe(true);
+    expect(symlinkEscapes('a/b', '/etc')).toBe(true);
+    expect(symlinkEscapes('a/b', 'c')).toBe(false);
+  });
+
+  it('a REL_VSN that is not a version, and shell syntax in the file name, are refused before anything else', async () => {
+    const d = dir();
+    const r = writeRelease(d, NAME, tarGz(releaseMembers({ varsLine: 'REL_VSN="5.10.5$(touch /tmp/x)"' })));
+    const e = await failure(inspectRelease(r.tarball));
+    expect(e.message).toBe(`release tarball ${r.tarball}: releases/emqx_vars has an invalid REL_VSN`);
+    expect(e.details[0]).toContain('found "5.10.5$(touch /tmp/x)"');
+    const bad = writeRelease(d, 'emqx-enterprise-5.10.5;id-ubuntu22.04-amd64.tar.gz', tarGz(releaseMembers()));
+    expect((await failure(inspectRelease(bad.tarball))).message).toBe(`release tarball ${bad.tarball} has an unexpected name`);
   });
 
   it('a top-level folder', async () => {

@@ -26,7 +26,7 @@ export function inventory(over: Partial<Inventory> = {}): Inventory {
     file: '/ops/prod.yaml',
     cluster: 'prod',
     nodes: NAMES.map((n) => spec(n)),
-    gates: { soakSeconds: 0, timeoutSeconds: 60, commands: [], minConnectionRatio: 0.5 },
+    gates: { soakSeconds: 0, timeoutSeconds: 60, commands: [], minConnectionRatio: 0.5, minConnectionsJudged: 10 },
     restart: { command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start' },
     window: undefined,
     ...over,

@@ -25,7 +25,7 @@ export interface ApproveFlags {
 export const ACK_WAIT_MS = 10_000;
 
 export async function approveCommand(io: CliIO, f: ApproveFlags): Promise<void> {
-  const inv = await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd });
+  const inv = await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
   const dir = stateDirFor(inv, f.stateDir, io.cwd);
   const board = fileBoard(dir);
   const shownInv = displayFile(f.inventory, io.cwd);

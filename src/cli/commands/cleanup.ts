@@ -2,8 +2,7 @@
 // (step 7). The decision and the removal live in rollout/cleanup/engine.ts.
 import { runCleanup } from '../../rollout/cleanup/engine.js';
 import type { CliIO } from '../io.js';
-import { requireConfirmable } from '../prompt.js';
-import { loadRelease } from '../release.js';
+import { validateInputs } from '../inputs.js';
 import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
 import { lockFor, pickView } from '../view.js';
@@ -18,10 +17,15 @@ export interface CleanupFlags {
 }
 
 export async function cleanupCommand(io: CliIO, f: CleanupFlags, argv: readonly string[]): Promise<void> {
-  requireConfirmable(io, f.yes, 'remove staged files from the nodes');
-  const release = await loadRelease(f.tarball, io.cwd, io.signal);
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    tarball: { path: f.tarball, required: true },
+    confirm: { yes: f.yes, what: 'remove staged files from the nodes' },
+    stateDir: f.stateDir,
+  });
+  const release = input.release!;
   const view = pickView(io, f);
-  const s = await openSession(io, { inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
   await runEngine(io, s, {
     run: async (startedAt) => {
     return runCleanup(s.ctx, {

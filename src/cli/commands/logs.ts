@@ -1,15 +1,14 @@
 // `logs`: every node's `relup logs` as one timeline sorted by start time (text table, or one JSON
 // object per row with --json); `--clear` then runs `relup logs-clear` after confirmation
 // (rollout/logs/engine.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
-import { resolve } from 'node:path';
-import { loadInventory } from '../../inventory/load.js';
 import { renderTimeline } from '../../ui/timeline.js';
 import { collectLogs, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs/engine.js';
 import { createJsonRenderer } from '../../ui/ndjson.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { noColor, type Renderer } from '../../ui/renderer.js';
 import type { CliIO } from '../io.js';
-import { confirm, requireConfirmable } from '../prompt.js';
+import { validateInputs } from '../inputs.js';
+import { confirm } from '../prompt.js';
 import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
 import { lockFor } from '../view.js';
@@ -42,13 +41,18 @@ function clearRenderer(io: CliIO, json: boolean): Renderer {
 }
 
 export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string[]): Promise<void> {
-  if (f.clear) requireConfirmable(io, f.yes, 'clear the relup logs');
-  // --node is checked against the inventory before anything connects.
-  const inv = await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
+  // --node is checked against the inventory, with every other input, before anything connects.
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    ...(f.clear ? { confirm: { yes: f.yes, what: 'clear the relup logs' } } : {}),
+    checks: f.node ? [(i) => selectNode(i, f.node!)] : [],
+    stateDir: f.stateDir,
+  });
+  const inv = input.inv;
   const selected = f.node ? [selectNode(inv, f.node)] : inv.nodes;
   const names = selected.map((n) => n.name);
   // Reading connects to the selected nodes only; clearing takes the cluster lock, so it needs all.
-  const s = await openSession(io, { inventory: f.inventory, command: 'logs', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.clear ? clearRenderer(io, f.json) : quiet, ...(f.clear ? {} : { only: names }) });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'logs', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.clear ? clearRenderer(io, f.json) : quiet, ...(f.clear ? {} : { only: names }) });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const json = (o: object) => out(JSON.stringify({ ts: io.now().toISOString(), ...o }));
   const specs = s.inv.nodes.filter((n) => names.includes(n.name));

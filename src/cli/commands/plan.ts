@@ -21,7 +21,7 @@ import type { Renderer } from '../../ui/renderer.js';
 import { BadInputError, RolloutError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
 import { readJournalSummary } from '../journalState.js';
-import { loadRelease } from '../release.js';
+import { validateInputs } from '../inputs.js';
 import { openSession } from '../session.js';
 import { parseWindowFlag } from '../windowFlag.js';
 
@@ -65,12 +65,26 @@ async function checkFlags(io: CliIO, f: PlanFlags): Promise<{ to: string | null;
 }
 
 export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string[]): Promise<void> {
-  const { to, releasesDir } = await checkFlags(io, f);
-  const release = f.tarball ? await loadRelease(f.tarball, io.cwd, io.signal) : null;
+  // Flag checks join the inventory, tarball and key checks: every input problem in one exit 2.
+  const flagProblems: BadInputError[] = [];
+  const flags = await checkFlags(io, f).catch((e: unknown) => {
+    if (!(e instanceof BadInputError)) throw e;
+    flagProblems.push(e);
+    return { to: null, releasesDir: null };
+  });
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    tarball: { path: f.tarball, required: false },
+    ...(f.window !== undefined ? { window: f.window } : {}),
+    stateDir: f.stateDir,
+    flagProblems,
+  });
+  const { to, releasesDir } = flags;
+  const release = input.release ?? null;
   if (release && to !== null && release.tarball.version !== to) {
     throw new BadInputError(`--to ${to} but the tarball is ${release.tarball.version}`, { details: [`tarball ${release.tarball.path}`], hint: 'drop --to, or pass the tarball of that version' });
   }
-  const s = await openSession(io, { inventory: f.inventory, command: 'plan', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.json ? createJsonRenderer(io.stdout) : quiet(io) });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'plan', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.json ? createJsonRenderer(io.stdout) : quiet(io) });
   try {
     const { mode, spec } = parseWindowFlag(f.window, s.inv.window);
     const summary = await readJournalSummary(s.stateDir);

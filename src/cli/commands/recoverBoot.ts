@@ -1,13 +1,12 @@
 // `recover-boot`: the documented boot-path rollback of one node. The decision and the steps live in
 // rollout/recover-boot/engine.ts; this file wires the flag checks, the journal's backup record, the prompt
 // and the report.
-import { join, resolve } from 'node:path';
-import { loadInventory } from '../../inventory/load.js';
+import { join } from 'node:path';
 import { readJournal } from '../../rollout/state/journal.js';
 import { selectNode } from '../../rollout/logs/engine.js';
 import { newestBackup, runRecoverBoot } from '../../rollout/recover-boot/engine.js';
 import type { CliIO } from '../io.js';
-import { requireConfirmable } from '../prompt.js';
+import { validateInputs } from '../inputs.js';
 import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
 import { lockFor, pickView } from '../view.js';
@@ -32,12 +31,16 @@ async function journalRecords(file: string): Promise<object[]> {
 }
 
 export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: readonly string[]): Promise<void> {
-  requireConfirmable(io, f.yes, 'remove the boot marker and restart the node');
-  // --node is checked against the inventory before anything connects.
-  selectNode(await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile }), f.node);
+  // --node is checked against the inventory, with every other input, before anything connects.
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    confirm: { yes: f.yes, what: 'remove the boot marker and restart the node' },
+    checks: [(inv) => selectNode(inv, f.node)],
+    stateDir: f.stateDir,
+  });
   const view = pickView(io, f);
   // All nodes: the cluster lock is taken on every node, and the gates read the whole cluster's view.
-  const s = await openSession(io, { inventory: f.inventory, command: 'recover-boot', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'recover-boot', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
   await runEngine(io, s, {
     run: async (startedAt) => {
     const spec = selectNode(s.inv, f.node);

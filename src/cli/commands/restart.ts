@@ -2,7 +2,7 @@
 // and acts; this file wires flags, prompt, renderer, journal and report.
 import { runRestart } from '../../rollout/restart/engine.js';
 import type { CliIO } from '../io.js';
-import { requireConfirmable } from '../prompt.js';
+import { validateInputs } from '../inputs.js';
 import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
 import { lockFor, pickView } from '../view.js';
@@ -18,9 +18,9 @@ export interface RestartFlags {
 }
 
 export async function restartCommand(io: CliIO, f: RestartFlags, argv: readonly string[]): Promise<void> {
-  requireConfirmable(io, f.yes, 'restart nodes');
+  const input = await validateInputs(io, { inventory: f.inventory, confirm: { yes: f.yes, what: 'restart nodes' }, stateDir: f.stateDir });
   const view = pickView(io, f);
-  const s = await openSession(io, { inventory: f.inventory, command: 'restart', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'restart', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
   await runEngine(io, s, {
     run: async (startedAt) => {
     return runRestart(s.ctx, {

@@ -6,6 +6,7 @@ import { describeRelupStatus, observeAll } from '../../rollout/observe/all.js';
 import type { Renderer } from '../../ui/renderer.js';
 import { alignTable } from '../../ui/format.js';
 import type { CliIO } from '../io.js';
+import { validateInputs } from '../inputs.js';
 import { openSession } from '../session.js';
 
 export interface StatusRow {
@@ -49,7 +50,8 @@ export function statusRow(f: NodeFacts, tarballGiven: boolean): StatusRow {
 const quiet: Renderer = { onEvent: () => undefined, finish: async () => undefined };
 
 export async function statusCommand(io: CliIO, o: { inventory: string; json: boolean; tarball?: string; stateDir?: string }, argv: readonly string[]): Promise<void> {
-  const s = await openSession(io, { inventory: o.inventory, command: 'status', json: o.json, plain: true, stateDir: o.stateDir, argv, renderer: quiet });
+  const input = await validateInputs(io, { inventory: o.inventory, stateDir: o.stateDir });
+  const s = await openSession(io, { loaded: input, inventory: o.inventory, command: 'status', json: o.json, plain: true, stateDir: o.stateDir, argv, renderer: quiet });
   try {
     const facts = await observeAll(s.ctx, o.tarball ? basename(o.tarball) : null);
     const rows = facts.map((f) => statusRow(f, Boolean(o.tarball)));

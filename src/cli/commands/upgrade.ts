@@ -6,9 +6,8 @@ import type { Renderer } from '../../ui/renderer.js';
 import { BadInputError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
 import { readJournalSummary } from '../journalState.js';
-import { requireConfirmable } from '../prompt.js';
+import { validateInputs } from '../inputs.js';
 import { lockFor, pickView } from '../view.js';
-import { loadRelease } from '../release.js';
 import { approvalFor } from '../approvalMode.js';
 import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
@@ -30,19 +29,29 @@ export interface UpgradeFlags {
   readonly breakLock: boolean;
   readonly stateDir?: string;
   readonly stageConcurrency: number;
+  /** Bad flag values found while parsing, reported with every other input problem. */
+  readonly flagProblems?: readonly BadInputError[];
   /** A renderer chosen by the caller (`demo` tees MQTT traffic events into it); default: chosen from the flags. */
   readonly renderer?: Renderer;
 }
 
 
 export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly string[]): Promise<void> {
-  requireConfirmable(io, f.yes, 'upgrade the cluster');
+  const flagProblems = [...(f.flagProblems ?? [])];
   if (f.awaitApproval !== undefined && f.pauseAfter === undefined) {
-    throw new BadInputError('--await-approval needs --pause-after N: it says how long to wait at that pause', { hint: 'add --pause-after 1 (a canary node) or drop --await-approval' });
+    flagProblems.push(new BadInputError('--await-approval needs --pause-after N: it says how long to wait at that pause', { hint: 'add --pause-after 1 (a canary node) or drop --await-approval' }));
   }
-  const release = await loadRelease(f.tarball, io.cwd, io.signal);
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    tarball: { path: f.tarball, required: true },
+    confirm: { yes: f.yes, what: 'upgrade the cluster' },
+    ...(f.window !== undefined ? { window: f.window } : {}),
+    stateDir: f.stateDir,
+    flagProblems,
+  });
+  const release = input.release!;
   const view = pickView(io, f);
-  const s = await openSession(io, { inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
   await runEngine(io, s, {
     run: async (startedAt) => {
     const { mode, spec } = parseWindowFlag(f.window, s.inv.window);

@@ -106,7 +106,7 @@ export function removeMarkerCommand(spec: NodeSpec, target: string, removeTree: 
     `rm -f -- ${marker}`,
     ...(removeTree ? [`rm -rf -- ${tree}`] : []),
     `if [ -e ${marker} ]; then echo 'relup/current is still there' >&2; exit 1; fi`,
-    ...(removeTree ? [`if [ -e ${tree} ]; then echo 'relup/${target}/ is still there' >&2; exit 1; fi`] : []),
+    ...(removeTree ? [`if [ -e ${tree} ]; then echo ${shq(`relup/${target}/ is still there`)} >&2; exit 1; fi`] : []),
   ].join(' && ');
 }
 

@@ -24,7 +24,8 @@ export function backupCommand(spec: NodeSpec, name: string): string {
     `set -u`,
     `mkdir -p -- ${dir}`,
     `set --; for d in data etc log; do [ -e ${root}/"$d" ] && set -- "$@" "$d"; done`,
-    `[ "$#" -gt 0 ] || { echo "nothing to back up under ${spec.rootDir.replace(/"/g, '')}" >&2; exit 2; }`,
+    // the path goes in as a quoted printf argument: inside "…" a `$(…)` in rootDir would run
+    `[ "$#" -gt 0 ] || { printf 'nothing to back up under %s\\n' ${root} >&2; exit 2; }`,
     `tar -czf ${part} -C ${root} "$@"; rc=$?; [ "$rc" -le 1 ] || { rm -f -- ${part}; exit "$rc"; }`,
     `gzip -t ${part} && tar -tzf ${part} >/dev/null || { echo "backup archive failed verification" >&2; rm -f -- ${part}; exit 3; }`,
     `mv -f -- ${part} ${final}`,

@@ -55,10 +55,7 @@ export function judgeBefore(inv: Inventory, f: NodeFacts, expect: { from: string
  * After `relup upgrade`: the node must prove the hop from five independent angles, plus connections
  * and the operator's own checks.
  *
- * Connections: a hot upgrade keeps MQTT connections (only a restart drops them). With
- * minConnectionRatio 0.5 and 1,000 connections before, 499 after fails and 500 passes. Fewer than
- * 10 before is too small a sample to judge a collapse by ratio, so there we only require the node
- * to still accept connections (count readable).
+ * Connections: see judgeConnections.
  */
 export function judgeAfter(inv: Inventory, f: NodeFacts, expect: { target: string; connectionsBefore: number | null }, commandResults: readonly ExecResult[]): GateResult[] {
   const t = expect.target;
@@ -85,7 +82,7 @@ export function judgeAfter(inv: Inventory, f: NodeFacts, expect: { target: strin
       : { gate: 'relup-log', ok: false, message: row ? `newest relup log row is not a success to ${t}` : 'relup logs has no rows', evidence: row ? [row.line] : [] },
   );
   out.push(judgeCluster(inv, f));
-  out.push(judgeConnections(inv.gates.minConnectionRatio, expect.connectionsBefore, f.connections));
+  out.push(judgeConnections(inv.gates, expect.connectionsBefore, f.connections));
   inv.gates.commands.forEach((c, i) => {
     const r = commandResults[i];
     out.push(
@@ -97,9 +94,36 @@ export function judgeAfter(inv: Inventory, f: NodeFacts, expect: { target: strin
   return out;
 }
 
-export function judgeConnections(minRatio: number, before: number | null, after: number | null): GateResult {
+/**
+ * A hot upgrade keeps MQTT connections (only a restart drops them), so two rules:
+ * - **Total loss** fails from a single connection up: 5 before, 0 after fails. However small the node,
+ *   every client gone is the clearest sign the VM restarted or evicted them.
+ * - **Ratio** for partial drops, judged only from `minConnectionsJudged` (default 10) before: with
+ *   minConnectionRatio 0.5 and 1,000 before, 499 after fails and 500 passes (ceil(1000 × 0.5) = 500);
+ *   with 10 before, 4 fails and 5 passes. Below the floor a partial drop is noise (9 → 1 passes:
+ *   clients come and go), but 9 → 0 still fails by the first rule.
+ * An unreadable count after fails closed; an unknown count before (the probe failed then) passes
+ * with the count shown, as there is nothing to compare against.
+ */
+export function judgeConnections(
+  g: { readonly minConnectionRatio: number; readonly minConnectionsJudged: number },
+  before: number | null,
+  after: number | null,
+): GateResult {
+  const minRatio = g.minConnectionRatio;
   if (after === null) return { gate: 'connections', ok: false, message: 'could not read connections.count from broker stats' };
-  if (before === null || before < 10) return { gate: 'connections', ok: true, message: `${after} connections (before: ${before ?? 'unknown'})` };
+  if (before !== null && before >= 1 && after === 0) {
+    return {
+      gate: 'connections',
+      ok: false,
+      message: `every connection lost: ${before} → 0`,
+      evidence: ['a hot upgrade keeps MQTT connections; losing all of them means the node restarted or evicted every client'],
+    };
+  }
+  if (before === null || before < g.minConnectionsJudged) {
+    const why = before === null ? 'before: unknown' : `before: ${before}, ratio judged from ${g.minConnectionsJudged}`;
+    return { gate: 'connections', ok: true, message: `${after} connections (${why})` };
+  }
   const need = Math.ceil(before * minRatio);
   return after >= need
     ? { gate: 'connections', ok: true, message: `${after} connections kept of ${before}` }

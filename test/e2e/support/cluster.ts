@@ -36,6 +36,7 @@ export interface Gates {
   readonly minConnectionRatio?: number;
   /** gates.mqtt, written as a YAML flow mapping. */
   readonly mqtt?: Readonly<Record<string, string | number>>;
+  readonly minConnectionsJudged?: number;
 }
 
 export interface E2eCluster extends ClusterMod.SimCluster {
@@ -50,6 +51,7 @@ export interface E2eCluster extends ClusterMod.SimCluster {
 export function gatesYaml(g: Gates): string {
   const lines = ['gates:', `  soakSeconds: ${g.soakSeconds ?? 0}`, `  timeoutSeconds: ${g.timeoutSeconds ?? 60}`];
   if (g.minConnectionRatio !== undefined) lines.push(`  minConnectionRatio: ${g.minConnectionRatio}`);
+  if (g.minConnectionsJudged !== undefined) lines.push(`  minConnectionsJudged: ${g.minConnectionsJudged}`);
   if (g.commands) lines.push(`  commands: ${JSON.stringify(g.commands)}`);
   if (g.mqtt) lines.push(`  mqtt: ${JSON.stringify(g.mqtt)}`);
   return `${lines.join('\n')}\n`;

@@ -38,7 +38,7 @@ export function inventory(n = 3, gates: Partial<Inventory['gates']> = {}): Inven
     file: '/ops/inventory.yaml',
     cluster: 'prod-eu',
     nodes: Array.from({ length: n }, (_, i) => nodeSpec(i + 1)),
-    gates: { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5, ...gates },
+    gates: { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5, minConnectionsJudged: 10, ...gates },
     restart: { command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start' },
     window: undefined,
   };

@@ -8,31 +8,49 @@ const N = inv.nodes.map((n) => n.name);
 const SHA = 'a'.repeat(64);
 const verdicts = (gs: ReadonlyArray<{ gate: string; ok: boolean }>): string[] => gs.map((g) => `${g.gate}:${g.ok ? 'ok' : 'FAIL'}`);
 
-describe('judgeConnections (minConnectionRatio 0.5)', () => {
-  const table: Array<[number | null, number | null, boolean]> = [
-    [1000, 500, true], // ceil(1000 × 0.5) = 500: exactly the minimum passes
-    [1000, 499, false],
-    [1000, 1000, true],
-    [1000, 1200, true], // clients reconnecting from elsewhere
-    [11, 6, true], // ceil(5.5) = 6
-    [11, 5, false],
-    [10, 5, true], // 10 is the smallest sample judged by ratio
-    [10, 4, false],
-    [9, 0, true], // fewer than 10 before: too small a sample to call a collapse
-    [null, 0, true], // before unknown
-    [1000, null, false], // after unreadable: fail closed
+describe('judgeConnections (minConnectionRatio 0.5, minConnectionsJudged 10)', () => {
+  const G = { minConnectionRatio: 0.5, minConnectionsJudged: 10 };
+  // [before, after, pass, why]
+  const table: Array<[number | null, number | null, boolean, string]> = [
+    [1000, 500, true, 'ceil(1000 × 0.5) = 500: exactly the minimum passes'],
+    [1000, 499, false, 'one below the minimum'],
+    [1000, 1000, true, 'all kept'],
+    [1000, 1200, true, 'clients reconnecting from elsewhere'],
+    [1000, 0, false, 'total loss'],
+    [11, 6, true, 'ceil(5.5) = 6'],
+    [11, 5, false, 'ratio'],
+    [10, 5, true, '10 is the smallest sample judged by ratio'],
+    [10, 4, false, 'ratio at the floor'],
+    [9, 1, true, 'below the floor a partial drop is noise'],
+    [9, 0, false, 'below the floor, but every connection lost'],
+    [5, 0, false, 'the issue: 5 → 0 on a small node'],
+    [1, 0, false, 'one connection, lost'],
+    [1, 1, true, 'one kept'],
+    [0, 0, true, 'nothing to lose'],
+    [0, 3, true, 'new clients'],
+    [null, 0, true, 'before unknown: nothing to compare against'],
+    [1000, null, false, 'after unreadable: fail closed'],
+    [5, null, false, 'after unreadable below the floor: fail closed'],
   ];
-  for (const [before, after, ok] of table) {
-    it(`${before} → ${after}: ${ok ? 'pass' : 'fail'}`, () => {
-      const g = judgeConnections(0.5, before, after);
+  for (const [before, after, ok, why] of table) {
+    it(`${before} → ${after}: ${ok ? 'pass' : 'fail'} (${why})`, () => {
+      const g = judgeConnections(G, before, after);
       expect(g.gate).toBe('connections');
       expect(g.ok).toBe(ok);
-      if (!ok && after !== null) expect(g.message).toContain(`${before} → ${after} (minimum ${Math.ceil(before! * 0.5)}, ratio 0.5)`);
+      if (!ok && after === 0) expect(g.message).toBe(`every connection lost: ${before} → 0`);
+      else if (!ok && after !== null) expect(g.message).toContain(`${before} → ${after} (minimum ${Math.ceil(before! * 0.5)}, ratio 0.5)`);
     });
   }
   it('ratio 0.9: 1000 → 899 fails, 900 passes', () => {
-    expect(judgeConnections(0.9, 1000, 899).ok).toBe(false);
-    expect(judgeConnections(0.9, 1000, 900).ok).toBe(true);
+    expect(judgeConnections({ ...G, minConnectionRatio: 0.9 }, 1000, 899).ok).toBe(false);
+    expect(judgeConnections({ ...G, minConnectionRatio: 0.9 }, 1000, 900).ok).toBe(true);
+  });
+  it('the floor moves the ratio rule, never the total-loss rule', () => {
+    // floor 3: 4 → 1 is judged (ceil(2) = 2 needed) and fails; floor 10 lets it pass.
+    expect(judgeConnections({ ...G, minConnectionsJudged: 3 }, 4, 1).ok).toBe(false);
+    expect(judgeConnections(G, 4, 1).ok).toBe(true);
+    // ratio 0 and a floor above the count: losing all still fails.
+    expect(judgeConnections({ minConnectionRatio: 0, minConnectionsJudged: 1_000_000 }, 50, 0).ok).toBe(false);
   });
 });
 
@@ -78,6 +96,7 @@ describe('judgeAfter', () => {
     ['no relup log rows', { logs: [] }, 'relup-log'],
     ['newest row in progress', { logs: [{ started: 's', finished: null, from: '5.10.4', target: '5.10.5', status: 'in-progress', result: { kind: 'none' }, line: 'in progress row' }] }, 'relup-log'],
     ['connections collapsed 1000 → 499', { connections: 499 }, 'connections'],
+    ['every connection lost 1000 → 0', { connections: 0 }, 'connections'],
     ['cluster status unreadable', { cluster: { kind: 'unrecognised', raw: 'boom' } }, 'cluster'],
   ];
   for (const [title, over, failing] of table) {

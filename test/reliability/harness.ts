@@ -1,0 +1,247 @@
+// The fault matrix's machinery: one case = one fresh simulated cluster, a fault, one or two runs of
+// the BUILT CLI, then what the nodes, the journal and the report say, judged against the case's
+// expectation. Each result is written to test/reliability/.results/<id>.json; the global teardown
+// (report.ts) turns them into docs/RELIABILITY.md.
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { clearFaults, setFaults, type Faults } from '../../src/sim/faults.js';
+import { explain, readJournalFile, relupRows, runCli, runningVersion, sigkill, startCli, type CliEvent, type CliResult, type JournalRecord } from '../e2e/support/crashCli.js';
+import { attachClients, type Clients } from '../e2e/support/mqtt.js';
+
+export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '.results');
+
+/** Where a node must end: at the target, still at the from-version, or either (the failing node). */
+export type NodeEnd = 'to' | 'from' | 'any';
+
+export interface KillPoint {
+  /** Human name of the boundary, e.g. "gate-after on node 2". */
+  readonly what: string;
+  /** The first NDJSON event matching this is where the controller gets SIGKILL. */
+  readonly at: (e: CliEvent, nodes: readonly string[]) => boolean;
+}
+
+export interface CaseContext {
+  readonly c: SimCluster;
+  readonly args: (...more: string[]) => string[];
+}
+
+export interface ReliabilityCase {
+  readonly id: string;
+  /** Row group in docs/RELIABILITY.md. */
+  readonly group: string;
+  /** What goes wrong, in words. */
+  readonly fault: string;
+  readonly nodes?: number;
+  readonly soakSeconds?: number;
+  readonly timeoutSeconds?: number;
+  readonly padBytes?: number;
+  /** Simulator faults set before the first run (node is 1-based). */
+  readonly faults?: ReadonlyArray<{ readonly node: number; readonly faults: Partial<Faults> }>;
+  /** Real MQTT clients attached before the run. */
+  readonly clients?: { readonly node: number; readonly count: number };
+  /** SIGKILL the controller at this point of the first run. */
+  readonly kill?: KillPoint;
+  /**
+   * A custom first run (e.g. killing an sshd mid-upload); returns its exit code. Default: the
+   * upgrade, run to its end or to `kill`.
+   */
+  readonly drive?: (ctx: CaseContext) => Promise<CliResult>;
+  /** Case-specific truths about the runs (e.g. "the halt names the deadline"); each string is a problem. */
+  readonly checks?: (o: { readonly runs: ReadonlyArray<CliResult | null>; readonly journal: readonly JournalRecord[]; readonly c: SimCluster }) => string[];
+  /** After the first run: clear the faults and run again (how an operator continues). */
+  readonly rerun?: boolean;
+  readonly expect: {
+    /** Exit code of the first run (null: killed by the harness). */
+    readonly exit: number | null;
+    /** Exit code of the re-run, when there is one. */
+    readonly rerunExit?: number;
+    /** Per node, after everything. */
+    readonly nodes: readonly NodeEnd[];
+  };
+}
+
+export interface CaseResult {
+  readonly id: string;
+  readonly group: string;
+  readonly fault: string;
+  readonly expected: string;
+  readonly observed: string;
+  readonly survived: boolean;
+  readonly wronglyTouched: number;
+  readonly dataLost: number;
+  readonly journalTruthful: boolean;
+  readonly reportTruthful: boolean;
+  readonly problems: readonly string[];
+  readonly durationMs: number;
+}
+
+const OUTCOME_OF_EXIT: Record<number, string> = { 0: 'done', 3: 'blocked', 4: 'halted', 5: 'paused', 130: 'interrupted' };
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+function describeExpect(x: ReliabilityCase['expect']): string {
+  const ends = x.nodes.map((e, i) => `n${i + 1}:${e}`).join(' ');
+  return `exit ${x.exit ?? 'killed'}${x.rerunExit !== undefined ? ` → re-run ${x.rerunExit}` : ''}; ${ends}`;
+}
+
+/** Version a node reports, or 'down'. */
+function versionOf(rootDir: string): string {
+  try {
+    return runningVersion(rootDir);
+  } catch {
+    return 'down';
+  }
+}
+
+export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
+  const t0 = Date.now();
+  const dir = await mkdtemp(join(tmpdir(), `reliab-${k.id}-`));
+  const problems: string[] = [];
+  let clients: Clients | undefined;
+  let c: SimCluster | undefined;
+  let observed = '';
+  let wronglyTouched = 0;
+  let dataLost = 0;
+  let journalTruthful = false;
+  let reportTruthful = false;
+  try {
+    c = await startSimCluster({ dir, nodes: k.nodes ?? 3, soakSeconds: k.soakSeconds ?? 0, timeoutSeconds: k.timeoutSeconds ?? 60, ...(k.padBytes ? { padBytes: k.padBytes } : {}) });
+    const cl = c;
+    const names = cl.nodes.map((n) => n.name);
+    // Data a rollout must never lose: a random file in every node's data/, checked at the end.
+    const data = cl.nodes.map((n) => {
+      const p = join(n.rootDir, 'data', `reliability-${k.id}.bin`);
+      mkdirSync(dirname(p), { recursive: true });
+      const b = randomBytes(4096);
+      writeFileSync(p, b);
+      return { p, sum: sha(b) };
+    });
+    for (const f of k.faults ?? []) await setFaults(cl.nodes[f.node - 1].rootDir, f.faults);
+    if (k.clients) clients = await attachClients(cl.nodes[k.clients.node - 1].host, cl.nodes[k.clients.node - 1].mqttPort, k.clients.count, k.id);
+
+    const args = (...more: string[]) => ['upgrade', '-i', cl.inventoryPath, '--tarball', cl.tarballPath, '--yes', '--json', ...more];
+    const runs: Array<{ r: CliResult | null; code: number | null }> = [];
+    if (k.drive) {
+      const r = await k.drive({ c: cl, args });
+      runs.push({ r, code: r.code });
+    } else if (k.kill) {
+      const first = startCli(args());
+      const kp = k.kill;
+      await first.waitFor((e) => kp.at(e, names), 90_000, kp.what);
+      const killed = await sigkill(first);
+      runs.push({ r: killed, code: null });
+    } else {
+      const r = await runCli(args(), { timeoutMs: 120_000 });
+      runs.push({ r, code: r.code });
+    }
+    if (k.rerun) {
+      for (const f of k.faults ?? []) await clearFaults(cl.nodes[f.node - 1].rootDir);
+      const r = await runCli(args(), { timeoutMs: 120_000 });
+      runs.push({ r, code: r.code });
+    }
+
+    // ---- judge -----------------------------------------------------------------------------
+    const exits = runs.map((x) => x.code);
+    if (exits[0] !== k.expect.exit) problems.push(`first run exit ${exits[0]}, expected ${k.expect.exit}${runs[0].r ? `\n${explain(runs[0].r)}` : ''}`);
+    if (k.expect.rerunExit !== undefined && exits[1] !== k.expect.rerunExit) problems.push(`re-run exit ${exits[1]}, expected ${k.expect.rerunExit}${runs[1]?.r ? `\n${explain(runs[1].r)}` : ''}`);
+
+    const versions = cl.nodes.map((n) => versionOf(n.rootDir));
+    const rows = cl.nodes.map((n) => relupRows(n.rootDir));
+    cl.nodes.forEach((n, i) => {
+      const want = k.expect.nodes[i];
+      const successes = rows[i].filter((r) => r.result === 'success').length;
+      const backups = existsSync(n.backupDir) ? readdirSync(n.backupDir).filter((f) => f.endsWith('.tar.gz')) : [];
+      if (want === 'to' && (versions[i] !== cl.to || successes !== 1)) {
+        problems.push(`${n.name}: expected at ${cl.to} upgraded exactly once, found ${versions[i]} with ${successes} successful hops`);
+        if (successes > 1) wronglyTouched++;
+      }
+      // Untouched: never hopped, never backed up. (A node the fault stopped reads 'down': not our doing.)
+      if (want === 'from' && (versions[i] === cl.to || rows[i].length > 0 || backups.length > 0)) {
+        problems.push(`${n.name}: expected untouched at ${cl.from}, found ${versions[i]}, ${rows[i].length} relup rows, ${backups.length} backups`);
+        wronglyTouched++;
+      }
+      if (want === 'any' && rows[i].filter((r) => r.result === 'success').length > 1) {
+        problems.push(`${n.name}: upgraded more than once`);
+        wronglyTouched++;
+      }
+      const d = data[i];
+      if (!existsSync(d.p) || sha(readFileSync(d.p)) !== d.sum) {
+        problems.push(`${n.name}: data/${d.p.split('/').pop()} lost or changed`);
+        dataLost++;
+      }
+    });
+    observed = `exit ${exits[0] ?? 'killed'}${exits.length > 1 ? ` → re-run ${exits[1]}` : ''}; ${versions.map((v, i) => `n${i + 1}:${v === cl.to ? 'to' : v === cl.from ? 'from' : v}`).join(' ')}`;
+
+    // The journal tells the truth: every hop a node recorded was journaled before it was sent, every
+    // journaled hop has a verdict (upgrade.end) by the end, and each finished run says how it ended.
+    const j: JournalRecord[] = existsSync(join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'journal.ndjson')) ? readJournalFile(cl.inventoryPath, 'sim') : [];
+    const jp: string[] = [];
+    cl.nodes.forEach((n, i) => {
+      const begins = j.filter((r) => r.kind === 'upgrade.begin' && r.node === n.name);
+      const ends = j.filter((r) => r.kind === 'upgrade.end' && r.node === n.name);
+      if (rows[i].length > begins.length) jp.push(`${n.name}: ${rows[i].length} relup attempts on the node, ${begins.length} upgrade.begin in the journal`);
+      const lastBegin = begins.at(-1);
+      if (lastBegin && !ends.some((e) => j.indexOf(e) > j.indexOf(lastBegin))) jp.push(`${n.name}: upgrade.begin without a later upgrade.end`);
+    });
+    const runIds = [...new Set(j.filter((r) => r.kind === 'run.start').map((r) => r.runId))];
+    const finished = runs.filter((x) => x.code !== null);
+    // the runs that ended on their own, in order, are the last runIds
+    finished.forEach((x, idx) => {
+      const id = runIds[runIds.length - finished.length + idx];
+      const end = j.find((r) => r.kind === 'run.end' && r.runId === id);
+      const want = OUTCOME_OF_EXIT[x.code!];
+      if (want && end?.outcome !== want) jp.push(`run ${id}: run.end ${String(end?.outcome)}, expected ${want} (exit ${x.code})`);
+    });
+    if (k.kill && runIds.length > 0 && j.some((r) => r.kind === 'run.end' && r.runId === runIds[0])) jp.push('the SIGKILLed run has a run.end it cannot have written');
+    if (k.checks) jp.push(...k.checks({ runs: runs.map((x) => x.r), journal: j, c: cl }));
+    journalTruthful = jp.length === 0;
+    problems.push(...jp);
+
+    // The report of the last finished run matches the nodes.
+    const last = finished.at(-1);
+    const rp: string[] = [];
+    const reportFile = join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'last-report.json');
+    if (last && (last.code === 0 || last.code === 4)) {
+      if (!existsSync(reportFile)) rp.push('no last-report.json');
+      else {
+        const rep = JSON.parse(readFileSync(reportFile, 'utf8')) as { outcome: string; rows: Array<{ node: string; outcome: string }> };
+        if (rep.outcome !== OUTCOME_OF_EXIT[last.code]) rp.push(`report outcome ${rep.outcome}, exit ${last.code}`);
+        for (const row of rep.rows) {
+          const i = names.indexOf(row.node);
+          if (row.outcome === 'upgraded' && versions[i] !== cl.to) rp.push(`report says ${row.node} upgraded, it runs ${versions[i]}`);
+          if (row.outcome === 'untouched' && rows[i].length > 0) rp.push(`report says ${row.node} untouched, it has relup rows`);
+        }
+      }
+    }
+    reportTruthful = rp.length === 0;
+    problems.push(...rp);
+  } catch (e) {
+    problems.push(`harness: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  } finally {
+    await clients?.end().catch(() => undefined);
+    await c?.stop().catch(() => undefined);
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  const result: CaseResult = {
+    id: k.id,
+    group: k.group,
+    fault: k.fault,
+    expected: describeExpect(k.expect),
+    observed: observed || 'harness failure',
+    survived: problems.length === 0,
+    wronglyTouched,
+    dataLost,
+    journalTruthful,
+    reportTruthful,
+    problems,
+    durationMs: Date.now() - t0,
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, `${k.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
