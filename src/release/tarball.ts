@@ -31,6 +31,13 @@ interface Scan {
   nestedVars: string | undefined; // `<dir>/releases/emqx_vars`: the tarball has a top-level folder
   unsafe: string | undefined; // first member with an absolute path or a `..` component
   parseError: Error | undefined;
+  uncompressed: number; // U: sum of member sizes
+  releasePart: number; // R: members under bin/ lib/ releases/ erts-*/
+}
+
+/** The part the relup handler deploys into <RootDir>/relup/<T>/ (handler@78526dd:264-287, facts A4). */
+export function isReleasePart(memberPath: string): boolean {
+  return /^(bin|lib|releases|erts-[^/]+)(\/|$)/.test(memberPath.replace(/^(\.\/)+/, ''));
 }
 
 function unsafePath(p: string): boolean {
@@ -38,7 +45,7 @@ function unsafePath(p: string): boolean {
 }
 
 async function scan(file: string, total: number, opts: InspectOptions): Promise<Scan> {
-  const s: Scan = { sha256: '', size: 0, emqxVars: undefined, buildInfos: new Map(), nestedVars: undefined, unsafe: undefined, parseError: undefined };
+  const s: Scan = { sha256: '', size: 0, emqxVars: undefined, buildInfos: new Map(), nestedVars: undefined, unsafe: undefined, parseError: undefined, uncompressed: 0, releasePart: 0 };
   const collect = (entry: ReadEntry, done: (text: string) => void) => {
     const chunks: Buffer[] = [];
     let n = 0;
@@ -55,6 +62,9 @@ async function scan(file: string, total: number, opts: InspectOptions): Promise<
       const raw = entry.path;
       if (unsafePath(raw) || (entry.type === 'Link' && entry.linkpath && unsafePath(entry.linkpath))) s.unsafe ??= raw;
       const p = raw.replace(/^(\.\/)+/, '');
+      const bytes = entry.size ?? 0;
+      s.uncompressed += bytes;
+      if (isReleasePart(p)) s.releasePart += bytes;
       const bi = p.match(/^releases\/([^/]+)\/BUILD_INFO$/);
       if (p === 'releases/emqx_vars' && entry.type === 'File') collect(entry, (t) => (s.emqxVars = t));
       else if (bi && entry.type === 'File') collect(entry, (t) => s.buildInfos.set(bi[1], t));
@@ -193,5 +203,5 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
       hint: 'a renamed or repacked file is the wrong build more often than not; download the package for the nodes\' OS and arch',
     });
   }
-  return { path: file, fileName, sha256: s.sha256, size: s.size, version, os: bi.os, arch: bi.arch, otp: bi.erlang };
+  return { path: file, fileName, sha256: s.sha256, size: s.size, version, os: bi.os, arch: bi.arch, otp: bi.erlang, uncompressedBytes: s.uncompressed, releaseBytes: s.releasePart };
 }

@@ -7,6 +7,11 @@ export interface ExecOptions {
   readonly signal?: AbortSignal;
   /** Streamed stdout, for long commands whose progress is shown. */
   readonly onStdout?: (chunk: string) => void;
+  /**
+   * Bytes written to the command's stdin, then EOF (default: stdin is /dev/null). For secrets that
+   * must not appear in argv (`sudo -S`); the command text itself never contains them.
+   */
+  readonly stdin?: string;
 }
 
 /** The full evidence of one remote command. Non-zero exit is data, not an exception. */
@@ -52,4 +57,10 @@ export interface RemoteHost {
     readonly onProgress?: (p: StageProgress) => void;
   }): Promise<StageResult>;
   close(): Promise<void>;
+  /**
+   * Run as the SSH login user even when the node's commands go through `become` (remote/become.ts):
+   * for what the login user itself must be able to do (SFTP staging writes as that user). Absent
+   * → exec() already runs as the login user.
+   */
+  execAsLogin?(command: string, opts?: ExecOptions): Promise<ExecResult>;
 }
