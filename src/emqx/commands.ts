@@ -144,3 +144,19 @@ export function workspaceProbe(rootDir: string, node: string, sha256: string): s
     `true`,
   ].join('\n');
 }
+
+/** Exit 0 when `<dataDir>/.evacuation` exists: a persisted evacuation, resumed at every boot (A1). */
+export function evacuationFileRead(dataDir: string): string {
+  const f = shq(`${absolute('dataDir', dataDir)}/.evacuation`);
+  return `if [ -e ${f} ]; then cat -- ${f}; else exit ${MARKER_ABSENT_EXIT}; fi`;
+}
+
+/** `stat -c '%a %U %n'` of the files and every ancestor dir (parse with judgeStagedReadable). */
+export function stagedModes(files: readonly string[]): string {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    let d = absolute('path', f);
+    while ((d = d.slice(0, d.lastIndexOf('/')) || '/') !== '/') dirs.add(d);
+  }
+  return `stat -c '%a %U %n' -- ${[...files, ...[...dirs].sort()].map((x) => shq(x)).join(' ')}`;
+}

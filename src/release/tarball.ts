@@ -203,5 +203,5 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
       hint: 'a renamed or repacked file is the wrong build more often than not; download the package for the nodes\' OS and arch',
     });
   }
-  return { path: file, fileName, sha256: s.sha256, size: s.size, version, os: bi.os, arch: bi.arch, otp: bi.erlang, uncompressedBytes: s.uncompressed, releaseBytes: s.releasePart };
+  return { path: file, fileName, sha256: s.sha256, size: s.size, version, os: bi.os, arch: bi.arch, otp: bi.erlang, uncompressedBytes: s.uncompressed, releaseBytes: s.releasePart, emqxVars: s.emqxVars };
 }

@@ -46,6 +46,7 @@ describe('inspectRelease: good tarballs', () => {
       otp: '27.3.4.2-8',
       uncompressedBytes: expect.any(Number),
       releaseBytes: expect.any(Number),
+      emqxVars: expect.stringContaining('REL_VSN="5.10.5"'),
     });
     expect(progress.at(-1)).toBe(data.length);
   });

@@ -198,6 +198,9 @@ export interface Workspace {
   readonly tmpDir: string | null;
   readonly tmpSource: string | null;
   readonly tmpFreeBytes: number | null;
+  /** Mount points, so that places on one filesystem are added up, not each checked alone. */
+  readonly tmpMount: string | null;
+  readonly relupMount: string | null;
   /** emqx_relup_<hash16>/releases/emqx_vars already there: the handler skips the extraction. */
   readonly extractionCached: boolean;
   readonly relupFreeBytes: number | null;
@@ -212,6 +215,7 @@ export function parseWorkspaceProbe(stdout: string): Workspace {
   let cached = false;
   let section = '';
   const df: Record<string, number | null> = {};
+  const mount: Record<string, string> = {};
   let mem: number | null = null;
   for (const l of normalize(stdout).split('\n')) {
     if (l.startsWith(SECTION)) {
@@ -227,7 +231,10 @@ export function parseWorkspaceProbe(stdout: string): Workspace {
     }
     if (section === 'tmp-df' || section === 'relup-df') {
       const m = DF_TAIL.exec(l.trim());
-      if (m) df[section] = Number(m[4]) * 1024;
+      if (m) {
+        df[section] = Number(m[4]) * 1024;
+        mount[section] = m[6];
+      }
     }
     if (section === 'mem') {
       const m = /^MemAvailable:\s+(\d+)\s*kB$/.exec(l.trim());
@@ -238,6 +245,8 @@ export function parseWorkspaceProbe(stdout: string): Workspace {
     tmpDir,
     tmpSource,
     tmpFreeBytes: df['tmp-df'] ?? null,
+    tmpMount: mount['tmp-df'] ?? null,
+    relupMount: mount['relup-df'] ?? null,
     extractionCached: cached,
     relupFreeBytes: df['relup-df'] ?? null,
     memAvailableBytes: mem,

@@ -9,6 +9,8 @@ import { describeResult } from '../../remote/exec.js';
 import type { ExecResult } from '../../remote/types.js';
 import { RolloutError, errorMessage } from '../../util/errors.js';
 import { backupCommand, backupName, sidecarPathOf } from './actions.js';
+import { execAsLogin, stageModesCommand } from '../../remote/become.js';
+import { shq } from '../../util/shellQuote.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
@@ -236,6 +238,9 @@ async function stageAll(ctx: RunContext, opts: UpgradeOptions, names: readonly s
             onProgress: (p) => ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, done: false }),
           });
           await host.stage(opts.sidecar.path, sidecarPathOf(remote), opts.sidecar.sha256, { signal: stageCtl.signal });
+          // The handler reads both inside the VM, as the EMQX user (facts A4): not only as the uploader.
+          const modes = await execAsLogin(host, `${stageModesCommand(remote)} && chmod 0644 -- ${shq(sidecarPathOf(remote))}`, { timeoutMs: 30_000, signal: stageCtl.signal });
+          if (modes.exitCode !== 0) throw new RolloutError('remote', `${name}: could not make the staged files readable for the EMQX user`, { details: describeResult(modes) });
           rows.get(name)!.staged = r.action;
           const durationMs = r.durationMs;
           ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: opts.tarball.size, bytesTotal: opts.tarball.size, rate: durationMs > 0 ? (r.bytesSent * 1000) / durationMs : 0, action: r.action, done: true });
@@ -270,7 +275,7 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   // gate-before: the world may have moved since preflight (another operator, a crash).
   let t = ctx.now().getTime();
   ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
-  const before = await observeNode(host, spec, { tarballName: opts.tarball.fileName, signal: ctx.signal });
+  const before = await observeNode(host, spec, { tarballName: opts.tarball.fileName, tarballSha256: opts.tarball.sha256, signal: ctx.signal });
   observedEvent(ctx, before);
   if (before.version === target) {
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: true, durationMs: ctx.now().getTime() - t, message: `already at ${target}: skipped` });
@@ -294,7 +299,8 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     row.backup = 'skipped';
   } else {
     ctx.emit({ type: 'step.started', node: spec.name, step: 'backup', detail: `data/ etc/ log/ → ${spec.backupDir}/` });
-    const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now())), { timeoutMs: deadlineMs, signal: ctx.signal });
+    const dirs = before.layout ? { etcDir: before.layout.etcDir.path, dataDir: before.layout.dataDir.path, logDir: before.layout.logDir.path } : undefined;
+    const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now()), dirs), { timeoutMs: deadlineMs, signal: ctx.signal });
     const m = /^(\d+) (\/.+)$/m.exec(r.stdout);
     if (r.exitCode !== 0 || !m) {
       ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: false, durationMs: r.durationMs, message: 'backup failed' });
