@@ -160,3 +160,10 @@ export function stagedModes(files: readonly string[]): string {
   }
   return `stat -c '%a %U %n' -- ${[...files, ...[...dirs].sort()].map((x) => shq(x)).join(' ')}`;
 }
+
+// ---- evacuation (`emqx ctl rebalance …`, facts A1; parse with ./parse/rebalance.ts) ---------------
+
+export const rebalanceEvacuate = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'start', '--evacuation');
+export const rebalanceNodeStatus = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'node-status');
+export const rebalanceStop = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'stop');
+export const evictionStatus = (rootDir: string): string => ctlCmd(rootDir, 'eviction', 'status');

@@ -78,18 +78,27 @@ export function parseRootDir(stdout: string, exitCode: number | null): string | 
  * node, else the one running from under `rootDir`, else the only one. null when none matches.
  */
 export function parseBeamDataDir(psText: string, node: string, rootDir: string): string | null {
+  const l = parseBeamLine(psText, node, rootDir);
+  const m = l ? /\s-emqx_data_dir\s+(\S+)/.exec(l) : null;
+  return m && m[1].startsWith('/') ? m[1].replace(/\/+$/, '') || '/' : null;
+}
+
+/** The user the node's beam runs as: `ps -ef`'s first column (a name, or a uid when unnamed). */
+export function parseBeamUser(psText: string, node: string, rootDir: string): string | null {
+  const l = parseBeamLine(psText, node, rootDir);
+  const u = l ? /^(\S+)\s+\d+\s/.exec(l.trim())?.[1] : undefined;
+  return u ?? null;
+}
+
+function parseBeamLine(psText: string, node: string, rootDir: string): string | null {
   const beams = normalize(psText)
     .split('\n')
     .filter((l) => /\s-emqx_data_dir\s/.test(l) && !/\bgrep\b/.test(l));
-  const dataDir = (l: string): string | null => {
-    const m = /\s-emqx_data_dir\s+(\S+)/.exec(l);
-    return m && m[1].startsWith('/') ? m[1].replace(/\/+$/, '') || '/' : null;
-  };
   const byName = beams.filter((l) => new RegExp(`\\s-s?name\\s+${escapeRe(node)}(\\s|$)`).test(l));
-  if (byName.length > 0) return dataDir(byName[0]);
+  if (byName.length > 0) return byName[0];
   const byRoot = beams.filter((l) => l.includes(`${rootDir}/`));
-  if (byRoot.length === 1) return dataDir(byRoot[0]);
-  return beams.length === 1 ? dataDir(beams[0]) : null;
+  if (byRoot.length === 1) return byRoot[0];
+  return beams.length === 1 ? beams[0] : null;
 }
 
 function escapeRe(s: string): string {
@@ -156,6 +165,8 @@ export interface NodeLayout {
   readonly logDir: Located;
   /** '' → whoever starts it (tgz); null → unknown. */
   readonly runnerUser: string | null;
+  /** The user the running beam belongs to (ps), when found. */
+  readonly processUser: string | null;
 }
 
 export interface LayoutOverrides {
@@ -188,6 +199,7 @@ export function resolveLayout(node: string, o: LayoutOverrides, p: LayoutProbe):
     dataDir: o.dataDir ? { path: o.dataDir, source: 'inventory' } : beamData ? { path: beamData, source: 'process' } : dflt('data'),
     logDir: o.logDir ? { path: o.logDir, source: 'inventory' } : vars?.logDir ? { path: vars.logDir, source: 'emqx_vars' } : dflt('log'),
     runnerUser: vars?.runnerUser ?? null,
+    processUser: p.ps !== null ? parseBeamUser(p.ps, node, root) : null,
   };
 }
 

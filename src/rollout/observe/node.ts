@@ -200,7 +200,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
   if (staged && stagedSha256 !== null && stagedSidecar) {
     const files = [staged, `${staged}.sha256`];
     const [mo] = await runAll([cmd.stagedModes(files)]);
-    stagedReadable = judgeStagedReadable(mo.stdout, files, layout.runnerUser);
+    stagedReadable = judgeStagedReadable(mo.stdout, files, layout.processUser ?? (layout.runnerUser || null)) ?? undefined;
   }
   const wsp = opts.tarballSha256 ? parseWorkspaceProbe(ws.stdout) : null;
   return {

@@ -81,7 +81,7 @@ describe('resolveLayout', () => {
   it('package install: the process names the data dir, emqx_vars etc and log', () => {
     const l = resolveLayout('emqx@10.0.0.1', { rootDir: '/usr/lib/emqx' }, probe({ vars: PKG_VARS, buildInfo: 'relform: "deb"\n', ps: PS_PKG, rootDir: { stdout: '/usr/lib/emqx\n', exitCode: 0 } }));
     expect(l).toEqual({
-      rootDir: '/usr/lib/emqx', reportedRootDir: null, relform: 'deb', runnerUser: 'emqx',
+      rootDir: '/usr/lib/emqx', reportedRootDir: null, relform: 'deb', runnerUser: 'emqx', processUser: 'emqx',
       etcDir: { path: '/etc/emqx', source: 'emqx_vars' },
       dataDir: { path: '/var/lib/emqx', source: 'process' },
       logDir: { path: '/var/log/emqx', source: 'emqx_vars' },
