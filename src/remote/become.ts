@@ -81,3 +81,8 @@ export function withBecome(host: RemoteHost, spec: Pick<NodeSpec, 'become' | 'be
 export function execAsLogin(host: RemoteHost, command: string, opts?: ExecOptions): Promise<ExecResult> {
   return host.execAsLogin ? host.execAsLogin(command, opts) : host.exec(command, opts);
 }
+
+/** A command as an operator types it on the node: with `sudo -u <becomeUser>` in front when the node needs it. */
+export function operatorCommand(spec: Pick<NodeSpec, 'become' | 'becomeUser'>, command: string): string {
+  return spec.become === 'sudo' ? `sudo -u ${spec.becomeUser ?? 'root'} ${command}` : command;
+}
