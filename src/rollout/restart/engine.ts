@@ -12,6 +12,7 @@ import { endEvacuationAdvice, evacuateStart, evacuateStatus, evacuateStop, isDra
 import { evictionStatus } from '../../emqx/commands.js';
 import type { RebalanceNodeStatus } from '../../emqx/parse/rebalance.js';
 import type { ExecResult } from '../../remote/types.js';
+import { bootLocationDiff, describeDiff } from '../upgrade/realInstall.js';
 import { bootState } from '../observe/bootState.js';
 import type { LockHandle } from '../state/lock.js';
 import { NodeFailure } from '../core/nodeFailure.js';
@@ -124,6 +125,17 @@ async function restartOne(ctx: RunContext, opts: RestartOptions, spec: NodeSpec,
   if (bad) throw new Day2NodeFailure(spec.name, `gate-before:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'before-change' });
   if (before.connections !== null) row.connectionsBefore = before.connections;
 
+  // Package installs (facts A3 "Risk"): relup/<T>/ holds the tarball's emqx_vars; booting it may look
+  // for config elsewhere and drop the emqx user. Refuse before the node is stopped, with the evidence.
+  const vars = before.relupVars?.[target];
+  const diff = vars && before.layout ? bootLocationDiff(before.layout, vars) : [];
+  if (diff.length > 0) {
+    throw new Day2NodeFailure(spec.name, 'gate-before:boot-locations', `restarting into relup/${target}/ would boot with other locations than the node runs with now: ${describeDiff(diff)}`, [
+      `running: etc ${before.layout!.etcDir.path} (${before.layout!.etcDir.source}), log ${before.layout!.logDir.path} (${before.layout!.logDir.source}), runner user ${before.layout!.runnerUser === null ? 'unknown' : JSON.stringify(before.layout!.runnerUser)}${before.layout!.relform ? `, ${before.layout!.relform} install` : ''}`,
+      `${spec.rootDir}/relup/${target}/releases/emqx_vars: EMQX_ETC_DIR=${vars!.etcDir ?? '?'}, EMQX_LOG_DIR default ${vars!.logDir ?? '?'}, RUNNER_USER=${JSON.stringify(vars!.runnerUser ?? '?')}`,
+      `fix: the node keeps running the hot-upgraded code; do not restart it into relup/${target}/ — install the ${target} deb/rpm package at the next maintenance restart (and remove ${spec.rootDir}/relup/current first, see \`emqx-rollout recover-boot\`), or confirm with EMQX that this tree boots on a package install`,
+    ], { kind: 'before-change' });
+  }
   const dataDir = before.layout?.dataDir.path ?? null;
   if (opts.evacuate) await evacuate(ctx, spec, before.connections, flight, dataDir);
   await restartAndGate(ctx, spec, { version: target, tree: 'relup', mode: 'restart', evacuated: opts.evacuate, ...(opts.evacuate ? { evacuationAdvice: endEvacuationAdvice(spec, dataDir) } : {}) }, row, flight);
