@@ -167,3 +167,8 @@ export const rebalanceEvacuate = (rootDir: string): string => ctlCmd(rootDir, 'r
 export const rebalanceNodeStatus = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'node-status');
 export const rebalanceStop = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'stop');
 export const evictionStatus = (rootDir: string): string => ctlCmd(rootDir, 'eviction', 'status');
+
+/** How many troubleshoot files `<RootDir>/relup_YYYY-MM-DD_HH-MM-SS` the handler left (prints a number). */
+export function troubleshootCount(rootDir: string): string {
+  return `ls -1 -- ${shq(absolute('rootDir', rootDir))} 2>/dev/null | grep -cE '^relup_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}$'; true`;
+}

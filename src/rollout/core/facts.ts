@@ -65,6 +65,10 @@ export interface NodeFacts {
   readonly stagingMount?: string;
   /** `<dataDir>/.evacuation` exists: an evacuation is persisted and resumes at every boot (A1). */
   readonly evacuationPersisted?: boolean;
+  /** relup/current exists but is empty (a failed marker write, A2 case A): bin/emqx would exec relup//bin/emqx. */
+  readonly markerEmpty?: boolean;
+  /** Count of the handler's troubleshoot files `<RootDir>/relup_YYYY-MM-DD_HH-MM-SS` (A2, A4). */
+  readonly troubleshootFiles?: number;
   /** The staged tarball and sidecar as the EMQX service user sees them (only when both are staged). */
   readonly stagedReadable?: { readonly ok: boolean; readonly message: string };
   /** Every command run while observing, in order — the evidence behind the facts. */

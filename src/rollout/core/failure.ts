@@ -10,7 +10,10 @@ export type FailureCase =
   | { readonly kind: 'timed-out' } // deadline expired while relup upgrade ran
   | { readonly kind: 'applied-gate-failed'; readonly backup: string | null } // hop applied, a gate failed
   | { readonly kind: 'applied-no-marker'; readonly stage: string; readonly backup: string | null } // code changed, no marker
-  | { readonly kind: 'unknown-state' }; // resume found a node mid-upgrade it cannot judge
+  | { readonly kind: 'unknown-state' } // resume found a node mid-upgrade it cannot judge
+  // `relup upgrade` printed nothing and exited 1 (facts A2), classified by a re-observation:
+  | { readonly kind: 'deploy-failed' } // B: copying into relup/<T>/ failed (sh_aborted); no code changed
+  | { readonly kind: 'empty-unknown'; readonly why: string }; // the re-observation could not tell
 
 const refusalFix: Record<string, string> = {
   sha256_mismatch: 'the staged tarball is corrupt or the sidecar is wrong: re-run (staging verifies and replaces the file)',
@@ -66,6 +69,19 @@ export function recoverySteps(c: FailureCase, spec: NodeSpec, target: string): s
           ? `or restore data/ etc/ log/ from ${c.backup} and reinstall the old release.`
           : 'or restore data/ from your own backup (this run made none: --no-backup) and reinstall the old release.',
         'A re-run will not skip this node: it is re-gated (and halts again) until it is consistent.',
+      ];
+    case 'deploy-failed':
+      return [
+        `${spec.name} failed while copying the release into ${root}/relup/${target}/ (the handler's \`cp -Rp\` aborted: disk full or permission denied); no code was changed and it still runs the old version.`,
+        `Look in the node's log for \`sh_failed\` (the cp error) and \`check_upgrade_failed\`; check \`df\` and the ownership of ${root}/relup/.`,
+        `The relup log row stays 'in-progress' (stale): clear it with \`${root}/bin/emqx ctl relup logs-clear\`; the partial ${root}/relup/${target}/ is replaced by the next attempt.`,
+        'Then re-run the same command; finished nodes are skipped.',
+      ];
+    case 'empty-unknown':
+      return [
+        `\`relup upgrade\` on ${spec.name} exited 1 with no output, and its state could not be classified: ${c.why}.`,
+        `Inspect it by hand: \`${root}/bin/emqx ctl status\`, \`relup status\`, \`relup logs\`, \`ls -l ${root}/relup/ ${root}/relup_*\` and the node's log (look for \`sh_failed\`, \`permanent_upgrade_failed\`, \`restart_vm\`).`,
+        'When it is settled, re-run the same command.',
       ];
     case 'unknown-state':
       return [

@@ -115,7 +115,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     ? execAsLogin(host, stagingWritable(spec.stagingDir), { timeoutMs: opts.commandTimeoutMs ?? 30_000, signal: opts.signal })
     : null;
   loginWritable?.catch(() => undefined); // awaited below; an interruption must not leave it unhandled
-  const [st, mk, lp, wr, df, sw0, bw, ws, sh] = await runAll([
+  const [st, mk, lp, wr, df, sw0, bw, ws, tc, sh] = await runAll([
     cmd.ctlStatus(root),
     cmd.markerRead(root),
     cmd.layoutProbe(root),
@@ -124,6 +124,7 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     stagingWritable(spec.stagingDir),
     stagingWritable(spec.backupDir), // same question: can the SSH user create files there
     opts.tarballSha256 ? cmd.workspaceProbe(root, spec.name, opts.tarballSha256) : 'true',
+    cmd.troubleshootCount(root),
     ...(staged ? [`if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`] : []),
   ]);
   const sw = loginWritable ? await loginWritable : sw0;
@@ -213,6 +214,8 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     ...(dfr.kind === 'df' ? { stagingMount: dfr.mountedOn } : {}),
     ...(ev!.exitCode === 0 ? { evacuationPersisted: true } : {}),
     ...(stagedReadable ? { stagedReadable } : {}),
+    ...(mk.exitCode === 0 && mk.stdout === '' ? { markerEmpty: true } : {}),
+    ...(/^\d+\s*$/.test(tc.stdout) ? { troubleshootFiles: Number(tc.stdout.trim()) } : {}),
     ctl,
     version,
     relupStatus,

@@ -11,6 +11,8 @@ import { RolloutError, errorMessage } from '../../util/errors.js';
 import { backupCommand, backupName, sidecarPathOf } from './actions.js';
 import { execAsLogin, stageModesCommand } from '../../remote/become.js';
 import { shq } from '../../util/shellQuote.js';
+import { detectTransient } from '../../emqx/parse/transient.js';
+import { classifyEmptyUpgrade, type EmptyFailureClass } from './emptyFailure.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
@@ -323,7 +325,15 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   ctx.emit({ type: 'step.started', node: spec.name, step: 'upgrade', detail: command });
   // The command is not tied to ctx.signal: killing the CLI does not stop the upgrade in the VM, so
   // an abort here would only lose the verdict. The deadline still applies.
-  const r = await host.exec(command, { timeoutMs: deadlineMs });
+  const upgradeStarted = ctx.now().getTime();
+  let r = await host.exec(command, { timeoutMs: deadlineMs });
+  // `Command table is initializing.` / `relup` not registered yet (facts A5): the command never
+  // reached the handler. "Not yet", not a verdict: retried within the node's deadline.
+  while (!r.timedOut && detectTransient(r.stdout, r.exitCode, 'relup') && ctx.now().getTime() - upgradeStarted < deadlineMs) {
+    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `relup upgrade answered "${r.stdout.trim().split('\n')[0]}" (not ready yet); retrying` });
+    await ctx.sleep(1000);
+    r = await host.exec(command, { timeoutMs: Math.max(1000, deadlineMs - (ctx.now().getTime() - upgradeStarted)) });
+  }
   const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
   // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
   // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
@@ -348,8 +358,23 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
         : { kind: 'unknown-state' };
       throw new NodeFailure(spec.name, 'upgrade', `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`, evidence, failure);
     }
-    if (verdict.kind === 'vm-restarted' || verdict.kind === 'rpc-failed') {
-      throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change (RPC to the node failed)', evidence, { kind: 'vm-restarted' });
+    if (verdict.kind === 'vm-restarted') {
+      throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change', evidence, { kind: 'vm-restarted' });
+    }
+    if (verdict.kind === 'rpc-failed') {
+      // Empty output + exit 1 (or the RPC dropped): a non-map reason (facts A2). Re-observe, read-only,
+      // and let the traces say which: marker write failed / deploy failed / VM restarted / unknown.
+      const cls = await classifyAfterEmpty(ctx, spec, before, from, target);
+      const failure: FailureCase =
+        cls.kind === 'applied-no-marker' ? { kind: 'applied-no-marker', stage: 'permanent_upgrade', backup }
+        : cls.kind === 'vm-restarted' ? { kind: 'vm-restarted' }
+        : cls.kind === 'deploy-failed' ? { kind: 'deploy-failed' }
+        : { kind: 'empty-unknown', why: cls.why };
+      const what = cls.kind === 'applied-no-marker' ? 'the new code is live but the boot marker was not written'
+        : cls.kind === 'vm-restarted' ? 'the VM restarted on the old tree during the code change'
+        : cls.kind === 'deploy-failed' ? 'the deploy into relup/ failed before any code change'
+        : 'the outcome could not be classified';
+      throw new NodeFailure(spec.name, 'upgrade', `relup upgrade exited ${r.exitCode ?? '?'} with no verdict: ${what} (${cls.why})`, evidence, failure);
     }
     throw new NodeFailure(spec.name, 'upgrade', `relup upgrade gave no verdict (${verdict.kind})`, evidence, { kind: 'unknown-state' });
   }
@@ -429,4 +454,32 @@ async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row
     `ctl status: ${f.version ?? 'down'}; relup status: ${describeRelupStatus(f) ?? 'unknown'}; relup/current: ${f.marker ?? '(none)'}`,
     ...(newest ? [`newest relup log row: ${newest.line}`] : []),
   ], { kind: 'unknown-state' });
+}
+
+/** The read-only re-observation after an empty-output `relup upgrade` (facts A2), classified (pure). */
+async function classifyAfterEmpty(ctx: RunContext, spec: NodeSpec, before: NodeFacts, from: string, target: string): Promise<EmptyFailureClass> {
+  const host = hostOf(ctx, spec.name);
+  let after: NodeFacts | null = null;
+  try {
+    after = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
+  } catch (e) {
+    if (e instanceof RolloutError && e.kind === 'interrupted') throw e;
+  }
+  if (after) {
+    observedEvent(ctx, after);
+    const newest = after.logs && after.logs.length > 0 ? after.logs[after.logs.length - 1] : undefined;
+    ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `after the empty answer: ctl status ${after.version ?? 'down'}; relup status ${describeRelupStatus(after) ?? 'unknown'}; relup/current ${after.markerEmpty ? '(0 bytes)' : after.marker ?? '(none)'}${newest ? `; newest relup log row: ${newest.line}` : ''}` });
+  }
+  return classifyEmptyUpgrade({
+    version: after?.version ?? null,
+    marker: after ? (after.markerEmpty ? '' : after.markerUnreadable ? undefined : after.marker) : undefined,
+    relupStatus: after?.relupStatus?.kind ?? null,
+    troubleshootBefore: before.troubleshootFiles ?? null,
+    troubleshootAfter: after?.troubleshootFiles ?? null,
+    connectionsBefore: before.connections,
+    connectionsAfter: after?.connections ?? null,
+    uptimeBefore: null,
+    uptimeAfter: null,
+    elapsedMs: 0,
+  }, from, target);
 }
