@@ -361,6 +361,10 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     if (verdict.kind === 'vm-restarted') {
       throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change', evidence, { kind: 'vm-restarted' });
     }
+    if (verdict.kind === 'rpc-failed' && /RPC to \S+ failed/.test(`${r.stdout}\n${r.stderr}`)) {
+      // The node went down under the call: only the code-change crash path does that (facts A2 "C").
+      throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change (RPC to the node failed)', evidence, { kind: 'vm-restarted' });
+    }
     if (verdict.kind === 'rpc-failed') {
       // Empty output + exit 1 (or the RPC dropped): a non-map reason (facts A2). Re-observe, read-only,
       // and let the traces say which: marker write failed / deploy failed / VM restarted / unknown.
@@ -460,10 +464,16 @@ async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row
 async function classifyAfterEmpty(ctx: RunContext, spec: NodeSpec, before: NodeFacts, from: string, target: string): Promise<EmptyFailureClass> {
   const host = hostOf(ctx, spec.name);
   let after: NodeFacts | null = null;
-  try {
-    after = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
-  } catch (e) {
-    if (e instanceof RolloutError && e.kind === 'interrupted') throw e;
+  // Bounded: a VM that is re-booting (case C) answers again within seconds; a wedged one must not hold the halt.
+  const until = ctx.now().getTime() + 30_000;
+  for (;;) {
+    try {
+      after = await observeNode(host, spec, { tarballName: null, signal: ctx.signal, commandTimeoutMs: 10_000 });
+    } catch (e) {
+      if (e instanceof RolloutError && e.kind === 'interrupted') throw e;
+    }
+    if ((after && after.version !== null) || after?.markerEmpty || ctx.now().getTime() >= until) break;
+    await ctx.sleep(1000, ctx.signal);
   }
   if (after) {
     observedEvent(ctx, after);
