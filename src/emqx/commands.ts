@@ -132,7 +132,9 @@ export function workspaceProbe(rootDir: string, node: string, sha256: string): s
   const dfNearest = (v: string) => `d=${v}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d" | tail -n 1`;
   return [
     `r=${r}`,
-    `pid=$(ps -eo pid=,args= 2>/dev/null | grep -F -e ${shq(` -name ${node} `)} -e ${shq(` -sname ${node} `)} | grep -e ' -emqx_data_dir ' | grep -v ' grep ' | awk 'NR==1{print $1}')`,
+    `beams=$(ps -eo pid=,args= 2>/dev/null | grep -e ' -emqx_data_dir ' | grep -v ' grep ')`,
+    `pid=$(printf '%s\\n' "$beams" | grep -F -e ${shq(` -name ${node} `)} -e ${shq(` -sname ${node} `)} | awk 'NR==1{print $1}')`,
+    `[ -n "$pid" ] || pid=$(printf '%s\\n' "$beams" | grep -F -e "$r/" | awk 'END{if (NR==1) print $1}')`,
     `t=; src=default`,
     `if [ -n "$pid" ] && [ -r "/proc/$pid/environ" ]; then for k in TMPDIR TEMP TMP; do v=$(tr '\\000' '\\n' < "/proc/$pid/environ" | sed -n "s/^$k=//p" | head -n 1); if [ -n "$v" ] && [ -d "$v" ]; then t=$v; src=$k; break; fi; done; fi`,
     `[ -n "$t" ] || t=/tmp`,

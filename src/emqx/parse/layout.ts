@@ -74,8 +74,8 @@ export function parseRootDir(stdout: string, exitCode: number | null): string | 
 
 /**
  * The data dir of the running node, from `ps -efww` lines (or /proc/<pid>/cmdline with NULs turned
- * into spaces). Several EMQX nodes may share a host: prefer the beam whose `-name`/`-sname` is this
- * node, else the one running from under `rootDir`, else the only one. null when none matches.
+ * into spaces). Several EMQX nodes may share a host: the beam whose `-name`/`-sname` is this node,
+ * else the one running from under `rootDir` (its erts and `-root`). null when none matches.
  */
 export function parseBeamDataDir(psText: string, node: string, rootDir: string): string | null {
   const l = parseBeamLine(psText, node, rootDir);
@@ -96,9 +96,9 @@ function parseBeamLine(psText: string, node: string, rootDir: string): string | 
     .filter((l) => /\s-emqx_data_dir\s/.test(l) && !/\bgrep\b/.test(l));
   const byName = beams.filter((l) => new RegExp(`\\s-s?name\\s+${escapeRe(node)}(\\s|$)`).test(l));
   if (byName.length > 0) return byName[0];
+  // Never "the only beam on the host": another install (or another sandbox) may be the one running.
   const byRoot = beams.filter((l) => l.includes(`${rootDir}/`));
-  if (byRoot.length === 1) return byRoot[0];
-  return beams.length === 1 ? beams[0] : null;
+  return byRoot.length === 1 ? byRoot[0] : null;
 }
 
 function escapeRe(s: string): string {

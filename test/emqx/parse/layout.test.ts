@@ -69,7 +69,8 @@ describe('small parsers', () => {
     const other = PS_PKG.replace(/emqx@10\.0\.0\.1/g, 'emqx@10.0.0.2').replace(/-emqx_data_dir \/var\/lib\/emqx$/, '-emqx_data_dir /srv/n2');
     const grep = 'ops 99 98 0 10:00 pts/0 00:00:00 grep -e  -emqx_data_dir ';
     expect(parseBeamDataDir([grep, other, PS_PKG].join('\n'), 'emqx@10.0.0.1', '/usr/lib/emqx')).toBe('/var/lib/emqx');
-    expect(parseBeamDataDir([other].join('\n'), 'emqx@10.0.0.1', '/srv/x')).toBe('/srv/n2'); // the only beam
+    expect(parseBeamDataDir([other].join('\n'), 'emqx@10.0.0.1', '/srv/x')).toBeNull(); // another install's beam is not ours
+    expect(parseBeamDataDir(other.replace(/ -name \S+/, ''), 'emqx@10.0.0.1', '/usr/lib/emqx')).toBe('/srv/n2'); // by root
     expect(parseBeamDataDir([other, PS_PKG].join('\n'), 'emqx@10.9.9.9', '/nowhere')).toBeNull();
     expect(parseBeamDataDir('', 'emqx@10.0.0.1', '/usr/lib/emqx')).toBeNull();
   });
