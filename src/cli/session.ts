@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { openHostsSettled } from '../remote/host.js';
+import { BECOME_PASSWORD_ENV, nodesWantingPassword, withBecome } from '../remote/become.js';
 import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/keys.js';
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
 import { realSleep, type RunContext } from '../rollout/core/context.js';
@@ -105,6 +106,27 @@ function mqttPasswordFor(io: CliIO, inv: Inventory): string | undefined {
   }
   registerSecret(v);
   return v;
+}
+
+/**
+ * The sudo password for `become: sudo` nodes, when one is needed: EMQX_ROLLOUT_BECOME_PASSWORD, else a
+ * prompt on a terminal if some node's `sudo -n` wants one. Never from the inventory; registered as a
+ * secret so no output, log or journal line can carry it. Undefined → `sudo -n` (preflight then names
+ * the nodes that want a password: become-password-required).
+ */
+async function becomePasswordFor(io: CliIO, nodes: readonly Inventory['nodes'][number][], hosts: ReadonlyMap<string, RemoteHost>): Promise<string | undefined> {
+  if (!nodes.some((n) => n.become === 'sudo')) return undefined;
+  const fromEnv = io.env[BECOME_PASSWORD_ENV];
+  if (fromEnv !== undefined && fromEnv !== '') {
+    registerSecret(fromEnv);
+    return fromEnv;
+  }
+  if (!io.stdinTTY) return undefined;
+  const want = await nodesWantingPassword(hosts, nodes);
+  if (want.length === 0) return undefined;
+  const p = await promptSecret(io, `sudo password on ${want.join(', ')}: `);
+  registerSecret(p);
+  return p;
 }
 
 /** Journals every remote command (command, exit code, duration) — the evidence of a run. */
@@ -213,7 +235,9 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
 
   const nodes = opts.only ? inv.nodes.filter((n) => opts.only!.includes(n.name)) : inv.nodes;
   const { hosts, failures } = await openHostsSettled(nodes, { passphrase, ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}), signal: io.signal });
-  const recorded = new Map([...hosts].map(([k, h]) => [k, recordingHost(h, note, runId)]));
+  const becomePassword = await becomePasswordFor(io, nodes, hosts);
+  // become: sudo wraps outside the journal's view, so the journal shows the sudo command (never the password: stdin).
+  const recorded = new Map([...hosts].map(([k, h]) => [k, withBecome(recordingHost(h, note, runId), nodes.find((n) => n.name === k)!, becomePassword)]));
   const unreachable = new Map(
     [...failures].map(([node, e]) => {
       note({ kind: 'connect.failed', runId, node, message: e.message });

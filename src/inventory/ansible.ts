@@ -48,6 +48,11 @@ export const ANSIBLE_NODE_VARS: Readonly<Record<NodeKey, readonly string[]>> = {
   rootDir: ['emqx_rollout_root_dir'],
   stagingDir: ['emqx_rollout_staging_dir'],
   backupDir: ['emqx_rollout_backup_dir'],
+  dataDir: ['emqx_rollout_data_dir'],
+  etcDir: ['emqx_rollout_etc_dir'],
+  logDir: ['emqx_rollout_log_dir'],
+  become: ['emqx_rollout_become'],
+  becomeUser: ['emqx_rollout_become_user'],
 };
 
 /** Where a field has two Ansible names, the one that wins when both are defined (first). */

@@ -19,6 +19,11 @@ export const NODE_KEYS = [
   'rootDir',
   'stagingDir',
   'backupDir',
+  'dataDir',
+  'etcDir',
+  'logDir',
+  'become',
+  'becomeUser',
 ] as const;
 
 /** `name` identifies one node; a default for it would make every node collide. */
@@ -51,7 +56,12 @@ export const NODE_DEFAULTS = {
   rootDir: '/opt/emqx',
   stagingDir: '/opt/upgrade',
   backupDir: '/var/backups/emqx',
+  /** Only used with `become: sudo`. */
+  becomeUser: 'root',
 } as const;
+
+/** The one privilege method: `sudo -n -u <becomeUser> sh -c '<cmd>'`. */
+export const BECOME_METHODS = ['sudo'] as const;
 
 export const GATES_DEFAULTS = {
   soakSeconds: 30,

@@ -41,6 +41,18 @@ export interface NodeSpec {
   readonly rootDir: string;
   readonly stagingDir: string;
   readonly backupDir: string;
+  /**
+   * Where the node keeps its data, config and logs (absolute, on the node). Undefined → discovered
+   * from the node (observe/layout.ts): a tarball install keeps them under rootDir, a deb/rpm
+   * install in /var/lib/emqx, /etc/emqx, /var/log/emqx.
+   */
+  readonly dataDir?: string;
+  readonly etcDir?: string;
+  readonly logDir?: string;
+  /** `sudo`: every node command runs through `sudo -n -u <becomeUser> sh -c '…'`. Absent → as the SSH user. */
+  readonly become?: 'sudo';
+  /** Set (default `root`) only when `become` is. */
+  readonly becomeUser?: string;
 }
 
 export interface GatesSpec {

@@ -10,6 +10,7 @@ import {
   MQTT_GATE_DEFAULTS,
   MQTT_GATE_KEYS,
   NODE_DEFAULTS,
+  BECOME_METHODS,
   NODE_KEYS,
   RESTART_DEFAULTS,
   RESTART_KEYS,
@@ -197,7 +198,31 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'rootDir':
     case 'stagingDir':
     case 'backupDir':
+    case 'dataDir':
+    case 'etcDir':
+    case 'logDir':
       return readRemoteDir(n, ps);
+    case 'become': {
+      if (n.kind === 'scalar' && typeof n.value === 'boolean') {
+        // Ansible's `become: true` habit: say what we take instead of "expected a string".
+        ps.on(n, `expected \`sudo\` (the only privilege method), found ${describe(n)}; write \`become: sudo\`, or omit the key to run as the SSH user`);
+        return undefined;
+      }
+      const s = readString(n, ps, '`sudo`');
+      if (s !== undefined && !(BECOME_METHODS as readonly string[]).includes(s)) {
+        ps.on(n, `expected \`sudo\` (the only privilege method), found ${describe(n)}; omit the key to run as the SSH user`);
+        return undefined;
+      }
+      return s;
+    }
+    case 'becomeUser': {
+      const s = readString(n, ps, 'a user name on the node');
+      if (s !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$/.test(s)) {
+        ps.on(n, `expected a user name on the node such as root or emqx, found ${describe(n)}`);
+        return undefined;
+      }
+      return s;
+    }
   }
 }
 
@@ -421,6 +446,11 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       const rootDir = val<string>('rootDir', NODE_DEFAULTS.rootDir);
       const stagingDir = val<string>('stagingDir', NODE_DEFAULTS.stagingDir);
       const backupDir = val<string>('backupDir', NODE_DEFAULTS.backupDir);
+      const dataDir = val<string>('dataDir');
+      const etcDir = val<string>('etcDir');
+      const logDir = val<string>('logDir');
+      const become = val<'sudo'>('become');
+      const becomeUser = val<string>('becomeUser', NODE_DEFAULTS.becomeUser);
 
       const nameSlot = slot('name');
       if (name !== undefined && nameSlot && nameSlot !== INVALID) {
@@ -503,6 +533,10 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
         rootDir,
         stagingDir,
         backupDir,
+        ...(dataDir !== undefined ? { dataDir } : {}),
+        ...(etcDir !== undefined ? { etcDir } : {}),
+        ...(logDir !== undefined ? { logDir } : {}),
+        ...(become !== undefined ? { become, becomeUser: becomeUser ?? NODE_DEFAULTS.becomeUser } : {}),
       });
     }
   }

@@ -32,6 +32,13 @@ interface Scan {
   nestedVars: string | undefined; // `<dir>/releases/emqx_vars`: the tarball has a top-level folder
   unsafe: string | undefined; // first member with an absolute path or a `..` component
   parseError: Error | undefined;
+  uncompressed: number; // U: sum of member sizes
+  releasePart: number; // R: members under bin/ lib/ releases/ erts-*/
+}
+
+/** The part the relup handler deploys into <RootDir>/relup/<T>/ (handler@78526dd:264-287, facts A4). */
+export function isReleasePart(memberPath: string): boolean {
+  return /^(bin|lib|releases|erts-[^/]+)(\/|$)/.test(memberPath.replace(/^(\.\/)+/, ''));
 }
 
 function unsafePath(p: string): boolean {
@@ -50,7 +57,7 @@ export function symlinkEscapes(member: string, target: string): boolean {
 }
 
 async function scan(file: string, total: number, opts: InspectOptions): Promise<Scan> {
-  const s: Scan = { sha256: '', size: 0, emqxVars: undefined, buildInfos: new Map(), nestedVars: undefined, unsafe: undefined, parseError: undefined };
+  const s: Scan = { sha256: '', size: 0, emqxVars: undefined, buildInfos: new Map(), nestedVars: undefined, unsafe: undefined, parseError: undefined, uncompressed: 0, releasePart: 0 };
   const collect = (entry: ReadEntry, done: (text: string) => void) => {
     const chunks: Buffer[] = [];
     let n = 0;
@@ -68,6 +75,9 @@ async function scan(file: string, total: number, opts: InspectOptions): Promise<
       if (unsafePath(raw) || (entry.type === 'Link' && entry.linkpath && unsafePath(entry.linkpath))) s.unsafe ??= raw;
       if (entry.type === 'SymbolicLink' && entry.linkpath && symlinkEscapes(raw, entry.linkpath)) s.unsafe ??= `${raw} -> ${entry.linkpath}`;
       const p = raw.replace(/^(\.\/)+/, '');
+      const bytes = entry.size ?? 0;
+      s.uncompressed += bytes;
+      if (isReleasePart(p)) s.releasePart += bytes;
       const bi = p.match(/^releases\/([^/]+)\/BUILD_INFO$/);
       if (p === 'releases/emqx_vars' && entry.type === 'File') collect(entry, (t) => (s.emqxVars = t));
       else if (bi && entry.type === 'File') collect(entry, (t) => s.buildInfos.set(bi[1], t));
@@ -214,5 +224,5 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
       hint: 'a renamed or repacked file is the wrong build more often than not; download the package for the nodes\' OS and arch',
     });
   }
-  return { path: file, fileName, sha256: s.sha256, size: s.size, version, os: bi.os, arch: bi.arch, otp: bi.erlang };
+  return { path: file, fileName, sha256: s.sha256, size: s.size, version, os: bi.os, arch: bi.arch, otp: bi.erlang, uncompressedBytes: s.uncompressed, releaseBytes: s.releasePart, emqxVars: s.emqxVars };
 }

@@ -9,4 +9,13 @@ export interface TarballInfo {
   readonly os: string;
   readonly arch: string;
   readonly otp: string; // BUILD_INFO erlang, e.g. 27.3.4.2-8
+  /**
+   * Uncompressed sizes (facts A4): `U`, every member (what the handler extracts under the VM's
+   * TMP), and `R`, the `bin`+`lib`+`releases`+`erts-*` part (what it copies into <RootDir>/relup/<T>/).
+   * Optional: older callers and fixtures build TarballInfo by hand.
+   */
+  readonly uncompressedBytes?: number;
+  readonly releaseBytes?: number;
+  /** The tarball's releases/emqx_vars text: the locations a node restarted into its relup tree boots with (A3). */
+  readonly emqxVars?: string;
 }

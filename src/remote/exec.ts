@@ -22,8 +22,8 @@ const DEFAULT_GRACE_MS = 3_000;
 /** Output kept per stream; a runaway command must not eat the bastion's memory. */
 const MAX_KEEP = 4 * 1024 * 1024;
 
-export function wrapCommand(command: string): string {
-  return `echo "${PGID_MARK}$$" >&2; exec sh -c ${shq(command)} </dev/null`;
+export function wrapCommand(command: string, withStdin = false): string {
+  return `echo "${PGID_MARK}$$" >&2; exec sh -c ${shq(command)}${withStdin ? '' : ' </dev/null'}`;
 }
 
 export function execOn(conn: Connection, command: string, opts: ExecInternalOptions = {}): Promise<ExecResult> {
@@ -118,13 +118,14 @@ export function execOn(conn: Connection, command: string, opts: ExecInternalOpti
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
     try {
-      conn.client.exec(wrapCommand(command), (err, channel) => {
+      conn.client.exec(wrapCommand(command, opts.stdin !== undefined), (err, channel) => {
         if (done) {
           channel?.close();
           return;
         }
         if (err) return finish(dead(err));
         ch = channel;
+        if (opts.stdin !== undefined) channel.end(opts.stdin); // then EOF: the command never waits for more
         channel.setEncoding('utf8');
         channel.stderr.setEncoding('utf8');
         channel.on('data', (d: string) => {

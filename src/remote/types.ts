@@ -8,6 +8,11 @@ export interface ExecOptions {
   readonly signal?: AbortSignal;
   /** Streamed stdout, for long commands whose progress is shown. */
   readonly onStdout?: (chunk: string) => void;
+  /**
+   * Bytes written to the command's stdin, then EOF (default: stdin is /dev/null). For secrets that
+   * must not appear in argv (`sudo -S`); the command text itself never contains them.
+   */
+  readonly stdin?: string;
 }
 
 import type { ExecResult } from '../util/execResult.js';
@@ -49,6 +54,12 @@ export interface RemoteHost {
    */
   openTcp(host: string, port: number, opts?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<Duplex>;
   close(): Promise<void>;
+  /**
+   * Run as the SSH login user even when the node's commands go through `become` (remote/become.ts):
+   * for what the login user itself must be able to do (SFTP staging writes as that user). Absent
+   * → exec() already runs as the login user.
+   */
+  execAsLogin?(command: string, opts?: ExecOptions): Promise<ExecResult>;
 }
 
 /** One hop of a ProxyJump chain. */

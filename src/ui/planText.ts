@@ -11,6 +11,12 @@ export function renderPlanText(plan: Plan): string {
   plan.nodes.forEach((n, i) => {
     const mark = n.action === 'upgrade' ? '→' : n.action === 'regate' ? '↻' : n.action === 'skip' ? '=' : '✗';
     out.push(`${i + 1}. ${mark} ${n.name} (${n.host})  ${n.from ?? 'unknown'} → ${n.to}  [${n.action}]${n.reason && n.action !== 'blocked' ? `  ${n.reason}` : ''}`);
+    if (n.layout) {
+      const l = n.layout;
+      const src = (x: string) => (x === 'inventory' ? ' (inventory)' : '');
+      const user = l.runnerUser === null ? '' : `, runs as ${l.runnerUser === '' ? 'the user who starts it' : l.runnerUser}`;
+      out.push(`     ${'layout'.padEnd(11)} ${l.relform ?? 'unknown'} install: root ${l.rootDir}, etc ${l.etcDir}${src(l.sources.etcDir)}, data ${l.dataDir}${src(l.sources.dataDir)}, log ${l.logDir}${src(l.sources.logDir)}${user}${l.become ? `; commands via ${l.become}` : ''}`);
+    }
     for (const s of n.steps) out.push(`     ${s.kind.padEnd(11)} ${s.detail}`);
     for (const f of n.findings) {
       if (f.severity === 'info') continue;

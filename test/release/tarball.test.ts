@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inspectRelease, symlinkEscapes } from '../../src/release/tarball.js';
+import { inspectRelease, isReleasePart, symlinkEscapes } from '../../src/release/tarball.js';
 import { BadInputError } from '../../src/util/errors.js';
 import { releaseMembers, sha256, tarGz, writeRelease } from './fixtures.js';
 
@@ -44,9 +44,32 @@ describe('inspectRelease: good tarballs', () => {
       os: 'ubuntu22.04',
       arch: 'x86_64-pc-linux-gnu',
       otp: '27.3.4.2-8',
+      uncompressedBytes: expect.any(Number),
+      releaseBytes: expect.any(Number),
+      emqxVars: expect.stringContaining('REL_VSN="5.10.5"'),
     });
     expect(progress.at(-1)).toBe(data.length);
   });
+
+  it('adds up the uncompressed sizes: U (every member) and R (bin, lib, releases, erts-*)', async () => {
+    const members = releaseMembers({ extra: [
+      { path: 'erts-15.2.7.2/bin/beam.smp', body: 'x'.repeat(1000) },
+      { path: 'data/configs/cluster.hocon', body: 'y'.repeat(300) },
+      { path: 'etc/emqx.conf', body: 'z'.repeat(20) },
+    ] });
+    const bodies = (pred: (p: string) => boolean) =>
+      members.filter((m) => m.body !== undefined && pred(m.path)).reduce((n, m) => n + Buffer.byteLength(m.body!), 0);
+    const r = writeRelease(dir(), NAME, tarGz(members));
+    const info = await inspectRelease(r.tarball);
+    expect(info.uncompressedBytes).toBe(bodies(() => true));
+    expect(info.releaseBytes).toBe(bodies((p) => !/^(data|etc)\//.test(p)));
+    expect(info.releaseBytes).toBe(info.uncompressedBytes! - 320);
+  });
+
+  it.each([
+    ['bin/emqx', true], ['./lib/emqx-5.10.5/ebin/x.beam', true], ['releases/emqx_vars', true], ['erts-15.2/bin/beam.smp', true],
+    ['data/x', false], ['etc/emqx.conf', false], ['dynlibs/libx.so', false], ['binaries/x', false], ['erts', false],
+  ])('isReleasePart(%s) = %s', (p, want) => expect(isReleasePart(p)).toBe(want));
 
   it('accepts sha256sum-format sidecars, ./ prefixes, elixir and arm64 builds, untagged -g<sha>', async () => {
     const d = dir();

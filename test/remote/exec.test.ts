@@ -40,6 +40,13 @@ describe.skipIf(!haveSshd())('exec against real OpenSSH sshd', () => {
     expect(ok.stderr).toBe(''); // the pgid marker line is stripped
   });
 
+  it('stdin: given bytes then EOF (sudo -S reads its password there), else /dev/null', async () => {
+    const r = await host.exec('read -r pw; echo "got:$pw"; cat', { stdin: 's3cret\nrest\n' });
+    expect(r).toMatchObject({ exitCode: 0, stdout: 'got:s3cret\nrest\n' });
+    expect(r.command).not.toContain('s3cret');
+    expect((await host.exec('cat')).stdout).toBe('');
+  });
+
   it('reports a signal death', async () => {
     const r = await host.exec('kill -TERM $$');
     expect(r.exitCode).toBeNull();

@@ -9,6 +9,8 @@ import type {
   UpgradePath,
 } from '../../emqx/types.js';
 import type { ExecResult } from '../../util/execResult.js';
+import type { EmqxVars, NodeLayout, Workspace } from '../../emqx/parse/layout.js';
+import type { PrivilegeProblem } from '../../emqx/parse/privilege.js';
 
 export interface BuildInfo {
   readonly os: string;
@@ -50,6 +52,25 @@ export interface NodeFacts {
   /** sha256 of the staged tarball at stagingDir/<file>, when present. */
   readonly stagedSha256: string | null;
   readonly stagedSidecar: boolean;
+  // ---- real installs (facts A1, A3, A4); optional so hand-built facts stay valid ----
+  /** sudo or bin/emqx check_user refused the node's commands: nothing else observed means anything. */
+  readonly privilege?: PrivilegeProblem;
+  /** Where the node keeps etc/data/log and who it runs as (inventory, else discovered). */
+  readonly layout?: NodeLayout;
+  /** relup/<vsn>/releases/emqx_vars of every tree deployed on the node, parsed, by vsn. */
+  readonly relupVars?: Readonly<Record<string, EmqxVars>>;
+  /** The handler's workspace, when a tarball was given (its sha256 names the extraction cache). */
+  readonly workspace?: Workspace;
+  /** Mount point of stagingDir's filesystem (df), to add up places that share it. */
+  readonly stagingMount?: string;
+  /** `<dataDir>/.evacuation` exists: an evacuation is persisted and resumes at every boot (A1). */
+  readonly evacuationPersisted?: boolean;
+  /** relup/current exists but is empty (a failed marker write, A2 case A): bin/emqx would exec relup//bin/emqx. */
+  readonly markerEmpty?: boolean;
+  /** Count of the handler's troubleshoot files `<RootDir>/relup_YYYY-MM-DD_HH-MM-SS` (A2, A4). */
+  readonly troubleshootFiles?: number;
+  /** The staged tarball and sidecar as the EMQX service user sees them (only when both are staged). */
+  readonly stagedReadable?: { readonly ok: boolean; readonly message: string };
   /** Every command run while observing, in order — the evidence behind the facts. */
   readonly evidence: readonly ExecResult[];
 }

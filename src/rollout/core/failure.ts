@@ -23,7 +23,10 @@ export type FailureCase =
   | { readonly kind: 'recover-restart' } // recover-boot: marker removed, restart/gates failed
   // ---- cleanup / logs --clear -------------------------------------------------------------------
   | { readonly kind: 'cleanup-remove' } // cleanup: a staged file could not be removed
-  | { readonly kind: 'logs-clear' }; // logs --clear: relup logs-clear did not confirm
+  | { readonly kind: 'logs-clear' } // logs --clear: relup logs-clear did not confirm
+  // `relup upgrade` printed nothing and exited 1 (facts A2), classified by a re-observation:
+  | { readonly kind: 'deploy-failed' } // B: copying into relup/<T>/ failed (sh_aborted); no code changed
+  | { readonly kind: 'empty-unknown'; readonly why: string }; // the re-observation could not tell
 
 /** Which command failed: the recovery names the command to re-run. */
 export type RunMode = 'upgrade' | 'restart' | 'recover-boot' | 'cleanup' | 'logs';
@@ -120,6 +123,19 @@ export function recoverySteps(c: FailureCase, spec: NodeSpec, target: string | n
           ? `or restore data/ etc/ log/ from ${c.backup} and reinstall the old release.`
           : 'or restore data/ from your own backup (this run made none: --no-backup) and reinstall the old release.',
         'A re-run will not skip this node: it is re-gated (and halts again) until it is consistent.',
+      ];
+    case 'deploy-failed':
+      return [
+        `${spec.name} failed while copying the release into ${root}/relup/${target}/ (the handler's \`cp -Rp\` aborted: disk full or permission denied); no code was changed and it still runs the old version.`,
+        `Look in the node's log for \`sh_failed\` (the cp error) and \`check_upgrade_failed\`; check \`df\` and the ownership of ${root}/relup/.`,
+        `The relup log row stays 'in-progress' (stale): clear it with \`${root}/bin/emqx ctl relup logs-clear\`; the partial ${root}/relup/${target}/ is replaced by the next attempt.`,
+        'Then re-run the same command; finished nodes are skipped.',
+      ];
+    case 'empty-unknown':
+      return [
+        `\`relup upgrade\` on ${spec.name} exited 1 with no output, and its state could not be classified: ${c.why}.`,
+        `Inspect it by hand: \`${root}/bin/emqx ctl status\`, \`relup status\`, \`relup logs\`, \`ls -l ${root}/relup/ ${root}/relup_*\` and the node's log (look for \`sh_failed\`, \`permanent_upgrade_failed\`, \`restart_vm\`).`,
+        'When it is settled, re-run the same command.',
       ];
     case 'unknown-state':
       return [

@@ -47,6 +47,21 @@ export interface PlanNode extends PlanNodeExtras {
   readonly reason?: string;
   readonly steps: readonly PlanStep[];
   readonly findings: readonly Finding[];
+  /** Where the node keeps config, data and logs, and who it runs as (inventory, else discovered; facts A3). */
+  readonly layout?: PlanLayout;
+}
+
+export interface PlanLayout {
+  readonly relform: 'tgz' | 'deb' | 'rpm' | null;
+  readonly rootDir: string;
+  readonly etcDir: string;
+  readonly dataDir: string;
+  readonly logDir: string;
+  /** '' → whoever starts it (tarball install); null → unknown. */
+  readonly runnerUser: string | null;
+  /** Where each dir came from: inventory, process, emqx_vars, relform default, tarball default. */
+  readonly sources: { readonly etcDir: string; readonly dataDir: string; readonly logDir: string };
+  readonly become?: string;
 }
 
 export type { TarballInfo } from '../../release/types.js';

@@ -5,7 +5,7 @@ import type { RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { observeNode, unreachableFacts } from './node.js';
 
-export async function observeAll(ctx: RunContext, tarballName: string | null): Promise<NodeFacts[]> {
+export async function observeAll(ctx: RunContext, tarballName: string | null, tarballSha256?: string): Promise<NodeFacts[]> {
   const queue = new PQueue({ concurrency: 8 });
   const facts = await Promise.all(
     ctx.inv.nodes.map((spec) =>
@@ -16,7 +16,7 @@ export async function observeAll(ctx: RunContext, tarballName: string | null): P
           return unreachableFacts(spec, u.message, u.details, u.code);
         }
         try {
-          return await observeNode(host, spec, { tarballName, signal: ctx.signal });
+          return await observeNode(host, spec, { tarballName, signal: ctx.signal, ...(tarballSha256 ? { tarballSha256 } : {}) });
         } catch (e) {
           // A connection that dies mid-observation makes that node unreachable (a finding), not the
           // whole command a failure. An interruption stays an interruption.

@@ -14,10 +14,16 @@ import { shq } from '../../util/shellQuote.js';
 import type { ExecResult, RemoteHost } from '../../remote/types.js';
 import type { NodeFacts } from '../core/facts.js';
 import { RolloutError } from '../../util/errors.js';
+import { parseEmqxVars, parseLayoutProbe, parseWorkspaceProbe, resolveLayout, type EmqxVars } from '../../emqx/parse/layout.js';
+import { detectPrivilegeProblem } from '../../emqx/parse/privilege.js';
+import { execAsLogin } from '../../remote/become.js';
+import { judgeStagedReadable } from '../../emqx/parse/modes.js';
 
 export interface ObserveOptions {
   /** Base name of the release tarball to look for in stagingDir (null: don't look). */
   readonly tarballName: string | null;
+  /** sha256 of that tarball: names the handler's extraction cache; with it the workspace is probed (A4). */
+  readonly tarballSha256?: string;
   readonly signal?: AbortSignal;
   /** Per-command deadline. `emqx ctl` on a real node starts an Erlang VM for nodetool: ~1 s. */
   readonly commandTimeoutMs?: number;
@@ -104,21 +110,36 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
 
   // Round 1: is EMQX running, plus the plain shell probes, which describe the install on disk
   // whether or not EMQX answers.
-  const [st, mk, pt, wr, df, sw, bw, sh] = await runAll([
+  // SFTP uploads as the login user, so that user (not the `become` one) must be able to write there.
+  const loginWritable = host.execAsLogin
+    ? execAsLogin(host, stagingWritable(spec.stagingDir), { timeoutMs: opts.commandTimeoutMs ?? 30_000, signal: opts.signal })
+    : null;
+  loginWritable?.catch(() => undefined); // awaited below; an interruption must not leave it unhandled
+  const [st, mk, lp, wr, df, sw0, bw, ws, tc, sh] = await runAll([
     cmd.ctlStatus(root),
     cmd.markerRead(root),
-    cmd.patchesList(root),
+    cmd.layoutProbe(root),
     cmd.relupWritable(root),
     dfNearest(spec.stagingDir),
     stagingWritable(spec.stagingDir),
     stagingWritable(spec.backupDir), // same question: can the SSH user create files there
+    opts.tarballSha256 ? cmd.workspaceProbe(root, spec.name, opts.tarballSha256) : 'true',
+    cmd.troubleshootCount(root),
     ...(staged ? [`if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`] : []),
   ]);
+  const sw = loginWritable ? await loginWritable : sw0;
+  if (loginWritable) evidence.push(sw);
+  // sudo's or check_user's refusal comes back from every command: nothing else here is a fact then.
+  const privilege = detectPrivilegeProblem(st.stdout, st.stderr, st.exitCode) ?? detectPrivilegeProblem(lp.stdout, lp.stderr, lp.exitCode);
+  if (privilege) return { ...unreachableFacts(spec, privilege.line, [], privilege.kind), reachable: true, unreachable: undefined, privilege, evidence };
+  const probe = parseLayoutProbe(lp.stdout);
+  const layout = resolveLayout(spec.name, spec, probe);
+  const relupVars: Record<string, EmqxVars> = {};
+  for (const [v, text] of probe.relupVars) relupVars[v] = parseEmqxVars(text, root);
   const ctl = parseCtlStatus(st.stdout, st.stderr, st.exitCode);
   const running = ctl.kind === 'running';
   const version = running ? ctl.version : null;
   const marker = parseMarker(mk.stdout, mk.exitCode, mk.stderr);
-  const patches = parsePatchesList(pt.stdout, pt.exitCode, pt.stderr);
   const writable = parseWritable(wr.exitCode, wr.stdout, wr.stderr);
   const dfr = parseDfAvailBytes(df.stdout, df.exitCode, df.stderr);
 
@@ -141,10 +162,15 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
   let cluster: NodeFacts['cluster'] = null;
   let connections: number | null = null;
 
+  // The hot-patch dir and the evacuation file live in the real data dir (A3, A1), known only now.
+  const afterLayout = [cmd.patchesList(root, layout.dataDir.path), cmd.evacuationFileRead(layout.dataDir.path)];
+  let pt: ExecResult;
+  let ev: ExecResult;
   // Round 2 only when the node answers: on a down node every `ctl` call just repeats "not
   // responding to pings" (and costs a VM start each).
+  if (!(running && version)) [pt, ev] = await runAll(afterLayout);
   if (running && version) {
-    const [bi, rs, sp, lg, pl, cs, bs] = await runAll([
+    const [bi, rs, sp, lg, pl, cs, bs, pt2, ev2] = await runAll([
       buildInfoRead(root, version),
       cmd.relupStatus(root),
       cmd.relupSupportedPaths(root),
@@ -152,7 +178,9 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
       cmd.pluginsList(root),
       cmd.clusterStatus(root, { json: true }),
       cmd.brokerStats(root),
+      ...afterLayout,
     ]);
+    [pt, ev] = [pt2, ev2];
     const parsed = bi.exitCode === 0 ? parseBuildInfo(bi.stdout) : {};
     buildInfo = parsed.os && parsed.arch && parsed.erlang ? { os: parsed.os, arch: parsed.arch, otp: parsed.erlang } : null;
     relupStatus = parseRelupStatus(rs.stdout, rs.stderr, rs.exitCode);
@@ -168,10 +196,26 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     connections = stats.kind === 'stats' ? connectionCount(stats.stats) : null;
   }
 
+  const patches = parsePatchesList(pt!.stdout, pt!.exitCode, pt!.stderr);
+  let stagedReadable: NodeFacts['stagedReadable'];
+  if (staged && stagedSha256 !== null && stagedSidecar) {
+    const files = [staged, `${staged}.sha256`];
+    const [mo] = await runAll([cmd.stagedModes(files)]);
+    stagedReadable = judgeStagedReadable(mo.stdout, files, layout.processUser ?? (layout.runnerUser || null)) ?? undefined;
+  }
+  const wsp = opts.tarballSha256 ? parseWorkspaceProbe(ws.stdout) : null;
   return {
     node: spec.name,
     host: spec.host,
     reachable: true,
+    layout,
+    relupVars,
+    ...(wsp ? { workspace: wsp } : {}),
+    ...(dfr.kind === 'df' ? { stagingMount: dfr.mountedOn } : {}),
+    ...(ev!.exitCode === 0 ? { evacuationPersisted: true } : {}),
+    ...(stagedReadable ? { stagedReadable } : {}),
+    ...(mk.exitCode === 0 && mk.stdout === '' ? { markerEmpty: true } : {}),
+    ...(/^\d+\s*$/.test(tc.stdout) ? { troubleshootFiles: Number(tc.stdout.trim()) } : {}),
     ctl,
     version,
     relupStatus,

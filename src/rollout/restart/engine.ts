@@ -8,7 +8,11 @@ import { RolloutError } from '../../util/errors.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import { NodeFailure } from '../core/failure.js';
 import { emitBlocked, emitDeclined, throwIfAborted, withRun, type Outcome, type InFlight, type LockOptions, type MutableRow } from '../core/run.js';
-import { evacuateStart, evacuateStatus, evacuateStop, evacuationStarted, evacuationStopped, isDrained, parseEvacuationStatus, type EvacuationStatus } from './evacuation.js';
+import { endEvacuationAdvice, evacuateStart, evacuateStatus, evacuateStop, isDrained, isEvacuating, judgeAccepting, judgeStart, judgeStop, parseEvictionStatus, parseRebalanceNodeStatus, parseRebalanceStart, parseRebalanceStop } from './evacuation.js';
+import { evictionStatus } from '../../emqx/commands.js';
+import type { RebalanceNodeStatus } from '../../emqx/parse/rebalance.js';
+import type { ExecResult } from '../../remote/types.js';
+import { bootLocationDiff, describeDiff } from '../upgrade/realInstall.js';
 import { bootState } from '../observe/bootState.js';
 import { observeNode } from '../observe/node.js';
 import { observeAll } from '../observe/all.js';
@@ -113,55 +117,115 @@ async function restartOne(ctx: RunContext, opts: RestartOptions, spec: NodeSpec,
   if (bad) throw new NodeFailure(spec.name, `gate-before:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'before-change' });
   if (before.connections !== null) row.connectionsBefore = before.connections;
 
-  if (opts.evacuate) await evacuate(ctx, spec, before.connections, flight);
-  await restartAndGate(ctx, spec, { version: target, tree: 'relup', mode: 'restart', evacuated: opts.evacuate }, row, flight);
-  if (opts.evacuate) {
-    // EMQX keeps an evacuation across a restart: without this the node would refuse clients forever.
-    flight.note = `${spec.name} restarted and passed its gates, but its evacuation may still be active — run \`${spec.rootDir}/bin/emqx ctl rebalance stop\` to re-admit clients`;
-    const r = await host.exec(evacuateStop(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
-    throwIfAborted(ctx, r, `stopping the evacuation of ${spec.name}`);
-    const st = await host.exec(evacuateStatus(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
-    throwIfAborted(ctx, st, `checking the evacuation of ${spec.name}`);
-    const s = parseEvacuationStatus(st.stdout, st.exitCode);
-    if (!evacuationStopped(r.stdout, r.exitCode) || s.kind !== 'disabled') {
-      throw new NodeFailure(spec.name, 'evacuate:stop', 'could not stop the evacuation after the restart', [...describeResult(r), ...describeResult(st)], { kind: 'evacuation-stop' });
-    }
-    await ctx.commit({ kind: 'evacuate.end', runId: ctx.runId, node: spec.name, stopped: true });
-    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: 'evacuation stopped: the node accepts clients again' });
+  // Package installs (facts A3 "Risk"): relup/<T>/ holds the tarball's emqx_vars; booting it may look
+  // for config elsewhere and drop the emqx user. Refuse before the node is stopped, with the evidence.
+  const vars = before.relupVars?.[target];
+  const diff = vars && before.layout ? bootLocationDiff(before.layout, vars) : [];
+  if (diff.length > 0) {
+    throw new NodeFailure(spec.name, 'gate-before:boot-locations', `restarting into relup/${target}/ would boot with other locations than the node runs with now: ${describeDiff(diff)}`, [
+      `running: etc ${before.layout!.etcDir.path} (${before.layout!.etcDir.source}), log ${before.layout!.logDir.path} (${before.layout!.logDir.source}), runner user ${before.layout!.runnerUser === null ? 'unknown' : JSON.stringify(before.layout!.runnerUser)}${before.layout!.relform ? `, ${before.layout!.relform} install` : ''}`,
+      `${spec.rootDir}/relup/${target}/releases/emqx_vars: EMQX_ETC_DIR=${vars!.etcDir ?? '?'}, EMQX_LOG_DIR default ${vars!.logDir ?? '?'}, RUNNER_USER=${JSON.stringify(vars!.runnerUser ?? '?')}`,
+      `fix: the node keeps running the hot-upgraded code; do not restart it into relup/${target}/ — install the ${target} deb/rpm package at the next maintenance restart (and remove ${spec.rootDir}/relup/current first, see \`emqx-rollout recover-boot\`), or confirm with EMQX that this tree boots on a package install`,
+    ], { kind: 'before-change' });
   }
+  const dataDir = before.layout?.dataDir.path ?? null;
+  if (opts.evacuate) await evacuate(ctx, spec, before.connections, flight, dataDir);
+  await restartAndGate(ctx, spec, { version: target, tree: 'relup', mode: 'restart', evacuated: opts.evacuate, ...(opts.evacuate ? { evacuationAdvice: endEvacuationAdvice(spec, dataDir) } : {}) }, row, flight);
+  if (opts.evacuate) await endEvacuation(ctx, spec, flight, dataDir);
   return 'restarted';
 }
 
-async function evacuate(ctx: RunContext, spec: NodeSpec, connectionsBefore: number | null, flight: InFlight): Promise<void> {
+/** A ctl call retried while it answers "not yet" (facts A5), until the per-node deadline. */
+async function untilSettled<T extends { kind: string }>(ctx: RunContext, spec: NodeSpec, what: string, command: string, parse: (r: ExecResult) => T, settled: (p: T) => boolean, deadline: number): Promise<{ r: ExecResult; p: T }> {
   const host = hostOf(ctx, spec.name);
+  for (;;) {
+    const r = await host.exec(command, { timeoutMs: 30_000, signal: ctx.signal });
+    throwIfAborted(ctx, r, what);
+    const p = parse(r);
+    if (settled(p) || ctx.now().getTime() >= deadline) return { r, p };
+    await ctx.sleep(POLL_INTERVAL_MS, ctx.signal);
+  }
+}
+
+async function evacuate(ctx: RunContext, spec: NodeSpec, connectionsBefore: number | null, flight: InFlight, dataDir: string | null): Promise<void> {
   const t = ctx.now().getTime();
   const deadline = t + ctx.inv.gates.timeoutSeconds * 1000;
   const start = evacuateStart(spec.rootDir);
   throwIfAborted(ctx, null, `about to evacuate ${spec.name} (it was not changed)`);
   ctx.emit({ type: 'step.started', node: spec.name, step: 'evacuate', detail: start });
-  flight.note = `${spec.name} was being evacuated and was NOT restarted: its clients may be evicted and it may refuse new ones — re-admit them with \`${spec.rootDir}/bin/emqx ctl rebalance stop\``;
+  flight.note = `${spec.name} was being evacuated and was NOT restarted: its clients may be evicted and it may refuse new ones; ${endEvacuationAdvice(spec, dataDir)}`;
+  // Write-ahead: from `rebalance start` on the node may refuse clients until it is stopped.
   await ctx.commit({ kind: 'evacuate.begin', runId: ctx.runId, node: spec.name, command: start });
-  const r = await host.exec(start, { timeoutMs: 30_000, signal: ctx.signal });
-  throwIfAborted(ctx, r, `starting the evacuation of ${spec.name}`);
-  if (!evacuationStarted(r.stdout, r.exitCode)) {
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: false, durationMs: ctx.now().getTime() - t, message: 'rebalance start refused' });
-    throw new NodeFailure(spec.name, 'evacuate', 'could not start the evacuation', describeResult(r), { kind: 'evacuation' });
+  // `start` exits 1 on success too (A1): the verdict is the text.
+  const { r, p } = await untilSettled(ctx, spec, `starting the evacuation of ${spec.name}`, start, (x) => parseRebalanceStart(x.stdout, x.stderr, x.exitCode), (x) => judgeStart(x) !== 'retry', deadline);
+  ctx.note({ kind: 'event', runId: ctx.runId, node: spec.name, type: 'evacuate.started', exitCode: r.exitCode, aborted: r.aborted, verdict: p.kind });
+  const fail = (message: string, evidence: readonly string[], msg: string) => {
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: false, durationMs: ctx.now().getTime() - t, message: msg });
+    return new NodeFailure(spec.name, 'evacuate', message, evidence, { kind: 'evacuation' });
+  };
+  const verdict = judgeStart(p);
+  if (verdict === 'check-status') {
+    // `Rebalance is already enabled`: fine if it is an evacuation (an earlier attempt of ours), not a purge/rebalance.
+    const st = await host(ctx, spec).exec(evacuateStatus(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
+    throwIfAborted(ctx, st, `checking the evacuation of ${spec.name}`);
+    if (!isEvacuating(parseRebalanceNodeStatus(st.stdout, st.stderr, st.exitCode))) {
+      throw fail('`rebalance start --evacuation` says a rebalance is already enabled, and it is not an evacuation', [...describeResult(r), ...describeResult(st)], 'another rebalance/purge runs');
+    }
+  } else if (verdict !== 'done') {
+    const why = p.kind === 'error' ? `rebalance start refused: ${p.message}` : p.kind === 'crashed' ? 'rebalance start crashed with no output (the eviction agent is held by a purge or rebalance on this node?)' : `rebalance start gave no verdict (${p.kind})`;
+    throw fail(`could not start the evacuation: ${why}`, describeResult(r), 'rebalance start refused');
   }
-  let s: EvacuationStatus;
+  let s: RebalanceNodeStatus;
   let last = describeResult(r);
   for (;;) {
-    const st = await host.exec(evacuateStatus(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
+    const st = await host(ctx, spec).exec(evacuateStatus(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
     throwIfAborted(ctx, st, `waiting for ${spec.name} to drain`);
-    s = parseEvacuationStatus(st.stdout, st.exitCode);
+    s = parseRebalanceNodeStatus(st.stdout, st.stderr, st.exitCode);
     last = describeResult(st);
     if (isDrained(s) || ctx.now().getTime() >= deadline) break;
     await ctx.sleep(POLL_INTERVAL_MS, ctx.signal);
   }
   const ms = ctx.now().getTime() - t;
   if (!isDrained(s)) {
-    const left = s.kind === 'evacuating' ? `${s.connected ?? '?'} connections left` : `node-status ${s.kind}`;
+    const left = s.kind === 'enabled' ? `${s.connected ?? '?'} connections left (state ${s.state ?? '?'})` : `node-status ${s.kind}`;
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: false, durationMs: ms, message: left });
     throw new NodeFailure(spec.name, 'evacuate', `not drained within ${ctx.inv.gates.timeoutSeconds}s: ${left}`, last, { kind: 'evacuation' });
   }
   ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: true, durationMs: ms, message: `drained: ${connectionsBefore ?? '?'} → 0 connections` });
+}
+
+/**
+ * The evacuation was restored at boot from <dataDir>/.evacuation (A1): end it, then gate on the node
+ * accepting clients again (node-status `Rebalance disabled`, `Eviction status: disabled`). Right
+ * after the boot `rebalance` may not be registered yet: retried within the per-node deadline.
+ */
+async function endEvacuation(ctx: RunContext, spec: NodeSpec, flight: InFlight, dataDir: string | null): Promise<void> {
+  const t = ctx.now().getTime();
+  const deadline = t + ctx.inv.gates.timeoutSeconds * 1000;
+  flight.note = `${spec.name} restarted and passed its gates, but ${endEvacuationAdvice(spec, dataDir)}`;
+  ctx.emit({ type: 'step.started', node: spec.name, step: 'evacuate', detail: evacuateStop(spec.rootDir) });
+  const { r, p } = await untilSettled(ctx, spec, `stopping the evacuation of ${spec.name}`, evacuateStop(spec.rootDir), (x) => parseRebalanceStop(x.stdout, x.stderr, x.exitCode), (x) => judgeStop(x) !== 'retry', deadline);
+  const stopFail = (message: string, evidence: readonly string[]) => {
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: false, durationMs: ctx.now().getTime() - t, message });
+    return new NodeFailure(spec.name, 'evacuate:stop', message, evidence, { kind: 'evacuation-stop' });
+  };
+  if (judgeStop(p) !== 'done') throw stopFail(`could not end the evacuation after the restart (\`rebalance stop\`: ${p.kind === 'stopped' ? `stopped a ${p.what}, not an evacuation` : p.kind})`, describeResult(r));
+  let evidence: string[] = [];
+  for (;;) {
+    const ns = await host(ctx, spec).exec(evacuateStatus(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
+    throwIfAborted(ctx, ns, `checking that ${spec.name} accepts clients again`);
+    const ev = await host(ctx, spec).exec(evictionStatus(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
+    throwIfAborted(ctx, ev, `checking that ${spec.name} accepts clients again`);
+    evidence = [...describeResult(ns), ...describeResult(ev)];
+    if (judgeAccepting(parseRebalanceNodeStatus(ns.stdout, ns.stderr, ns.exitCode), parseEvictionStatus(ev.stdout, ev.stderr, ev.exitCode)) === 'done') break;
+    if (ctx.now().getTime() >= deadline) throw stopFail(`${spec.name} still refuses clients after \`rebalance stop\` (node-status or eviction status not disabled within ${ctx.inv.gates.timeoutSeconds}s)`, evidence);
+    await ctx.sleep(POLL_INTERVAL_MS, ctx.signal);
+  }
+  await ctx.commit({ kind: 'evacuate.end', runId: ctx.runId, node: spec.name, stopped: true });
+  ctx.emit({ type: 'step.finished', node: spec.name, step: 'evacuate', ok: true, durationMs: ctx.now().getTime() - t, message: 'evacuation ended: the node accepts clients again' });
+  ctx.emit({ type: 'log', level: 'info', node: spec.name, message: 'evacuation stopped: the node accepts clients again' });
+}
+
+function host(ctx: RunContext, spec: NodeSpec) {
+  return hostOf(ctx, spec.name);
 }

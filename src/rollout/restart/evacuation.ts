@@ -1,46 +1,56 @@
-// Node evacuation (`emqx ctl rebalance …`, emqx_node_rebalance_cli): command strings and the
-// parser of `rebalance node-status` (pure). Evacuation evicts the node's MQTT clients (they
-// reconnect to the other nodes) and refuses new ones until `rebalance stop`; EMQX keeps the
-// evacuation across a restart, so it is stopped explicitly once the restarted node passed its gates.
-import { ctlCmd } from '../../emqx/commands.js';
+// Node evacuation through the real `emqx ctl rebalance` CLI (facts A1). The command strings live in
+// emqx/commands.ts, the parsers in emqx/parse/rebalance.ts; this module holds the decisions (pure)
+// and the words an operator needs when a run stops while an evacuation is active.
+//
+// Facts that shape it: `start` and `stop` exit 1 even on success (the verdict is stdout); the
+// evacuation is saved in <dataDir>/.evacuation and resumes at every boot, so after the restart the
+// node refuses clients until `rebalance stop`; right after a boot `rebalance` may not be registered
+// yet, and `Command table is initializing.` may answer: both are "not yet", retried within a bound.
+import type { NodeSpec } from '../../inventory/types.js';
+import { operatorCommand } from '../../remote/become.js';
+import { emqxCmd } from '../../emqx/commands.js';
+import type { RebalanceNodeStatus, RebalanceStart, RebalanceStop, EvictionStatus } from '../../emqx/parse/rebalance.js';
 
-export const evacuateStart = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'start', '--evacuation');
-export const evacuateStatus = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'node-status');
-export const evacuateStop = (rootDir: string): string => ctlCmd(rootDir, 'rebalance', 'stop');
+export { rebalanceEvacuate as evacuateStart, rebalanceNodeStatus as evacuateStatus, rebalanceStop as evacuateStop } from '../../emqx/commands.js';
+export { isDrained, parseRebalanceNodeStatus, parseRebalanceStart, parseRebalanceStop, parseEvictionStatus } from '../../emqx/parse/rebalance.js';
 
-export type EvacuationStatus =
-  | { readonly kind: 'disabled' }
-  | { readonly kind: 'evacuating'; readonly state: string | null; readonly connected: number | null; readonly sessions: number | null }
-  | { readonly kind: 'unrecognised'; readonly raw: string };
+const TRANSIENT = new Set(['initializing', 'no-commands', 'not-registered-yet']);
+
+export type Step = 'done' | 'retry' | 'check-status' | 'fail';
+
+/** After `rebalance start --evacuation`. `already-enabled` may be our own earlier attempt: read node-status. */
+export function judgeStart(s: RebalanceStart): Step {
+  if (s.kind === 'started') return 'done';
+  if (s.kind === 'already-enabled') return 'check-status';
+  return TRANSIENT.has(s.kind) ? 'retry' : 'fail';
+}
+
+/** An `already-enabled` answer is ours to continue only when what runs is an evacuation. */
+export function isEvacuating(s: RebalanceNodeStatus): boolean {
+  return s.kind === 'enabled' && s.type === 'evacuation';
+}
+
+/** After `rebalance stop`, on the restarted node: stopped, or nothing left to stop (A1 table). */
+export function judgeStop(s: RebalanceStop): Step {
+  if ((s.kind === 'stopped' && s.what === 'evacuation') || s.kind === 'already-disabled') return 'done';
+  return TRANSIENT.has(s.kind) ? 'retry' : 'fail';
+}
+
+/** The node accepts clients again: no rebalance of any kind, and the eviction agent is disabled. */
+export function judgeAccepting(ns: RebalanceNodeStatus, ev: EvictionStatus): Step {
+  if (TRANSIENT.has(ns.kind) || TRANSIENT.has(ev.kind)) return 'retry';
+  if (ns.kind === 'disabled' && ev.kind === 'eviction' && !ev.enabled) return 'done';
+  // Still enabled right after a stop: the agent is disabled synchronously (evacuation.erl:151-155),
+  // so this is someone else's evacuation/purge, or a restart racing us. Poll until the deadline.
+  return 'retry';
+}
 
 /**
- * `Rebalance status: disabled`, or a block starting `Rebalance type: evacuation` with
- * `Rebalance state: …` and, under `Channel statistics:`, `current_connected: N` / `current_sessions: N`.
+ * What to print when a run halts or is interrupted while the evacuation is active: the exact
+ * command that ends it (through sudo when the node needs it), and what to do when the node is down.
  */
-export function parseEvacuationStatus(stdout: string, exitCode: number | null): EvacuationStatus {
-  const text = stdout.trim();
-  if (exitCode === 0 && /^Rebalance status: disabled$/m.test(text)) return { kind: 'disabled' };
-  if (exitCode === 0 && /^Rebalance type: evacuation$/m.test(text)) {
-    const num = (key: string): number | null => {
-      const m = new RegExp(`^\\s*${key}: (\\d+)$`, 'm').exec(text);
-      return m ? Number(m[1]) : null;
-    };
-    return { kind: 'evacuating', state: /^Rebalance state: (\S+)$/m.exec(text)?.[1] ?? null, connected: num('current_connected'), sessions: num('current_sessions') };
-  }
-  return { kind: 'unrecognised', raw: stdout };
-}
-
-/** Drained: no client connected to the node any more. */
-export function isDrained(s: EvacuationStatus): boolean {
-  return s.kind === 'evacuating' && s.connected === 0;
-}
-
-/** `rebalance start --evacuation` accepted (or already running from an earlier attempt). */
-export function evacuationStarted(stdout: string, exitCode: number | null): boolean {
-  return (exitCode === 0 && /Rebalance\(evacuation\) started/.test(stdout)) || /already_started/.test(stdout);
-}
-
-/** `rebalance stop` done, or nothing to stop (evacuation not persisted across that restart). */
-export function evacuationStopped(stdout: string, exitCode: number | null): boolean {
-  return (exitCode === 0 && /Rebalance\(evacuation\) stopped/.test(stdout)) || /not_started/.test(stdout);
+export function endEvacuationAdvice(spec: NodeSpec, dataDir: string | null): string {
+  const stop = operatorCommand(spec, emqxCmd(spec.rootDir, 'ctl', 'rebalance', 'stop'));
+  const file = `${dataDir ?? `${spec.rootDir}/data`}/.evacuation`;
+  return `its evacuation is still active (saved in ${file}, resumed at every boot): end it with \`${stop}\` (prints \`Rebalance(evacuation) stopped\` and exits 1 — that is success); if the node is stopped, delete ${file} before starting it`;
 }

@@ -47,12 +47,14 @@ export interface RestartExpect {
   readonly mode: 'restart' | 'recover-boot';
   /** The node was evacuated first: an interruption must say its evacuation is still active. */
   readonly evacuated?: boolean;
+  /** The exact words that end that evacuation (evacuation.ts endEvacuationAdvice). */
+  readonly evacuationAdvice?: string;
 }
 
 /** What an interruption leaves: the restart command in flight, or the node restarted but not yet gated. */
 function notes(spec: NodeSpec, e: RestartExpect): { command: string; gates: string } {
   const bin = `${spec.rootDir}/bin/emqx`;
-  const evac = e.evacuated ? `; its evacuation is still active: once it is healthy, \`${bin} ctl rebalance stop\` re-admits clients` : '';
+  const evac = e.evacuated ? `; ${e.evacuationAdvice ?? `its evacuation is still active: once it is healthy, \`${bin} ctl rebalance stop\` re-admits clients`}` : '';
   return e.mode === 'restart'
     ? {
         command: `the restart command was running on ${spec.name}: the node may be stopped — check it (\`${bin} ctl status\`; if it is down, \`${bin} start\` boots relup/${e.version}/)${evac}`,

@@ -10,6 +10,10 @@ import type { ExecResult } from '../../remote/types.js';
 import { RolloutError, errorMessage } from '../../util/errors.js';
 import { backupCommand, backupName, sidecarPathOf } from './actions.js';
 import { atPausePoint, type Approval } from './approval.js';
+import { execAsLogin, stageModesCommand } from '../../remote/become.js';
+import { shq } from '../../util/shellQuote.js';
+import { detectTransient } from '../../emqx/parse/transient.js';
+import { classifyEmptyUpgrade, type EmptyFailureClass } from './emptyFailure.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
@@ -213,6 +217,9 @@ async function stageAll(ctx: RunContext, opts: UpgradeOptions, names: readonly s
             onProgress: (p) => ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, done: false }),
           });
           await host.stage(opts.sidecar.path, sidecarPathOf(remote), opts.sidecar.sha256, { signal: stageCtl.signal });
+          // The handler reads both inside the VM, as the EMQX user (facts A4): not only as the uploader.
+          const modes = await execAsLogin(host, `${stageModesCommand(remote)} && chmod 0644 -- ${shq(sidecarPathOf(remote))}`, { timeoutMs: 30_000, signal: stageCtl.signal });
+          if (modes.exitCode !== 0) throw new RolloutError('remote', `${name}: could not make the staged files readable for the EMQX user`, { details: describeResult(modes) });
           rows.get(name)!.staged = r.action;
           const durationMs = r.durationMs;
           ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: opts.tarball.size, bytesTotal: opts.tarball.size, rate: durationMs > 0 ? (r.bytesSent * 1000) / durationMs : 0, action: r.action, done: true });
@@ -247,7 +254,7 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   // gate-before: the world may have moved since preflight (another operator, a crash).
   let t = ctx.now().getTime();
   ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
-  const before = await observeNode(host, spec, { tarballName: opts.tarball.fileName, signal: ctx.signal });
+  const before = await observeNode(host, spec, { tarballName: opts.tarball.fileName, tarballSha256: opts.tarball.sha256, signal: ctx.signal });
   observedEvent(ctx, before);
   if (before.version === target) {
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: true, durationMs: ctx.now().getTime() - t, message: `already at ${target}: skipped` });
@@ -274,7 +281,8 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     row.backup = 'skipped';
   } else {
     ctx.emit({ type: 'step.started', node: spec.name, step: 'backup', detail: `data/ etc/ log/ → ${spec.backupDir}/` });
-    const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now())), { timeoutMs: deadlineMs, signal: ctx.signal });
+    const dirs = before.layout ? { etcDir: before.layout.etcDir.path, dataDir: before.layout.dataDir.path, logDir: before.layout.logDir.path } : undefined;
+    const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now()), dirs), { timeoutMs: deadlineMs, signal: ctx.signal });
     const m = /^(\d+) (\/.+)$/m.exec(r.stdout);
     if (r.exitCode !== 0 || !m) {
       ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: false, durationMs: r.durationMs, message: 'backup failed' });
@@ -297,7 +305,15 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   ctx.emit({ type: 'step.started', node: spec.name, step: 'upgrade', detail: command });
   // The command is not tied to ctx.signal: killing the CLI does not stop the upgrade in the VM, so
   // an abort here would only lose the verdict. The deadline still applies.
-  const r = await host.exec(command, { timeoutMs: deadlineMs });
+  const upgradeStarted = ctx.now().getTime();
+  let r = await host.exec(command, { timeoutMs: deadlineMs });
+  // `Command table is initializing.` / `relup` not registered yet (facts A5): the command never
+  // reached the handler. "Not yet", not a verdict: retried within the node's deadline.
+  while (!r.timedOut && detectTransient(r.stdout, r.exitCode, 'relup') && ctx.now().getTime() - upgradeStarted < deadlineMs) {
+    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `relup upgrade answered "${r.stdout.trim().split('\n')[0]}" (not ready yet); retrying` });
+    await ctx.sleep(1000);
+    r = await host.exec(command, { timeoutMs: Math.max(1000, deadlineMs - (ctx.now().getTime() - upgradeStarted)) });
+  }
   const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
   // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
   // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
@@ -322,8 +338,27 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
         : { kind: 'unknown-state' };
       throw new NodeFailure(spec.name, 'upgrade', `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`, evidence, failure);
     }
-    if (verdict.kind === 'vm-restarted' || verdict.kind === 'rpc-failed') {
+    if (verdict.kind === 'vm-restarted') {
+      throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change', evidence, { kind: 'vm-restarted' });
+    }
+    if (verdict.kind === 'rpc-failed' && /RPC to \S+ failed/.test(`${r.stdout}\n${r.stderr}`)) {
+      // The node went down under the call: only the code-change crash path does that (facts A2 "C").
       throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change (RPC to the node failed)', evidence, { kind: 'vm-restarted' });
+    }
+    if (verdict.kind === 'rpc-failed') {
+      // Empty output + exit 1 (or the RPC dropped): a non-map reason (facts A2). Re-observe, read-only,
+      // and let the traces say which: marker write failed / deploy failed / VM restarted / unknown.
+      const cls = await classifyAfterEmpty(ctx, spec, before, from, target);
+      const failure: FailureCase =
+        cls.kind === 'applied-no-marker' ? { kind: 'applied-no-marker', stage: 'permanent_upgrade', backup }
+        : cls.kind === 'vm-restarted' ? { kind: 'vm-restarted' }
+        : cls.kind === 'deploy-failed' ? { kind: 'deploy-failed' }
+        : { kind: 'empty-unknown', why: cls.why };
+      const what = cls.kind === 'applied-no-marker' ? 'the new code is live but the boot marker was not written'
+        : cls.kind === 'vm-restarted' ? 'the VM restarted on the old tree during the code change'
+        : cls.kind === 'deploy-failed' ? 'the deploy into relup/ failed before any code change'
+        : 'the outcome could not be classified';
+      throw new NodeFailure(spec.name, 'upgrade', `relup upgrade exited ${r.exitCode ?? '?'} with no verdict: ${what} (${cls.why})`, evidence, failure);
     }
     throw new NodeFailure(spec.name, 'upgrade', `relup upgrade gave no verdict (${verdict.kind})`, evidence, { kind: 'unknown-state' });
   }
@@ -406,4 +441,38 @@ async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row
     `ctl status: ${f.version ?? 'down'}; relup status: ${describeRelupStatus(f) ?? 'unknown'}; relup/current: ${f.marker ?? '(none)'}`,
     ...(newest ? [`newest relup log row: ${newest.line}`] : []),
   ], { kind: 'unknown-state' });
+}
+
+/** The read-only re-observation after an empty-output `relup upgrade` (facts A2), classified (pure). */
+async function classifyAfterEmpty(ctx: RunContext, spec: NodeSpec, before: NodeFacts, from: string, target: string): Promise<EmptyFailureClass> {
+  const host = hostOf(ctx, spec.name);
+  let after: NodeFacts | null = null;
+  // Bounded: a VM that is re-booting (case C) answers again within seconds; a wedged one must not hold the halt.
+  const until = ctx.now().getTime() + 30_000;
+  for (;;) {
+    try {
+      after = await observeNode(host, spec, { tarballName: null, signal: ctx.signal, commandTimeoutMs: 10_000 });
+    } catch (e) {
+      if (e instanceof RolloutError && e.kind === 'interrupted') throw e;
+    }
+    if ((after && after.version !== null) || after?.markerEmpty || ctx.now().getTime() >= until) break;
+    await ctx.sleep(1000, ctx.signal);
+  }
+  if (after) {
+    observedEvent(ctx, after);
+    const newest = after.logs && after.logs.length > 0 ? after.logs[after.logs.length - 1] : undefined;
+    ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `after the empty answer: ctl status ${after.version ?? 'down'}; relup status ${describeRelupStatus(after) ?? 'unknown'}; relup/current ${after.markerEmpty ? '(0 bytes)' : after.marker ?? '(none)'}${newest ? `; newest relup log row: ${newest.line}` : ''}` });
+  }
+  return classifyEmptyUpgrade({
+    version: after?.version ?? null,
+    marker: after ? (after.markerEmpty ? '' : after.markerUnreadable ? undefined : after.marker) : undefined,
+    relupStatus: after?.relupStatus?.kind ?? null,
+    troubleshootBefore: before.troubleshootFiles ?? null,
+    troubleshootAfter: after?.troubleshootFiles ?? null,
+    connectionsBefore: before.connections,
+    connectionsAfter: after?.connections ?? null,
+    uptimeBefore: null,
+    uptimeAfter: null,
+    elapsedMs: 0,
+  }, from, target);
 }

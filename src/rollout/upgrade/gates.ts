@@ -47,6 +47,7 @@ export function judgeBefore(inv: Inventory, f: NodeFacts, expect: { from: string
       ? { gate: 'staged', ok: true, message: 'staged tarball sha256 matches the sidecar' }
       : { gate: 'staged', ok: false, message: f.stagedSha256 === null ? 'staged tarball missing' : !f.stagedSidecar ? 'staged sidecar missing' : `staged tarball sha256 ${f.stagedSha256} ≠ ${expect.sha256}` },
   );
+  if (f.stagedReadable) out.push({ gate: 'staged-readable', ok: f.stagedReadable.ok, message: f.stagedReadable.message });
   out.push(judgeCluster(inv, f));
   return out;
 }

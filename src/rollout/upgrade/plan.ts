@@ -5,7 +5,23 @@ import * as cmd from '../../emqx/commands.js';
 import type { Inventory, NodeSpec } from '../../inventory/types.js';
 import type { NodeFacts } from '../core/facts.js';
 import { commonFrom } from './preflight.js';
-import { PLAN_SCHEMA_VERSION, type Finding, type Plan, type PlanNode, type PlanStep, type TarballInfo } from '../core/types.js';
+import { PLAN_SCHEMA_VERSION, type Finding, type Plan, type PlanLayout, type PlanNode, type PlanStep, type TarballInfo } from '../core/types.js';
+
+/** The layout as the plan shows it (text and plan.ready). */
+export function planLayout(spec: NodeSpec, f: NodeFacts | undefined): PlanLayout | undefined {
+  const l = f?.layout;
+  if (!l) return undefined;
+  return {
+    relform: l.relform,
+    rootDir: l.rootDir,
+    etcDir: l.etcDir.path,
+    dataDir: l.dataDir.path,
+    logDir: l.logDir.path,
+    runnerUser: l.runnerUser,
+    sources: { etcDir: l.etcDir.source, dataDir: l.dataDir.source, logDir: l.logDir.source },
+    ...(spec.become ? { become: `${spec.become} -u ${spec.becomeUser ?? 'root'}` } : {}),
+  };
+}
 
 export interface PlanOptions {
   readonly force: boolean;
@@ -37,14 +53,15 @@ export function gateList(inv: Inventory): string[] {
   return ['version', 'relup-status', 'marker', 'relup-log', 'cluster', 'connections', ...inv.gates.commands.map((_, i) => `command:${i}`)];
 }
 
-function upgradeSteps(inv: Inventory, spec: NodeSpec, tarball: TarballInfo, opts: PlanOptions, staged: boolean): PlanStep[] {
+function upgradeSteps(inv: Inventory, spec: NodeSpec, tarball: TarballInfo, opts: PlanOptions, staged: boolean, layout?: PlanLayout): PlanStep[] {
   const path = stagedPath(spec, tarball);
+  const dirs = layout ? `${layout.etcDir}/ ${layout.dataDir}/ ${layout.logDir}/` : 'data/ etc/ log/';
   const steps: PlanStep[] = [
     { kind: 'stage', detail: staged ? `${path} already staged (sha256 matches)` : `upload ${tarball.fileName} + .sha256 to ${spec.stagingDir}/` },
     { kind: 'gate-before', detail: 'running the from-version, all nodes in cluster status, relup idle, staged sha256 matches' },
     opts.noBackup
       ? { kind: 'backup', detail: 'SKIPPED (--no-backup): there is no in-place rollback once the hop is applied' }
-      : { kind: 'backup', detail: `tar data/ etc/ log/ → ${spec.backupDir}/ (verified)` },
+      : { kind: 'backup', detail: `tar ${dirs} → ${spec.backupDir}/ (verified)` },
     { kind: 'upgrade', detail: cmd.relupUpgrade(spec.rootDir, path, { force: opts.force }) + ` (deadline ${inv.gates.timeoutSeconds}s)` },
     { kind: 'gate-after', detail: gateList(inv).join(', ') },
   ];
@@ -58,7 +75,8 @@ export function buildPlan(inv: Inventory, tarball: TarballInfo, facts: readonly 
     const f = facts.find((x) => x.node === spec.name);
     const mine = findings.filter((x) => x.node === spec.name);
     const blockers = mine.filter((x) => x.severity === 'blocker');
-    const base = { name: spec.name, host: spec.host, from: f?.version ?? null, to: tarball.version, findings: mine };
+    const layout = planLayout(spec, f);
+    const base = { name: spec.name, host: spec.host, from: f?.version ?? null, to: tarball.version, findings: mine, ...(layout ? { layout } : {}) };
     if (blockers.length > 0) {
       return { ...base, action: 'blocked' as const, reason: blockers.map((b) => b.message).join('; '), steps: [] };
     }
@@ -77,7 +95,7 @@ export function buildPlan(inv: Inventory, tarball: TarballInfo, facts: readonly 
     if (f?.version === tarball.version) {
       return { ...base, action: 'skip' as const, reason: `already at ${tarball.version}`, steps: [] };
     }
-    return { ...base, action: 'upgrade' as const, steps: upgradeSteps(inv, spec, tarball, opts, f?.stagedSha256 === tarball.sha256) };
+    return { ...base, action: 'upgrade' as const, steps: upgradeSteps(inv, spec, tarball, opts, f?.stagedSha256 === tarball.sha256, layout) };
   });
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,

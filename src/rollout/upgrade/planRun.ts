@@ -19,7 +19,7 @@ export interface PlanRunOptions {
 }
 
 export async function observeAndPlan(ctx: RunContext, tarball: TarballInfo, opts: PlanRunOptions): Promise<{ facts: NodeFacts[]; findings: Finding[]; plan: Plan }> {
-  const facts = await observeAll(ctx, tarball.fileName);
+  const facts = await observeAll(ctx, tarball.fileName, tarball.sha256);
   let findings = preflight(ctx.inv, tarball, facts, { force: opts.force, noBackup: opts.noBackup });
   findings = softenInFlight(findings, opts.inFlight);
   if (opts.resumeOf) {

@@ -5,6 +5,7 @@ import { classifyHop } from '../../emqx/version.js';
 import type { Inventory } from '../../inventory/types.js';
 import { pluginOf, type NodeFacts } from '../core/facts.js';
 import type { Finding, TarballInfo } from '../core/types.js';
+import { privilegeFinding, relupTreeLayoutWarning, workspaceFindings } from './realInstall.js';
 
 export interface PreflightOptions {
   /** `relup upgrade --force`: proceed although data/patches/ holds *.beam hot-patches. */
@@ -58,6 +59,11 @@ export function preflight(inv: Inventory, tarball: TarballInfo, facts: readonly 
       // acts on; the last detail is the remote layer's hint, used as the fix.
       const evidence = u.details.slice(0, -1).map((d) => d.trim()).filter(Boolean);
       out.push(blocker(u.code, f.node, `${f.node} (${f.host}:${spec.port}) is not reachable over SSH: ${u.message}${evidence.length ? `; ${evidence.map((d, i) => (i > 0 && evidence[i - 1].endsWith(':') ? ` ${d}` : `${i > 0 ? '; ' : ''}${d}`)).join('')}` : ''}`, u.details.at(-1) ?? 'check the host, port, user, key and known_hosts in the inventory'));
+      continue;
+    }
+    if (f.privilege) {
+      // sudo or check_user refused: every other answer from this node is that refusal again.
+      out.push(privilegeFinding(spec, f.privilege));
       continue;
     }
     if (f.ctl?.kind === 'down') {
@@ -116,9 +122,10 @@ export function preflight(inv: Inventory, tarball: TarballInfo, facts: readonly 
       } else {
         out.push(warning('build-info-unknown', f.node, `${f.node}: could not read releases/${v}/BUILD_INFO; OS/arch/OTP compatibility not checked`, 'the node will refuse an incompatible tarball itself (os_arch_mismatch)'));
       }
+      const pdir = f.layout ? `${f.layout.dataDir.path}/patches` : 'data/patches';
       if (f.patches && f.patches.length > 0) {
-        if (opts.force) out.push(warning('stale-patches', f.node, `${f.node}: data/patches holds ${f.patches.join(', ')}; --force keeps them applied on top of ${target}`));
-        else out.push(blocker('stale-patches', f.node, `${f.node}: data/patches holds ${f.patches.join(', ')}; they would shadow ${target}'s modules`, 'delete them if the target already contains those fixes, or pass --force to keep them'));
+        if (opts.force) out.push(warning('stale-patches', f.node, `${f.node}: ${pdir} holds ${f.patches.join(', ')}; --force keeps them applied on top of ${target}`));
+        else out.push(blocker('stale-patches', f.node, `${f.node}: ${pdir} holds ${f.patches.join(', ')}; they would shadow ${target}'s modules`, 'delete them if the target already contains those fixes, or pass --force to keep them'));
       }
       if (f.relupWritable === false) {
         out.push(blocker('relup-not-writable', f.node, `${f.node}: ${spec.rootDir}/relup is not a writable directory`, `make it writable for the EMQX user: chown emqx:emqx ${spec.rootDir}/relup`));
@@ -131,7 +138,13 @@ export function preflight(inv: Inventory, tarball: TarballInfo, facts: readonly 
       if (f.stagingWritable === false) {
         out.push(blocker('staging-not-writable', f.node, `${f.node}: ${spec.stagingDir} cannot be created or written by ${spec.user}`, `create it writable for ${spec.user} (mkdir -p ${spec.stagingDir} && chown ${spec.user} ${spec.stagingDir}), or set stagingDir to a writable directory`));
       }
-      if (f.stagingFreeBytes !== null && f.stagingFreeBytes < need) {
+      const real = workspaceFindings(spec, f, tarball, staged);
+      out.push(...real);
+      const layoutWarning = relupTreeLayoutWarning(spec, f, tarball);
+      if (layoutWarning) out.push(layoutWarning);
+      // Without the workspace probe (no sizes, an old node), the rule of thumb: 3x the tarball.
+      const measured = f.workspace !== undefined && tarball.uncompressedBytes !== undefined && tarball.releaseBytes !== undefined;
+      if (!measured && f.stagingFreeBytes !== null && f.stagingFreeBytes < need) {
         out.push(blocker('disk-insufficient', f.node, `${f.node}: ${mb(f.stagingFreeBytes)} free at ${spec.stagingDir}, need ${mb(need)} (tarball ${mb(tarball.size)} + 3x for the extracted and deployed copies)`, 'free disk space on the node, or point stagingDir at a larger filesystem'));
       }
       if (f.marker !== null) {

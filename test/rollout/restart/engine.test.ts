@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bootState } from '../../../src/rollout/observe/bootState.js';
 import { recoverySteps } from '../../../src/rollout/core/failure.js';
-import { evacuationStarted, evacuationStopped, isDrained, parseEvacuationStatus } from '../../../src/rollout/restart/evacuation.js';
+import { endEvacuationAdvice, judgeAccepting, judgeStart, judgeStop, parseEvictionStatus, parseRebalanceNodeStatus, parseRebalanceStart, parseRebalanceStop } from '../../../src/rollout/restart/evacuation.js';
 import { judgeBootedInto, judgeRestartBefore } from '../../../src/rollout/restart/gates.js';
 import { planRestart } from '../../../src/rollout/restart/plan.js';
 import { NAMES, bootedNew, execResult, facts, inventory, pending, spec, unreachable } from '../day2Fixtures.js';
@@ -112,26 +112,41 @@ describe('judgeBootedInto', () => {
   });
 });
 
-describe('evacuation parsing', () => {
-  const evacuating = (n: number) =>
-    ['Rebalance type: evacuation', `Rebalance state: ${n === 0 ? 'prohibiting' : 'evicting_conns'}`, 'Connection eviction rate: 500 connections/second', 'Channel statistics:', `  current_connected: ${n}`, `  current_sessions: ${n}`, '  initial_connected: 7', ''].join('\n');
+describe('evacuation decisions (texts: facts A1; parsers: test/emqx/parse/rebalance.test.ts)', () => {
+  const start = (out: string) => judgeStart(parseRebalanceStart(out, '', 1));
+  const stop = (out: string) => judgeStop(parseRebalanceStop(out, '', 1));
 
-  it('node-status: disabled, evacuating with counts, drained at 0 connections', () => {
-    expect(parseEvacuationStatus('Rebalance status: disabled\n', 0)).toEqual({ kind: 'disabled' });
-    expect(parseEvacuationStatus(evacuating(3), 0)).toEqual({ kind: 'evacuating', state: 'evicting_conns', connected: 3, sessions: 3 });
-    expect(isDrained(parseEvacuationStatus(evacuating(3), 0))).toBe(false);
-    expect(isDrained(parseEvacuationStatus(evacuating(0), 0))).toBe(true);
-    expect(parseEvacuationStatus('Node \'x\' not responding to pings.', 1).kind).toBe('unrecognised');
-    expect(isDrained(parseEvacuationStatus('Rebalance status: disabled\n', 0))).toBe(false);
+  it('start: accepted text with exit 1 is done; already enabled asks node-status; boot-window answers retry', () => {
+    expect(start('Rebalance(evacuation) started\n')).toBe('done');
+    expect(start('Rebalance is already enabled\n')).toBe('check-status');
+    expect(start('Command table is initializing.\n')).toBe('retry');
+    expect(start('No commands available.\n')).toBe('retry');
+    expect(start('Rebalance start error: invalid --conn-evict-rate value\n')).toBe('fail');
+    expect(start('')).toBe('fail');
   });
 
-  it('start/stop verdicts accept the idempotent answers', () => {
-    expect(evacuationStarted('Rebalance(evacuation) started\n', 0)).toBe(true);
-    expect(evacuationStarted('Rebalance(evacuation) start error: already_started\n', 1)).toBe(true);
-    expect(evacuationStarted('rebalance start --evacuation … # usage\n', 0)).toBe(false);
-    expect(evacuationStopped('Rebalance(evacuation) stopped\n', 0)).toBe(true);
-    expect(evacuationStopped('Rebalance(evacuation) stop error: not_started\n', 1)).toBe(true);
-    expect(evacuationStopped('', 1)).toBe(false);
+  it('stop: evacuation stopped or already disabled is done (exit 1 either way); a purge stopped is not ours', () => {
+    expect(stop('Rebalance(evacuation) stopped\n')).toBe('done');
+    expect(stop('Rebalance is already disabled\n')).toBe('done');
+    expect(stop('Rebalance(purge) stopped\n')).toBe('fail');
+    expect(stop('Command table is initializing.\n')).toBe('retry');
+    expect(stop('')).toBe('fail');
+  });
+
+  it('accepting clients needs node-status disabled AND eviction disabled', () => {
+    const ns = (o: string, rc = 0) => parseRebalanceNodeStatus(o, '', rc);
+    const ev = (o: string) => parseEvictionStatus(o, '', 0);
+    expect(judgeAccepting(ns('Rebalance disabled\n'), ev('Eviction status: disabled\n'))).toBe('done');
+    expect(judgeAccepting(ns('Rebalance disabled\n'), ev('Eviction status: enabled\n'))).toBe('retry');
+    expect(judgeAccepting(ns('Command table is initializing.\n', 1), ev('Eviction status: disabled\n'))).toBe('retry');
+  });
+
+  it('the halt advice names the exact command, sudo included, and the persisted file', () => {
+    const pkg = { ...inv.nodes[0], rootDir: '/usr/lib/emqx', become: 'sudo' as const, becomeUser: 'root' };
+    const a = endEvacuationAdvice(pkg, '/var/lib/emqx');
+    expect(a).toContain("`sudo -u root '/usr/lib/emqx/bin/emqx' ctl rebalance stop`");
+    expect(a).toContain('/var/lib/emqx/.evacuation');
+    expect(a).toContain('exits 1');
   });
 });
 
