@@ -14,6 +14,7 @@ import { execAsLogin, stageModesCommand } from '../../remote/become.js';
 import { shq } from '../../util/shellQuote.js';
 import { detectTransient } from '../../emqx/parse/transient.js';
 import { classifyEmptyUpgrade, type EmptyFailureClass } from './emptyFailure.js';
+import { definiteVerdict, failureOfFailedHop, hopApplied, judgeInFlight, parseBackupLine } from './verdicts.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
@@ -283,15 +284,15 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     ctx.emit({ type: 'step.started', node: spec.name, step: 'backup', detail: `data/ etc/ log/ → ${spec.backupDir}/` });
     const dirs = before.layout ? { etcDir: before.layout.etcDir.path, dataDir: before.layout.dataDir.path, logDir: before.layout.logDir.path } : undefined;
     const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now()), dirs), { timeoutMs: deadlineMs, signal: ctx.signal });
-    const m = /^(\d+) (\/.+)$/m.exec(r.stdout);
+    const m = parseBackupLine(r.stdout);
     if (r.exitCode !== 0 || !m) {
       ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: false, durationMs: r.durationMs, message: 'backup failed' });
       throw new NodeFailure(spec.name, 'backup', 'backup of data/ etc/ log/ failed', describeResult(r), { kind: 'before-change' });
     }
-    backup = m[2];
+    backup = m.path;
     row.backup = backup;
-    ctx.note({ kind: 'backup', runId: ctx.runId, node: spec.name, path: backup, bytes: Number(m[1]) });
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: true, durationMs: r.durationMs, message: `${backup} (${(Number(m[1]) / 1024 / 1024).toFixed(1)} MB, verified)` });
+    ctx.note({ kind: 'backup', runId: ctx.runId, node: spec.name, path: backup, bytes: m.bytes });
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: true, durationMs: r.durationMs, message: `${backup} (${(m.bytes / 1024 / 1024).toFixed(1)} MB, verified)` });
   }
 
   // relup upgrade — judged by its output, not its exit code (a real node exits 0 on failure).
@@ -317,11 +318,11 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
   // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
   // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
-  const applied = verdict.kind === 'complete' || (verdict.kind === 'failed' && verdict.stage !== 'check_and_unpack');
+  const applied = hopApplied(verdict);
   // Only a definite verdict closes the journal entry. After a deadline, a dropped node or output we
   // cannot read, the upgrade may still be running or may have landed: the entry stays open, so the
   // next run re-observes that node (awaits it, then gates it or halts) instead of trusting a guess.
-  const definite = !r.timedOut && ['complete', 'failed', 'vm-restarted', 'rpc-failed', 'usage', 'not-registered'].includes(verdict.kind);
+  const definite = definiteVerdict(verdict, r.timedOut);
   if (definite) await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: target, verdict: verdict.kind, applied, exitCode: r.exitCode, durationMs: r.durationMs });
   row.durationMs = r.durationMs;
   const evidence = describeResult(r);
@@ -332,10 +333,7 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   if (verdict.kind !== 'complete') {
     ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: false, durationMs: r.durationMs, message: verdict.kind === 'failed' ? `upgrade failed: ${verdict.errType}` : verdict.kind });
     if (verdict.kind === 'failed') {
-      const failure: FailureCase =
-        verdict.stage === 'check_and_unpack' ? { kind: 'refused', errType: verdict.errType }
-        : verdict.stage === 'perform_upgrade' || verdict.stage === 'permanent_upgrade' ? { kind: 'applied-no-marker', stage: verdict.stage, backup }
-        : { kind: 'unknown-state' };
+      const failure = failureOfFailedHop(verdict.stage, verdict.errType, backup);
       throw new NodeFailure(spec.name, 'upgrade', `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`, evidence, failure);
     }
     if (verdict.kind === 'vm-restarted') {
@@ -410,27 +408,21 @@ async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row
   ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `run ${fl.runId} began upgrading ${spec.name} (${fl.from} → ${fl.to}) without recording the end; re-observing` });
   const deadline = ctx.now().getTime() + ctx.inv.gates.timeoutSeconds * 1000;
   let f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
-  // Observation is ~10 commands in a row, so it can straddle the handler's last step: `relup
-  // status` already hot-upgraded while `ctl status` (read first) still showed the old version and
-  // the marker was not written yet. That torn read is "still settling", not "unknown": look again.
-  const settling = (x: NodeFacts): boolean =>
-    x.relupStatus?.kind === 'in-progress' ||
-    (x.relupStatus?.kind === 'hot-upgraded' && x.relupStatus.target === fl.to &&
-      (x.version === fl.from || (x.version === fl.to && x.marker !== fl.to))); // a node that went down is not settling
-  while (settling(f) && ctx.now().getTime() < deadline) {
+  // A torn read across the handler's last step is "settling", not "unknown": look again (verdicts.ts).
+  while (judgeInFlight(f, fl) === 'settling' && ctx.now().getTime() < deadline) {
     await ctx.sleep(1000, ctx.signal);
     f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
   }
   observedEvent(ctx, f);
-  const rowsNow = f.logs?.length ?? 0;
   const newest = f.logs && f.logs.length > 0 ? f.logs[f.logs.length - 1] : undefined;
-  if (f.version === fl.to && f.marker === fl.to && f.relupStatus?.kind === 'hot-upgraded') {
+  const settled = judgeInFlight(f, fl);
+  if (settled === 'complete') {
     await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'complete-observed', applied: true });
     ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `the earlier upgrade completed (${fl.to}, marker written); gating it now` });
     await gateAndSoak(ctx, spec, row, fl.to, null, null);
     return 'upgraded';
   }
-  if (f.version === fl.from && rowsNow === fl.logRowsBefore && f.relupStatus?.kind === 'idle' && f.marker === null) {
+  if (settled === 'never-started') {
     // The command never reached the handler: no new log row. Safe to run the normal upgrade path.
     await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'never-started-observed', applied: false });
     ctx.emit({ type: 'log', level: 'info', node: spec.name, message: 'the earlier upgrade never reached the node (no new relup log row); upgrading normally' });
