@@ -150,10 +150,11 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--nodes <n>', 'number of nodes', int('--nodes', 1), 3)
     .option('--from <vsn>', 'version the nodes run', '5.10.4')
     .option('--to <vsn>', 'version of the target tarball', '5.10.5')
+    .option('--ctl-latency-ms <ms>', 'each `emqx ctl` call waits this long, like a real node (two VM starts)', int('--ctl-latency-ms', 0), 0)
     .addHelpText('after', '\nExample:\n  emqx-rollout sandbox up --dir /tmp/sbx && emqx-rollout plan -i /tmp/sbx/inventory.yaml --tarball /tmp/sbx/release/*.tar.gz\n')
     .action(async (o) => {
       const { sandboxUpCommand } = await import('./commands/sandbox.js');
-      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to });
+      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, ctlLatencyMs: o.ctlLatencyMs });
     });
   sandbox
     .command('down')

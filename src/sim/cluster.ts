@@ -30,6 +30,8 @@ export interface SimClusterOptions {
   /** Inventory gates; default soak 1 s, timeout 120 s. */
   readonly soakSeconds?: number;
   readonly timeoutSeconds?: number;
+  /** Every node's `emqx ctl` latency (a real node's two Erlang VM starts); default 0 (off). */
+  readonly ctlLatencyMs?: number;
 }
 
 export interface SimClusterNode {
@@ -166,7 +168,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       const name = `emqx@${host}`;
       // 0: the daemon binds a free port on first boot and records it in node.json (stable afterwards)
       const mqttPort = 0;
-      const cfg: SimNodeConfig = { name, mqttHost: host, mqttPort, clusterFile };
+      const cfg: SimNodeConfig = { name, mqttHost: host, mqttPort, clusterFile, ctlLatencyMs: opts.ctlLatencyMs || undefined };
       await mkdir(simDir(rootDir), { recursive: true });
       await writeFile(nodeConfigPath(rootDir), JSON.stringify(cfg, null, 2));
       writeState(rootDir, { logs: [], catalog });

@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'ctl': {
+      if (cfg.ctlLatencyMs) await sleep(cfg.ctlLatencyMs);
       const r = await rpcCall(sock, { op: 'ctl', args: rest });
       if (!r || r.down) {
         err(notResponding(cfg.name));

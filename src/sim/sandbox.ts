@@ -41,7 +41,7 @@ async function readInfo(dir: string): Promise<SandboxInfo | null> {
   }
 }
 
-export async function sandboxUp(opts: { dir: string; nodes?: number; from?: string; to?: string }): Promise<SandboxInfo> {
+export async function sandboxUp(opts: { dir: string; nodes?: number; from?: string; to?: string; ctlLatencyMs?: number }): Promise<SandboxInfo> {
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
   const existing = await readInfo(dir);
@@ -51,6 +51,7 @@ export async function sandboxUp(opts: { dir: string; nodes?: number; from?: stri
   if (opts.nodes !== undefined) args.push('--nodes', String(opts.nodes));
   if (opts.from) args.push('--from', opts.from);
   if (opts.to) args.push('--to', opts.to);
+  if (opts.ctlLatencyMs) args.push('--ctl-latency-ms', String(opts.ctlLatencyMs));
   const log = openSync(join(dir, SANDBOX_LOG), 'a');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: dir });
   closeSync(log);

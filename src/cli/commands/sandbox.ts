@@ -18,9 +18,9 @@ export function checkSandboxVersions(from: string, to: string): void {
   }
 }
 
-export async function sandboxUpCommand(io: CliIO, o: { dir: string; nodes: number; from: string; to: string }): Promise<void> {
+export async function sandboxUpCommand(io: CliIO, o: { dir: string; nodes: number; from: string; to: string; ctlLatencyMs?: number }): Promise<void> {
   checkSandboxVersions(o.from, o.to);
-  const info = await sandboxUp({ dir: o.dir, nodes: o.nodes, from: o.from, to: o.to });
+  const info = await sandboxUp({ dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, ctlLatencyMs: o.ctlLatencyMs });
   io.stdout.write(formatSandboxInfo(info));
 }
 
