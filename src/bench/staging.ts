@@ -44,7 +44,7 @@ export function stagingBench(opts: StagingBenchOptions = {}): Bench {
         const sha = hash.digest('hex');
 
         const key = await makeClientKey(dir, { name: 'bench_key' });
-        const server = await startSshd({ authorizedKeys: `${key.publicKey}\n` });
+        const server = await startSshd({ authorizedKeys: `${key.publicKey}\n`, skipDotfiles: true });
         sshd.stop = () => server.stop();
         const kh = join(dir, 'known_hosts');
         writeFileSync(kh, `${knownHostsLine(server.host, server.port, server.hostPublicKey)}\n`);
