@@ -9,7 +9,7 @@
 // - an Ansible play (`serial: 1`, pipelining on, no fact gathering: what a careful operator writes);
 // - a bash loop over one OpenSSH ControlMaster connection per node, one `ssh` per check, in sequence.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { BenchCluster, BenchNode } from './cluster.js';
 
@@ -21,6 +21,8 @@ export interface PeerRun {
   /** The command to spawn (argv) and its environment additions. */
   readonly argv: readonly string[];
   readonly env: Record<string, string>;
+  /** Short-named socket dirs under /tmp to remove after the run. */
+  readonly tmpDirs: readonly string[];
 }
 
 /** A bash script: ControlMaster per node, parallel scp, then the serial gate/upgrade/gate loop. */
@@ -29,8 +31,8 @@ export async function bashLoop(c: BenchCluster, k: number, dir: string): Promise
   const nodes = c.nodes.slice(0, k);
   const tarball = basename(c.tarballPath);
   const sha = (await readFile(c.sidecarPath, 'utf8')).trim().split(/\s+/)[0]!;
-  const cp = join(dir, 'cm');
-  await mkdir(cp, { recursive: true });
+  // a unix socket path holds 108 bytes: %C (40) + ssh's temporary suffix (17) leave ~50 for the dir
+  const cp = await mkdtemp('/tmp/bcm-');
   const opts = [
     '-i', c.keyPath, '-o', `UserKnownHostsFile=${c.knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null',
     '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', `ControlPath=${cp}/%C`,
@@ -83,7 +85,7 @@ export async function bashLoop(c: BenchCluster, k: number, dir: string): Promise
   ];
   const script = join(dir, 'rollout.sh');
   await writeFile(script, L.join('\n'), { mode: 0o755 });
-  return { argv: ['/bin/bash', script], env: {} };
+  return { argv: ['/bin/bash', script], env: {}, tmpDirs: [cp] };
 }
 
 /** An Ansible project: inventory, ansible.cfg and a two-play playbook (stage all; then serial: 1). */
@@ -109,6 +111,7 @@ export async function ansiblePlay(c: BenchCluster, k: number, dir: string): Prom
       '',
     ].join('\n'),
   );
+  const cpDir = await mkdtemp('/tmp/bcp-');
   await writeFile(
     join(dir, 'ansible.cfg'),
     [
@@ -122,7 +125,7 @@ export async function ansiblePlay(c: BenchCluster, k: number, dir: string): Prom
       '',
       '[ssh_connection]',
       'pipelining = True',
-      `control_path_dir = ${join(dir, 'cp')}`,
+      `control_path_dir = ${cpDir}`,
       'ssh_args = -o ControlMaster=auto -o ControlPersist=60s',
       '',
     ].join('\n'),
@@ -173,5 +176,6 @@ ${cmd('after - broker stats', `${E} ctl broker stats`, "'connections.count' not 
   return {
     argv: [ANSIBLE_PLAYBOOK, '-i', join(dir, 'hosts.ini'), join(dir, 'play.yml')],
     env: { ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0' },
+    tmpDirs: [cpDir],
   };
 }

@@ -10,7 +10,7 @@
 // fits (with a row saying so), and every process has a hard timeout.
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ export interface RolloutBenchOptions {
   readonly peers?: boolean;
   /** Also run the 5-node contenders with the sshds sourcing ~/.bashrc. */
   readonly dotfilesPass?: boolean;
+  /** Cluster sizes for our rollout (default 5, 10, 30; --quick: 5). Peers always run at 5. */
+  readonly sizes?: readonly number[];
 }
 
 type Contender = 'ours' | 'ansible' | 'bash';
@@ -51,6 +53,8 @@ interface Measured {
   readonly limitMs: number;
   readonly ratio: number;
   readonly scpMs: number;
+  /** Measured cost of one `emqx ctl` on a node (median of 3, run locally: no SSH). */
+  readonly ctlMs: number;
   readonly hopMs: readonly number[];
   readonly maxRssKb: number | null;
   readonly breakdown?: Breakdown;
@@ -71,7 +75,7 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
   const budgetMs = (opts.budgetSeconds ?? (quick ? 300 : 570)) * 1000;
   const peers = opts.peers ?? true;
   const dotfilesPass = opts.dotfilesPass ?? true;
-  const sizes = quick ? [5] : [5, 10, 30];
+  const sizes = [...new Set([5, ...(opts.sizes ?? (quick ? [5] : [5, 10, 30]))])].sort((a, b) => a - b);
   const maxN = Math.max(...sizes);
   return {
     id: 'rollout',
@@ -107,7 +111,7 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           } catch (e) {
             // one contender failing (or timing out) must not cost the rest of the run
             const msg = e instanceof Error ? e.message : String(e);
-            failures.push(`${label}: ${msg.split('\n')[0]}`);
+            failures.push(msg.split('\n')[0]!);
             ctx.log(`FAILED ${msg}`);
           }
         };
@@ -119,9 +123,12 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           }
           await cl.reset(n);
           const scpMs = await scpOnce(cl, dir);
+          // what one `emqx ctl` really costs on these nodes: the modelled latency plus the simulator's own
+          // process start (which a loaded machine stretches); the limit uses this, not the bare setting
+          const ctlMs = await ctlCostMs(cl);
           const runDir = join(dir, `run-${++seq}-${what}-${n}`);
           // generous: a timeout is a failed row, never a hung bench
-          const timeoutMs = what === 'ours' ? Math.max(150_000, n * 25_000) : Math.max(240_000, n * 45_000);
+          const timeoutMs = what === 'ours' ? Math.max(240_000, n * 40_000) : Math.max(300_000, n * 60_000);
           let peer: PeerRun | null = null;
           if (what === 'ansible') peer = await ansiblePlay(cl, n, runDir);
           if (what === 'bash') peer = await bashLoop(cl, n, runDir);
@@ -131,16 +138,17 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
               ? [process.execPath, CLI, 'upgrade', '-i', inv, '--tarball', cl.tarballPath, '--yes', '--json', '--no-backup', '--state-dir', runDir]
               : peer!.argv;
           const r = await runTimed(argv, { env: peer?.env ?? {}, timeoutMs });
-          if (r.code !== 0) throw new Error(`${label}: exit ${r.code}${r.timedOut ? ' (timed out)' : ''}\n${tail(r)}`);
+          for (const d of peer?.tmpDirs ?? []) await rm(d, { recursive: true, force: true });
+          if (r.code !== 0) throw new Error(`${label}: ${exitText(r, timeoutMs)}\n${tail(r)}`);
           const hopMs = cl.hopTimesMs(n);
-          const lim = limitMs({ ctlLatencyMs: ctl, scpMs, hopMs });
+          const lim = limitMs({ ctlLatencyMs: ctlMs, scpMs, hopMs });
           let m: Measured = {
-            contender: what, nodes: n, dotfiles, round, wallMs: r.wallMs, limitMs: lim, ratio: r.wallMs / lim, scpMs, hopMs, maxRssKb: r.maxRssKb,
+            contender: what, nodes: n, dotfiles, round, wallMs: r.wallMs, limitMs: lim, ratio: r.wallMs / lim, scpMs, ctlMs, hopMs, maxRssKb: r.maxRssKb,
           };
           if (what === 'ours') {
             const events = ndjson(r.stdout) as unknown as TimedEvent[];
             const journal = ndjson(await readFile(join(runDir, 'journal.ndjson'), 'utf8').catch(() => ''));
-            m = { ...m, breakdown: breakdown(events, r, { ctlLatencyMs: ctl, scpMs, hopMs }), execs: execStats(journal, n) };
+            m = { ...m, breakdown: breakdown(events, r, { ctlLatencyMs: ctlMs, scpMs, hopMs }), execs: execStats(journal, n) };
           }
           if (what === 'bash') {
             const staged = /^staged (\d+\.\d+)/m.exec(r.stdout);
@@ -148,7 +156,7 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           }
           all.push(m);
           perNode[what] = Math.max(perNode[what] ?? 0, r.wallMs / n);
-          ctx.log(`${label}: ${s1(r.wallMs)}, limit ${s1(lim)} → ${r2(m.ratio)}× (scp ${scpMs} ms, hops Σ ${s1(hopMs.reduce((a, b) => a + b, 0))})`);
+          ctx.log(`${label}: ${s1(r.wallMs)}, limit ${s1(lim)} → ${r2(m.ratio)}× (scp ${scpMs} ms, ctl ${ctlMs} ms, hops Σ ${s1(hopMs.reduce((a, b) => a + b, 0))})`);
         };
 
         const contenders: Contender[] = peers ? (ANSIBLE_PLAYBOOK ? ['ours', 'ansible', 'bash'] : ['ours', 'bash']) : ['ours'];
@@ -164,17 +172,17 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
             return await f();
           } catch (e) {
             const msg = e instanceof Error ? e.message : String(e);
-            failures.push(`${what}: ${msg.split('\n')[0]}`);
+            failures.push(msg.split('\n')[0]!.startsWith(what) ? msg.split('\n')[0]! : `${what}: ${msg.split('\n')[0]}`);
             ctx.log(`FAILED ${what}: ${msg}`);
             return null;
           }
         };
         let planMs: number[] = [];
-        if (!quick) {
+        if (maxN > 5) {
           planMs = (await guard(`plan ${maxN} nodes`, () => planAt(cl, maxN, dir, left))) ?? [];
           if (!planMs.length) skipped.push(`plan ${maxN} nodes`);
         }
-        const rssN = quick ? 5 : maxN;
+        const rssN = maxN;
         const rss = await guard(`peak RSS staging 256 MiB to ${rssN} nodes`, () => rssStaging(cl, rssN, dir, left, ctx));
         if (!rss && !failures.some((f) => f.startsWith('peak RSS'))) skipped.push(`peak RSS staging 256 MiB to ${rssN} nodes`);
 
@@ -200,6 +208,10 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
   };
 }
 
+function exitText(r: Timed, timeoutMs: number): string {
+  return r.timedOut ? `timed out after ${timeoutMs / 1000} s` : `exit ${r.code ?? r.signal}`;
+}
+
 function tail(r: Timed): string {
   return `${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`;
 }
@@ -218,10 +230,23 @@ async function scpOnce(c: BenchCluster, dir: string): Promise<number> {
   return ms;
 }
 
+/** Median of 3 local `bin/emqx ctl status` on node 1. */
+async function ctlCostMs(c: BenchCluster): Promise<number> {
+  const n = c.nodes[0]!;
+  const xs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    await execFileP(join(n.rootDir, 'bin', 'emqx'), ['ctl', 'status'], { timeout: 30_000, env: { ...process.env, TMPDIR: n.tmpDir } });
+    xs.push(performance.now() - t);
+  }
+  return Math.round(median(xs));
+}
+
 /** Median of 5 `ssh … true` over an established ControlMaster (one SSH exec, no connection set-up). */
 async function sshExecMs(c: BenchCluster): Promise<number> {
   const n = c.nodes[0]!;
-  const cp = join(c.dir, `probe-cm-${n.port}`);
+  const cpDir = await mkdtemp('/tmp/bcm-');
+  const cp = join(cpDir, 'probe');
   const o = [
     '-i', c.keyPath, '-o', `UserKnownHostsFile=${c.knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null',
     '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', `ControlPath=${cp}`, '-p', String(n.port),
@@ -237,6 +262,7 @@ async function sshExecMs(c: BenchCluster): Promise<number> {
     }
   } finally {
     await execFileP('ssh', [...o, '-O', 'exit', dest], { timeout: 10_000 }).catch(() => undefined);
+    await rm(cpDir, { recursive: true, force: true });
   }
   return Math.round(median(xs));
 }
@@ -251,7 +277,7 @@ async function planAt(c: BenchCluster, n: number, dir: string, left: () => numbe
       [process.execPath, CLI, 'plan', '-i', inv, '--tarball', c.tarballPath, '--json', '--no-backup', '--state-dir', join(dir, `plan-${i}`)],
       { timeoutMs: 120_000 },
     );
-    if (r.code !== 0) throw new Error(`plan ${n} nodes: exit ${r.code}\n${tail(r)}`);
+    if (r.code !== 0) throw new Error(`plan ${n} nodes: ${exitText(r, 120_000)}\n${tail(r)}`);
     out.push(r.wallMs);
   }
   return out;
@@ -271,9 +297,10 @@ async function rssStaging(c: BenchCluster, n: number, dir: string, left: () => n
   const rel = await buildReleaseTarball({ version: c.to, outDir: join(dir, 'release-256'), padBytes: 256 * MiB });
   await c.reset(n);
   const inv = await c.inventory(n);
+  const timeoutMs = Math.max(300_000, n * 20_000);
   const r = await runTimed(
     [process.execPath, CLI, 'upgrade', '-i', inv, '--tarball', rel.tarballPath, '--yes', '--json', '--no-backup', '--pause-after', '1', '--state-dir', join(dir, 'rss')],
-    { timeoutMs: Math.max(120_000, n * 10_000) },
+    { timeoutMs },
   );
   const staged = new Set(
     ndjson(r.stdout)
@@ -282,7 +309,7 @@ async function rssStaging(c: BenchCluster, n: number, dir: string, left: () => n
   ).size;
   await c.reset(n);
   await rm(join(dir, 'release-256'), { recursive: true, force: true });
-  if (r.code !== 5 && r.code !== 0) throw new Error(`rss run: exit ${r.code}\n${tail(r)}`);
+  if (r.code !== 5 && r.code !== 0) throw new Error(`${exitText(r, timeoutMs)}\n${tail(r)}`);
   ctx.log(`peak RSS ${r.maxRssKb} KiB, ${staged}/${n} nodes staged, ${s1(r.wallMs)}`);
   return { nodes: n, maxRssKb: r.maxRssKb, wallMs: r.wallMs, stagedNodes: staged };
 }
@@ -336,6 +363,13 @@ export function summarize(all: readonly Measured[], s: SummaryInput): BenchRow[]
   }
   const scps = all.map((m) => m.scpMs);
   if (scps.length) rows.push({ bench: B, metric: 'one scp of the tarball to one node (limit term)', value: Math.round(median(scps)), unit: 'ms' });
+  const ctls = all.map((m) => m.ctlMs);
+  if (ctls.length) {
+    rows.push({
+      bench: B, metric: 'one `emqx ctl status` on a node, local (limit term)', value: Math.round(median(ctls)), unit: 'ms',
+      note: `modelled latency ${s.ctl} ms + the simulator's process start`,
+    });
+  }
   if (s.peers) {
     for (const d of ['skipped', 'sourced'] as const) {
       const o = pick('ours', 5, d);

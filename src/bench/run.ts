@@ -5,6 +5,7 @@
 //   --rounds N         alternating rounds of the 5-node contenders and of ours at 10/30 (default 2)
 //   --budget S         whole rollout-bench budget in seconds (default 570; --quick 300)
 //   --ctl-latency-ms N the nodes' `emqx ctl` latency (default 500)
+//   --sizes 5,10,30    cluster sizes of our rollout (peers run at 5; plan and the RSS run at the largest)
 //   --no-peers         skip the Ansible and bash peers
 //   --no-dotfiles-pass skip the 5-node runs with the sshds sourcing ~/.bashrc
 //   --out DIR          where PERFORMANCE.md and performance.json go (default docs/; --quick: $TMPDIR)
@@ -69,6 +70,7 @@ if (isMain) {
       'no-peers': { type: 'boolean', default: false },
       'no-dotfiles-pass': { type: 'boolean', default: false },
       out: { type: 'string' },
+      sizes: { type: 'string' },
     },
   });
   const num = (v: string | undefined, name: string): number | undefined => {
@@ -87,6 +89,7 @@ if (isMain) {
     ctlLatencyMs: num(values['ctl-latency-ms'], '--ctl-latency-ms'),
     peers: !values['no-peers'],
     dotfilesPass: !values['no-dotfiles-pass'],
+    sizes: values.sizes?.split(',').map((x) => num(x, '--sizes')!),
   };
   const started = new Date();
   const load0 = loadavg()[0]!;
