@@ -14,6 +14,7 @@ import { ANSIBLE_PLAYBOOK, ansiblePlay, bashLoop } from '../../src/bench/peers.j
 const run = promisify(execFile);
 let dir = '';
 let c: BenchCluster;
+const socketDirs: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bench-peers-'));
@@ -31,10 +32,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
+  for (const d of socketDirs) await rm(d, { recursive: true, force: true });
 });
 
 it('bash loop: parses, one ControlMaster per node, and runs our gate checks around relup upgrade', async () => {
   const p = await bashLoop(c, 2, join(dir, 'bash'));
+  socketDirs.push(...p.tmpDirs);
   const script = await readFile(p.argv[1]!, 'utf8');
   await run('bash', ['-n', p.argv[1]!]); // throws on a syntax error
   expect(script).toContain("NAMES=('emqx@127.0.0.11' 'emqx@127.0.0.12')"); // only the first k nodes
@@ -47,6 +50,7 @@ it('bash loop: parses, one ControlMaster per node, and runs our gate checks arou
 
 it('Ansible play: stage on all hosts, then serial: 1 with 4 checks, the upgrade and 6 checks', async () => {
   const p = await ansiblePlay(c, 3, join(dir, 'ansible'));
+  socketDirs.push(...(p?.tmpDirs ?? []));
   if (!ANSIBLE_PLAYBOOK) {
     expect(p).toBeNull();
     return;
