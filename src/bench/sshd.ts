@@ -44,7 +44,7 @@ export interface SshdInstance {
 
 export function sshdConfig(dir: string, host: string, port: number, hostKeyFile: string, extra: readonly string[] = []): string {
   // sshd takes the FIRST value of a keyword, so an extra line replaces the default of the same keyword.
-  const kw = (l: string) => l.trim().split(/\s+/)[0]!.toLowerCase();
+  const kw = (l: string) => l.trim().split(/\s+/)[0].toLowerCase();
   const overridden = new Set(extra.map(kw));
   return [
     `Port ${port}`,
@@ -105,8 +105,8 @@ export async function startSshd(opts: SshdOptions): Promise<SshdInstance> {
 async function spawnSshd(config: string, host: string, port: number): Promise<{ proc: ChildProcess; log: () => string } | { log: string }> {
   const proc = spawn(SSHD_PATH!, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
-  proc.stderr!.setEncoding('utf8');
-  proc.stderr!.on('data', (d: string) => {
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (d: string) => {
     // Keep the log bounded: a long test run logs every session.
     log = (log + d).slice(-200_000);
   });
@@ -120,7 +120,7 @@ async function spawnSshd(config: string, host: string, port: number): Promise<{ 
   return { proc, log: () => log };
 }
 
-function waitForBanner(host: string, port: number, timeoutMs: number, exited: Promise<unknown>): Promise<'up' | string> {
+function waitForBanner(host: string, port: number, timeoutMs: number, exited: Promise<unknown>): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let gone = false;
   void exited.then(() => {

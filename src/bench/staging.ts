@@ -29,7 +29,7 @@ export function stagingBench(opts: StagingBenchOptions = {}): Bench {
     title: `stage ${size / MiB} MiB vs scp`,
     async run(ctx) {
       const dir = mkdtempSync(join(tmpdir(), 'emqx-rollout-bench-'));
-      const sshd = { stop: async () => {} } as { stop(): Promise<void> };
+      const sshd = { stop: async () => {} };
       try {
         ctx.log(`writing ${size / MiB} MiB of random bytes`);
         const local = join(dir, 'emqx-enterprise-bench.tar.gz');

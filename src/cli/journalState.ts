@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { readJournal } from '../rollout/journal.js';
-import { summarizeJournal, type JournalSummary } from '../rollout/resume.js';
+import { readJournal } from '../rollout/state/journal.js';
+import { summarizeJournal, type JournalSummary } from '../rollout/state/resume.js';
 
 export async function readJournalSummary(stateDir: string): Promise<JournalSummary> {
   try {

@@ -6,7 +6,7 @@ import { homedir } from 'node:os';
 import { RolloutError } from '../util/errors.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
 import type { CliIO } from './io.js';
-import { redactString } from '../rollout/journal.js';
+import { redactString } from '../rollout/state/journal.js';
 import { buildProgram, describeError } from './program.js';
 
 /**

@@ -2,8 +2,9 @@
 // the exit code; describeError is the one mapping from typed errors to exit codes and prose.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { RolloutError } from '../util/errors.js';
-import { EXIT, exitCodeFor, type ExitCode } from './exitCodes.js';
+import { EXIT, exitFor, type ExitCode } from './exitCodes.js';
 import type { CliIO } from './io.js';
+import { DEFAULT_AWAIT_SECONDS } from './approvalMode.js';
 import { VERSION } from './version.js';
 
 function int(name: string, min: number) {
@@ -31,14 +32,17 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .description('Observe every node (read-only) and print the plan: per node from → to, the steps, what blocks it and why. Exit 0 if the rollout could proceed, 3 if preflight blocks it.')
     .addOption(inv())
     .option('--tarball <path>', 'target release tarball (its .sha256 sidecar must sit next to it)')
+    .option('--to <version>', 'without a tarball: check that every node has a hot hop to VERSION (exit 0) or say why not (exit 3)')
+    .option('--releases <dir>', 'a directory of tarballs + sidecars: pick and check the one for the hop (instead of --tarball)')
+    .option('--window <spec>', 'schedule in a window: enforce | wait | ignore, or "sat,sun 02:00-05:00 Europe/Berlin"')
     .option('--json', 'NDJSON events on stdout (the plan is the plan.ready event)', false)
     .option('--force', 'plan as if `relup upgrade --force` (keep data/patches/*.beam)', false)
     .option('--no-backup', 'plan without the backup step')
     .addOption(stateDir())
-    .addHelpText('after', '\nExamples:\n  emqx-rollout plan -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout plan -i prod.yaml --tarball … --json | jq \'select(.type=="plan.ready").plan\'\n')
+    .addHelpText('after', '\nExamples:\n  emqx-rollout plan -i prod.yaml --to 5.10.5                 # which hops exist, no tarball needed\n  emqx-rollout plan -i prod.yaml --releases ./releases --to 5.10.5 --window "sat 02:00-05:00 Europe/Berlin"\n  emqx-rollout plan -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout plan -i prod.yaml --tarball … --json | jq \'select(.type=="plan.ready").plan\'\n')
     .action(async (o) => {
       const { planCommand } = await import('./commands/plan.js');
-      await planCommand(io, { inventory: o.inventory, tarball: o.tarball, json: o.json, force: o.force, noBackup: !o.backup, stateDir: o.stateDir }, argv);
+      await planCommand(io, { inventory: o.inventory, tarball: o.tarball, to: o.to, releases: o.releases, window: o.window, json: o.json, force: o.force, noBackup: !o.backup, stateDir: o.stateDir }, argv);
     });
 
   program
@@ -50,17 +54,30 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--json', 'NDJSON events on stdout', false)
     .option('--plain', 'plain timestamped lines even on a terminal', false)
     .option('--window <mode|spec>', 'enforce | wait | ignore the inventory window, or give one: "sat,sun 02:00-05:00 Europe/Berlin"')
-    .option('--pause-after <n>', 'pause (exit 5) after upgrading N nodes; re-run to continue', int('--pause-after', 1))
+    .option('--pause-after <n>', 'after upgrading N nodes, ask to continue on a terminal; elsewhere pause (exit 5) — re-run to continue', int('--pause-after', 1))
+    .option('--await-approval [seconds]', 'at --pause-after, hold the lock and wait up to SECONDS (default 3600) for `emqx-rollout approve` from another shell; exit 5 if none comes', int('--await-approval', 1))
     .option('--resume', 'continue the last unfinished run (refuses if the cluster no longer matches it)', false)
     .option('--no-backup', 'skip the backup of data/ etc/ log/ (there is no in-place rollback!)')
     .option('--force', 'pass --force to relup upgrade: keep stale data/patches/*.beam', false)
     .option('--break-lock', 'take the cluster lock from another controller you know is gone', false)
     .option('--stage-concurrency <n>', 'nodes uploading at once', int('--stage-concurrency', 1), 4)
     .addOption(stateDir())
-    .addHelpText('after', '\nExamples:\n  emqx-rollout upgrade -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json > rollout.ndjson\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --window wait --pause-after 1\n\nExit codes: 0 done · 2 bad input · 3 preflight blocked · 4 halted · 5 paused · 6 locked · 130 interrupted\n')
+    .addHelpText('after', '\nExamples:\n  emqx-rollout upgrade -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json > rollout.ndjson\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --window wait --pause-after 1\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json --pause-after 1 --await-approval 1800   # then, from another shell: emqx-rollout approve -i prod.yaml\n\nExit codes: 0 done · 2 bad input · 3 preflight blocked · 4 halted · 5 paused · 6 locked · 130 interrupted\n')
     .action(async (o) => {
       const { upgradeCommand } = await import('./commands/upgrade.js');
-      await upgradeCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency }, argv);
+      await upgradeCommand(io, { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, awaitApproval: o.awaitApproval === true ? DEFAULT_AWAIT_SECONDS : o.awaitApproval, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency }, argv);
+    });
+
+  program
+    .command('approve')
+    .description('Answer a run waiting at --pause-after with --await-approval: let it continue (exit 0), or --reject to end it paused (it exits 5). Exit 2 when no run is waiting.')
+    .addOption(inv())
+    .option('--reject', 'stop the waiting run instead: it ends paused (exit 5), resumable', false)
+    .addOption(stateDir())
+    .addHelpText('after', '\nExamples:\n  emqx-rollout approve -i prod.yaml            # the canary looks good: go on\n  emqx-rollout approve -i prod.yaml --reject   # stop here; the waiting run exits 5\n')
+    .action(async (o) => {
+      const { approveCommand } = await import('./commands/approve.js');
+      await approveCommand(io, { inventory: o.inventory, reject: o.reject, stateDir: o.stateDir });
     });
 
   program
@@ -150,11 +167,13 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--nodes <n>', 'number of nodes', int('--nodes', 1), 3)
     .option('--from <vsn>', 'version the nodes run', '5.10.4')
     .option('--to <vsn>', 'version of the target tarball', '5.10.5')
+    .option('--layout <tgz|pkg>', 'install layout: tgz (all under the root) or pkg (deb-like: separate etc/data/log, service user, sudo)', 'tgz')
+    .option('--ssh-user <name>', 'with --layout pkg: the simulated non-root SSH login user', 'operator')
     .option('--ctl-latency-ms <ms>', 'each `emqx ctl` call waits this long, like a real node (two VM starts)', int('--ctl-latency-ms', 0), 0)
     .addHelpText('after', '\nExample:\n  emqx-rollout sandbox up --dir /tmp/sbx && emqx-rollout plan -i /tmp/sbx/inventory.yaml --tarball /tmp/sbx/release/*.tar.gz\n')
     .action(async (o) => {
       const { sandboxUpCommand } = await import('./commands/sandbox.js');
-      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, ctlLatencyMs: o.ctlLatencyMs });
+      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, layout: o.layout, sshUser: o.sshUser, ctlLatencyMs: o.ctlLatencyMs });
     });
   sandbox
     .command('down')
@@ -174,10 +193,11 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--plain', 'plain timestamped lines even on a terminal', false)
     .option('--json', 'NDJSON events on stdout', false)
     .option('--keep', 'leave the sandbox running afterwards (prints its directory)', false)
+    .option('--layout <tgz|pkg>', 'install layout of the simulated nodes (pkg: deb-like, reached as a non-root user with sudo)', 'tgz')
     .addHelpText('after', '\nExamples:\n  emqx-rollout demo                         # 3 nodes, 10 MQTT clients each, live view; ~20 s\n  emqx-rollout demo --nodes 5 --clients 20\n  emqx-rollout demo --plain | tee demo.log\n  emqx-rollout demo --keep                  # leave the sandbox running; stop it with `sandbox down --dir …`\n')
     .action(async (o) => {
       const { demoCommand } = await import('./commands/demo.js');
-      await demoCommand(io, { nodes: o.nodes, clients: o.clients, plain: o.plain, json: o.json, keep: o.keep });
+      await demoCommand(io, { nodes: o.nodes, clients: o.clients, plain: o.plain, json: o.json, keep: o.keep, layout: o.layout });
     });
 
   return program;
@@ -190,9 +210,8 @@ export function describeError(e: unknown): { code: ExitCode; text: string } {
     return { code: EXIT.badInput, text: '' }; // commander already printed the message
   }
   if (e instanceof RolloutError) {
-    const code = exitCodeFor(e.kind);
-    const prefix = code === EXIT.badInput ? 'error' : code === EXIT.preflightBlocked ? 'blocked' : code === EXIT.halted ? 'HALTED' : code === EXIT.paused ? 'paused' : code === EXIT.lockHeld ? 'locked' : code === EXIT.interrupted ? 'interrupted' : 'error';
-    return { code, text: `emqx-rollout: ${prefix}: ${e.long()}\n` };
+    const { code, label } = exitFor(e.kind);
+    return { code, text: `emqx-rollout: ${code === EXIT.internal ? 'error' : label}: ${e.long()}\n` };
   }
   const err = e instanceof Error ? e : new Error(String(e));
   return {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { inspectRelease } from '../release/tarball.js';
-import type { TarballInfo } from '../rollout/types.js';
+import type { TarballInfo } from '../rollout/core/types.js';
 import { BadInputError } from '../util/errors.js';
 
 export interface LocalRelease {

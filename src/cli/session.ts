@@ -9,9 +9,13 @@ import type { Inventory } from '../inventory/types.js';
 import { openHostsSettled } from '../remote/host.js';
 import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/keys.js';
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
-import { realSleep, type RunContext } from '../rollout/context.js';
-import type { Command, EventInput, RolloutEvent } from '../rollout/events.js';
-import { openJournal, redact, registerSecret, type Journal } from '../rollout/journal.js';
+import { realSleep, type RunContext } from '../rollout/core/context.js';
+import type { Command, EventInput, RolloutEvent } from '../rollout/core/events.js';
+import { JournalUnwritableError, openJournal, redact, redactString, registerSecret, type Journal } from '../rollout/state/journal.js';
+import type { DurableRecord, NoteRecord } from '../rollout/state/records.js';
+import { createNotifier, type Notifier, type NotifyRecord } from '../notify/dispatcher.js';
+import { TERMINAL_EVENTS } from '../notify/eventNames.js';
+import { urlSecrets } from '../notify/label.js';
 import { chooseRenderer, type Renderer } from '../ui/renderer.js';
 import { BadInputError, RolloutError } from '../util/errors.js';
 import type { CliIO } from './io.js';
@@ -86,8 +90,23 @@ async function passphraseFor(io: CliIO, inv: Inventory): Promise<string | undefi
   return p;
 }
 
+/** gates.mqtt.passwordEnv: the variable must be set (exit 2 up front, not a gate failure mid-rollout). */
+function mqttPasswordFor(io: CliIO, inv: Inventory): string | undefined {
+  const name = inv.gates.mqtt?.passwordEnv;
+  if (name === undefined) return undefined;
+  const v = io.env[name];
+  if (v === undefined || v === '') {
+    throw new BadInputError(`gates.mqtt.passwordEnv names ${name}, which is not set in the environment`, {
+      details: [`inventory ${inv.file}`],
+      hint: `export ${name} (e.g. from your secret store or CI secrets) before running upgrade; the password never goes in the inventory`,
+    });
+  }
+  registerSecret(v);
+  return v;
+}
+
 /** Journals every remote command (command, exit code, duration) — the evidence of a run. */
-function recordingHost(h: RemoteHost, record: (r: object) => void, runId: string): RemoteHost {
+function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: string): RemoteHost {
   return {
     node: h.node,
     exec: async (command: string, opts?: ExecOptions) => {
@@ -100,13 +119,30 @@ function recordingHost(h: RemoteHost, record: (r: object) => void, runId: string
       record({ kind: 'stage', runId, node: h.node, localPath, remotePath, sha256, action: r.action, bytesSent: r.bytesSent, durationMs: Math.round(r.durationMs) });
       return r;
     },
+    openTcp: async (host, port, opts) => {
+      const ch = await h.openTcp(host, port, opts);
+      record({ kind: 'tunnel', runId, node: h.node, to: `${host}:${port}` });
+      return ch;
+    },
     close: () => h.close(),
   };
+}
+
+/** Commands that change nodes tell `notify:` receivers; read-only ones (plan, status, logs) never do. */
+const NOTIFYING: ReadonlySet<Command> = new Set(['upgrade', 'restart', 'cleanup', 'recover-boot']);
+
+function openNotifier(io: CliIO, inv: Inventory, opts: SessionOptions, runId: string, record: (r: NotifyRecord) => void, warn: (m: string) => void): Notifier | null {
+  const targets = inv.notify ?? [];
+  if (targets.length === 0 || !NOTIFYING.has(opts.command)) return null;
+  // A webhook URL is a credential: make sure no output or journal line can ever carry it.
+  for (const t of targets) if (t.kind === 'webhook') for (const secret of urlSecrets(t.url)) registerSecret(secret);
+  return createNotifier({ targets, runId, userAgent: `emqx-rollout/${VERSION}`, env: io.env, now: () => io.now().getTime(), warn, record });
 }
 
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
   const inv = await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd });
   const passphrase = await passphraseFor(io, inv);
+  const mqttPassword = opts.command === 'upgrade' ? mqttPasswordFor(io, inv) : undefined;
   // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a
   // configuration error shared by every node using it: refuse once, up front (exit 2), rather than
   // report each node unreachable.
@@ -126,28 +162,59 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
       cause: e,
     });
   }
-  // Returns the append: callers that must write ahead (upgrade.begin) await it; others need not.
-  const record = (r: object): Promise<void> => journal.append({ ts: io.now().toISOString(), ...r }).catch(() => undefined);
-  record({ kind: 'run.start', runId, command: opts.command, who: `${userInfo().username}@${hostname()}`, pid: process.pid, cwd: io.cwd, argv: opts.argv, version: VERSION, inventory: inv.file, cluster: inv.cluster });
+  // Two ways in (state/records.ts): commit() is write-ahead — it rejects when the line is not on disk,
+  // and the engine halts on that; note() is evidence — a failure is counted, never fatal.
+  let notesLost = 0;
+  let firstNoteError: unknown = null;
+  const stamp = <T extends object>(r: T) => ({ ts: io.now().toISOString(), ...r });
+  const note = (r: NoteRecord): void => {
+    journal.append(stamp(r)).catch((e: unknown) => {
+      notesLost++;
+      firstNoteError ??= e;
+    });
+  };
+  const commit = async (r: DurableRecord): Promise<void> => {
+    try {
+      await journal.append(stamp(r));
+    } catch (e) {
+      throw new JournalUnwritableError(journal.file, r.kind, e);
+    }
+  };
+  note({ kind: 'run.start', runId, command: opts.command, who: `${userInfo().username}@${hostname()}`, pid: process.pid, cwd: io.cwd, argv: opts.argv, version: VERSION, inventory: inv.file, cluster: inv.cluster });
 
   const renderer =
     opts.renderer ??
     chooseRenderer({ json: opts.json, plain: opts.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() });
-  const emit = (e: EventInput) => {
+  let terminalSeen = false;
+  const show = (e: EventInput): RolloutEvent => {
     // Redacted before any output, not only in the journal: gate commands often carry credentials.
     const ev = redact({ ts: io.now().toISOString(), ...e }) as RolloutEvent;
     renderer.onEvent(ev);
-    if (ev.type !== 'stage.progress' || ev.done) record({ kind: 'event', runId, ...ev });
+    if (ev.type !== 'stage.progress' || ev.done) note({ kind: 'event', runId, ...ev });
+    if (TERMINAL_EVENTS.has(ev.type)) terminalSeen = true;
+    return ev;
+  };
+  const notifier = openNotifier(io, inv, opts, runId, note, (message) => {
+    // --json: the NDJSON stream ends with its terminal event, so a late warning goes to stderr.
+    if (terminalSeen && opts.json) {
+      io.stderr.write(`emqx-rollout: warning: ${redactString(message)}\n`);
+      note({ kind: 'event', runId, ts: io.now().toISOString(), type: 'log', level: 'warn', message });
+    } else show({ type: 'log', level: 'warn', message }); // shown, never dispatched: no feedback loop
+  });
+  const emit = (e: EventInput) => {
+    const ev = show(e);
+    // Like the journal, receivers get a file's final stage.progress, not one per 32 KiB chunk.
+    if (ev.type !== 'stage.progress' || ev.done) notifier?.dispatch(ev);
   };
 
   const offInterrupt = io.onInterrupt((notice) => emit({ type: 'log', level: 'warn', message: notice }));
 
   const nodes = opts.only ? inv.nodes.filter((n) => opts.only!.includes(n.name)) : inv.nodes;
   const { hosts, failures } = await openHostsSettled(nodes, { passphrase, ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}), signal: io.signal });
-  const recorded = new Map([...hosts].map(([k, h]) => [k, recordingHost(h, record, runId)]));
+  const recorded = new Map([...hosts].map(([k, h]) => [k, recordingHost(h, note, runId)]));
   const unreachable = new Map(
     [...failures].map(([node, e]) => {
-      record({ kind: 'connect.failed', runId, node, message: e.message });
+      note({ kind: 'connect.failed', runId, node, message: e.message });
       return [node, { message: e.message, details: [...e.details, ...(e.hint ? [e.hint] : [])], code: unreachableCode(e) }];
     }),
   );
@@ -161,7 +228,9 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     sleep: realSleep,
     signal: io.signal,
     stopRequested: io.stopRequested,
-    record,
+    commit,
+    note,
+    ...(mqttPassword !== undefined ? { mqttPassword } : {}),
   };
   return {
     inv,
@@ -175,13 +244,19 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
       const text = `report: ${mdPath} (journal: ${journal.file})`;
       if (opts.json) io.stderr.write(`${text}\n`);
       else emit({ type: 'log', level: 'info', message: text });
-      record({ kind: 'report', runId, path: mdPath });
+      note({ kind: 'report', runId, path: mdPath });
     },
     close: async () => {
       offInterrupt();
       await Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)));
+      // After the run's last word, before the renderer and journal close: see DRAIN_MS.
+      if (notifier) await notifier.drain();
       await renderer.finish();
       await journal.close();
+      if (notesLost > 0) {
+        const code = (firstNoteError as NodeJS.ErrnoException | null)?.code ?? 'error';
+        io.stderr.write(`warning: ${notesLost} evidence record${notesLost === 1 ? ' was' : 's were'} not written to ${journal.file} (${code})\n`);
+      }
     },
   };
 }

@@ -1,7 +1,7 @@
 // `--window`: either a mode for the inventory's window (enforce | wait | ignore) or a window given
 // on the command line, "sat,sun 02:00-05:00 Europe/Berlin" (then enforced).
 import type { Weekday, WindowSpec } from '../inventory/types.js';
-import type { WindowMode } from '../rollout/upgrade.js';
+import type { WindowMode } from '../rollout/upgrade/engine.js';
 import { BadInputError } from '../util/errors.js';
 
 const DAYS: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];

@@ -2,8 +2,10 @@
 // steady rate, a subscriber on another node receiving it (topology.ts), and the accounting that
 // proves a hot upgrade keeps sessions (ledger.ts): connected now, disconnects, published (PUBACKed),
 // received, lost.
-import mqtt, { type MqttClient } from 'mqtt';
-import type { TrafficCounts } from '../rollout/events.js';
+import type { MqttClient } from 'mqtt';
+import { openMqttClient } from '../mqtt/client.js';
+import { encodeProbe } from '../mqtt/codec.js';
+import type { TrafficCounts } from '../rollout/core/events.js';
 import { RolloutError } from '../util/errors.js';
 import { MessageLedger } from './ledger.js';
 import { demoTopology, type DemoNode } from './topology.js';
@@ -50,14 +52,11 @@ export async function startTraffic(o: TrafficOptions): Promise<Traffic> {
   let closing = false;
 
   const open = (clientId: string, node: DemoNode, user: boolean): Conn => {
-    const client = mqtt.connect({
-      host: node.host,
-      port: node.mqttPort,
+    // the same client code as the MQTT gate's probe (src/mqtt/client.ts), here over plain TCP
+    const client = openMqttClient({ kind: 'tcp', host: node.host, port: node.mqttPort }, {
       clientId,
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: RECONNECT_MS,
-      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectPeriodMs: RECONNECT_MS,
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
     });
     const c: Conn = { client, user, up: false };
     client.on('connect', () => (c.up = true));
@@ -114,7 +113,7 @@ export async function startTraffic(o: TrafficOptions): Promise<Traffic> {
       let seq = 0;
       const tick = () => {
         if (!u.c.client.connected) return; // mqtt.js would queue it offline; a device would wait too
-        const id = `${u.id}:${++seq}`;
+        const id = encodeProbe(u.id, ++seq); // the gate's probe payload too
         ledger.sent(id);
         u.c.client.publish(u.topic, id, { qos: 1 }, (err) => (err ? ledger.failed(id) : ledger.acked(id, o.now())));
       };

@@ -1,7 +1,7 @@
 // A renderer in front of the chosen one: the demo reads the outcome off the same event stream the
 // view draws (nodes upgraded, the rollout's duration), and its traffic timer cannot write into a
 // view that has already finished (Ink unmounted, plain output closed).
-import type { RolloutEvent } from '../rollout/events.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
 import type { Renderer } from '../ui/renderer.js';
 
 export interface RunSeen {

@@ -2,7 +2,7 @@
 // with shq(); fixed words pass through. Paths must be absolute: the EMQX VM resolves a relative
 // tarball path against its own cwd (<RootDir>, facts §1.4), never the caller's.
 
-import { shq } from '../remote/shellQuote.js';
+import { shq } from '../util/shellQuote.js';
 import { BadInputError } from '../util/errors.js';
 
 /** `markerRead()` exits with this when `<RootDir>/relup/current` does not exist. */

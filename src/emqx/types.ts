@@ -110,6 +110,8 @@ export type RelupUpgradeResult =
   | NodeDown
   | Unrecognised;
 
+export type RelupUpgradeVerdictKind = RelupUpgradeResult['kind'];
+
 // ---- emqx ctl relup list-supported-paths ------------------------------------------------------
 
 export interface UpgradePath {

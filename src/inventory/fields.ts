@@ -5,7 +5,7 @@
 /** Top-level keys starting with this are ignored: room for YAML anchors (`x-common: &common …`). */
 export const EXTENSION_PREFIX = 'x-';
 
-export const TOP_KEYS = ['cluster', 'defaults', 'nodes', 'gates', 'restart', 'window'] as const;
+export const TOP_KEYS = ['cluster', 'defaults', 'nodes', 'gates', 'restart', 'window', 'notify'] as const;
 
 /** Keys of one entry of `nodes`. Every one except `name` may also be set under `defaults`. */
 export const NODE_KEYS = [
@@ -24,9 +24,13 @@ export const NODE_KEYS = [
 /** `name` identifies one node; a default for it would make every node collide. */
 export const DEFAULTS_KEYS = NODE_KEYS.filter((k) => k !== 'name');
 
-export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio'] as const;
+export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio', 'mqtt'] as const;
+/** `gates.mqtt`: the MQTT continuity probe. The key itself turns it on; every field is optional. */
+export const MQTT_GATE_KEYS = ['host', 'port', 'username', 'passwordEnv', 'topicPrefix'] as const;
 export const RESTART_KEYS = ['command'] as const;
 export const WINDOW_KEYS = ['days', 'start', 'end', 'timezone'] as const;
+/** Keys of one entry of `notify`: exactly one of `webhook` / `command`, plus the optional rest. */
+export const NOTIFY_KEYS = ['webhook', 'command', 'events', 'timeoutSeconds'] as const;
 
 export type NodeKey = (typeof NODE_KEYS)[number];
 
@@ -46,9 +50,29 @@ export const GATES_DEFAULTS = {
   minConnectionRatio: 0.5,
 } as const;
 
+export const MQTT_GATE_DEFAULTS = {
+  /** As the node sees it: the node's own loopback. `{host}` = the node's SSH host. */
+  host: '127.0.0.1',
+  port: 1883,
+  topicPrefix: 'emqx-rollout/probe',
+} as const;
+
 /** EMQX 5.10 has no `emqx restart`, hence stop && start. */
 export const RESTART_DEFAULTS = {
   command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start',
 } as const;
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+/** A receiver that names no `events:` gets these: the moments a team channel cares about. */
+export const NOTIFY_DEFAULTS = {
+  events: [
+    'rollout.started',
+    'rollout.awaiting-approval',
+    'node.done',
+    'rollout.paused',
+    'rollout.halted',
+    'rollout.done',
+  ] as readonly string[],
+  timeoutSeconds: 5,
+} as const;

@@ -86,7 +86,7 @@ export function parseYaml(text: string): ParsedYaml {
   // after a real syntax error the tree is guesswork and would only add noise.
   const syntaxBroken = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
   if (syntaxBroken || doc.contents === null) return { root: undefined, problems };
-  return { root: convert(doc, doc.contents as YNode, '', text, pos, 0), problems };
+  return { root: convert(doc, doc.contents, '', text, pos, 0), problems };
 }
 
 function convert(
@@ -100,7 +100,7 @@ function convert(
   // Aliases (`*defaults`) are resolved to their anchor; the depth bound stops alias cycles.
   if (isAlias(node)) {
     const target = node.resolve(doc);
-    if (target && depth < 50) return convert(doc, target as YNode, path, text, pos, depth + 1);
+    if (target && depth < 50) return convert(doc, target, path, text, pos, depth + 1);
     return { kind: 'scalar', pos: pos(node.range?.[0] ?? 0), path, value: null, text: '' };
   }
   const at = node.range ? pos(node.range[0]) : START;
@@ -158,5 +158,5 @@ export function describe(n: RNode | undefined): string {
   if (n.kind === 'seq') return n.items.length === 0 ? 'an empty list' : 'a list';
   if (n.value === null) return 'nothing';
   if (typeof n.value === 'string') return JSON.stringify(n.value);
-  return n.text || String(n.value);
+  return n.text || JSON.stringify(n.value);
 }

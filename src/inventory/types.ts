@@ -35,6 +35,19 @@ export interface GatesSpec {
    * hot upgrade. 0.5 → the gate fails when more than half of the connections vanished.
    */
   readonly minConnectionRatio: number;
+  /** The MQTT continuity gate; undefined = off (no `gates.mqtt` key). */
+  readonly mqtt?: MqttGateSpec;
+}
+
+export interface MqttGateSpec {
+  /** The listener's address as the node sees it: `127.0.0.1` (default), a host, or `{host}` (the node's SSH host). */
+  readonly host: string;
+  readonly port: number;
+  readonly username: string | undefined;
+  /** Name of the environment variable holding the password; the CLI reads it. Never the password itself. */
+  readonly passwordEnv: string | undefined;
+  /** Probe topics are `<topicPrefix>/<node>/<runId>`. */
+  readonly topicPrefix: string;
 }
 
 export interface RestartSpec {
@@ -52,6 +65,11 @@ export interface WindowSpec {
   readonly timezone: string;
 }
 
+/** One `notify:` receiver: where events go, which ones, and how long one delivery attempt may take. */
+export type NotifyTarget =
+  | { readonly kind: 'webhook'; readonly url: string; readonly events: readonly string[]; readonly timeoutSeconds: number }
+  | { readonly kind: 'command'; readonly command: string; readonly events: readonly string[]; readonly timeoutSeconds: number };
+
 export interface Inventory {
   /** Absolute path of the inventory file this came from. */
   readonly file: string;
@@ -60,4 +78,9 @@ export interface Inventory {
   readonly gates: GatesSpec;
   readonly restart: RestartSpec;
   readonly window: WindowSpec | undefined;
+  /**
+   * Event receivers (`notify:`), in inventory order. Absent when the inventory has no `notify:` key
+   * (optional so that hand-built inventories in tests and the Ansible adapter need not name it).
+   */
+  readonly notify?: readonly NotifyTarget[];
 }

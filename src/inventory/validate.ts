@@ -6,6 +6,8 @@ import {
   DEFAULTS_KEYS,
   GATES_DEFAULTS,
   GATES_KEYS,
+  MQTT_GATE_DEFAULTS,
+  MQTT_GATE_KEYS,
   NODE_DEFAULTS,
   NODE_KEYS,
   RESTART_DEFAULTS,
@@ -18,7 +20,8 @@ import { parseJumpChain } from './jump.js';
 import { resolveLocalPath } from './localPath.js';
 import { Problems, checkKeys, readInt, readMap, readNumber, readString, readStringList } from './read.js';
 import { childPath, describe, get, type RMap, type RNode } from './tree.js';
-import type { GatesSpec, Inventory, JumpHost, NodeSpec, RestartSpec } from './types.js';
+import type { GatesSpec, Inventory, JumpHost, MqttGateSpec, NodeSpec, RestartSpec } from './types.js';
+import { readNotify } from './notify.js';
 import { readWindow } from './window.js';
 
 export const CLUSTER_NAME = /^[A-Za-z0-9._-]+$/;
@@ -201,9 +204,64 @@ function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
   const minConnectionRatio = ratio
     ? readNumber(ratio, ps, (x) => x >= 0 && x <= 1, 'a fraction 0..1 (0.5 = half the connections must stay)')
     : GATES_DEFAULTS.minConnectionRatio;
-  if (soakSeconds === undefined || timeoutSeconds === undefined || commands === undefined || minConnectionRatio === undefined)
+  const mqttE = get(m, 'mqtt');
+  const mqtt = mqttE ? readMqttGate(mqttE.value, ps) : undefined;
+  if (soakSeconds === undefined || timeoutSeconds === undefined || commands === undefined || minConnectionRatio === undefined
+    || (mqttE && mqtt === undefined))
     return undefined;
-  return { soakSeconds, timeoutSeconds, commands, minConnectionRatio };
+  return { soakSeconds, timeoutSeconds, commands, minConnectionRatio, ...(mqtt ? { mqtt } : {}) };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** `gates.mqtt`: `mqtt: {}` (or an empty `mqtt:`) turns the gate on with every default. */
+function readMqttGate(n: RNode, ps: Problems): MqttGateSpec | undefined {
+  if (n.kind === 'scalar' && n.value === null) return { ...MQTT_GATE_DEFAULTS, username: undefined, passwordEnv: undefined };
+  const m = readMap(n, ps, 'a mapping such as {port: 1883, username: probe, passwordEnv: EMQX_PROBE_PASSWORD} (or {})');
+  if (!m) return undefined;
+  checkKeys(m, MQTT_GATE_KEYS, ps, (e) => childPath(m.path, e.key));
+  let ok = true;
+  const str = (k: string, what: string, test: RegExp | null, expected: string): string | undefined => {
+    const e = get(m, k);
+    if (!e) return undefined;
+    const s = readString(e.value, ps, what);
+    if (s !== undefined && test && !test.test(s)) ps.on(e.value, `expected ${expected}, found ${describe(e.value)}`);
+    else if (s !== undefined) return s;
+    ok = false;
+    return undefined;
+  };
+  const host = str('host', 'a host or IP address as the node sees it, or {host}', /^(\{host\}|[^\s@/{}]+)$/,
+    'a host or IP address as the node sees it (no user@, no spaces), or {host} for the node\'s own SSH host');
+  const portE = get(m, 'port');
+  const port = portE ? readInt(portE.value, ps, 1, 65535) : MQTT_GATE_DEFAULTS.port;
+  if (port === undefined) ok = false;
+  const username = str('username', 'an MQTT user name', null, '');
+  // Not echoed when wrong: a value that is no variable name may well be the password itself.
+  const pwNode = get(m, 'passwordEnv')?.value;
+  let passwordEnv: string | undefined;
+  if (pwNode) {
+    if (pwNode.kind === 'scalar' && typeof pwNode.value === 'string' && ENV_NAME.test(pwNode.value)) passwordEnv = pwNode.value;
+    else {
+      ps.on(pwNode, 'expected the NAME of an environment variable such as EMQX_PROBE_PASSWORD, found something else (not shown:'
+        + ' it may be a password); the password itself never goes in the inventory');
+      ok = false;
+    }
+  }
+  const topicPrefix = str('topicPrefix', 'an MQTT topic prefix', /^(?!\$)(?!\/)[^#+\0]*[^#+\0/]$/,
+    'a topic prefix without wildcards (+ #), not starting with $ or / and not ending with /, such as emqx-rollout/probe');
+  const pwE = get(m, 'passwordEnv');
+  if (pwE && !get(m, 'username')) {
+    ps.on(pwE.value, 'passwordEnv needs username: MQTT sends a password only with a user name; set gates.mqtt.username');
+    ok = false;
+  }
+  if (!ok) return undefined;
+  return {
+    host: host ?? MQTT_GATE_DEFAULTS.host,
+    port: port!,
+    username,
+    passwordEnv,
+    topicPrefix: topicPrefix ?? MQTT_GATE_DEFAULTS.topicPrefix,
+  };
 }
 
 function readRestart(n: RNode | undefined, ps: Problems): RestartSpec | undefined {
@@ -360,12 +418,14 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
   const restart = readRestart(get(top, 'restart')?.value, ps);
   const winE = get(top, 'window');
   const window = winE ? readWindow(winE.value, ps) : undefined;
+  const notifyE = get(top, 'notify');
+  const notify = notifyE ? readNotify(notifyE.value, ps) : undefined;
   const localFiles = [...local.values()].map((x) => ({ ...x.ref, nodes: x.nodes }));
 
-  if (ps.list.length > 0 || cluster === undefined || !nodesOk || !gates || !restart)
+  if (ps.list.length > 0 || cluster === undefined || !nodesOk || !gates || !restart || (notifyE && !notify))
     return { inventory: undefined, problems: ps.list, localFiles };
   return {
-    inventory: { file: ctx.file, cluster, nodes, gates, restart, window },
+    inventory: { file: ctx.file, cluster, nodes, gates, restart, window, ...(notify ? { notify } : {}) },
     problems: [],
     localFiles,
   };

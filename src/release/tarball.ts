@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Parser, type ReadEntry } from 'tar';
-import type { TarballInfo } from '../rollout/types.js';
+import type { TarballInfo } from './types.js';
 import { BadInputError } from '../util/errors.js';
 import { NAME_SHAPE, expectedName, expectedNamePattern, packageArch, parseBuildInfo, relVsn } from './buildInfo.js';
 import { readSidecar, sidecarPathFor } from './sidecar.js';

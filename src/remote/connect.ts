@@ -2,7 +2,7 @@
 // Every hop verifies its own host key against the node's known_hosts; nothing is trusted on first use.
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client as ClientT, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
-import type { JumpHost, NodeSpec } from '../inventory/types.js';
+import type { JumpTarget as JumpHost, SshTarget as NodeSpec } from './types.js';
 import { RolloutError, errorMessage } from '../util/errors.js';
 import { checkHostKey, hostKeyAlgorithms, hostKeyRefusal, readKnownHostsFile, type KnownHostEntry } from './knownHosts.js';
 import { loadPrivateKey, type LoadedKey } from './keys.js';
@@ -71,7 +71,7 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
   try {
     let sock: ClientChannel | undefined;
     for (const hop of [...hops, { host: spec.host, port: spec.port, user: spec.user, who: spec.name }]) {
-      if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1]!, hop, opts);
+      if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1], hop, opts);
       chain.push(await connectHop(hop, sock, known.entries, spec.knownHosts, key, opts));
     }
   } catch (e) {
@@ -218,7 +218,7 @@ function forwardOut(via: ClientT, hop: HopTarget, opts: ConnectOptions): Promise
 }
 
 function wrapConnection(spec: NodeSpec, chain: readonly ClientT[]): Connection {
-  const node = chain[chain.length - 1]!;
+  const node = chain[chain.length - 1];
   let closed = false;
   let closeError: Error | undefined;
   const listeners = new Set<(err: Error | undefined) => void>();

@@ -9,7 +9,7 @@ import type { ClientChannel } from 'ssh2';
 import type { ExecOptions, ExecResult } from './types.js';
 import { RolloutError, errorMessage } from '../util/errors.js';
 import type { Connection } from './connect.js';
-import { shq } from './shellQuote.js';
+import { shq } from '../util/shellQuote.js';
 
 export interface ExecInternalOptions extends ExecOptions {
   /** TERM → KILL grace after a deadline/abort. */

@@ -2,13 +2,15 @@
 // opened subsystem channel on the same connection). If the connection died between commands it
 // is re-established once; a command that was running when it died is not retried (its effect on
 // the node is unknown) — that error goes to the caller.
+import type { Duplex } from 'node:stream';
 import PQueue from 'p-queue';
-import type { NodeSpec } from '../inventory/types.js';
+import type { SshTarget as NodeSpec } from './types.js';
 import { RolloutError } from '../util/errors.js';
 import { connectNode, type ConnectOptions, type Connection } from './connect.js';
 import { execOn, type ExecInternalOptions } from './exec.js';
 import { openSftp, type SftpSession } from './sftp.js';
 import { stageFile, type StageOptions } from './stage.js';
+import { openTunnel, type TunnelOptions } from './tunnel.js';
 import type { ExecResult, RemoteHost, StageResult } from './types.js';
 
 export class SshRemoteHost implements RemoteHost {
@@ -66,6 +68,10 @@ export class SshRemoteHost implements RemoteHost {
 
   stage(localPath: string, remotePath: string, sha256: string, opts: StageOptions = {}): Promise<StageResult> {
     return stageFile({ node: this.node, exec: (c, o) => this.exec(c, o), sftp: () => this.sftp() }, localPath, remotePath, sha256, opts);
+  }
+
+  async openTcp(host: string, port: number, opts: TunnelOptions = {}): Promise<Duplex> {
+    return openTunnel((await this.connection()).client, this.node, host, port, opts);
   }
 
   async close(): Promise<void> {

@@ -35,7 +35,7 @@ export function parseKnownHosts(text: string, file = 'known_hosts'): ParsedKnown
     if (line === '' || line.startsWith('#')) return;
     const parts = line.split(/\s+/);
     let marker: '@revoked' | undefined;
-    if (parts[0]!.startsWith('@')) {
+    if (parts[0].startsWith('@')) {
       const m = parts.shift()!;
       if (m === '@cert-authority') {
         notes.push(`${file}:${lineNo}: @cert-authority line skipped (host certificates are not supported; add the host's plain key instead)`);

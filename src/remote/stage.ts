@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { BadInputError, RolloutError } from '../util/errors.js';
 import type { ExecOptions, ExecResult, StageProgress, StageResult } from './types.js';
 import { describeResult } from './exec.js';
-import { shq } from './shellQuote.js';
+import { shq } from '../util/shellQuote.js';
 import type { SftpSession } from './sftp.js';
 import { sftpCall } from './sftp.js';
 import { decideStage, formatBytes, parseObservation, resumeCandidates } from './stagePlan.js';
@@ -138,7 +138,7 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
         follower = ctx.exec(followerCommand(part, size), { signal: followAbort.signal }).then(
           (r) => {
             const m = /^([0-9a-f]{64})\b.*\n\s*(\d+)\s*$/.exec(r.stdout);
-            return r.exitCode === 0 && m ? { sha: m[1]!, size: Number(m[2]) } : undefined;
+            return r.exitCode === 0 && m ? { sha: m[1], size: Number(m[2]) } : undefined;
           },
           () => undefined,
         );
@@ -254,10 +254,10 @@ async function hashPrefixes(file: string, sizes: readonly number[]): Promise<Map
   };
   mark();
   if (marks.length === 0) return out;
-  for await (const chunk of createReadStream(file, { start: 0, end: marks[marks.length - 1]! - 1 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, { start: 0, end: marks[marks.length - 1] - 1 }) as AsyncIterable<Buffer>) {
     let c = chunk;
     while (c.length > 0) {
-      const take = Math.min(c.length, marks[0]! - pos);
+      const take = Math.min(c.length, marks[0] - pos);
       h.update(c.subarray(0, take));
       pos += take;
       c = c.subarray(take);

@@ -59,12 +59,12 @@ export type StageDecision =
 export function decideStage(obs: StageObservation, local: { size: number; sha256: string; freeSpaceFactor: number }): StageDecision {
   if (obs.remoteSha === local.sha256) return { kind: 'present' };
   const resumable = obs.partSize !== undefined && obs.partSize > 0 && obs.partSize <= local.size;
-  const onDisk = resumable ? obs.partSize! : 0;
+  const onDisk = resumable ? obs.partSize : 0;
   const needBytes = Math.max(0, Math.ceil(local.size * local.freeSpaceFactor) - onDisk);
   // Fail closed: an unreadable df is not "enough space".
   if (obs.freeBytes === undefined) return { kind: 'disk-unknown', needBytes };
   if (obs.freeBytes < needBytes) return { kind: 'refuse-disk', needBytes, freeBytes: obs.freeBytes };
-  return resumable ? { kind: 'check-part', partSize: obs.partSize! } : { kind: 'fresh' };
+  return resumable ? { kind: 'check-part', partSize: obs.partSize } : { kind: 'fresh' };
 }
 
 export function formatBytes(n: number): string {

@@ -1,5 +1,6 @@
 // The contract between the remote layer and everything above it.
 // Upper layers never see ssh2 objects: they get a RemoteHost per node.
+import type { Duplex } from 'node:stream';
 
 export interface ExecOptions {
   /** Deadline for this command; on expiry the remote process group is killed. */
@@ -9,19 +10,9 @@ export interface ExecOptions {
   readonly onStdout?: (chunk: string) => void;
 }
 
-/** The full evidence of one remote command. Non-zero exit is data, not an exception. */
-export interface ExecResult {
-  readonly node: string;
-  readonly command: string;
-  /** null when the process was killed by a signal or the channel died. */
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly durationMs: number;
-  readonly timedOut: boolean;
-  readonly aborted: boolean;
-}
+import type { ExecResult } from '../util/execResult.js';
+
+export type { ExecResult } from '../util/execResult.js';
 
 export interface StageProgress {
   readonly file: string;
@@ -51,5 +42,33 @@ export interface RemoteHost {
     readonly signal?: AbortSignal;
     readonly onProgress?: (p: StageProgress) => void;
   }): Promise<StageResult>;
+  /**
+   * A forwarded TCP channel (ssh `direct-tcpip`) over this node's SSH connection to `host:port` as
+   * the node sees it (`127.0.0.1` is the node itself). Rejects with a RolloutError when sshd refuses
+   * (AllowTcpForwarding no, nothing listening) or the channel does not open within `timeoutMs`.
+   */
+  openTcp(host: string, port: number, opts?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<Duplex>;
   close(): Promise<void>;
+}
+
+/** One hop of a ProxyJump chain. */
+export interface JumpTarget {
+  readonly user: string | undefined; // undefined → same user as the node connection
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * What the remote layer needs to reach a node: its own type, so remote/ does not depend on the
+ * inventory's shape (an inventory NodeSpec satisfies it structurally).
+ */
+export interface SshTarget {
+  /** The node's name, for messages and evidence. */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly identityFile?: string | undefined;
+  readonly knownHosts: string;
+  readonly jump: readonly JumpTarget[];
 }

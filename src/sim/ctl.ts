@@ -6,6 +6,10 @@ import {
   ctlHelp, formatBroker, formatBrokerStats, formatClusterStatus, formatClusterStatusJson, formatLogs,
   formatPluginsList, formatRelupStatus, formatStatus, listSupportedPaths, relupUsage, type InternalStatus, type PluginInfo,
 } from './outputs.js';
+import {
+  evictionStatus, formatGlobalStatus, formatNodeStatus, parseRebalanceStart, REBALANCE_TEXT, REBALANCE_USAGE,
+  type EvacOptions, type EvacView,
+} from './rebalance.js';
 import type { CatalogEntry, LogRow } from './state.js';
 
 export interface CtlReply {
@@ -14,12 +18,12 @@ export interface CtlReply {
   readonly code: number;
 }
 
-export interface EvacuationView {
-  readonly active: boolean;
-  readonly initialConnected: number;
-  readonly redirectTo: string;
-  readonly waitHealthCheck: number;
-}
+/**
+ * Where the node is in its boot (facts A5): the emqx_ctl command table does not exist yet
+ * (`Command table is initializing.`), exists but is empty (`No commands available.`), has the core
+ * commands but not yet `relup` (plugins start in post_boot), or is complete.
+ */
+export type BootPhase = 'initializing' | 'empty' | 'norelup' | 'ready';
 
 export interface SimNodeApi {
   readonly name: string;
@@ -36,22 +40,36 @@ export interface SimNodeApi {
   stats(): Record<string, number>;
   cluster(): Promise<{ running: string[]; stopped: string[] }>;
   upgrade(tarball: string, force: boolean): Promise<CtlReply>;
-  evacuation(): EvacuationView;
-  startEvacuation(waitHealthCheck: number, redirectTo: string): void;
+  bootPhase(nowMs: number): BootPhase;
+  /** This node's evacuation as node-status shows it, or null when disabled. */
+  evacuation(nowMs: number): EvacView | null;
+  /** Node names that exist as atoms here, and those available as recipients (running, agent disabled). */
+  rebalanceNodes(): Promise<{ existing: Set<string>; available: Set<string> }>;
+  startEvacuation(opts: EvacOptions, nowMs: number): void;
   stopEvacuation(): void;
-  clientCount(): number;
+  /** node-status of another cluster member: its output, or null when the RPC fails (nodedown). */
+  peerNodeStatus(node: string): Promise<string | null>;
 }
 
 const ok = (out: string): CtlReply => ({ out, err: '', code: 0 });
 /** A command whose function returned a list (list comprehension): nodetool halts 1 (§1.3). */
 const listResult = (out: string): CtlReply => ({ out, err: '', code: 1 });
 
+const INITIALIZING = 'Command table is initializing.\n';
+const NO_COMMANDS = 'No commands available.\n';
+
 export async function runCtl(node: SimNodeApi, args: readonly string[], nowMs: number, tzOffsetMin: number): Promise<CtlReply> {
   const f = node.faults();
   const p = node.plugin();
-  const relupRegistered = p !== null && p.running;
-  const help = (code: number): CtlReply => ({ out: ctlHelp(relupRegistered, p?.vsn ?? f.pluginVersion), err: '', code });
+  const phase = node.bootPhase(nowMs);
   const [cmd, ...rest] = args;
+  // emqx_ctl:run_command: `help`/no args → help() returns ok (exit 0); any other command looks up a
+  // table that is not there yet → help() printed, {error, _} → exit 1 (facts A5).
+  const isHelp = cmd === undefined || (cmd === 'help' && rest.length === 0);
+  if (phase === 'initializing') return { out: INITIALIZING, err: '', code: isHelp ? 0 : 1 };
+  if (phase === 'empty') return { out: NO_COMMANDS, err: '', code: isHelp ? 0 : 1 };
+  const relupRegistered = p !== null && p.running && phase === 'ready';
+  const help = (code: number): CtlReply => ({ out: ctlHelp(relupRegistered, p?.vsn ?? f.pluginVersion), err: '', code });
   switch (cmd) {
     case undefined:
     case 'help':
@@ -76,7 +94,10 @@ export async function runCtl(node: SimNodeApi, args: readonly string[], nowMs: n
       if (!relupRegistered) return help(1); // not registered: emqx_ctl prints help, {error, cmd_not_found}
       return relup(node, rest, p.vsn, tzOffsetMin);
     case 'rebalance':
-      return rebalance(node, rest);
+      return rebalance(node, rest, nowMs);
+    case 'eviction':
+      if (rest.length === 1 && rest[0] === 'status') return ok(evictionStatus(node.evacuation(nowMs) !== null));
+      break;
     default:
       return help(1); // unknown command
   }
@@ -113,53 +134,37 @@ async function relup(node: SimNodeApi, a: readonly string[], pluginVsn: string, 
   }
 }
 
-// emqx_node_rebalance_cli [guess: texts not in the facts file; shapes from emqx 5.x sources as
-// remembered]. Evacuation drops this node's MQTT clients (redirect is advisory) and refuses new
-// connections until `rebalance stop`.
-function rebalance(node: SimNodeApi, a: readonly string[]): CtlReply {
+// emqx_node_rebalance_cli (facts A1): `start` and `stop` return true/false, so nodetool exits 1
+// on both, success included; the texts are exact. Purge and coordinator rebalance are not simulated.
+async function rebalance(node: SimNodeApi, a: readonly string[], nowMs: number): Promise<CtlReply> {
+  const fail1 = (out: string): CtlReply => ({ out, err: '', code: 1 });
   const [sub, ...rest] = a;
-  if (sub === 'start' && rest.includes('--evacuation')) {
-    let wait = 0;
-    let redirect = '';
-    for (let i = 0; i < rest.length; i++) {
-      if (rest[i] === '--wait-health-check') wait = Number(rest[++i] ?? '0') || 0;
-      else if (rest[i] === '--redirect-to') redirect = rest[++i] ?? '';
-    }
-    if (node.evacuation().active) return { out: 'Rebalance(evacuation) start error: already_started\n', err: '', code: 1 };
-    node.startEvacuation(wait, redirect);
-    return ok('Rebalance(evacuation) started\n');
-  }
-  if (sub === 'node-status' && rest.length === 0) {
-    const e = node.evacuation();
-    if (!e.active) return ok('Rebalance status: disabled\n');
-    const current = node.clientCount();
-    return ok(
-      [
-        'Rebalance type: evacuation',
-        `Rebalance state: ${current === 0 ? 'prohibiting' : 'evicting_conns'}`,
-        'Connection eviction rate: 500 connections/second',
-        'Session eviction rate: 500 sessions/second',
-        'Connection goal: 0',
-        'Session goal: 0',
-        `Session recipient nodes: []`,
-        ...(e.redirectTo ? [`Redirect to: ${e.redirectTo}`] : []),
-        'Channel statistics:',
-        `  current_connected: ${current}`,
-        `  current_sessions: ${current}`,
-        `  initial_connected: ${e.initialConnected}`,
-        `  initial_sessions: ${e.initialConnected}`,
-        '',
-      ].join('\n'),
-    );
+  if (sub === 'start') {
+    const { existing, available } = await node.rebalanceNodes();
+    const r = parseRebalanceStart(rest, existing, available);
+    if (r.kind === 'error') return fail1(REBALANCE_TEXT.startError(r.message));
+    if (r.kind === 'unsupported') return fail1(REBALANCE_TEXT.startError('{not_simulated,purge_or_rebalance}'));
+    if (node.evacuation(nowMs) !== null) return fail1(REBALANCE_TEXT.alreadyEnabled);
+    node.startEvacuation(r.opts, nowMs);
+    return fail1(REBALANCE_TEXT.started);
   }
   if (sub === 'stop' && rest.length === 0) {
-    if (!node.evacuation().active) return { out: 'Rebalance(evacuation) stop error: not_started\n', err: '', code: 1 };
+    if (node.evacuation(nowMs) === null) return fail1(REBALANCE_TEXT.alreadyDisabled);
     node.stopEvacuation();
-    return ok('Rebalance(evacuation) stopped\n');
+    return fail1(REBALANCE_TEXT.stopped);
   }
-  return ok(
-    'rebalance start --evacuation [--wait-health-check Secs] [--redirect-to "Host1:Port1 Host2:Port2 ..."] # Start current node evacuation\n' +
-      'rebalance node-status # Get current node rebalance status\n' +
-      'rebalance stop # Stop node rebalance\n',
-  );
+  if (sub === 'node-status' && rest.length === 0) return ok(formatNodeStatus(node.evacuation(nowMs)));
+  if (sub === 'node-status' && rest.length === 1) {
+    if (rest[0] === node.name) return ok(formatNodeStatus(node.evacuation(nowMs)));
+    const { existing } = await node.rebalanceNodes();
+    if (!existing.has(rest[0])) return fail1(REBALANCE_TEXT.invalidNode);
+    const out = await node.peerNodeStatus(rest[0]);
+    return ok(out ?? REBALANCE_TEXT.nodedown);
+  }
+  if (sub === 'status' && rest.length === 0) {
+    // [sim] only this node's evacuation is listed (peers' are not queried)
+    const v = node.evacuation(nowMs);
+    return ok(formatGlobalStatus(v ? [[node.name, v]] : []));
+  }
+  return ok(REBALANCE_USAGE);
 }

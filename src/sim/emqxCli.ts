@@ -4,11 +4,12 @@
 // bin/emqx + nodetool pair: it sets process.exitCode and never touches the orchestrator's exit path.
 // Kept light: only `__daemon` loads aedes/tar (each ctl call pays Node's start-up only).
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { socketPath } from './layout.js';
 import { readNodeConfig } from './nodeConfig.js';
+import { bootDataDir, daemonArgs, etcNotFound } from './bootConfig.js';
 import { binUsage, notResponding } from './outputs.js';
 import { rpcCall } from './rpc.js';
 
@@ -35,11 +36,21 @@ async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (cmd === '__daemon') {
     const { runDaemon } = await import('./nodeDaemon.js');
-    await runDaemon(runnerRoot, baseRoot);
+    // like the beam's command line: the data dir is the value after the last -emqx_data_dir
+    const i = rest.lastIndexOf('-emqx_data_dir');
+    const dataDir = i >= 0 && rest[i + 1] ? rest[i + 1] : join(baseRoot, 'data');
+    await runDaemon(runnerRoot, baseRoot, dataDir, process.env.EMQX_LOG_DIR || join(baseRoot, 'log'));
     return 0;
   }
   const cfg = readNodeConfig(baseRoot);
   const sock = socketPath(baseRoot);
+  const etcDir = process.env.EMQX_ETC_DIR || join(baseRoot, 'etc');
+  /** bin/emqx dies on a missing emqx.conf when it has to read it: boot commands, or no node running. */
+  const etcMissing = (): boolean => !existsSync(join(etcDir, 'emqx.conf'));
+  const down = (): number => {
+    err(etcMissing() ? etcNotFound(etcDir) : notResponding(cfg.name));
+    return 1;
+  };
   switch (cmd) {
     case undefined:
       out(binUsage());
@@ -57,13 +68,10 @@ async function main(argv: string[]): Promise<number> {
     case 'console':
     case 'foreground':
       if (cmd !== 'start') break; // interactive modes are not simulated
-      return start(runnerRoot, baseRoot, cfg.name, sock);
+      return start(runnerRoot, baseRoot, cfg.name, sock, etcDir);
     case 'stop': {
       const r = await rpcCall(sock, { op: 'stop' });
-      if (!r || r.down) {
-        err(notResponding(cfg.name));
-        return 1;
-      }
+      if (!r || r.down) return down();
       const until = Date.now() + STOP_WAIT_MS;
       while (Date.now() < until && (await rpcCall(sock, { op: 'ping' }, 500)) !== null) await sleep(50);
       out(r.out);
@@ -72,20 +80,21 @@ async function main(argv: string[]): Promise<number> {
     case 'ping':
     case 'pid': {
       const r = await rpcCall(sock, { op: 'ping' });
-      if (!r || r.down) {
-        err(notResponding(cfg.name));
-        return 1;
-      }
+      if (!r || r.down) return down();
       out(cmd === 'ping' ? r.out : `${r.pid}\n`);
       return 0;
+    }
+    case 'eval': {
+      const r = await rpcCall(sock, { op: 'eval', expr: rest.join(' ') });
+      if (!r || r.down) return down();
+      out(r.out);
+      err(r.err);
+      return r.code;
     }
     case 'ctl': {
       if (cfg.ctlLatencyMs) await sleep(cfg.ctlLatencyMs);
       const r = await rpcCall(sock, { op: 'ctl', args: rest });
-      if (!r || r.down) {
-        err(notResponding(cfg.name));
-        return 1;
-      }
+      if (!r || r.down) return down();
       out(r.out);
       err(r.err);
       return r.code;
@@ -96,17 +105,29 @@ async function main(argv: string[]): Promise<number> {
   return 1;
 }
 
-async function start(runnerRoot: string, baseRoot: string, name: string, sock: string): Promise<number> {
+async function start(runnerRoot: string, baseRoot: string, name: string, sock: string, etcDir: string): Promise<number> {
   const alive = await rpcCall(sock, { op: 'ping' }, 2000);
   if (alive && !alive.down) {
     // [guess] the real script dies with a similar line when a node already runs from this root
     err(`ERROR: Node ${name} is already running!\n`);
     return 1;
   }
+  // bin/emqx@416bc5c:515: a boot command needs $EMQX_ETC_DIR/emqx.conf (a package node restarted
+  // into a tarball-form relup tree looks for it under the root: facts A3, "Risk")
+  if (!existsSync(join(etcDir, 'emqx.conf'))) {
+    err(etcNotFound(etcDir));
+    return 1;
+  }
   const vsn = readRelVsnSync(runnerRoot);
-  mkdirSync(join(baseRoot, 'log'), { recursive: true });
-  const logFd = openSync(join(baseRoot, 'log', 'emqx.log'), 'a');
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '__daemon'], {
+  const logDir = process.env.EMQX_LOG_DIR || join(baseRoot, 'log');
+  const dataDir = bootDataDir(process.env, readFileSync(join(etcDir, 'emqx.conf'), 'utf8'), baseRoot);
+  mkdirSync(logDir, { recursive: true });
+  mkdirSync(join(dataDir, 'configs'), { recursive: true });
+  const args = daemonArgs({ baseRoot, runnerRoot, name, dataDir, vsn, now: new Date() });
+  writeFileSync(args.configFile, `%% generated by bin/emqx (simulated) for ${name}\n[].\n`);
+  writeFileSync(args.argsFile, `-name ${name}\n`);
+  const logFd = openSync(join(logDir, 'emqx.log'), 'a');
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '__daemon', ...args.argv], {
     detached: true, // own session: survives the SSH channel / shell that started it
     stdio: ['ignore', logFd, logFd],
     cwd: baseRoot,
@@ -126,7 +147,8 @@ async function start(runnerRoot: string, baseRoot: string, name: string, sock: s
     await sleep(50);
   }
   child.unref();
-  err(`ERROR: EMQX Enterprise ${vsn} failed to start${exited !== null ? ` (exit ${exited}); see ${join(baseRoot, 'log', 'emqx.log')}` : ' within 30 seconds'}\n`);
+  const log = join(logDir, 'emqx.log');
+  err(`ERROR: EMQX Enterprise ${vsn} failed to start${exited !== null ? ` (exit ${exited}); see ${log}` : ' within 30 seconds'}\n`);
   return 1;
 }
 

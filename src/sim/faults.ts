@@ -1,9 +1,12 @@
 // Injectable faults of a simulated node. They live in `<BaseRootDir>/.sim/faults.json` and are
 // read at every command, so a test can flip them between two `emqx ctl` calls.
 //
-// Two faults act on real files rather than on the daemon's behaviour, so the orchestrator sees
+// Some faults act on real files rather than on the daemon's behaviour, so the orchestrator sees
 // them the way it would on a real host:
-// - stalePatches writes `data/patches/emqx_foo.beam` (removed again when the fault is cleared);
+// - stalePatches writes `<dataDir>/patches/emqx_foo.beam` (removed again when the fault is cleared);
+//   dataDir is `<RootDir>/data` (tarball layout) or the package layout's separate data dir;
+// - memLowKb writes `.sim/mem_available_kb`, which the `free` shim reports (shims.ts);
+// - sudoPolicy/sudoPassword write `.sim/sudoers`, the policy of the `sudo` shim (shims.ts);
 // - diskFull writes `.sim/df_avail_kb`, which the `df` shim (see dfShim.ts; the cluster puts it
 //   first in PATH of every SSH session) reports as the available space of any path;
 // - relupNotWritable also sets `<RootDir>/relup` to mode 0555 (0755 again when cleared). Root
@@ -12,7 +15,8 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dfAvailPath, faultsPath, simDir } from './layout.js';
+import { dfAvailPath, faultsPath, memAvailablePath, simDir, sudoersPath } from './layout.js';
+import { readNodeConfig } from './nodeConfig.js';
 
 export interface Faults {
   /** The node's own sha256 of the staged tarball disagrees with the sidecar (a corrupted copy). */
@@ -41,6 +45,35 @@ export interface Faults {
   readonly relupNotWritable: boolean;
   /** false, true (1 MiB free) or the free space in KiB the `df` shim reports. */
   readonly diskFull: boolean | number;
+  /**
+   * Case B of facts A2: `cp -Rp` into `<RootDir>/relup/<T>/` fails (ENOSPC) after a partial copy →
+   * `sh_aborted`, a non-map reason: empty stdout, exit 1, log row stays `in-progress`, no code change.
+   */
+  readonly deployFails: boolean;
+  /**
+   * Case A of facts A2: writing `<RootDir>/relup/current` fails with enospc after the code change:
+   * empty stdout, exit 1, the node runs the target, no marker, log row stays `in-progress`.
+   */
+  readonly markerWriteFails: boolean;
+  /** With crashDuringCodeChange: the caller sees empty output (exit 1) instead of `RPC to … failed: nodedown`. */
+  readonly vmRestartEmptyOutput: boolean;
+  /** After every boot (start or VM restart): `Command table is initializing.` for this long. */
+  readonly bootInitializingMs: number;
+  /** Then `No commands available.` for this long. */
+  readonly bootNoCommandsMs: number;
+  /** Then every command but `relup` (not registered yet: usage form, exit 1) for this long. */
+  readonly bootRelupMissingMs: number;
+  /**
+   * false, or MemAvailable in KiB: the `free` shim reports it, and a `relup upgrade` whose tarball is
+   * larger takes the VM down (the sha256 input is the whole tarball in memory, facts A4).
+   */
+  readonly memLowKb: false | number;
+  /** The simulated sudoers policy of the `sudo` shim (package-layout sandboxes). */
+  readonly sudoPolicy: 'nopasswd' | 'password' | 'deny';
+  /** The password `sudo -S` accepts under sudoPolicy 'password'. */
+  readonly sudoPassword: string;
+  /** Multiplies the evacuation's waits (wait_health_check, wait_takeover, the 1 s eviction tick). */
+  readonly evacuationTimeScale: number;
 }
 
 export const NO_FAULTS: Faults = Object.freeze({
@@ -57,6 +90,16 @@ export const NO_FAULTS: Faults = Object.freeze({
   dropConnectionsOnUpgrade: false,
   relupNotWritable: false,
   diskFull: false,
+  deployFails: false,
+  markerWriteFails: false,
+  vmRestartEmptyOutput: false,
+  bootInitializingMs: 0,
+  bootNoCommandsMs: 0,
+  bootRelupMissingMs: 0,
+  memLowKb: false,
+  sudoPolicy: 'nopasswd',
+  sudoPassword: 'sim-sudo-password',
+  evacuationTimeScale: 1,
 });
 
 /** Free space reported under diskFull: true (1 MiB: less than any tarball). */
@@ -89,7 +132,8 @@ export async function clearFaults(rootDir: string): Promise<void> {
 }
 
 async function applyFileEffects(rootDir: string, f: Faults): Promise<void> {
-  const patches = join(rootDir, 'data', 'patches');
+  // the relup handler checks emqx:data_dir()/patches: <RootDir>/data (tarball) or /var/lib/emqx (package)
+  const patches = join(readNodeConfig(rootDir).dataDir ?? join(rootDir, 'data'), 'patches');
   if (f.stalePatches) {
     await mkdir(patches, { recursive: true });
     await writeFile(join(patches, STALE_BEAM), 'FOR1\0\0\0\0BEAM');
@@ -105,4 +149,7 @@ async function applyFileEffects(rootDir: string, f: Faults): Promise<void> {
   }
   if (f.diskFull === false || f.diskFull === 0) await rm(dfAvailPath(rootDir), { force: true });
   else await writeFile(dfAvailPath(rootDir), String(f.diskFull === true ? DISK_FULL_KB : Math.floor(f.diskFull)));
+  if (f.memLowKb === false) await rm(memAvailablePath(rootDir), { force: true });
+  else await writeFile(memAvailablePath(rootDir), String(Math.floor(f.memLowKb)));
+  await writeFile(sudoersPath(rootDir), `policy ${f.sudoPolicy}\npassword ${f.sudoPassword}\n`, { mode: 0o600 });
 }

@@ -15,6 +15,14 @@ export const nodeConfigPath = (baseRoot: string): string => join(simDir(baseRoot
 export const pidPath = (baseRoot: string): string => join(simDir(baseRoot), 'daemon.pid');
 /** Free space the `df` shim reports for this node, in 1K blocks (the diskFull fault). */
 export const dfAvailPath = (baseRoot: string): string => join(simDir(baseRoot), 'df_avail_kb');
+/** MemAvailable the `free` shim reports, in KiB (the memLowKb fault). */
+export const memAvailablePath = (baseRoot: string): string => join(simDir(baseRoot), 'mem_available_kb');
+/** The simulated sudoers policy the `sudo` shim reads (the sudoPolicy fault). */
+export const sudoersPath = (baseRoot: string): string => join(simDir(baseRoot), 'sudoers');
+/** Present: bin/emqx run by real root uses the real `su -` (the service user is a real account). */
+export const realSuPath = (baseRoot: string): string => join(simDir(baseRoot), 'real_su');
+/** emqx_node_rebalance_evacuation_persist: `<data_dir>/.evacuation` (facts A1). */
+export const evacuationFile = (dataDir: string): string => join(dataDir, '.evacuation');
 
 /**
  * Unix socket of the node daemon. sun_path holds 108 bytes on Linux; paths of ≥100 chars go to

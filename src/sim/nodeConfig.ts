@@ -11,6 +11,13 @@ export interface SimNodeConfig {
   readonly mqttPort: number;
   /** Shared `dir/cluster.json` of a simulated cluster, or undefined for a single node. */
   readonly clusterFile?: string;
+  /** Bookkeeping for the simulator's own helpers (faults, tests); the daemon takes its dirs from argv/env. */
+  readonly layout?: 'tgz' | 'pkg';
+  readonly dataDir?: string;
+  readonly etcDir?: string;
+  readonly logDir?: string;
+  /** RUNNER_USER of a package install. */
+  readonly serviceUser?: string;
   /** Cost model of a real node: each `emqx ctl` call first waits this long (nodetool ping + rpc: two VM starts). */
   readonly ctlLatencyMs?: number;
 }

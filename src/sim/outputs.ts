@@ -2,6 +2,7 @@
 // input — clock included — is a parameter.
 import { amap, atom, bin, list, prettyTerm, str, writeAtom, writeTerm, type ETerm } from './erlTerm.js';
 import { jiffyPretty, type Json } from './jiffy.js';
+import { REBALANCE_USAGE } from './rebalance.js';
 import type { CatalogEntry, LogRow } from './state.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -77,17 +78,13 @@ const CTL_COMMANDS: ReadonlyArray<readonly [string, readonly UsageEntry[]]> = [
     ['plugins start     Name-Vsn', 'Start a plugin'],
     ['plugins stop      Name-Vsn', 'Stop a plugin'],
   ]],
-  ['rebalance', [
-    ['rebalance start --evacuation \\\n    [--wait-health-check Secs] \\\n    [--redirect-to "Host1:Port1 Host2:Port2 ..."]', 'Start current node evacuation with optional server redirect to the specified servers'],
-    ['rebalance node-status', 'Get current node rebalance status'],
-    ['rebalance stop', 'Stop node rebalance'],
-  ]],
 ];
 
 export function ctlHelp(relupRegistered: boolean, pluginVsn: string): string {
-  const groups: Array<readonly UsageEntry[]> = CTL_COMMANDS.map(([, u]) => u);
-  if (relupRegistered) groups.push(relupUsageEntries(pluginVsn));
-  return `Usage: emqx ctl\n${groups.map((g) => `${SEP}\n${formatUsage(g)}`).join('')}`;
+  const groups: string[] = CTL_COMMANDS.map(([, u]) => formatUsage(u));
+  groups.push(REBALANCE_USAGE); // emqx_node_rebalance registers before plugins start
+  if (relupRegistered) groups.push(formatUsage(relupUsageEntries(pluginVsn)));
+  return `Usage: emqx ctl\n${groups.map((g) => `${SEP}\n${g}`).join('')}`;
 }
 
 // ---------------------------------------------------------------------------------------------

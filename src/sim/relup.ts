@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as tar from 'tar';
 import { amap, atom, bin, int, list, smap, str, tuple, type ETerm } from './erlTerm.js';
 import type { Faults } from './faults.js';
@@ -21,9 +21,28 @@ export class RelupFailure extends Error {
   }
 }
 
+/**
+ * A failure whose reason is not a map (facts A2): the main module's `Reason#{stage => …}` raises
+ * badmap, the gen_server dies before the log row is finished, and the caller gets empty output, exit 1.
+ */
+export class NonMapFailure extends Error {
+  constructor(readonly reason: 'sh_aborted' | 'enospc') {
+    super(`non-map relup failure: ${reason}`);
+  }
+}
+
+/** The VM ran out of memory reading the tarball into one binary (facts A4): the whole node goes down. */
+export class VmOutOfMemory extends Error {
+  constructor(readonly bytes: number) {
+    super(`eheap_alloc: Cannot allocate ${bytes} bytes of memory (of type "heap").`);
+  }
+}
+
 export interface UpgradeContext {
-  /** BASE_RUNNER_ROOT_DIR: the node's cwd; `data/` lives here. */
+  /** BASE_RUNNER_ROOT_DIR: the node's cwd. */
   readonly baseRoot: string;
+  /** emqx:data_dir(): `<base>/data` (tarball) or the package's data dir; `patches/` lives here. */
+  readonly dataDir: string;
   /** code:root_dir(): the tree the node booted from (`relup/<T>/` after a restart into it). */
   readonly bootRoot: string;
   readonly runningVsn: string;
@@ -32,6 +51,26 @@ export interface UpgradeContext {
   readonly faults: Faults;
   /** `$TMPDIR|$TEMP|$TMP|/tmp` of the node process. */
   readonly tmpDir: string;
+  /**
+   * Package layout: the VM runs as the service user, a different (simulated) user from whoever staged
+   * the tarball, so it reads the tarball and sidecar only through their "other" permission bits
+   * (r on the file, x on every parent dir). The simulator's processes all run as one OS user, so this
+   * is checked on the mode bits.
+   */
+  readonly otherUserReads?: boolean;
+}
+
+/** Readable by a user who is neither the owner nor in the group: o+r on the file, o+x on each parent. */
+export async function readableByOthers(path: string): Promise<boolean> {
+  try {
+    if (((await stat(path)).mode & 0o004) === 0) return false;
+    for (let d = dirname(path); ; d = dirname(d)) {
+      if (((await stat(d)).mode & 0o001) === 0) return false;
+      if (d === dirname(d)) return true;
+    }
+  } catch {
+    return false;
+  }
 }
 
 export interface Unpacked {
@@ -88,7 +127,7 @@ function exception(reason: ETerm, fn: string, line: number): never {
 export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, force: boolean): Promise<Unpacked> {
   // 1. stale hot-patches (plugin 1.0.1; 1.0.0 has no such check)
   if (ctx.pluginVsn !== '1.0.0' && !force) {
-    const dir = join(ctx.baseRoot, 'data', 'patches');
+    const dir = join(ctx.dataDir, 'patches');
     const beams = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.beam')).sort() : [];
     if (beams.length > 0) {
       fail({ dir: bin(dir), err_type: atom('patches_dir_not_empty'), files: list(beams.map(bin)), hint: bin(HINT_PATCHES) });
@@ -104,6 +143,7 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   if (!existsSync(sidecar)) fail({ err_type: atom('missing_sha256_sidecar'), file: str(sidecarArg) });
   let sideText: string;
   try {
+    if (ctx.otherUserReads && !(await readableByOthers(sidecar))) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
     sideText = await readFile(sidecar, 'latin1');
   } catch (e) {
     fail({ err_type: atom('cannot_read_sha256_sidecar'), file: str(sidecarArg), reason: errnoAtom(e) });
@@ -111,6 +151,12 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   const m = /^[0-9a-fA-F]{64}/.exec(sideText);
   if (!m) fail({ err_type: atom('invalid_sha256_sidecar'), file: str(sidecarArg) });
   const expected = m[0].toLowerCase();
+  // the handler reads the whole tarball into one binary to hash it
+  if (ctx.faults.memLowKb !== false && st.size > ctx.faults.memLowKb * 1024) throw new VmOutOfMemory(st.size);
+  // [guess] file:read_file/1 of the tarball failing: the badmatch of `{ok, Bin} = …` as an exception map
+  if (ctx.otherUserReads && !(await readableByOthers(tarball))) {
+    exception(tuple([atom('badmatch'), tuple([atom('error'), atom('eacces')])]), 'sha256_of_file', 339);
+  }
   let actual = await sha256Of(tarball);
   if (ctx.faults.shaMismatch) actual = createHash('sha256').update(`corrupted:${actual}`).digest('hex');
   if (actual !== expected) {
@@ -192,12 +238,18 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   }
   // 11. deploy bin lib releases erts-* to relup/<T>/ (previous copy deleted) — BEFORE the catalog
   //     lookup, so an unsupported hop still leaves relup/<T>/ on disk (§1.4 notes, step 11).
+  //     `mkdir -p` / `cp -Rp` failing (ENOSPC, EACCES, …) is case B of facts A2: sh_aborted.
   const dest = join(relupDir, target);
   await rm(dest, { recursive: true, force: true });
-  await mkdir(dest, { recursive: true });
-  const top = await readdir(extractDir);
-  for (const d of top.filter((n) => RUNTIME_DIRS.includes(n) || n.startsWith('erts-'))) {
-    await cp(join(extractDir, d), join(dest, d), { recursive: true, preserveTimestamps: true });
+  try {
+    await mkdir(dest, { recursive: true });
+    const top = (await readdir(extractDir)).filter((n) => RUNTIME_DIRS.includes(n) || n.startsWith('erts-')).sort();
+    for (const [i, d] of top.entries()) {
+      if (ctx.faults.deployFails && i === 1) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      await cp(join(extractDir, d), join(dest, d), { recursive: true, preserveTimestamps: true });
+    }
+  } catch (e) {
+    throw Object.assign(new NonMapFailure('sh_aborted'), { details: `sh: run command failed: cp -Rp ...: ${String(e)}` });
   }
   // 12. catalog
   if (!ctx.catalog.some((c) => c.from === ctx.runningVsn && c.target === target)) {

@@ -7,7 +7,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RolloutError } from '../util/errors.js';
-import { stopNodeDaemon } from './cluster.js';
+import { nodeRootOf, stopNodeDaemon } from './cluster.js';
 import { SANDBOX_ERROR, SANDBOX_JSON, SANDBOX_LOG, type SandboxInfo } from './sandboxInfo.js';
 
 export { formatSandboxInfo, type SandboxInfo } from './sandboxInfo.js';
@@ -41,7 +41,19 @@ async function readInfo(dir: string): Promise<SandboxInfo | null> {
   }
 }
 
-export async function sandboxUp(opts: { dir: string; nodes?: number; from?: string; to?: string; ctlLatencyMs?: number }): Promise<SandboxInfo> {
+export interface SandboxUpOptions {
+  readonly dir: string;
+  readonly nodes?: number;
+  readonly from?: string;
+  readonly to?: string;
+  /** 'pkg': package-layout nodes reached as a simulated non-root user through sudo (cluster.ts). */
+  readonly layout?: 'tgz' | 'pkg';
+  readonly sshUser?: string;
+  /** Every node's `emqx ctl` latency in ms (the cost model of a real node); default off. */
+  readonly ctlLatencyMs?: number;
+}
+
+export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
   const existing = await readInfo(dir);
@@ -51,6 +63,8 @@ export async function sandboxUp(opts: { dir: string; nodes?: number; from?: stri
   if (opts.nodes !== undefined) args.push('--nodes', String(opts.nodes));
   if (opts.from) args.push('--from', opts.from);
   if (opts.to) args.push('--to', opts.to);
+  if (opts.layout) args.push('--layout', opts.layout);
+  if (opts.sshUser) args.push('--ssh-user', opts.sshUser);
   if (opts.ctlLatencyMs) args.push('--ctl-latency-ms', String(opts.ctlLatencyMs));
   const log = openSync(join(dir, SANDBOX_LOG), 'a');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: dir });
@@ -92,7 +106,10 @@ export async function sandboxDown(dirIn: string): Promise<boolean> {
   }
   // node daemons started by the supervisor — or later by an operator's `bin/emqx start` over SSH
   if (existsSync(nodesDir)) {
-    for (const n of readdirSync(nodesDir)) await stopNodeDaemon(join(nodesDir, n, 'emqx'));
+    for (const n of readdirSync(nodesDir)) {
+      const root = nodeRootOf(join(nodesDir, n));
+      if (root) await stopNodeDaemon(root);
+    }
   }
   await rm(join(dir, SANDBOX_JSON), { force: true });
   return found;

@@ -39,12 +39,17 @@ export function formatSandboxInfo(info: SandboxInfo): string {
     `  key:         ${info.keyPath}`,
     `  tarball:     ${info.tarballPath}  (${info.to})`,
     `  sidecar:     ${info.sidecarPath}`,
-    ...info.nodes.map((x) => `  node:        ${x.name}  ssh ${x.host}:${x.sshPort}  mqtt ${x.host}:${x.mqttPort}  root ${x.rootDir}`),
+    ...info.nodes.flatMap((x) => [
+      `  node:        ${x.name}  ssh ${x.host}:${x.sshPort}  mqtt ${x.host}:${x.mqttPort}  root ${x.rootDir}`,
+      ...(x.layout === 'pkg' ? [`               etc ${x.etcDir}  data ${x.dataDir}  log ${x.logDir}`] : []),
+    ]),
   ];
+  const pkg = n?.layout === 'pkg';
+  if (pkg) lines.splice(1, 0, `  layout:      pkg (deb-like); log in as ${info.user}, run bin/emqx through sudo (bin/emqx refuses ${info.user})`);
   if (n) {
     lines.push(
       'try:',
-      `  ssh -i ${sq(info.keyPath)} -o UserKnownHostsFile=${sq(info.knownHostsPath)} -p ${n.sshPort} ${info.user}@${n.host} ${sq(`${n.rootDir}/bin/emqx ctl status`)}`,
+      `  ssh -i ${sq(info.keyPath)} -o UserKnownHostsFile=${sq(info.knownHostsPath)} -p ${n.sshPort} ${info.user}@${n.host} ${sq(`${pkg ? 'sudo -n ' : ''}${n.rootDir}/bin/emqx ctl status`)}`,
       `  emqx-rollout plan -i ${sq(info.inventoryPath)} --tarball ${sq(info.tarballPath)}`,
       `stop it with: emqx-rollout sandbox down --dir ${sq(info.dir)}`,
     );

@@ -10,10 +10,15 @@
 // - No extensions are advertised (ssh2 hard-codes the SFTP VERSION packet), so clients cannot
 //   use posix-rename@openssh.com / statvfs / fsync / limits; to replace a file, REMOVE then
 //   RENAME, or exec `mv -f`. An EXTENDED posix-rename sent anyway is honoured.
-// - env requests are accepted and ignored (like sshd without AcceptEnv). No pty, shell,
+// - env requests are accepted and ignored (like sshd without AcceptEnv). No pty, shell, remote
 //   port forwarding or agent forwarding. Any user name is accepted; commands run as us.
+// - With `simulateLoginUser`, every exec gets EMQX_SIM_LOGIN_USER=<the login name>: the simulated
+//   node's bin/emqx (check_user) and the `sudo`/`whoami`/`id` shims take it for the caller, since
+//   this server cannot change uid (see wrapperScript.ts and shims.ts).
+// - Local forwarding (`direct-tcpip`, what `ssh -L`, ProxyJump and the MQTT gate use) is served,
+//   but only to loopback addresses (127.0.0.0/8, localhost): the simulator never leaves the machine.
 import ssh2 from 'ssh2'; // CJS: `import { Server }` crashes under plain Node ESM (libraries.md §1.1)
-import type { Connection, ServerChannel, Session } from 'ssh2';
+import type { Connection, ServerChannel, Session, TcpipRequestInfo as TcpipInfo } from 'ssh2';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import { parseAuthorizedKeys, parseHostKey, judgePublicKey } from './ssh/keys.js';
@@ -53,6 +58,8 @@ export interface SimSshServerOptions {
   env?: Record<string, string>;
   /** Default os.homedir(). */
   cwd?: string;
+  /** Export EMQX_SIM_LOGIN_USER=<SSH login name> to every command (package-layout nodes). */
+  simulateLoginUser?: boolean;
 }
 
 /** Per-connection bookkeeping, so a dropped connection kills its commands and closes its files. */
@@ -60,7 +67,13 @@ interface ConnState {
   readonly socket: net.Socket;
   readonly execs: Set<RunningExec>;
   readonly sftps: Set<SftpSession>;
+  /** The authenticated login name. */
+  user: string;
+  /** Sockets of forwarded (direct-tcpip) channels. */
+  readonly tunnels: Set<net.Socket>;
 }
+
+const isLoopback = (ip: string): boolean => ip === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
 
 export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshServer> {
   const host = opts.host ?? '127.0.0.1';
@@ -114,7 +127,7 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
   });
 
   const listener = net.createServer((socket) => {
-    const state: ConnState = { socket, execs: new Set(), sftps: new Set() };
+    const state: ConnState = { socket, execs: new Set(), sftps: new Set(), user: '', tunnels: new Set() };
     const key = peerKey(socket.remoteAddress, socket.remotePort);
     conns.add(state);
     byPeer.set(key, state);
@@ -131,6 +144,7 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
   function cleanupConn(state: ConnState): void {
     for (const run of state.execs) if (!run.isDone()) run.killGroup('SIGKILL');
     for (const s of state.sftps) void s.closeAll();
+    for (const t of state.tunnels) t.destroy();
   }
 
   function handleClient(client: Connection, state: ConnState): void {
@@ -140,15 +154,39 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
 
     client.on('authentication', (ctx) => {
       if (ctx.method !== 'publickey') return ctx.reject(['publickey']);
-      if (judgePublicKey(ctx, authorized) === 'accept') ctx.accept();
-      else ctx.reject(['publickey']);
+      if (judgePublicKey(ctx, authorized) === 'accept') {
+        state.user = ctx.username;
+        ctx.accept();
+      } else ctx.reject(['publickey']);
     });
 
     client.on('ready', () => {
       // Port forwarding and other global requests: not offered.
       client.on('request', (_accept, reject) => reject?.());
-      client.on('tcpip', (_accept, reject) => reject());
+      client.on('tcpip', (accept, reject, info) => forwardTcp(accept, reject, info, state));
       client.on('session', (acceptSession) => handleSession(acceptSession(), state));
+    });
+  }
+
+  /** direct-tcpip to a loopback address: connect first, accept only once the target answered. */
+  function forwardTcp(accept: () => ServerChannel, reject: () => void, info: TcpipInfo, state: ConnState): void {
+    if (!isLoopback(info.destIP)) return reject();
+    const sock = net.connect({ host: info.destIP, port: info.destPort });
+    const onEarlyError = (): void => reject(); // ssh2 answers a reject with reason 2, "connect failed"
+    sock.once('error', onEarlyError);
+    sock.once('connect', () => {
+      sock.off('error', onEarlyError);
+      sock.setNoDelay(true);
+      const ch = accept();
+      state.tunnels.add(sock);
+      sock.on('error', () => ch.destroy());
+      ch.on('error', () => sock.destroy());
+      sock.on('close', () => {
+        state.tunnels.delete(sock);
+        ch.destroy();
+      });
+      ch.on('close', () => sock.destroy());
+      sock.pipe(ch).pipe(sock);
     });
   }
 
@@ -169,7 +207,10 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
     });
     session.on('exec', (accept, _reject, info) => {
       const ch: ServerChannel = accept();
-      const r = runExec(ch, info.command, { cwd, env });
+      const r = runExec(ch, info.command, {
+        cwd,
+        env: opts.simulateLoginUser ? { ...env, EMQX_SIM_LOGIN_USER: state.user } : env,
+      });
       run = r;
       state.execs.add(r);
       allExecs.add(r);

@@ -10,7 +10,10 @@ import { sandboxInfoOf, SANDBOX_ERROR, SANDBOX_JSON } from './sandboxInfo.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, nodes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'ctl-latency-ms': { type: 'string' } },
+    options: {
+      dir: { type: 'string' }, nodes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
+      layout: { type: 'string' }, 'ssh-user': { type: 'string' }, 'ctl-latency-ms': { type: 'string' },
+    },
   });
   if (!values.dir) throw new Error('--dir is required');
   const dir = values.dir;
@@ -34,6 +37,8 @@ async function main(): Promise<void> {
       nodes: values.nodes ? Number(values.nodes) : undefined,
       from: values.from,
       to: values.to,
+      layout: values.layout === 'pkg' ? 'pkg' : 'tgz',
+      sshUser: values['ssh-user'],
       ctlLatencyMs: values['ctl-latency-ms'] ? Number(values['ctl-latency-ms']) : undefined,
     });
   } catch (e) {

@@ -23,6 +23,8 @@ export interface TarballOptions {
   readonly padBytes?: number;
   /** 'bare' = 64 hex, no newline (official); 'sha256sum' = `<hex>  <name>\n`. */
   readonly sidecar?: 'bare' | 'sha256sum';
+  /** A deb-form tree (releases/emqx_vars with these values, BUILD_INFO relform "deb"); default tgz. */
+  readonly pkg?: PkgVars;
 }
 
 export interface TarballResult {
@@ -36,7 +38,22 @@ export interface TarballResult {
 export const tarballFileName = (vsn: string, os = 'ubuntu22.04', arch = 'amd64'): string =>
   `emqx-enterprise-${vsn}-${os}-${arch}.tar.gz`;
 
-export function emqxVars(vsn: string, erts: string): string {
+/**
+ * The values a deb/rpm (relx `pkg`) build bakes into `releases/emqx_vars` (facts A3): absolute etc and
+ * log dirs, `RUNNER_USER="emqx"` and `RUNNER_BIN_DIR="/usr/bin"`. The simulator passes the sandbox's
+ * stand-ins for those directories (several nodes share one machine).
+ */
+export interface PkgVars {
+  readonly etcDir: string;
+  readonly logDir: string;
+  readonly runnerUser: string;
+  readonly binDir: string;
+}
+
+export function emqxVars(vsn: string, erts: string, pkg?: PkgVars): string {
+  const binDir = pkg ? pkg.binDir : '$RUNNER_ROOT_DIR/bin';
+  const logDir = pkg ? pkg.logDir : '$BASE_RUNNER_ROOT_DIR/log';
+  const etcDir = pkg ? pkg.etcDir : '$BASE_RUNNER_ROOT_DIR/etc';
   return `######################################################################
 ## NOTE: Do NOT replace this file during release upgrade.
 ##       Update the vars to the end of this file instead.
@@ -45,15 +62,15 @@ export function emqxVars(vsn: string, erts: string): string {
 REL_VSN="${vsn}"
 ERTS_VSN="${erts}"
 ERL_OPTS=""
-RUNNER_BIN_DIR="$RUNNER_ROOT_DIR/bin"
+RUNNER_BIN_DIR="${binDir}"
 RUNNER_LIB_DIR="$RUNNER_ROOT_DIR/lib"
 IS_ELIXIR="\${IS_ELIXIR:-no}"
 ## Allow users to pre-set \`EMQX_LOG_DIR\` because it only affects boot commands like \`start\` and \`console\`,
 ## but not other commands such as \`ping\` and \`ctl\`.
 ## RUNNER_LOG_DIR is kept for backward compatibility.
-export EMQX_LOG_DIR="\${EMQX_LOG_DIR:-\${RUNNER_LOG_DIR:-$BASE_RUNNER_ROOT_DIR/log}}"
-EMQX_ETC_DIR="$BASE_RUNNER_ROOT_DIR/etc"
-RUNNER_USER=""
+export EMQX_LOG_DIR="\${EMQX_LOG_DIR:-\${RUNNER_LOG_DIR:-${logDir}}}"
+EMQX_ETC_DIR="${etcDir}"
+RUNNER_USER="${pkg ? pkg.runnerUser : ''}"
 SCHEMA_MOD="emqx_enterprise_schema"
 IS_ENTERPRISE="yes"
 ## Do not change EMQX_DEFAULT_ERLANG_COOKIE.
@@ -66,8 +83,9 @@ export EMQX_DESCRIPTION='EMQX Enterprise'
 `;
 }
 
-export function buildInfo(o: { buildArch: string; os: string; erlang: string }): string {
-  return `arch: "${o.buildArch}"\nwordsize: 64\nos: "${o.os}"\nerlang: "${o.erlang}"\nelixir: "none"\nrelform: "tgz"\n`;
+export function buildInfo(o: { buildArch: string; os: string; erlang: string; relform?: string }): string {
+  const relform = o.relform ?? 'tgz';
+  return `arch: "${o.buildArch}"\nwordsize: 64\nos: "${o.os}"\nerlang: "${o.erlang}"\nelixir: "none"\nrelform: "${relform}"\n`;
 }
 
 // A few real-looking OTP/EMQX apps; the simulator only needs their presence.
@@ -110,7 +128,10 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /** Writes the release tree of `version` into `root` (also used to install a node directly). */
-export async function writeReleaseTree(root: string, o: Required<Omit<TarballOptions, 'outDir' | 'padBytes' | 'sidecar'>> & { padBytes: number }): Promise<void> {
+export async function writeReleaseTree(
+  root: string,
+  o: Required<Omit<TarballOptions, 'outDir' | 'padBytes' | 'sidecar' | 'pkg'>> & { padBytes: number; pkg?: PkgVars },
+): Promise<void> {
   const { version: vsn, erts } = o;
   const sh = (body: string): string => `#!/bin/sh\n${body}\n`;
   await put(root, 'bin/emqx', wrapperScript(nodeBinPath(), simCliPath()), 0o755);
@@ -127,11 +148,11 @@ export async function writeReleaseTree(root: string, o: Required<Omit<TarballOpt
   await put(root, `lib/emqx-${vsn}/ebin/emqx_release.beam`, `FOR1 emqx_release ${vsn}\n`);
   await put(root, 'lib/mnesia-4.23.5.1/ebin/mnesia_hook.beam', 'FOR1 mnesia_hook (EMQX OTP fork sentinel)\n');
   if (o.padBytes > 0) await writePad(join(root, 'lib/emqx_pad-1/priv/pad.bin'), o.padBytes);
-  await put(root, 'releases/emqx_vars', emqxVars(vsn, erts));
+  await put(root, 'releases/emqx_vars', emqxVars(vsn, erts, o.pkg));
   await put(root, 'releases/start_erl.data', `${erts} ${vsn}\n`);
   await put(root, 'releases/RELEASES', `[{release,"emqx","${vsn}","${erts}",[],permanent}].\n`);
   await put(root, 'releases/emqx.rel', relFile(vsn, erts));
-  await put(root, `releases/${vsn}/BUILD_INFO`, buildInfo(o));
+  await put(root, `releases/${vsn}/BUILD_INFO`, buildInfo({ ...o, relform: o.pkg ? 'deb' : 'tgz' }));
   await put(root, `releases/${vsn}/emqx.rel`, relFile(vsn, erts));
   for (const boot of ['start.boot', 'start_clean.boot', 'no_dot_erlang.boot']) await put(root, `releases/${vsn}/${boot}`, 'simulated boot script\n');
   await put(root, `releases/${vsn}/vm.args`, '-name emqx@127.0.0.1\n');
@@ -153,6 +174,7 @@ export async function buildReleaseTarball(opts: TarballOptions): Promise<Tarball
     erlang: opts.erlang ?? '27.3.4.2-8',
     erts: opts.erts ?? '15.2.7.2',
     padBytes: opts.padBytes ?? 0,
+    pkg: opts.pkg,
   };
   const fileName = tarballFileName(o.version, o.os, o.arch);
   await mkdir(opts.outDir, { recursive: true });

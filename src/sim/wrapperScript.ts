@@ -1,11 +1,29 @@
-// `bin/emqx` of a simulated release: a POSIX sh script with the real wrapper's relup logic
-// (bin/emqx @ e5.10.4 lines 183–220, facts §2) in front of the node simulator's CLI.
+// `bin/emqx` of a simulated release: a POSIX sh script with the real wrapper's logic
+// (bin/emqx @ e5.10.4 lines 157–283, facts §2 and A3) in front of the node simulator's CLI.
+//   - RUNNER_ROOT_DIR comes from the script's realpath, so a symlink (`/usr/bin/emqx` of a package
+//     install) finds the install root;
 //   - help/root_dir/ertspath and `<cmd> help` answer before the relup check (so root_dir prints
 //     the base root even after a hot upgrade);
 //   - `$RUNNER_ROOT_DIR/relup/current` present → exec the deployed tree's bin/emqx with
 //     BASE_RUNNER_ROOT_DIR exported; boot commands first print the INFO line;
+//   - then `releases/emqx_vars` is sourced (of the tree actually running: after the re-exec, the
+//     target's copy decides) and `check_user` runs exactly as bin/emqx does it:
+//       RUNNER_USER set and the caller neither that user nor root → stdout
+//       `You need to be root or use sudo to run this command`, exit 1;
+//       the caller root → `exec su - "$RUNNER_USER" -c 'DEBUG=0 "<RUNNER_SCRIPT>"  "arg"…'`.
 //   - otherwise exec `<node> <dist/sim/emqxCli.js>` (absolute paths baked in at build time, so it
 //     works from an sshd login shell whose PATH has no node).
+//
+// Who the caller is. bin/emqx takes `whoami`. This script does too, so behind real OpenSSH with a
+// real non-root user and real `sudo -u`, check_user is real. The simulator's in-process SSH server
+// runs every command as the sandbox's own OS user and cannot change uid without root, so for a
+// package-layout node it exports EMQX_SIM_LOGIN_USER=<the SSH login name>, and its `sudo` shim
+// (shims.ts) re-exports it as the target user; this script then uses that name instead of whoami.
+// `su -` as root: real `su` only when `<BaseRoot>/.sim/real_su` exists (a test that created the
+// service user as a real account and chowned the install to it) and we really are uid 0; otherwise a
+// simulated `su -`: the environment is reset (env -i) to PATH, HOME, the EMQX_SIM_* variables, DEBUG
+// and — standing for the service user's login profile — the node's TMPDIR, and the command runs as
+// the same OS user with EMQX_SIM_LOGIN_USER=<RUNNER_USER>.
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -13,10 +31,12 @@ export function wrapperScript(nodeBin: string, cliJs: string): string {
   return `#!/bin/sh
 # EMQX Enterprise node (emqx-rollout simulator). Behaves like bin/emqx of EMQX 5.10.
 set -e
-RUNNER_ROOT_DIR="$(cd "$(dirname "$0")/.." && pwd)"
+THIS_SCRIPT="$0"
+RUNNER_ROOT_DIR="$(cd "$(dirname "$(realpath "$THIS_SCRIPT" 2>/dev/null || echo "$THIS_SCRIPT")")"/..; pwd -P)"
 export RUNNER_ROOT_DIR
 SIM_NODE=${q(nodeBin)}
 SIM_CLI=${q(cliJs)}
+DEBUG="\${DEBUG:-0}"
 
 case "\${1:-}" in
   ''|help|root_dir|ertspath)
@@ -42,6 +62,37 @@ if [ -f "$RELUP_PATH/current" ]; then
         echo "INFO: Loading emqx from hot-upgrade dir: $RELUP_PATH" ;;
     esac
     exec "$RELUP_PATH/$TARGET_VSN"/bin/emqx "$@"
+fi
+
+. "$RUNNER_ROOT_DIR"/releases/emqx_vars
+export RUNNER_ROOT_DIR
+export EMQX_ETC_DIR
+export REL_VSN
+RUNNER_SCRIPT="$RUNNER_BIN_DIR/$REL_NAME"
+
+if [ -n "\${EMQX_SIM_LOGIN_USER:-}" ]; then
+  WHOAMI="$EMQX_SIM_LOGIN_USER"
+else
+  WHOAMI=$(whoami 2>/dev/null || id -u)
+fi
+
+if [ "$RUNNER_USER" ] && [ "x$WHOAMI" != "x$RUNNER_USER" ]; then
+    if [ "x$WHOAMI" != "xroot" ]; then
+        echo "You need to be root or use sudo to run this command"
+        exit 1
+    fi
+    CMD="DEBUG=$DEBUG \\"$RUNNER_SCRIPT\\" "
+    for ARG in "$@"; do
+        CMD="\${CMD} \\"$ARG\\""
+    done
+    if [ -z "\${EMQX_SIM_LOGIN_USER:-}" ] && [ "$(id -u)" = 0 ] && [ -f "$BASE_RUNNER_ROOT_DIR/.sim/real_su" ]; then
+        exec su - "$RUNNER_USER" -c "$CMD"
+    fi
+    exec env -i PATH="$PATH" HOME="\${HOME:-/}" EMQX_SIM_LOGIN_USER="$RUNNER_USER" \\
+      \${EMQX_SIM_SUDOERS:+"EMQX_SIM_SUDOERS=$EMQX_SIM_SUDOERS"} \\
+      \${EMQX_SIM_NODE_TMPDIR:+"TMPDIR=$EMQX_SIM_NODE_TMPDIR"} \\
+      \${EMQX_SIM_NODE_TMPDIR:+"EMQX_SIM_NODE_TMPDIR=$EMQX_SIM_NODE_TMPDIR"} \\
+      /bin/sh -c "$CMD"
 fi
 
 export BASE_RUNNER_ROOT_DIR

@@ -94,7 +94,7 @@ export function truncate(text: string, width: number): string {
   return chars.slice(0, width - 1).join('') + '…';
 }
 
-import type { TrafficCounts } from '../rollout/events.js';
+import type { TrafficCounts } from '../rollout/core/events.js';
 export type { TrafficCounts };
 
 /** `MQTT: 30 clients, 0 disconnects, 1234 published, 1234 received, 0 lost` (+ connected when not all). */

@@ -1,6 +1,6 @@
 // NDJSON: one JSON object per line per event, exactly as emitted (ts, type, node where there is
 // one — PRODUCT.md "Output"), for machines: CI steps, `jq`, dashboards.
-import type { RolloutEvent } from '../rollout/events.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
 import { tsMs } from './format.js';
 import type { Renderer } from './renderer.js';
 import { guardedOutput } from './output.js';

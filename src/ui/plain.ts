@@ -1,7 +1,7 @@
 // Plain timestamped lines for pipes, CI logs and `--plain`: one line per meaningful change, no
 // cursor movement, no ANSI unless asked. Example: `2026-11-26T21:03:04Z [emqx@127.0.0.11] upgrade ✓ 3.2s`.
-import type { RolloutEvent } from '../rollout/events.js';
-import { renderReportText } from '../rollout/report.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
+import { renderReportText } from './report.js';
 import { guardedOutput } from './output.js';
 import { formatDuration, formatMB, formatRate, percent, shortTs, trafficLine, versionHop } from './format.js';
 import type { Renderer } from './renderer.js';
@@ -106,6 +106,17 @@ export class PlainFormatter {
             : '';
         return [line(e.node, `${c.ok(e.outcome)} ${versionHop(e.from, e.to)} in ${formatDuration(e.durationMs)}${conn}`)];
       }
+      case 'rollout.awaiting-approval': {
+        const until = e.deadline ? ` (until ${shortTs(e.deadline)}, then paused)` : '';
+        return [
+          line(null, `${c.warn('AWAITING APPROVAL')}: ${e.upgraded} node${e.upgraded === 1 ? '' : 's'} upgraded, ${e.done}/${e.total} at the target; next node ${e.nextNode}${until}`),
+          `  ${e.hint}`,
+        ];
+      }
+      case 'rollout.approved':
+        return [line(null, `${c.ok('approved')} by ${e.by}: continuing with ${e.nextNode}`)];
+      case 'rollout.rejected':
+        return [line(null, `${c.warn('rejected')} by ${e.by}: stopping before ${e.nextNode}`)];
       case 'rollout.paused': {
         const out = [line(null, `${c.warn('PAUSED')}: ${e.reason}`)];
         if (e.nextNode) out.push(`  next node: ${e.nextNode}`);

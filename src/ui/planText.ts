@@ -1,5 +1,6 @@
 // The `plan` command's human output: per node from → to, the steps, what blocks it and why.
-import type { Plan } from '../rollout/types.js';
+import type { Plan } from '../rollout/core/types.js';
+import { renderPlanExtras } from './planExtrasText.js';
 
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [];
@@ -25,6 +26,7 @@ export function renderPlanText(plan: Plan): string {
       if (f.fix) out.push(`  fix: ${f.fix}`);
     }
   }
+  out.push(...renderPlanExtras(plan));
   out.push('');
   out.push(plan.canProceed ? 'Preflight passed: the rollout can proceed. Nothing was changed.' : `Preflight BLOCKED: ${plan.findings.filter((f) => f.severity === 'blocker').length} blocker(s). Nothing was changed.`);
   return out.join('\n') + '\n';

@@ -1,6 +1,6 @@
 // events → view state. Pure: no I/O, no clock (times come from event `ts`), no mutation.
-import type { RolloutEvent } from '../rollout/events.js';
-import type { ReportRow, StepKind } from '../rollout/types.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
+import type { ReportRow, StepKind } from '../rollout/core/types.js';
 import { tsMs } from './format.js';
 import {
   FINAL_STATES,
@@ -177,9 +177,25 @@ function apply(s: ViewState, e: RolloutEvent, at: number): ViewState {
         connectionsNow: e.connectionsAfter ?? n.connectionsNow,
       }));
 
+    case 'rollout.awaiting-approval': {
+      const deadline = e.deadline === null ? null : tsMs(e.deadline);
+      const awaiting = { upgraded: e.upgraded, done: e.done, total: e.total, nextNode: e.nextNode, deadline: Number.isFinite(deadline) ? deadline : null, via: e.via, hint: e.hint };
+      return updateNode({ ...s, awaiting }, e.nextNode, (n) => ({ ...n, state: FINAL_STATES.has(n.state) ? n.state : 'waiting', message: 'awaiting approval' }));
+    }
+
+    case 'rollout.approved':
+      return settle(
+        updateNode({ ...s, awaiting: null }, e.nextNode, (n) => ({ ...n, message: null })),
+        { kind: 'log', level: 'info', message: `approved by ${e.by}: continuing with ${e.nextNode}`, node: null },
+      );
+
+    case 'rollout.rejected':
+      return settle({ ...s, awaiting: null }, { kind: 'log', level: 'warn', message: `rejected by ${e.by}: stopping before ${e.nextNode}`, node: null });
+
     case 'rollout.paused':
       return {
         ...s,
+        awaiting: null,
         phase: 'paused',
         paused: { reason: e.reason, resumeHint: e.resumeHint, nextNode: e.nextNode ?? null },
         nodes: s.nodes.map((n) => (n.state === 'staged' || n.state === 'pending' ? { ...n, state: 'waiting' } : n)),
@@ -226,7 +242,7 @@ type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 function settle(s: ViewState, item: Distribute<SettledItem>): ViewState {
   // ids are positions: <Static> only ever appends, so the list never shrinks.
-  return { ...s, settled: [...s.settled, { ...item, id: s.settled.length } as SettledItem] };
+  return { ...s, settled: [...s.settled, { ...item, id: s.settled.length }] };
 }
 
 function updateNode(s: ViewState, name: string, f: (n: NodeView) => NodeView): ViewState {

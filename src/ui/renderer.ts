@@ -1,5 +1,5 @@
 // The one place that picks how a run is shown (STYLE.md "Typed events, chosen renderers").
-import type { RolloutEvent } from '../rollout/events.js';
+import type { RolloutEvent } from '../rollout/core/events.js';
 import { mountInk } from './ink/mount.js';
 import { createJsonRenderer } from './ndjson.js';
 import { createPlainRenderer } from './plain.js';
@@ -8,6 +8,11 @@ export interface Renderer {
   onEvent(e: RolloutEvent): void;
   /** Flushes what is pending and releases the terminal; resolves when the output is written. */
   finish(): Promise<void>;
+  /**
+   * Ask the operator yes/no with a key in the view (the live view only; others lack it and the
+   * CLI prompts on the terminal instead). 'interrupt' for Ctrl-C at the question.
+   */
+  ask?(): Promise<'approve' | 'reject' | 'interrupt'>;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -25,7 +30,7 @@ export interface ChooseOptions {
 
 /** Same rule as ink's `is-in-ci`: CI or CONTINUOUS_INTEGRATION set and not `0`/`false`. */
 export function isInCi(env: Env): boolean {
-  return ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => env[k] !== undefined && !['0', 'false'].includes(env[k]!));
+  return ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => env[k] !== undefined && !['0', 'false'].includes(env[k]));
 }
 
 /** no-color.org: NO_COLOR present and not empty disables colour. */

@@ -1,7 +1,7 @@
 // The view state: everything the renderers draw, derived only from events (reducer.ts).
 // Plain immutable data; the live clock is not in here — renderers pass `now` to the helpers below.
-import type { Command, TrafficCounts } from '../rollout/events.js';
-import type { Finding, ReportRow, StepKind } from '../rollout/types.js';
+import type { Command, TrafficCounts } from '../rollout/core/events.js';
+import type { Finding, ReportRow, StepKind } from '../rollout/core/types.js';
 
 export type NodeState =
   | 'pending' // known, nothing happened yet
@@ -84,6 +84,18 @@ export interface PausedView {
   readonly nextNode: string | null;
 }
 
+/** A run stopped at `--pause-after` waiting for a human's go (rollout.awaiting-approval). */
+export interface AwaitingView {
+  readonly upgraded: number;
+  readonly done: number;
+  readonly total: number;
+  readonly nextNode: string;
+  /** ms epoch, or null without a deadline (asked on the terminal). */
+  readonly deadline: number | null;
+  readonly via: 'terminal' | 'command';
+  readonly hint: string;
+}
+
 export interface DoneView {
   readonly rows: readonly ReportRow[];
   readonly durationMs: number;
@@ -116,6 +128,8 @@ export interface ViewState {
   readonly plan: PlanSummary | null;
   readonly halt: HaltView | null;
   readonly paused: PausedView | null;
+  /** Set while the run waits for approval; cleared by the decision. */
+  readonly awaiting: AwaitingView | null;
   readonly done: DoneView | null;
   readonly traffic: TrafficView | null;
   /** ms epoch of the newest event seen; the clock when the renderer has no live one. */
@@ -132,6 +146,7 @@ export function initialState(): ViewState {
     plan: null,
     halt: null,
     paused: null,
+    awaiting: null,
     done: null,
     traffic: null,
     lastEventAt: null,

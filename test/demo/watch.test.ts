@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { watchRun } from '../../src/demo/watch.js';
-import type { RolloutEvent } from '../../src/rollout/events.js';
+import type { RolloutEvent } from '../../src/rollout/core/events.js';
 
 describe('watchRun', () => {
   it('reads upgraded nodes and the duration off the stream, and drops events after finish', async () => {

@@ -29,7 +29,7 @@ afterAll(async () => {
 const inv = () => ['-i', c.inventoryPath];
 const stagedNames = async (i: number) => (await readdir(c.nodes[i].stagingDir)).filter((f) => f.startsWith('emqx-enterprise-')).sort();
 
-// A live run's lock from another bastion (format: rollout/lock.ts): never presumed stale.
+// A live run's lock from another bastion (format: rollout/state/lock.ts): never presumed stale.
 const FOREIGN = { runId: '20250101T000000Z-f00ba4', cluster: 'sim', command: 'upgrade', user: 'alice', host: 'bastion-2.example.net', pid: 4242, startedAt: '2025-01-01T00:00:00.000Z' };
 const lockFile = (i: number) => join(c.nodes[i].stagingDir, '.emqx-rollout.lock');
 const foreignLock = () => c.nodes.forEach((_, i) => writeFileSync(lockFile(i), `${JSON.stringify(FOREIGN)}\n`));

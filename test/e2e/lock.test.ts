@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lockPath } from '../../src/rollout/lock.js';
+import { lockPath } from '../../src/rollout/state/lock.js';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { setFaults } from '../../src/sim/faults.js';
 import { buildReleaseTarball } from '../../src/sim/tarball.js';

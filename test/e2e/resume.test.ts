@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { setFaults } from '../../src/sim/faults.js';
-import { lockPath } from '../../src/rollout/lock.js';
+import { lockPath } from '../../src/rollout/state/lock.js';
 import {
   ensureBuilt,
   explain,
@@ -101,7 +101,7 @@ describe('SIGKILL while node 2 upgrades, then continue', () => {
         expect(j.indexOf(ends.at(-1)!)).toBeGreaterThan(j.indexOf(begins[0]));
       }
       const end2 = j.filter((r) => r.kind === 'upgrade.end' && r.node === n2.name);
-      expect(end2.map((r) => r.verdict)).toEqual(['complete (observed on resume)']);
+      expect(end2.map((r) => r.verdict)).toEqual(['complete-observed']);
       const runIds = [...new Set(j.filter((r) => r.kind === 'run.start').map((r) => r.runId))];
       expect(runIds).toHaveLength(2);
       expect(j.some((r) => r.kind === 'run.end' && r.runId === runIds[0])).toBe(false); // SIGKILL: no end

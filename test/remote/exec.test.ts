@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshRemoteHost } from '../../src/remote/host.js';
 import { describeResult } from '../../src/remote/exec.js';
-import { shq } from '../../src/remote/shellQuote.js';
+import { shq } from '../../src/util/shellQuote.js';
 import { RolloutError } from '../../src/util/errors.js';
 import { haveSshd } from '../support/sshd.js';
 import { makeFixture, type Fixture } from './fixture.js';
@@ -52,7 +52,7 @@ describe.skipIf(!haveSshd())('exec against real OpenSSH sshd', () => {
     const r = await host.exec('cat; for i in 1 2 3; do echo line$i; sleep 0.2; done', { onStdout: (s) => chunks.push({ t: Date.now() - t0, s }) });
     expect(r.stdout).toBe('line1\nline2\nline3\n');
     expect(chunks.length).toBeGreaterThanOrEqual(3);
-    expect(chunks[chunks.length - 1]!.t - chunks[0]!.t).toBeGreaterThan(300);
+    expect(chunks[chunks.length - 1].t - chunks[0].t).toBeGreaterThan(300);
   });
 
   it('a deadline kills the remote process group (root login: channel signals are ignored)', async () => {

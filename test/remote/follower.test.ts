@@ -35,7 +35,7 @@ describe('followerCommand', () => {
     const r = await done;
     expect(r.code).toBe(0);
     const [sha, size] = r.out.trim().split('\n');
-    expect(sha!.slice(0, 64)).toBe(createHash('sha256').update(all).digest('hex'));
+    expect(sha.slice(0, 64)).toBe(createHash('sha256').update(all).digest('hex'));
     expect(Number(size)).toBe(all.length);
     expect(r.ms).toBeLessThan(3_000);
   });
@@ -45,7 +45,7 @@ describe('followerCommand', () => {
     writeFileSync(file, randomBytes(1000));
     const r = await runSh(followerCommand(file, 5000, 2)); // 2 checks × 0.5 s
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0]!.slice(0, 64)).toBe(createHash('sha256').update(Buffer.alloc(0)).update(
+    expect(r.out.split('\n')[0].slice(0, 64)).toBe(createHash('sha256').update(Buffer.alloc(0)).update(
       (await import('node:fs')).readFileSync(file)).digest('hex'));
     expect(r.ms).toBeLessThan(4_000);
   });

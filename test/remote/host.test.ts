@@ -22,7 +22,7 @@ describe.skipIf(!haveSshd())('SshRemoteHost / openHosts against real sshd', () =
   });
 
   it('uses ONE connection for many execs and a stage (SFTP on the same connection)', async () => {
-    const s = servers[0]!;
+    const s = servers[0];
     const before = logins(s);
     const h = new SshRemoteHost(fx.spec(s));
     try {
@@ -44,7 +44,7 @@ describe.skipIf(!haveSshd())('SshRemoteHost / openHosts against real sshd', () =
   });
 
   it('reconnects once when the connection died between commands', async () => {
-    const s = servers[1]!;
+    const s = servers[1];
     const h = new SshRemoteHost(fx.spec(s));
     try {
       await h.exec('true');
@@ -75,9 +75,9 @@ describe.skipIf(!haveSshd())('SshRemoteHost / openHosts against real sshd', () =
   });
 
   it('reports every unreachable node (settled) or throws naming them (openHosts)', async () => {
-    const good = fx.spec(servers[0]!);
-    const refused = { ...fx.spec(servers[1]!), name: 'emqx@refused', port: 1 };
-    const unknownKey = { ...fx.spec(servers[2]!), name: 'emqx@unknown-key', knownHosts: fx.knownHosts([], 'empty') };
+    const good = fx.spec(servers[0]);
+    const refused = { ...fx.spec(servers[1]), name: 'emqx@refused', port: 1 };
+    const unknownKey = { ...fx.spec(servers[2]), name: 'emqx@unknown-key', knownHosts: fx.knownHosts([], 'empty') };
     const { hosts, failures } = await openHostsSettled([good, refused, unknownKey]);
     try {
       expect([...hosts.keys()]).toEqual([good.name]);

@@ -12,8 +12,8 @@ let dir: string;
 let edPub: string; // "ssh-ed25519 AAAA… comment"
 let edPub2: string;
 let rsaPub: string;
-const blob = (pub: string) => Buffer.from(pub.split(/\s+/)[1]!, 'base64');
-const b64 = (pub: string) => pub.split(/\s+/)[1]!;
+const blob = (pub: string) => Buffer.from(pub.split(/\s+/)[1], 'base64');
+const b64 = (pub: string) => pub.split(/\s+/)[1];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'emqx-rollout-kh-'));

@@ -31,7 +31,7 @@ describe('remote layer against the in-process ssh2 server', () => {
     writeFileSync(file.path, data);
     host = new SshRemoteHost({
       name: 'emqx@sim1', host: srv.host, port: srv.port, user: fx.user, identityFile: fx.key.privatePath,
-      knownHosts: join(fx.dir, 'known_hosts'), jump: [], rootDir: '/opt/emqx', stagingDir: join(fx.dir, 'staging'), backupDir: join(fx.dir, 'backup'),
+      knownHosts: join(fx.dir, 'known_hosts'), jump: [],
     });
     await host.connect();
   });

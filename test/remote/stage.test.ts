@@ -53,7 +53,7 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
     expect(progress.length).toBeLessThanOrEqual(Math.floor(took / 100) + 2);
     expect(progress.at(-1)).toMatchObject({ bytesDone: big.size, bytesTotal: big.size, file: remote });
     expect(progress.at(-1)!.rate).toBeGreaterThan(0);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.bytesDone).toBeGreaterThanOrEqual(progress[i - 1]!.bytesDone);
+    for (let i = 1; i < progress.length; i++) expect(progress[i].bytesDone).toBeGreaterThanOrEqual(progress[i - 1].bytesDone);
 
     const again = await host.stage(big.path, remote, big.sha);
     expect(again).toMatchObject({ action: 'present', bytesSent: 0 });

@@ -1,14 +1,14 @@
 // Facts and inventories for the day-2 unit tests (restart, cleanup, logs, recover-boot).
 import type { Inventory, NodeSpec } from '../../src/inventory/types.js';
 import type { ExecResult } from '../../src/remote/types.js';
-import type { NodeFacts } from '../../src/rollout/facts.js';
+import type { NodeFacts } from '../../src/rollout/core/facts.js';
 
 export const NAMES = ['emqx@10.0.0.11', 'emqx@10.0.0.12', 'emqx@10.0.0.13'] as const;
 
 export function spec(name: string, over: Partial<NodeSpec> = {}): NodeSpec {
   return {
     name,
-    host: name.split('@')[1]!,
+    host: name.split('@')[1],
     port: 22,
     user: 'emqx',
     identityFile: undefined,
@@ -38,7 +38,7 @@ export function facts(node: string, over: Partial<NodeFacts> & { version?: strin
   const version = over.version === undefined ? '5.10.4' : over.version;
   return {
     node,
-    host: node.split('@')[1]!,
+    host: node.split('@')[1],
     reachable: true,
     ctl: version === null ? { kind: 'down', node, message: `Node '${node}' not responding to pings.` } : { kind: 'running', node, version, status: 'started' },
     version,

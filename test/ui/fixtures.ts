@@ -1,7 +1,7 @@
 // A realistic event list for a 3-node 5.10.4 → 5.10.5 hot-upgrade rollout, with fixed timestamps.
 // Shared: the renderer tests use it, and the engine's tests may compare their stream's shape to it.
-import type { RolloutEvent, EventInput } from '../../src/rollout/events.js';
-import type { Plan, PlanNode, ReportRow } from '../../src/rollout/types.js';
+import type { RolloutEvent, EventInput } from '../../src/rollout/core/events.js';
+import type { Plan, PlanNode, ReportRow } from '../../src/rollout/core/types.js';
 
 export const T0 = Date.parse('2026-11-26T21:03:00.000Z');
 export const CLUSTER = 'demo';
@@ -29,7 +29,7 @@ function builder() {
       now = ms;
     },
     ev(e: EventInput) {
-      out.push({ ...e, ts: ts(now) } as RolloutEvent);
+      out.push({ ...e, ts: ts(now) });
     },
     get now() {
       return now;
@@ -49,7 +49,7 @@ export function plan(): Plan {
     { kind: 'soak', detail: 'wait 5s, check again' },
   ];
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     cluster: CLUSTER,
     from: FROM,
     to: TO,

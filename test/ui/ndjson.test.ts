@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutEvent } from '../../src/rollout/events.js';
+import type { RolloutEvent } from '../../src/rollout/core/events.js';
 import { createJsonRenderer } from '../../src/ui/ndjson.js';
 import { FILE, NODES, SIZE, cleanRollout, haltedRollout, ts } from './fixtures.js';
 import { lineSink } from './helpers.js';

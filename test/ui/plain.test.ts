@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutEvent } from '../../src/rollout/events.js';
+import type { RolloutEvent } from '../../src/rollout/core/events.js';
 import { PlainFormatter, createPlainRenderer } from '../../src/ui/plain.js';
 import { FILE, NODES, SIZE, cleanRollout, haltedRollout, ts } from './fixtures.js';
 import { lineSink } from './helpers.js';
@@ -17,7 +17,7 @@ describe('plain renderer', () => {
     expect(lines).toContain('2026-11-26T21:03:18Z [emqx@127.0.0.11] upgrade ✓ 3.2s upgrade complete');
     expect(lines).toContain('2026-11-26T21:03:00Z upgrade demo: 3 nodes, 5.10.4 → 5.10.5 (run 20261126T210300Z-4f2a)');
     expect(lines).toContain('2026-11-26T21:03:24Z [emqx@127.0.0.11] upgraded 5.10.4 → 5.10.5 in 12.5s, connections 10 → 10');
-    for (const l of lines) expect(l).toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ |  )/);
+    for (const l of lines) expect(l).toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ | {2})/);
   });
 
   it('rollout.started before the from-version is known shows only the target, never "? →"', () => {

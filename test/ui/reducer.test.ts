@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RolloutEvent } from '../../src/rollout/events.js';
+import type { RolloutEvent } from '../../src/rollout/core/events.js';
 import { initialState, reduce, reduceAll } from '../../src/ui/reducer.js';
 import { elapsedMs, liveNodes, newNode, nodeElapsedMs, type ViewState } from '../../src/ui/state.js';
 import { CLUSTER, FILE, FROM, NODES, RUN_ID, SIZE, T0, TO, TURN_MS, cleanRollout, haltedRollout, plan, ts } from './fixtures.js';

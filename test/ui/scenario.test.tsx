@@ -1,6 +1,6 @@
 // One scenario through all three renderers: the Ink last frame, the plain lines, the NDJSON lines.
 import { describe, expect, it } from 'vitest';
-import type { RolloutEvent } from '../../src/rollout/events.js';
+import type { RolloutEvent } from '../../src/rollout/core/events.js';
 import { mountInk } from '../../src/ui/ink/mount.js';
 import { createJsonRenderer } from '../../src/ui/ndjson.js';
 import { createPlainRenderer } from '../../src/ui/plain.js';

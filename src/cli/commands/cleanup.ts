@@ -1,12 +1,12 @@
 // `cleanup`: remove the staged tarball + sidecar from every node once every node runs the target
-// (step 7). The decision and the removal live in rollout/cleanup.ts.
-import { runCleanup } from '../../rollout/cleanup.js';
-import { writeReport } from '../../rollout/report.js';
+// (step 7). The decision and the removal live in rollout/cleanup/engine.ts.
+import { runCleanup } from '../../rollout/cleanup/engine.js';
 import type { CliIO } from '../io.js';
 import { requireConfirmable } from '../prompt.js';
 import { loadRelease } from '../release.js';
+import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
-import { day2Renderer, lockFor } from './day2.js';
+import { lockFor, pickView } from '../view.js';
 
 export interface CleanupFlags {
   readonly inventory: string;
@@ -20,26 +20,16 @@ export interface CleanupFlags {
 export async function cleanupCommand(io: CliIO, f: CleanupFlags, argv: readonly string[]): Promise<void> {
   requireConfirmable(io, f.yes, 'remove staged files from the nodes');
   const release = await loadRelease(f.tarball, io.cwd, io.signal);
-  const view = day2Renderer(io, f);
+  const view = pickView(io, f);
   const s = await openSession(io, { inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
-  let outcome = 'failed';
-  try {
-    const startedAt = io.now().toISOString();
-    const res = await runCleanup(s.ctx, {
+  await runEngine(io, s, {
+    run: async (startedAt) => {
+    return runCleanup(s.ctx, {
       tarball: { fileName: release.tarball.fileName, version: release.tarball.version },
       lock: lockFor(s, 'cleanup', f.breakLock ?? false, startedAt),
       confirm: (n) => view.ask(`Every node runs ${release.tarball.version}. Remove ${release.tarball.fileName} and its .sha256 from the staging dir of ${n} node${n === 1 ? '' : 's'}?`),
     });
-    outcome = res.outcome;
-    // blocked/declined removed nothing: the journal says why; a report is for runs that acted.
-    if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
-      const v = release.tarball.version;
-      const files = await writeReport(s.stateDir, s.runId, res.rows, { cluster: s.inv.cluster, runId: s.runId, from: v, to: v, startedAt, finishedAt: io.now().toISOString(), outcome: res.outcome });
-      s.announceReport(files.mdPath);
-    }
-    if (res.error) throw res.error;
-  } finally {
-    s.ctx.record({ kind: 'run.end', runId: s.runId, outcome });
-    await s.close();
-  }
+    },
+    versions: () => ({ from: release.tarball.version, to: release.tarball.version }),
+  });
 }

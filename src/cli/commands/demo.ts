@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import { startTraffic, type Traffic } from '../../demo/traffic.js';
 import { demoVerdict, verdictLines } from '../../demo/verdict.js';
 import { watchRun } from '../../demo/watch.js';
-import type { RolloutEvent } from '../../rollout/events.js';
+import type { RolloutEvent } from '../../rollout/core/events.js';
 import { startSimCluster } from '../../sim/cluster.js';
 import { sandboxUp } from '../../sim/sandbox.js';
 import type { SimClusterNode } from '../../sim/cluster.js';
 import { chooseRenderer } from '../../ui/renderer.js';
 import { BadInputError, RolloutError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
+import { checkSandboxLayout } from './sandbox.js';
 import { statusCommand } from './status.js';
 import { upgradeCommand } from './upgrade.js';
 
@@ -26,6 +27,8 @@ export interface DemoFlags {
   readonly plain: boolean;
   readonly json: boolean;
   readonly keep: boolean;
+  /** 'pkg': package-layout nodes reached as a non-root user through sudo (default 'tgz'). */
+  readonly layout?: string;
 }
 
 /** The live view gets fresh counters twice a second; the Ink view redraws at 10 fps anyway. */
@@ -45,12 +48,13 @@ interface Running {
 
 /** In-process (gone with us) unless --keep, which needs a cluster that outlives this process. */
 async function startCluster(dir: string, f: DemoFlags): Promise<Running> {
+  const layout = f.layout === 'pkg' ? 'pkg' : 'tgz';
   if (f.keep) {
-    const info = await sandboxUp({ dir, nodes: f.nodes });
+    const info = await sandboxUp({ dir, nodes: f.nodes, layout });
     return { ...info, stop: async () => undefined };
   }
   // soak 1 s: the demo shows the gates, not a production soak (3 nodes ≈ 20 s end to end)
-  return startSimCluster({ dir, nodes: f.nodes, soakSeconds: 1 });
+  return startSimCluster({ dir, nodes: f.nodes, soakSeconds: 1, layout });
 }
 
 /** Each node is a process, an SSH server and an MQTT listener on this machine; 20 is already a lot for 2 cores. */
@@ -60,6 +64,7 @@ export const MAX_CLIENTS = 100;
 
 export async function demoCommand(io: CliIO, f: DemoFlags, argv: readonly string[] = []): Promise<void> {
   if (f.nodes > MAX_NODES) throw new BadInputError(`--nodes ${f.nodes}: the demo runs at most ${MAX_NODES} simulated nodes on one machine`, { hint: `use --nodes ${MAX_NODES} or fewer` });
+  checkSandboxLayout(f.layout ?? 'tgz');
   if (f.clients > MAX_CLIENTS) throw new BadInputError(`--clients ${f.clients}: the demo runs at most ${MAX_CLIENTS} MQTT clients per node`, { hint: `use --clients ${MAX_CLIENTS} or fewer` });
   const say = (s: string) => (f.json ? io.stderr : io.stdout).write(s);
   const now = () => io.now().getTime();

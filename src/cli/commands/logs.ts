@@ -1,17 +1,18 @@
 // `logs`: every node's `relup logs` as one timeline sorted by start time (text table, or one JSON
 // object per row with --json); `--clear` then runs `relup logs-clear` after confirmation
-// (rollout/logs.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
+// (rollout/logs/engine.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
 import { resolve } from 'node:path';
 import { loadInventory } from '../../inventory/load.js';
-import { collectLogs, renderTimeline, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs.js';
-import { writeReport } from '../../rollout/report.js';
+import { renderTimeline } from '../../ui/timeline.js';
+import { collectLogs, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs/engine.js';
 import { createJsonRenderer } from '../../ui/ndjson.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { noColor, type Renderer } from '../../ui/renderer.js';
 import type { CliIO } from '../io.js';
 import { confirm, requireConfirmable } from '../prompt.js';
+import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
-import { lockFor } from './day2.js';
+import { lockFor } from '../view.js';
 
 export interface LogsFlags {
   readonly inventory: string;
@@ -64,33 +65,30 @@ export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string
       for (const e of errors) out(`  ${e.node}: ${e.message}`);
     }
   };
-  let outcome = 'failed';
-  try {
-    if (!f.clear) {
+  if (!f.clear) {
+    let outcome = 'failed';
+    try {
       const { perNode, errors } = await collectLogs(s.ctx, specs);
       show(perNode, errors);
       outcome = 'done';
-      return;
+    } finally {
+      s.ctx.note({ kind: 'run.end', runId: s.runId, outcome });
+      await s.close();
     }
-    const startedAt = io.now().toISOString();
-    const res = await runLogsClear(s.ctx, {
-      nodes: specs,
-      show,
-      confirm: async (n, total) => f.yes || (await confirm(io, `Clear the relup upgrade history (${total} row${total === 1 ? '' : 's'}) on ${n} node${n === 1 ? '' : 's'}? It cannot be restored.`)),
-      onCleared: (r) => {
-        if (f.json) json({ type: 'logs.cleared', node: r.node, ok: r.ok, ...(r.ok ? {} : { evidence: r.evidence }) });
-        else out(`${r.node}: ${r.ok ? 'cleared all upgrade logs' : 'logs-clear FAILED'}`);
-      },
-      lock: lockFor(s, 'logs --clear', f.breakLock ?? false, startedAt),
-    });
-    outcome = res.outcome;
-    if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
-      const files = await writeReport(s.stateDir, s.runId, res.rows, { cluster: s.inv.cluster, runId: s.runId, from: null, to: null, startedAt, finishedAt: io.now().toISOString(), outcome: res.outcome });
-      s.announceReport(files.mdPath);
-    }
-    if (res.error) throw res.error;
-  } finally {
-    s.ctx.record({ kind: 'run.end', runId: s.runId, outcome });
-    await s.close();
+    return;
   }
+  await runEngine(io, s, {
+    run: (startedAt) =>
+      runLogsClear(s.ctx, {
+        nodes: specs,
+        show,
+        confirm: async (n, total) => f.yes || (await confirm(io, `Clear the relup upgrade history (${total} row${total === 1 ? '' : 's'}) on ${n} node${n === 1 ? '' : 's'}? It cannot be restored.`)),
+        onCleared: (r) => {
+          if (f.json) json({ type: 'logs.cleared', node: r.node, ok: r.ok, ...(r.ok ? {} : { evidence: r.evidence }) });
+          else out(`${r.node}: ${r.ok ? 'cleared all upgrade logs' : 'logs-clear FAILED'}`);
+        },
+        lock: lockFor(s, 'logs --clear', f.breakLock ?? false, startedAt),
+      }),
+    versions: () => ({ from: null, to: null }),
+  });
 }

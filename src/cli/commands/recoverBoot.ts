@@ -1,16 +1,16 @@
 // `recover-boot`: the documented boot-path rollback of one node. The decision and the steps live in
-// rollout/recoverBoot.ts; this file wires the flag checks, the journal's backup record, the prompt
+// rollout/recover-boot/engine.ts; this file wires the flag checks, the journal's backup record, the prompt
 // and the report.
 import { join, resolve } from 'node:path';
 import { loadInventory } from '../../inventory/load.js';
-import { readJournal } from '../../rollout/journal.js';
-import { selectNode } from '../../rollout/logs.js';
-import { newestBackup, runRecoverBoot } from '../../rollout/recoverBoot.js';
-import { writeReport } from '../../rollout/report.js';
+import { readJournal } from '../../rollout/state/journal.js';
+import { selectNode } from '../../rollout/logs/engine.js';
+import { newestBackup, runRecoverBoot } from '../../rollout/recover-boot/engine.js';
 import type { CliIO } from '../io.js';
 import { requireConfirmable } from '../prompt.js';
+import { runEngine } from '../runEngine.js';
 import { openSession } from '../session.js';
-import { day2Renderer, lockFor } from './day2.js';
+import { lockFor, pickView } from '../view.js';
 
 export interface RecoverBootFlags {
   readonly inventory: string;
@@ -35,15 +35,14 @@ export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: r
   requireConfirmable(io, f.yes, 'remove the boot marker and restart the node');
   // --node is checked against the inventory before anything connects.
   selectNode(await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd }), f.node);
-  const view = day2Renderer(io, f);
+  const view = pickView(io, f);
   // All nodes: the cluster lock is taken on every node, and the gates read the whole cluster's view.
   const s = await openSession(io, { inventory: f.inventory, command: 'recover-boot', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
-  let outcome = 'failed';
-  try {
+  await runEngine(io, s, {
+    run: async (startedAt) => {
     const spec = selectNode(s.inv, f.node);
     const journalFile = join(s.stateDir, 'journal.ndjson');
-    const startedAt = io.now().toISOString();
-    const res = await runRecoverBoot(s.ctx, {
+    return runRecoverBoot(s.ctx, {
       node: spec,
       removeTree: f.removeTree,
       backup: newestBackup(await journalRecords(journalFile), spec.name),
@@ -51,22 +50,7 @@ export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: r
       lock: lockFor(s, 'recover-boot', f.breakLock ?? false, startedAt),
       confirm: (d) => view.ask(`Remove relup/current${f.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} and restart it into ${d.back}, accepting what it cannot undo (above)?`),
     });
-    outcome = res.outcome;
-    if (res.outcome === 'done' || res.outcome === 'halted' || res.outcome === 'interrupted') {
-      const files = await writeReport(s.stateDir, s.runId, res.rows, {
-        cluster: s.inv.cluster,
-        runId: s.runId,
-        from: res.decision?.kind === 'recover' ? res.decision.target : null,
-        to: res.decision?.kind === 'recover' ? res.decision.back : null,
-        startedAt,
-        finishedAt: io.now().toISOString(),
-        outcome: res.outcome,
-      });
-      s.announceReport(files.mdPath);
-    }
-    if (res.error) throw res.error;
-  } finally {
-    s.ctx.record({ kind: 'run.end', runId: s.runId, outcome });
-    await s.close();
-  }
+    },
+    versions: (res) => (res.decision?.kind === 'recover' ? { from: res.decision.target, to: res.decision.back } : { from: null, to: null }),
+  });
 }

@@ -18,9 +18,31 @@ export function checkSandboxVersions(from: string, to: string): void {
   }
 }
 
-export async function sandboxUpCommand(io: CliIO, o: { dir: string; nodes: number; from: string; to: string; ctlLatencyMs?: number }): Promise<void> {
+/** Pure: `--layout` is tgz or pkg; `--ssh-user` a plain login name (pkg only). */
+export function checkSandboxLayout(layout: string, sshUser?: string): 'tgz' | 'pkg' {
+  if (layout !== 'tgz' && layout !== 'pkg') {
+    throw new BadInputError(`--layout: expected tgz or pkg, found ${JSON.stringify(layout)}`, {
+      hint: 'tgz = tarball install (everything under the root); pkg = deb/rpm-like install reached through sudo',
+    });
+  }
+  if (sshUser !== undefined && !/^[a-z_][a-z0-9_-]{0,31}$/.test(sshUser)) {
+    throw new BadInputError(`--ssh-user: expected a login name like operator (lower case, digits, _ or -), found ${JSON.stringify(sshUser)}`, {
+      hint: 'e.g. --ssh-user operator',
+    });
+  }
+  return layout;
+}
+
+export async function sandboxUpCommand(
+  io: CliIO,
+  o: { dir: string; nodes: number; from: string; to: string; layout?: string; sshUser?: string; ctlLatencyMs?: number },
+): Promise<void> {
   checkSandboxVersions(o.from, o.to);
-  const info = await sandboxUp({ dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, ctlLatencyMs: o.ctlLatencyMs });
+  const layout = checkSandboxLayout(o.layout ?? 'tgz', o.sshUser);
+  const info = await sandboxUp({
+    dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, layout, sshUser: layout === 'pkg' ? o.sshUser : undefined,
+    ctlLatencyMs: o.ctlLatencyMs,
+  });
   io.stdout.write(formatSandboxInfo(info));
 }
 

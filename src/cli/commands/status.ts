@@ -1,8 +1,8 @@
 // `status`: per node — reachable, version, relup status, marker, plugin, cluster view,
 // connections, staged files. Read-only.
 import { basename } from 'node:path';
-import { pluginOf, type NodeFacts } from '../../rollout/facts.js';
-import { describeRelupStatus, observeAll } from '../../rollout/observeAll.js';
+import { pluginOf, type NodeFacts } from '../../rollout/core/facts.js';
+import { describeRelupStatus, observeAll } from '../../rollout/observe/all.js';
 import type { Renderer } from '../../ui/renderer.js';
 import { alignTable } from '../../ui/format.js';
 import type { CliIO } from '../io.js';

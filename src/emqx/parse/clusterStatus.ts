@@ -40,7 +40,7 @@ function fromTerm(raw: string, termText: string): ClusterStatus {
 
 function stringList(v: unknown): string[] | null {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return null;
-  return v as string[];
+  return v;
 }
 
 function fromJson(raw: string, text: string): ClusterStatus {

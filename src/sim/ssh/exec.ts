@@ -33,11 +33,10 @@ export interface ExecContext {
 
 export function runExec(ch: ServerChannel, command: string, ctx: ExecContext): RunningExec {
   let finished = false;
-  let child: ChildProcess;
   let resolveDone!: () => void;
   const done = new Promise<void>((r) => (resolveDone = r));
 
-  child = spawn('/bin/sh', ['-c', command], {
+  const child: ChildProcess = spawn('/bin/sh', ['-c', command], {
     cwd: ctx.cwd,
     env: ctx.env,
     detached: true,

@@ -306,7 +306,7 @@ export function serveSftp(sftp: SFTPWrapper, opts: SftpOptions): SftpSession {
   const closeAll = (): Promise<void> => {
     // After the queue: an in-flight request must not find its file closed under it.
     closing ??= queue.then(() => Promise.all(
-      [...handles.values()].map((h) => (h.kind === 'file' ? h.fh.close().catch(() => {}) : undefined)),
+      [...handles.values()].map((h) => (h.kind === 'file' ? h.fh.close().catch(() => {}) : Promise.resolve())),
     )).then(() => {
       handles.clear();
     });

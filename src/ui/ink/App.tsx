@@ -2,6 +2,7 @@
 // terminal width). Settled lines go to <Static> above; the live region shows only what still moves.
 import { Box, Static } from 'ink';
 import { liveNodes, type ViewState } from '../state.js';
+import { ApprovalPanel } from './ApprovalPanel.js';
 import { HaltPanel, PausedPanel } from './HaltPanel.js';
 import { Header } from './Header.js';
 import { NodeRow } from './NodeRow.js';
@@ -30,6 +31,7 @@ export function App({ state, now, columns, color }: AppProps) {
         {liveNodes(state).map((n) => (
           <NodeRow key={n.name} node={n} now={live} lastEventAt={state.lastEventAt} layout={layout} color={color} />
         ))}
+        {state.awaiting ? <ApprovalPanel awaiting={state.awaiting} now={live} columns={columns} color={color} /> : null}
         {state.paused ? <PausedPanel paused={state.paused} columns={columns} color={color} /> : null}
         {state.halt ? <HaltPanel halt={state.halt} columns={columns} color={color} /> : null}
         {state.done ? <Summary done={state.done} color={color} /> : null}

@@ -41,7 +41,7 @@ export function NodeRow(props: { node: NodeView; now: number | undefined; lastEv
         {` ${truncate(n.name, layout.nameWidth).padEnd(layout.nameWidth)} `}
         <Text color={stateColor}>{n.state.padEnd(layout.stateWidth)}</Text>{' '}
         {showBar ? (
-          <ProgressBar staging={n.staging!} width={layout.barWidth} color={color} />
+          <ProgressBar staging={n.staging} width={layout.barWidth} color={color} />
         ) : (
           <Text color={n.state === 'failed' ? paint(color, 'red') : undefined}>{bodyText(n)}</Text>
         )}

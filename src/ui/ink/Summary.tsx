@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import { renderReportText } from '../../rollout/report.js';
+import { renderReportText } from '../report.js';
 import { formatDuration } from '../format.js';
 import type { DoneView } from '../state.js';
 import { paint } from './theme.js';

@@ -2,11 +2,11 @@
 // exit() is called from inside React once finished so the final frame is committed before unmount,
 // and finish() awaits waitUntilExit(); Ctrl-C is left to the CLI (exitOnCtrlC: false).
 import { useEffect, useState, useSyncExternalStore } from 'react';
-import { render, useApp, useStdout } from 'ink';
-import type { RolloutEvent } from '../../rollout/events.js';
+import { render, useApp, useInput, useStdout } from 'ink';
+import type { RolloutEvent } from '../../rollout/core/events.js';
 import type { Renderer } from '../renderer.js';
 import { App } from './App.js';
-import { ViewStore } from './store.js';
+import { ViewStore, type KeyAnswer } from './store.js';
 
 /** 100 ms: the spinner (80 ms frames) and the elapsed clock look alive without burning a core. */
 export const TICK_MS = 100;
@@ -33,6 +33,16 @@ export function LiveApp({ store, color }: { store: ViewStore; color: boolean }) 
   useEffect(() => {
     if (snap.finished) exit();
   }, [snap.finished, exit]);
+  // Keys only while a question is open: Ink puts stdin in raw mode then, so Ctrl-C arrives here as
+  // a key, not as SIGINT, and must stop the run the way Ctrl-C does elsewhere (exit 130).
+  useInput(
+    (input, key) => {
+      if (key.ctrl && input === 'c') store.answer('interrupt');
+      else if (input === 'y' || input === 'Y') store.answer('approve');
+      else if (input === 'n' || input === 'N') store.answer('reject');
+    },
+    { isActive: snap.asking },
+  );
   return <App state={snap.state} now={snap.now} columns={columns} color={color} />;
 }
 
@@ -48,6 +58,7 @@ export interface MountOptions {
 
 export interface InkRenderer extends Renderer {
   readonly store: ViewStore;
+  ask(): Promise<KeyAnswer>;
 }
 
 export function mountInk(opts: MountOptions): InkRenderer {
@@ -68,6 +79,7 @@ export function mountInk(opts: MountOptions): InkRenderer {
     onEvent(e: RolloutEvent) {
       store.dispatch(e);
     },
+    ask: () => store.ask(),
     finish() {
       finishing ??= (async () => {
         clearInterval(timer);

@@ -1,5 +1,5 @@
 // A tiny external store for useSyncExternalStore: the reducer's state plus the live clock.
-import type { RolloutEvent } from '../../rollout/events.js';
+import type { RolloutEvent } from '../../rollout/core/events.js';
 import { reduce } from '../reducer.js';
 import { initialState, type ViewState } from '../state.js';
 
@@ -7,7 +7,11 @@ export interface Snapshot {
   readonly state: ViewState;
   readonly now: number;
   readonly finished: boolean;
+  /** A question is open: the view listens for its keys (approval at --pause-after). */
+  readonly asking: boolean;
 }
+
+export type KeyAnswer = 'approve' | 'reject' | 'interrupt';
 
 /**
  * 33 ms (30 fps, Ink's own frame cap): SFTP progress arrives per 32 KiB chunk, thousands a second;
@@ -20,10 +24,11 @@ export class ViewStore {
   readonly #listeners = new Set<() => void>();
   readonly #clock: () => number;
   #pending: NodeJS.Timeout | null = null;
+  #answer: ((a: KeyAnswer) => void) | null = null;
 
   constructor(clock: () => number) {
     this.#clock = clock;
-    this.#snap = { state: initialState(), now: clock(), finished: false };
+    this.#snap = { state: initialState(), now: clock(), finished: false, asking: false };
   }
 
   getSnapshot = (): Snapshot => this.#snap;
@@ -53,7 +58,27 @@ export class ViewStore {
     this.#notify();
   }
 
+  /** Open the question; the view resolves it with a key (y / n / Ctrl-C). One at a time. */
+  ask(): Promise<KeyAnswer> {
+    this.#answer?.('interrupt');
+    return new Promise((resolve) => {
+      this.#answer = (a) => {
+        this.#answer = null;
+        this.#snap = { ...this.#snap, asking: false };
+        this.#notify();
+        resolve(a);
+      };
+      this.#snap = { ...this.#snap, asking: true };
+      this.#notify();
+    });
+  }
+
+  answer(a: KeyAnswer): void {
+    this.#answer?.(a);
+  }
+
   finish(): void {
+    this.#answer?.('interrupt');
     this.#snap = { ...this.#snap, now: this.#clock(), finished: true };
     this.#notify();
   }

@@ -34,6 +34,8 @@ export interface Gates {
   readonly timeoutSeconds?: number;
   readonly commands?: readonly string[];
   readonly minConnectionRatio?: number;
+  /** gates.mqtt, written as a YAML flow mapping. */
+  readonly mqtt?: Readonly<Record<string, string | number>>;
 }
 
 export interface E2eCluster extends ClusterMod.SimCluster {
@@ -49,15 +51,16 @@ export function gatesYaml(g: Gates): string {
   const lines = ['gates:', `  soakSeconds: ${g.soakSeconds ?? 0}`, `  timeoutSeconds: ${g.timeoutSeconds ?? 60}`];
   if (g.minConnectionRatio !== undefined) lines.push(`  minConnectionRatio: ${g.minConnectionRatio}`);
   if (g.commands) lines.push(`  commands: ${JSON.stringify(g.commands)}`);
+  if (g.mqtt) lines.push(`  mqtt: ${JSON.stringify(g.mqtt)}`);
   return `${lines.join('\n')}\n`;
 }
 
-export async function startCluster(tag: string, o: { nodes?: number; gates?: Gates } = {}): Promise<E2eCluster> {
+export async function startCluster(tag: string, o: { nodes?: number; gates?: Gates; mqttPort?: number } = {}): Promise<E2eCluster> {
   const m = await sim();
   const dir = await mkdtemp(join(tmpdir(), `e2e-${tag}-`));
   let c: ClusterMod.SimCluster;
   try {
-    c = await m.cluster.startSimCluster({ dir, nodes: o.nodes ?? 3 });
+    c = await m.cluster.startSimCluster({ dir, nodes: o.nodes ?? 3, ...(o.mqttPort ? { mqttPort: o.mqttPort } : {}) });
   } catch (e) {
     await rm(dir, { recursive: true, force: true });
     throw e;

@@ -67,9 +67,9 @@ export function startCli(args: readonly string[], opts: { cwd?: string; env?: Re
   let parsed: CliEvent[] = [];
   let pending = '';
   const waiters = new Set<() => void>();
-  child.stdout!.setEncoding('utf8');
-  child.stderr!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (d: string) => {
     out += d;
     pending += d;
     const nl = pending.lastIndexOf('\n');
@@ -79,7 +79,7 @@ export function startCli(args: readonly string[], opts: { cwd?: string; env?: Re
       for (const w of [...waiters]) w();
     }
   });
-  child.stderr!.on('data', (d: string) => (err += d));
+  child.stderr.on('data', (d: string) => (err += d));
   const done = new Promise<CliResult>((res) => {
     child.once('close', (code, signal) => {
       if (pending) parsed = parsed.concat(parseEvents(pending));

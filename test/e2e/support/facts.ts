@@ -2,8 +2,8 @@
 // healthy node shows, each overridable field by field. No I/O.
 import type { Inventory, NodeSpec } from '../../../src/inventory/types.js';
 import type { ExecResult } from '../../../src/remote/types.js';
-import type { NodeFacts } from '../../../src/rollout/facts.js';
-import type { TarballInfo } from '../../../src/rollout/types.js';
+import type { NodeFacts } from '../../../src/rollout/core/facts.js';
+import type { TarballInfo } from '../../../src/rollout/core/types.js';
 
 export const MB = 1024 * 1024;
 

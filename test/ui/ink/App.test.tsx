@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderToString } from 'ink';
 import { render } from 'ink-testing-library';
-import type { RolloutEvent } from '../../../src/rollout/events.js';
+import type { RolloutEvent } from '../../../src/rollout/core/events.js';
 import { App } from '../../../src/ui/ink/App.js';
 import { reduceAll } from '../../../src/ui/reducer.js';
 import { T0, cleanRollout, haltedRollout } from '../fixtures.js';

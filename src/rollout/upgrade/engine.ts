@@ -1,0 +1,409 @@
+// The rollout engine for `upgrade`: observe → preflight → plan → confirm → lock → stage (parallel)
+// → per node, strictly one at a time: gate-before → backup → relup upgrade → gates-after → soak →
+// gates again. Fail-closed: the first failure halts and no further node is touched.
+import PQueue from 'p-queue';
+import * as cmd from '../../emqx/commands.js';
+import { parseRelupUpgrade } from '../../emqx/parse/relupUpgrade.js';
+import type { NodeSpec, WindowSpec } from '../../inventory/types.js';
+import { describeResult } from '../../remote/exec.js';
+import type { ExecResult } from '../../remote/types.js';
+import { RolloutError, errorMessage } from '../../util/errors.js';
+import { backupCommand, backupName, sidecarPathOf } from './actions.js';
+import { atPausePoint, type Approval } from './approval.js';
+import { hostOf, type RunContext } from '../core/context.js';
+import type { NodeFacts } from '../core/facts.js';
+import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
+import { closeMqttProbes, startMqttGate, type MqttProbe } from './mqttProbe.js';
+import { emitDeclined, withRun, type LockOptions, type Outcome } from '../core/run.js';
+import { observeNode } from '../observe/node.js';
+import { describeRelupStatus } from '../observe/all.js';
+import { observeAndPlan } from './planRun.js';
+import { stagedPath } from './plan.js';
+import { NodeFailure, type FailureCase } from '../core/failure.js';
+import type { InFlight, RunMeta, Ungated } from '../state/resume.js';
+import type { Plan, ReportRow, TarballInfo } from '../core/types.js';
+import { describeWindow, mayStartNode } from './window.js';
+
+export type WindowMode = 'enforce' | 'wait' | 'ignore';
+
+export interface UpgradeOptions {
+  readonly tarball: TarballInfo;
+  readonly sidecar: { readonly path: string; readonly sha256: string };
+  readonly force: boolean;
+  readonly noBackup: boolean;
+  readonly pauseAfter: number | null;
+  /** Who decides at the --pause-after point, and how (approval.ts). Default: nobody, end paused. */
+  readonly approval?: Approval;
+  readonly window: WindowSpec | undefined;
+  readonly windowMode: WindowMode;
+  /** Upload parallelism across nodes. */
+  readonly stageConcurrency: number;
+  readonly confirm: (plan: Plan) => Promise<boolean>;
+  readonly lock: LockOptions;
+  /** From the journal: nodes whose upgrade began in an earlier run without a recorded end. */
+  readonly inFlight: ReadonlyMap<string, InFlight>;
+  /** From the journal: nodes whose hop completed but whose gates never passed. */
+  readonly ungated: ReadonlyMap<string, Ungated>;
+  /** With --resume: the run being resumed (its fingerprint must still match the cluster). */
+  readonly resumeOf: RunMeta | null;
+}
+
+export type { Outcome } from '../core/run.js';
+
+export interface UpgradeResult {
+  readonly outcome: Outcome;
+  readonly plan: Plan | null;
+  readonly rows: readonly ReportRow[];
+  /** For every outcome but 'done': the typed error the CLI maps to an exit code. */
+  readonly error?: RolloutError;
+}
+
+type MutableRow = { -readonly [K in keyof ReportRow]: ReportRow[K] };
+
+export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise<UpgradeResult> {
+  const { inv } = ctx;
+  const target = opts.tarball.version;
+  const t0 = ctx.now().getTime();
+  ctx.emit({
+    type: 'rollout.started',
+    command: 'upgrade',
+    cluster: inv.cluster,
+    runId: ctx.runId,
+    nodes: inv.nodes.map((n) => n.name),
+    to: target,
+    ...(opts.window ? { window: describeWindow(opts.window) } : {}),
+    ...(opts.resumeOf ? { resumed: true } : {}),
+  });
+
+  // ---- observe + preflight + plan (read-only) ------------------------------------------------
+  ctx.emit({ type: 'log', level: 'info', message: `preflight: observing ${inv.nodes.length} nodes (read-only)` });
+  const { facts, findings, plan } = await observeAndPlan(ctx, opts.tarball, opts);
+  ctx.emit({ type: 'log', level: plan.canProceed ? 'info' : 'warn', message: `preflight ${plan.canProceed ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s` });
+
+  const rows = new Map<string, MutableRow>(
+    inv.nodes.map((n) => {
+      const f = facts.find((x) => x.node === n.name);
+      return [n.name, { node: n.name, from: f?.version ?? null, to: f?.version ?? null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }];
+    }),
+  );
+  const result = (outcome: Outcome, error?: RolloutError): UpgradeResult => ({ outcome, plan, rows: [...rows.values()], ...(error ? { error } : {}) });
+
+  if (!plan.canProceed) {
+    const blockers = findings.filter((f) => f.severity === 'blocker');
+    const e = new RolloutError('preflight-blocked', `preflight blocked the rollout: ${blockers.length} blocker${blockers.length === 1 ? '' : 's'}; nothing was changed`, {
+      details: blockers.map((b) => `[${b.code}] ${b.message}${b.fix ? ` → ${b.fix}` : ''}`),
+    });
+    // Every stream ends with a terminal event, so a script reading --json knows why it stopped.
+    ctx.emit({ type: 'rollout.halted', check: 'preflight', message: e.message, evidence: blockers.map((b) => `[${b.code}] ${b.message}`), recovery: [...new Set(blockers.map((b) => b.fix ?? 'fix the cause and re-run'))] });
+    return result('blocked', e);
+  }
+  for (const n of plan.nodes) if (n.action === 'skip') rows.get(n.name)!.outcome = 'skipped';
+
+  const todo = plan.nodes.filter((n) => n.action === 'upgrade' || n.action === 'regate' || opts.inFlight.has(n.name));
+  if (todo.length === 0) {
+    ctx.emit({ type: 'log', level: 'info', message: `every node already runs ${target}: nothing to do` });
+    ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
+    return result('done');
+  }
+
+  if (!(await opts.confirm(plan))) {
+    return result('declined', emitDeclined(ctx, 'rollout declined at the confirmation prompt; nothing was changed'));
+  }
+
+  // The window is checked before anything is written to a node: outside it, not even the lock or
+  // the staged tarball lands. (Each later node is checked again before it starts.)
+  const closed = await awaitWindow(ctx, opts, inv.nodes.find((n) => n.name === todo[0].name)!);
+  if (closed) return result('paused', closed);
+
+  // ---- lock → stage → nodes ------------------------------------------------------------------
+  return withRun(ctx, { mode: 'upgrade', target: () => target }, async (scope) => {
+    await scope.lock(opts.lock);
+    // Only a run that holds the lock becomes "the last run" that --resume continues: a run that lost
+    // the lock (exit 6) or was blocked changed nothing, and must not hide the run that did.
+    await ctx.commit({ kind: 'run.meta', runId: ctx.runId, command: 'upgrade', fingerprint: plan.fingerprint, cluster: inv.cluster, from: plan.from, to: target, sha256: opts.tarball.sha256, nodes: inv.nodes.map((n) => n.name) });
+
+    await stageAll(ctx, opts, todo.map((n) => n.name), rows);
+
+    let upgradedThisRun = 0;
+    let pauseAfter = opts.pauseAfter;
+    for (const pn of todo) {
+      const spec = inv.nodes.find((n) => n.name === pn.name)!;
+      const row = rows.get(spec.name)!;
+      if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
+      if (pauseAfter !== null && upgradedThisRun >= pauseAfter) {
+        // approval.ts: end paused (exit 5), or ask a human and go on once approved.
+        const stop = await atPausePoint(ctx, opts.approval ?? { kind: 'none' }, { pauseAfter, upgraded: upgradedThisRun, nextNode: spec.name, remaining: todo.length - todo.indexOf(pn), rows: [...rows.values()] });
+        if (stop) return result('paused', stop);
+        pauseAfter = null; // approved: the rest of the run goes on without another stop
+      }
+      const paused = await awaitWindow(ctx, opts, spec);
+      if (paused) return result('paused', paused);
+
+      const inflight = opts.inFlight.get(spec.name);
+      const t = ctx.now().getTime();
+      let summary: 'upgraded' | 'skipped';
+      if (pn.action === 'regate' && !inflight) {
+        ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
+        // The baseline the interrupted run measured before the hop, so a collapse is still caught.
+        const base = opts.ungated.get(spec.name)?.connectionsBefore;
+        if (base !== null && base !== undefined) row.connectionsBefore = base;
+        await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null);
+        summary = 'upgraded';
+      } else {
+        const settled = inflight ? await settleInFlight(ctx, spec, inflight, row) : 'not-started';
+        summary = settled === 'not-started' ? await upgradeNode(ctx, opts, spec, row, pn.from ?? inflight!.from) : settled;
+      }
+      row.durationMs = ctx.now().getTime() - t;
+      if (summary === 'skipped') {
+        row.outcome = 'skipped';
+        continue;
+      }
+      row.outcome = 'upgraded';
+      row.to = target;
+      upgradedThisRun++;
+      ctx.emit({ type: 'node.done', node: spec.name, outcome: 'upgraded', from: row.from, to: target, durationMs: row.durationMs, ...(row.connectionsBefore !== undefined ? { connectionsBefore: row.connectionsBefore } : {}), ...(row.connectionsAfter !== undefined ? { connectionsAfter: row.connectionsAfter } : {}) });
+    }
+    ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
+    return result('done');
+  }, (outcome, error) => {
+    if (error instanceof NodeFailure) {
+      const row = rows.get(error.node);
+      if (row) row.outcome = 'failed';
+    }
+    return result(outcome, error);
+  }).finally(() => closeMqttProbes(ctx)); // a halted or interrupted node's MQTT probe
+}
+
+async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec): Promise<RolloutError | null> {
+  if (!opts.window || opts.windowMode === 'ignore') return null;
+  // A node may take the whole upgrade deadline, its soak, and the second gate round.
+  const estimateMs = (ctx.inv.gates.timeoutSeconds + ctx.inv.gates.soakSeconds) * 1000;
+  for (;;) {
+    const may = mayStartNode(opts.window, ctx.now(), estimateMs);
+    if (may.ok) return null;
+    if (opts.windowMode === 'wait') {
+      ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `${may.reason}; waiting until ${may.retryAt.toISOString()}` });
+      await ctx.sleep(Math.max(1000, may.retryAt.getTime() - ctx.now().getTime()), ctx.signal);
+      continue;
+    }
+    const e = new RolloutError('paused', `maintenance window: ${may.reason}`);
+    ctx.emit({ type: 'rollout.paused', reason: e.message, resumeHint: `re-run inside the window (next opening ${may.retryAt.toISOString()}), or use --window wait`, nextNode: spec.name });
+    return e;
+  }
+}
+
+async function stageAll(ctx: RunContext, opts: UpgradeOptions, names: readonly string[], rows: Map<string, MutableRow>): Promise<void> {
+  const queue = new PQueue({ concurrency: Math.max(1, opts.stageConcurrency) });
+  const failures: NodeFailure[] = [];
+  const stageCtl = new AbortController();
+  const onAbort = () => stageCtl.abort(ctx.signal.reason);
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  await Promise.all(
+    names.map((name) =>
+      queue.add(async () => {
+        if (stageCtl.signal.aborted) return;
+        const spec = ctx.inv.nodes.find((n) => n.name === name)!;
+        const host = hostOf(ctx, name);
+        const remote = stagedPath(spec, opts.tarball);
+        const t = ctx.now().getTime();
+        ctx.emit({ type: 'step.started', node: name, step: 'stage', detail: `${opts.tarball.fileName} → ${spec.stagingDir}/` });
+        try {
+          const r = await host.stage(opts.tarball.path, remote, opts.tarball.sha256, {
+            signal: stageCtl.signal,
+            onProgress: (p) => ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, done: false }),
+          });
+          await host.stage(opts.sidecar.path, sidecarPathOf(remote), opts.sidecar.sha256, { signal: stageCtl.signal });
+          rows.get(name)!.staged = r.action;
+          const durationMs = r.durationMs;
+          ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: opts.tarball.size, bytesTotal: opts.tarball.size, rate: durationMs > 0 ? (r.bytesSent * 1000) / durationMs : 0, action: r.action, done: true });
+          ctx.emit({ type: 'step.finished', node: name, step: 'stage', ok: true, durationMs: ctx.now().getTime() - t, message: r.action === 'present' ? 'already staged (sha256 matches)' : `${r.action}, verified` });
+        } catch (e) {
+          ctx.emit({ type: 'step.finished', node: name, step: 'stage', ok: false, durationMs: ctx.now().getTime() - t, message: errorMessage(e) });
+          const details = e instanceof RolloutError ? [...e.details, ...(e.hint ? [`→ ${e.hint}`] : [])] : [];
+          failures.push(new NodeFailure(name, 'stage', `staging failed: ${errorMessage(e)}`, details, { kind: 'before-change' }));
+          stageCtl.abort(new Error('another node failed staging'));
+        }
+      }),
+    ),
+  );
+  ctx.signal.removeEventListener('abort', onAbort);
+  if (ctx.signal.aborted) throw new RolloutError('interrupted', 'interrupted during staging; no node was upgraded', { cause: ctx.signal.reason });
+  if (failures.length > 0) throw failures[0];
+}
+
+function emitGates(ctx: RunContext, node: string, phase: 'before' | 'after' | 'soak', results: readonly GateResult[]): void {
+  for (const g of results) ctx.emit({ type: 'gate.checked', node, gate: g.gate, phase, ok: g.ok, message: g.message, ...(g.evidence ? { evidence: g.evidence } : {}), ...(g.probe ? { probe: g.probe } : {}) });
+}
+
+function observedEvent(ctx: RunContext, f: NodeFacts): void {
+  ctx.emit({ type: 'node.observed', node: f.node, reachable: f.reachable, version: f.version, relupStatus: describeRelupStatus(f), connections: f.connections });
+}
+
+async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec, row: MutableRow, from: string): Promise<'upgraded' | 'skipped'> {
+  const host = hostOf(ctx, spec.name);
+  const target = opts.tarball.version;
+  const deadlineMs = ctx.inv.gates.timeoutSeconds * 1000;
+
+  // gate-before: the world may have moved since preflight (another operator, a crash).
+  let t = ctx.now().getTime();
+  ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
+  const before = await observeNode(host, spec, { tarballName: opts.tarball.fileName, signal: ctx.signal });
+  observedEvent(ctx, before);
+  if (before.version === target) {
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: true, durationMs: ctx.now().getTime() - t, message: `already at ${target}: skipped` });
+    return 'skipped';
+  }
+  const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256 });
+  // gates.mqtt: once the node passed the rest, a probe client connects and runs across the hop.
+  const mq = gb.every((g) => g.ok) ? await startMqttGate(ctx, spec) : null;
+  if (mq) gb.push(mq.gate);
+  emitGates(ctx, spec.name, 'before', gb);
+  // The report counts every gate the node went through, the same ones the live view shows.
+  row.gatesTotal += gb.length;
+  row.gatesPassed += gb.filter((g) => g.ok).length;
+  const badBefore = gb.find((g) => !g.ok);
+  ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: !badBefore, durationMs: ctx.now().getTime() - t });
+  if (badBefore) throw new NodeFailure(spec.name, `gate-before:${badBefore.gate}`, badBefore.message, badBefore.evidence ?? [], { kind: 'before-change' });
+  row.connectionsBefore = before.connections ?? undefined;
+
+  // backup
+  let backup: string | null = null;
+  t = ctx.now().getTime();
+  if (opts.noBackup) {
+    ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: 'no backup (--no-backup): there is no in-place rollback once the hop is applied' });
+    row.backup = 'skipped';
+  } else {
+    ctx.emit({ type: 'step.started', node: spec.name, step: 'backup', detail: `data/ etc/ log/ → ${spec.backupDir}/` });
+    const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now())), { timeoutMs: deadlineMs, signal: ctx.signal });
+    const m = /^(\d+) (\/.+)$/m.exec(r.stdout);
+    if (r.exitCode !== 0 || !m) {
+      ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: false, durationMs: r.durationMs, message: 'backup failed' });
+      throw new NodeFailure(spec.name, 'backup', 'backup of data/ etc/ log/ failed', describeResult(r), { kind: 'before-change' });
+    }
+    backup = m[2];
+    row.backup = backup;
+    ctx.note({ kind: 'backup', runId: ctx.runId, node: spec.name, path: backup, bytes: Number(m[1]) });
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: true, durationMs: r.durationMs, message: `${backup} (${(Number(m[1]) / 1024 / 1024).toFixed(1)} MB, verified)` });
+  }
+
+  // relup upgrade — judged by its output, not its exit code (a real node exits 0 on failure).
+  if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before upgrading ${spec.name} (backup taken, nothing applied)`);
+  const command = cmd.relupUpgrade(spec.rootDir, stagedPath(spec, opts.tarball), { force: opts.force });
+  // Write-ahead: `upgrade.begin` is fsynced before the command leaves. Otherwise a SIGKILL in the
+  // few ms between them leaves an upgrade running in the VM that no journal knows about, and the
+  // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.commit resolves once the
+  // line is on disk, and rejects — halting the run — when it cannot be: state/records.ts.)
+  await ctx.commit({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0, connectionsBefore: before.connections });
+  ctx.emit({ type: 'step.started', node: spec.name, step: 'upgrade', detail: command });
+  // The command is not tied to ctx.signal: killing the CLI does not stop the upgrade in the VM, so
+  // an abort here would only lose the verdict. The deadline still applies.
+  const r = await host.exec(command, { timeoutMs: deadlineMs });
+  const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
+  // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
+  // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
+  const applied = verdict.kind === 'complete' || (verdict.kind === 'failed' && verdict.stage !== 'check_and_unpack');
+  // Only a definite verdict closes the journal entry. After a deadline, a dropped node or output we
+  // cannot read, the upgrade may still be running or may have landed: the entry stays open, so the
+  // next run re-observes that node (awaits it, then gates it or halts) instead of trusting a guess.
+  const definite = !r.timedOut && ['complete', 'failed', 'vm-restarted', 'rpc-failed', 'usage', 'not-registered'].includes(verdict.kind);
+  if (definite) await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: target, verdict: verdict.kind, applied, exitCode: r.exitCode, durationMs: r.durationMs });
+  row.durationMs = r.durationMs;
+  const evidence = describeResult(r);
+  if (r.timedOut) {
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: false, durationMs: r.durationMs, message: `no verdict within ${ctx.inv.gates.timeoutSeconds}s` });
+    throw new NodeFailure(spec.name, 'upgrade', `relup upgrade did not finish within ${ctx.inv.gates.timeoutSeconds}s`, evidence, { kind: 'timed-out' });
+  }
+  if (verdict.kind !== 'complete') {
+    ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: false, durationMs: r.durationMs, message: verdict.kind === 'failed' ? `upgrade failed: ${verdict.errType}` : verdict.kind });
+    if (verdict.kind === 'failed') {
+      const failure: FailureCase =
+        verdict.stage === 'check_and_unpack' ? { kind: 'refused', errType: verdict.errType }
+        : verdict.stage === 'perform_upgrade' || verdict.stage === 'permanent_upgrade' ? { kind: 'applied-no-marker', stage: verdict.stage, backup }
+        : { kind: 'unknown-state' };
+      throw new NodeFailure(spec.name, 'upgrade', `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`, evidence, failure);
+    }
+    if (verdict.kind === 'vm-restarted' || verdict.kind === 'rpc-failed') {
+      throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change (RPC to the node failed)', evidence, { kind: 'vm-restarted' });
+    }
+    throw new NodeFailure(spec.name, 'upgrade', `relup upgrade gave no verdict (${verdict.kind})`, evidence, { kind: 'unknown-state' });
+  }
+  ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: true, durationMs: r.durationMs, message: 'upgrade complete' });
+  if (ctx.stopRequested()) ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: 'stop requested: finishing this node\'s gates first (a hop without its gates is unproven)' });
+
+  await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, backup, mq?.probe ?? null);
+  return 'upgraded';
+}
+
+/** gates-after, soak, gates again. Used after an upgrade and when resuming an in-flight node. */
+async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, target: string, tarballName: string | null,
+  backup: string | null, probe: MqttProbe | null = null): Promise<void> {
+  const host = hostOf(ctx, spec.name);
+  const rounds: Array<'after' | 'soak'> = ctx.inv.gates.soakSeconds > 0 ? ['after', 'soak'] : ['after'];
+  for (const phase of rounds) {
+    const step = phase === 'after' ? 'gate-after' : 'soak';
+    const t = ctx.now().getTime();
+    ctx.emit({ type: 'step.started', node: spec.name, step, ...(phase === 'soak' ? { detail: `${ctx.inv.gates.soakSeconds}s` } : {}) });
+    if (phase === 'soak') await ctx.sleep(ctx.inv.gates.soakSeconds * 1000, ctx.signal);
+    const f = await observeNode(host, spec, { tarballName, signal: ctx.signal });
+    observedEvent(ctx, f);
+    const commandResults: ExecResult[] = [];
+    for (const c of ctx.inv.gates.commands) {
+      commandResults.push(await host.exec(renderTemplate(c, spec), { timeoutMs: ctx.inv.gates.timeoutSeconds * 1000, signal: ctx.signal }));
+    }
+    const results = judgeAfter(ctx.inv, f, { target, connectionsBefore: row.connectionsBefore ?? null }, commandResults);
+    // the MQTT probe: judged so far after the hop, finished (drained, closed) in the last round
+    if (probe) results.push(await probe.check(phase === rounds[rounds.length - 1]));
+    emitGates(ctx, spec.name, phase, results);
+    row.gatesTotal += results.length;
+    row.gatesPassed += results.filter((g) => g.ok).length;
+    row.connectionsAfter = f.connections ?? undefined;
+    const bad = results.find((g) => !g.ok);
+    ctx.emit({ type: 'step.finished', node: spec.name, step, ok: !bad, durationMs: ctx.now().getTime() - t });
+    if (bad) throw new NodeFailure(spec.name, `${phase === 'after' ? 'gate-after' : 'soak'}:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'applied-gate-failed', backup });
+  }
+  // Proven: a later run may skip this node (resume.ts clears it from `ungated`).
+  await ctx.commit({ kind: 'node.gated', runId: ctx.runId, node: spec.name, to: target });
+}
+
+/**
+ * A node whose upgrade began in an earlier run without a recorded end: re-observe, wait out an
+ * upgrade still running inside the VM, then either complete it (gates) or halt for a human.
+ */
+async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row: MutableRow): Promise<'upgraded' | 'not-started'> {
+  if (fl.connectionsBefore !== null) row.connectionsBefore = fl.connectionsBefore; // the pre-hop baseline
+  const host = hostOf(ctx, spec.name);
+  ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `run ${fl.runId} began upgrading ${spec.name} (${fl.from} → ${fl.to}) without recording the end; re-observing` });
+  const deadline = ctx.now().getTime() + ctx.inv.gates.timeoutSeconds * 1000;
+  let f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
+  // Observation is ~10 commands in a row, so it can straddle the handler's last step: `relup
+  // status` already hot-upgraded while `ctl status` (read first) still showed the old version and
+  // the marker was not written yet. That torn read is "still settling", not "unknown": look again.
+  const settling = (x: NodeFacts): boolean =>
+    x.relupStatus?.kind === 'in-progress' ||
+    (x.relupStatus?.kind === 'hot-upgraded' && x.relupStatus.target === fl.to &&
+      (x.version === fl.from || (x.version === fl.to && x.marker !== fl.to))); // a node that went down is not settling
+  while (settling(f) && ctx.now().getTime() < deadline) {
+    await ctx.sleep(1000, ctx.signal);
+    f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
+  }
+  observedEvent(ctx, f);
+  const rowsNow = f.logs?.length ?? 0;
+  const newest = f.logs && f.logs.length > 0 ? f.logs[f.logs.length - 1] : undefined;
+  if (f.version === fl.to && f.marker === fl.to && f.relupStatus?.kind === 'hot-upgraded') {
+    await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'complete-observed', applied: true });
+    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `the earlier upgrade completed (${fl.to}, marker written); gating it now` });
+    await gateAndSoak(ctx, spec, row, fl.to, null, null);
+    return 'upgraded';
+  }
+  if (f.version === fl.from && rowsNow === fl.logRowsBefore && f.relupStatus?.kind === 'idle' && f.marker === null) {
+    // The command never reached the handler: no new log row. Safe to run the normal upgrade path.
+    await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'never-started-observed', applied: false });
+    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: 'the earlier upgrade never reached the node (no new relup log row); upgrading normally' });
+    return 'not-started';
+  }
+  await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'unknown-observed', applied: false });
+  throw new NodeFailure(spec.name, 'resume', `cannot prove the outcome of the upgrade begun by run ${fl.runId}`, [
+    `ctl status: ${f.version ?? 'down'}; relup status: ${describeRelupStatus(f) ?? 'unknown'}; relup/current: ${f.marker ?? '(none)'}`,
+    ...(newest ? [`newest relup log row: ${newest.line}`] : []),
+  ], { kind: 'unknown-state' });
+}
