@@ -66,7 +66,11 @@ const yq = (s: string): string => JSON.stringify(s);
 
 export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCluster> {
   const sim: SimCluster = await startSimCluster({
-    dir: o.dir, nodes: o.nodes, soakSeconds: 0, padBytes: o.padBytes, ctlLatencyMs: o.ctlLatencyMs,
+    dir: o.dir,
+    nodes: o.nodes,
+    soakSeconds: 0,
+    padBytes: o.padBytes,
+    ctlLatencyMs: o.ctlLatencyMs,
   });
   let sshds: SshdInstance[] = [];
   const pub = await readFile(`${sim.keyPath}.pub`, 'utf8');
@@ -76,12 +80,24 @@ export async function startBenchCluster(o: BenchClusterOptions): Promise<BenchCl
     await Promise.all(sshds.map((s) => s.stop()));
     sshds = [];
     for (let i = 0; i < sim.nodes.length; i++) {
-      sshds.push(await startSshd({ host: `127.0.0.${150 + i}`, authorizedKeys: pub, skipDotfiles, extraConfig: ['LogLevel ERROR', 'MaxStartups 200', 'MaxSessions 100'] }));
+      sshds.push(
+        await startSshd({
+          host: `127.0.0.${150 + i}`,
+          authorizedKeys: pub,
+          skipDotfiles,
+          extraConfig: ['LogLevel ERROR', 'MaxStartups 200', 'MaxSessions 100'],
+        }),
+      );
     }
     await writeFile(knownHostsPath, sshds.map((s) => `${knownHostsLine(s.host, s.port, s.hostPublicKey)}\n`).join(''));
     nodes = sim.nodes.map((n, i) => ({
-      name: n.name, host: sshds[i]!.host, port: sshds[i]!.port, rootDir: n.rootDir, stagingDir: n.stagingDir,
-      backupDir: n.backupDir, tmpDir: join(n.rootDir, '..', 'tmp'),
+      name: n.name,
+      host: sshds[i].host,
+      port: sshds[i].port,
+      rootDir: n.rootDir,
+      stagingDir: n.stagingDir,
+      backupDir: n.backupDir,
+      tmpDir: join(n.rootDir, '..', 'tmp'),
     }));
   };
   try {
@@ -163,6 +179,9 @@ async function resetNode(n: BenchNode): Promise<void> {
     await stopNodeDaemon(n.rootDir);
     await emptyDir(join(n.rootDir, 'relup'));
     writeState(n.rootDir, { ...s, logs: [] });
-    await run(join(n.rootDir, 'bin', 'emqx'), ['start'], { timeout: 60_000, env: { ...process.env, TMPDIR: n.tmpDir } });
+    await run(join(n.rootDir, 'bin', 'emqx'), ['start'], {
+      timeout: 60_000,
+      env: { ...process.env, TMPDIR: n.tmpDir },
+    });
   }
 }

@@ -63,21 +63,30 @@ export function breakdown(events: readonly TimedEvent[], run: RunTimes, m: CostM
   const startedOf = (step: string) => events.filter((e) => e.type === 'step.started' && e.step === step);
   const sum = (xs: readonly TimedEvent[]) => xs.reduce((a, e) => a + (e.durationMs ?? 0), 0);
   const phases: PhaseRow[] = [];
-  if (started) phases.push({ phase: 'start-up (spawn → rollout.started)', totalMs: t(started) - run.spawnAt, limitMs: 0 });
+  if (started)
+    phases.push({ phase: 'start-up (spawn → rollout.started)', totalMs: t(started) - run.spawnAt, limitMs: 0 });
   if (started && plan) phases.push({ phase: 'preflight (→ plan.ready)', totalMs: t(plan) - t(started), limitMs: 0 });
   const stageStarts = startedOf('stage');
   const stageEnds = finished('stage');
-  const stagingSpanMs = stageStarts.length && stageEnds.length ? Math.max(...stageEnds.map(t)) - Math.min(...stageStarts.map(t)) : null;
+  const stagingSpanMs =
+    stageStarts.length && stageEnds.length ? Math.max(...stageEnds.map(t)) - Math.min(...stageStarts.map(t)) : null;
   const firstGate = startedOf('gate-before')[0];
   if (plan && firstGate) {
     phases.push({
-      phase: 'plan.ready → node 1 gate-before (staging, lock)', totalMs: t(firstGate) - t(plan), limitMs: m.scpMs,
+      phase: 'plan.ready → node 1 gate-before (staging, lock)',
+      totalMs: t(firstGate) - t(plan),
+      limitMs: m.scpMs,
       note: stagingSpanMs === null ? undefined : `staging span ${Math.round(stagingSpanMs)} ms`,
     });
   }
   const hopSum = m.hopMs.reduce((a, b) => a + b, 0);
   phases.push({ phase: 'gate-before (Σ nodes)', totalMs: sum(finished('gate-before')), limitMs: 0 });
-  phases.push({ phase: 'upgrade step (Σ nodes)', totalMs: sum(finished('upgrade')), limitMs: hopSum + n * m.ctlLatencyMs, note: `node-side hops Σ ${Math.round(hopSum)} ms` });
+  phases.push({
+    phase: 'upgrade step (Σ nodes)',
+    totalMs: sum(finished('upgrade')),
+    limitMs: hopSum + n * m.ctlLatencyMs,
+    note: `node-side hops Σ ${Math.round(hopSum)} ms`,
+  });
   phases.push({ phase: 'gate-after (Σ nodes)', totalMs: sum(finished('gate-after')), limitMs: n * m.ctlLatencyMs });
   const other = ['backup', 'soak'].map((s) => sum(finished(s))).reduce((a, b) => a + b, 0);
   if (other > 0) phases.push({ phase: 'backup + soak (Σ nodes)', totalMs: other, limitMs: 0 });
@@ -91,7 +100,8 @@ export function breakdown(events: readonly TimedEvent[], run: RunTimes, m: CostM
   if (dones.length > 1) phases.push({ phase: 'between nodes (node.done → next step)', totalMs: gaps, limitMs: 0 });
   const last = events.at(-1);
   const lastDone = dones.at(-1);
-  if (lastDone && last) phases.push({ phase: 'last node.done → last event', totalMs: t(last) - t(lastDone), limitMs: 0 });
+  if (lastDone && last)
+    phases.push({ phase: 'last node.done → last event', totalMs: t(last) - t(lastDone), limitMs: 0 });
   if (last) phases.push({ phase: 'exit (last event → process exit)', totalMs: run.exitAt - t(last), limitMs: 0 });
   return { wallMs, limitMs: limit, nodes: n, overheadPerNodeMs: n ? (wallMs - limit) / n : 0, phases, stagingSpanMs };
 }

@@ -22,18 +22,24 @@ export interface Timed {
 
 let seq = 0;
 
-export function runTimed(argv: readonly string[], o: { env?: Record<string, string>; timeoutMs: number; cwd?: string }): Promise<Timed> {
+export function runTimed(
+  argv: readonly string[],
+  o: { env?: Record<string, string>; timeoutMs: number; cwd?: string },
+): Promise<Timed> {
   const rssFile = join(tmpdir(), `bench-rss-${process.pid}-${++seq}`);
   const full = GNU_TIME ? [GNU_TIME, '-f', '%M', '-o', rssFile, ...argv] : [...argv];
   return new Promise((resolve) => {
     const spawnAt = Date.now();
-    const p = spawn(full[0]!, full.slice(1), {
-      env: { ...process.env, ...o.env }, cwd: o.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    const p = spawn(full[0], full.slice(1), {
+      env: { ...process.env, ...o.env },
+      cwd: o.cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    p.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    p.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-200_000)));
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-200_000)));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;

@@ -27,7 +27,10 @@ interface RunLike {
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
 const v = (r: BenchRow): string => (Number.isNaN(r.value) ? '—' : `${r.value} ${r.unit}`.trim());
 
-export function performanceMarkdown(meta: Meta, res: { rows: readonly BenchRow[]; errors: readonly string[]; details: Record<string, unknown> }): string {
+export function performanceMarkdown(
+  meta: Meta,
+  res: { rows: readonly BenchRow[]; errors: readonly string[]; details: Record<string, unknown> },
+): string {
   const L: string[] = [
     '# Performance',
     '',
@@ -47,9 +50,9 @@ export function performanceMarkdown(meta: Meta, res: { rows: readonly BenchRow[]
     '  same gate commands: an Ansible play (stage on all hosts, then `serial: 1`: 4 checks, `relup upgrade`,',
     '  6 checks; pipelining on, no facts) and a bash loop over one OpenSSH ControlMaster per node (parallel',
     '  `scp`, then one `ssh` per check). Rounds alternate the order; values are medians.',
-    '- **Limit** = one `scp` of the tarball to one node + Σ the nodes\' own hop times (their relup log rows,',
-    '  finished − started) + per node 2 × one `emqx ctl` (the hop\'s and one concurrent gate round\'s), as',
-    '  measured on the node without SSH: the modelled latency plus the simulator\'s own process start.',
+    "- **Limit** = one `scp` of the tarball to one node + Σ the nodes' own hop times (their relup log rows,",
+    "  finished − started) + per node 2 × one `emqx ctl` (the hop's and one concurrent gate round's), as",
+    "  measured on the node without SSH: the modelled latency plus the simulator's own process start.",
     '  **Controller overhead per node** = (wall − limit) / N.',
     '',
     '## Results',
@@ -57,7 +60,8 @@ export function performanceMarkdown(meta: Meta, res: { rows: readonly BenchRow[]
     '| bench | metric | value | target | result | note |',
     '|---|---|---|---|---|---|',
     ...res.rows.map(
-      (r) => `| ${r.bench} | ${esc(r.metric)} | ${v(r)} | ${r.target ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'PASS' : '**FAIL**'} | ${esc(r.note ?? '')} |`,
+      (r) =>
+        `| ${r.bench} | ${esc(r.metric)} | ${v(r)} | ${r.target ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'PASS' : '**FAIL**'} | ${esc(r.note ?? '')} |`,
     ),
     '',
   ];
@@ -77,7 +81,7 @@ export function performanceMarkdown(meta: Meta, res: { rows: readonly BenchRow[]
     );
     for (const n of sizes) {
       const byRatio = ours.filter((r) => r.nodes === n).sort((a, b) => a.ratio - b.ratio);
-      const m = byRatio[Math.floor((byRatio.length - 1) / 2)]!;
+      const m = byRatio[Math.floor((byRatio.length - 1) / 2)];
       const b = m.breakdown!;
       L.push(
         `### ${n} nodes — wall ${(b.wallMs / 1000).toFixed(1)} s, limit ${(b.limitMs / 1000).toFixed(1)} s, ` +
@@ -85,19 +89,31 @@ export function performanceMarkdown(meta: Meta, res: { rows: readonly BenchRow[]
         '',
       );
       if (m.execs) {
-        L.push(`Remote commands per node: ${m.execs.perNode.toFixed(1)} (${m.execs.ctlPerNode.toFixed(1)} \`emqx ctl\`, ${m.execs.sha256PerNode.toFixed(1)} \`sha256sum\`).`, '');
+        L.push(
+          `Remote commands per node: ${m.execs.perNode.toFixed(1)} (${m.execs.ctlPerNode.toFixed(1)} \`emqx ctl\`, ${m.execs.sha256PerNode.toFixed(1)} \`sha256sum\`).`,
+          '',
+        );
       }
       L.push('| phase | time | limit grants | over | note |', '|---|---|---|---|---|');
       for (const p of b.phases) {
-        L.push(`| ${esc(p.phase)} | ${Math.round(p.totalMs)} ms | ${Math.round(p.limitMs)} ms | ${Math.round(p.totalMs - p.limitMs)} ms | ${esc(p.note ?? '')} |`);
+        L.push(
+          `| ${esc(p.phase)} | ${Math.round(p.totalMs)} ms | ${Math.round(p.limitMs)} ms | ${Math.round(p.totalMs - p.limitMs)} ms | ${esc(p.note ?? '')} |`,
+        );
       }
       L.push('');
     }
   }
   if (runs.length) {
-    L.push('## Every run', '', '| contender | nodes | dotfiles | round | wall | limit | wall / limit |', '|---|---|---|---|---|---|---|');
+    L.push(
+      '## Every run',
+      '',
+      '| contender | nodes | dotfiles | round | wall | limit | wall / limit |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const r of runs) {
-      L.push(`| ${r.contender} | ${r.nodes} | ${r.dotfiles} | ${r.round} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.limitMs / 1000).toFixed(1)} s | ${r.ratio.toFixed(2)}× |`);
+      L.push(
+        `| ${r.contender} | ${r.nodes} | ${r.dotfiles} | ${r.round} | ${(r.wallMs / 1000).toFixed(1)} s | ${(r.limitMs / 1000).toFixed(1)} s | ${r.ratio.toFixed(2)}× |`,
+      );
     }
     L.push('');
   }

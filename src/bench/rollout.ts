@@ -91,7 +91,14 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
       let c: BenchCluster | undefined;
       try {
         ctx.log(`starting ${maxN} simulated nodes behind ${maxN} OpenSSH sshds (${dir})`);
-        c = await startBenchCluster({ dir, nodes: maxN, ctlLatencyMs: ctl, hopSeconds: hopS, padBytes: size, skipDotfiles: true });
+        c = await startBenchCluster({
+          dir,
+          nodes: maxN,
+          ctlLatencyMs: ctl,
+          hopSeconds: hopS,
+          padBytes: size,
+          skipDotfiles: true,
+        });
         ctx.log(`cluster up in ${s1(Date.now() - t0)}`);
         const cl = c;
         const execProbe = { skipped: await sshExecMs(cl), sourced: NaN };
@@ -104,18 +111,29 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           return est < left();
         };
         let seq = 0;
-        const measure = async (what: Contender, n: number, round: number, dotfiles: 'skipped' | 'sourced'): Promise<void> => {
+        const measure = async (
+          what: Contender,
+          n: number,
+          round: number,
+          dotfiles: 'skipped' | 'sourced',
+        ): Promise<void> => {
           const label = `${what} ${n} nodes round ${round} (dotfiles ${dotfiles})`;
           try {
             await measureOne(what, n, round, dotfiles, label);
           } catch (e) {
             // one contender failing (or timing out) must not cost the rest of the run
             const msg = e instanceof Error ? e.message : String(e);
-            failures.push(msg.split('\n')[0]!);
+            failures.push(msg.split('\n')[0]);
             ctx.log(`FAILED ${msg}`);
           }
         };
-        const measureOne = async (what: Contender, n: number, round: number, dotfiles: 'skipped' | 'sourced', label: string): Promise<void> => {
+        const measureOne = async (
+          what: Contender,
+          n: number,
+          round: number,
+          dotfiles: 'skipped' | 'sourced',
+          label: string,
+        ): Promise<void> => {
           if (!fits(what, n)) {
             skipped.push(label);
             ctx.log(`skip ${label}: ${s1(left())} of the budget left`);
@@ -135,7 +153,20 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           const inv = await cl.inventory(n);
           const argv =
             what === 'ours'
-              ? [process.execPath, CLI, 'upgrade', '-i', inv, '--tarball', cl.tarballPath, '--yes', '--json', '--no-backup', '--state-dir', runDir]
+              ? [
+                  process.execPath,
+                  CLI,
+                  'upgrade',
+                  '-i',
+                  inv,
+                  '--tarball',
+                  cl.tarballPath,
+                  '--yes',
+                  '--json',
+                  '--no-backup',
+                  '--state-dir',
+                  runDir,
+                ]
               : peer!.argv;
           const r = await runTimed(argv, { env: peer?.env ?? {}, timeoutMs });
           for (const d of peer?.tmpDirs ?? []) await rm(d, { recursive: true, force: true });
@@ -143,12 +174,26 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           const hopMs = cl.hopTimesMs(n);
           const lim = limitMs({ ctlLatencyMs: ctlMs, scpMs, hopMs });
           let m: Measured = {
-            contender: what, nodes: n, dotfiles, round, wallMs: r.wallMs, limitMs: lim, ratio: r.wallMs / lim, scpMs, ctlMs, hopMs, maxRssKb: r.maxRssKb,
+            contender: what,
+            nodes: n,
+            dotfiles,
+            round,
+            wallMs: r.wallMs,
+            limitMs: lim,
+            ratio: r.wallMs / lim,
+            scpMs,
+            ctlMs,
+            hopMs,
+            maxRssKb: r.maxRssKb,
           };
           if (what === 'ours') {
             const events = ndjson(r.stdout) as unknown as TimedEvent[];
             const journal = ndjson(await readFile(join(runDir, 'journal.ndjson'), 'utf8').catch(() => ''));
-            m = { ...m, breakdown: breakdown(events, r, { ctlLatencyMs: ctlMs, scpMs, hopMs }), execs: execStats(journal, n) };
+            m = {
+              ...m,
+              breakdown: breakdown(events, r, { ctlLatencyMs: ctlMs, scpMs, hopMs }),
+              execs: execStats(journal, n),
+            };
           }
           if (what === 'bash') {
             const staged = /^staged (\d+\.\d+)/m.exec(r.stdout);
@@ -156,7 +201,9 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           }
           all.push(m);
           perNode[what] = Math.max(perNode[what] ?? 0, r.wallMs / n);
-          ctx.log(`${label}: ${s1(r.wallMs)}, limit ${s1(lim)} → ${r2(m.ratio)}× (scp ${scpMs} ms, ctl ${ctlMs} ms, hops Σ ${s1(hopMs.reduce((a, b) => a + b, 0))})`);
+          ctx.log(
+            `${label}: ${s1(r.wallMs)}, limit ${s1(lim)} → ${r2(m.ratio)}× (scp ${scpMs} ms, ctl ${ctlMs} ms, hops Σ ${s1(hopMs.reduce((a, b) => a + b, 0))})`,
+          );
         };
 
         let planMs: number[] = [];
@@ -166,7 +213,7 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
             return await f();
           } catch (e) {
             const msg = e instanceof Error ? e.message : String(e);
-            failures.push(msg.split('\n')[0]!.startsWith(what) ? msg.split('\n')[0]! : `${what}: ${msg.split('\n')[0]}`);
+            failures.push(msg.split('\n')[0].startsWith(what) ? msg.split('\n')[0] : `${what}: ${msg.split('\n')[0]}`);
             ctx.log(`FAILED ${what}: ${msg}`);
             return null;
           }
@@ -178,16 +225,24 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
           }
           const rssN = maxN;
           rss = await guard(`peak RSS staging 256 MiB to ${rssN} nodes`, () => rssStaging(cl, rssN, dir, left, ctx));
-          if (!rss && !failures.some((f) => f.startsWith('peak RSS'))) skipped.push(`peak RSS staging 256 MiB to ${rssN} nodes`);
+          if (!rss && !failures.some((f) => f.startsWith('peak RSS')))
+            skipped.push(`peak RSS staging 256 MiB to ${rssN} nodes`);
         };
-        const contenders: Contender[] = peers ? (ANSIBLE_PLAYBOOK ? ['ours', 'ansible', 'bash'] : ['ours', 'bash']) : ['ours'];
+        const contenders: Contender[] = peers
+          ? ANSIBLE_PLAYBOOK
+            ? ['ours', 'ansible', 'bash']
+            : ['ours', 'bash']
+          : ['ours'];
         // With the sshds sourcing ~/.bashrc: ours and the bash loop once (Ansible last: slowest, least needed).
         const sourcedPass = async () => {
           ctx.log('restarting the sshds WITHOUT SetEnv SHLVL=1: their shells now source ~/.bashrc');
           await cl.setSkipDotfiles(false);
           try {
             execProbe.sourced = await sshExecMs(cl);
-            const order: Contender[] = [...contenders.filter((x) => x !== 'ansible'), ...contenders.filter((x) => x === 'ansible')];
+            const order: Contender[] = [
+              ...contenders.filter((x) => x !== 'ansible'),
+              ...contenders.filter((x) => x === 'ansible'),
+            ];
             for (const w of order) {
               await measure(w, 5, 1, 'sourced');
             }
@@ -211,10 +266,30 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
         }
 
         rows.push(...summarize(all, { ctl, planMs, planNodes: maxN, rss, execProbe, skipped, budgetMs, peers }));
-        for (const f of failures) rows.push({ bench: 'rollout', metric: f, value: NaN, unit: '', pass: false, note: 'failed (details on stderr)' });
+        for (const f of failures)
+          rows.push({
+            bench: 'rollout',
+            metric: f,
+            value: NaN,
+            unit: '',
+            pass: false,
+            note: 'failed (details on stderr)',
+          });
         ctx.detail?.('rollout', {
-          settings: { ctlLatencyMs: ctl, hopSeconds: hopS, tarballBytes: size, rounds, sizes, budgetSeconds: budgetMs / 1000 },
-          runs: all, planMs, rss, sshExecMs: execProbe, skipped, failures,
+          settings: {
+            ctlLatencyMs: ctl,
+            hopSeconds: hopS,
+            tarballBytes: size,
+            rounds,
+            sizes,
+            budgetSeconds: budgetMs / 1000,
+          },
+          runs: all,
+          planMs,
+          rss,
+          sshExecMs: execProbe,
+          skipped,
+          failures,
         });
         return rows;
       } finally {
@@ -235,13 +310,29 @@ function tail(r: Timed): string {
 
 /** One fresh `scp` of the tarball to node 1 (what the limit grants staging). */
 async function scpOnce(c: BenchCluster, dir: string): Promise<number> {
-  const n = c.nodes[0]!;
+  const n = c.nodes[0];
   const dest = join(n.stagingDir, 'scp-probe.tar.gz');
   const t = Date.now();
-  await execFileP('scp', [
-    '-q', '-B', '-i', c.keyPath, '-P', String(n.port), '-o', `UserKnownHostsFile=${c.knownHostsPath}`,
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'GlobalKnownHostsFile=/dev/null', c.tarballPath, `${c.user}@${n.host}:${dest}`,
-  ], { timeout: 120_000, cwd: dir });
+  await execFileP(
+    'scp',
+    [
+      '-q',
+      '-B',
+      '-i',
+      c.keyPath,
+      '-P',
+      String(n.port),
+      '-o',
+      `UserKnownHostsFile=${c.knownHostsPath}`,
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      c.tarballPath,
+      `${c.user}@${n.host}:${dest}`,
+    ],
+    { timeout: 120_000, cwd: dir },
+  );
   const ms = Date.now() - t;
   await rm(dest, { force: true });
   return ms;
@@ -249,11 +340,14 @@ async function scpOnce(c: BenchCluster, dir: string): Promise<number> {
 
 /** Median of 3 local `bin/emqx ctl status` on node 1. */
 async function ctlCostMs(c: BenchCluster): Promise<number> {
-  const n = c.nodes[0]!;
+  const n = c.nodes[0];
   const xs: number[] = [];
   for (let i = 0; i < 3; i++) {
     const t = performance.now();
-    await execFileP(join(n.rootDir, 'bin', 'emqx'), ['ctl', 'status'], { timeout: 30_000, env: { ...process.env, TMPDIR: n.tmpDir } });
+    await execFileP(join(n.rootDir, 'bin', 'emqx'), ['ctl', 'status'], {
+      timeout: 30_000,
+      env: { ...process.env, TMPDIR: n.tmpDir },
+    });
     xs.push(performance.now() - t);
   }
   return Math.round(median(xs));
@@ -261,15 +355,29 @@ async function ctlCostMs(c: BenchCluster): Promise<number> {
 
 /** Median of 5 `ssh … true` over an established ControlMaster (one SSH exec, no connection set-up). */
 async function sshExecMs(c: BenchCluster): Promise<number> {
-  const n = c.nodes[0]!;
+  const n = c.nodes[0];
   const cpDir = await mkdtemp('/tmp/bcm-');
   const cp = join(cpDir, 'probe');
   const o = [
-    '-i', c.keyPath, '-o', `UserKnownHostsFile=${c.knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', '-o', `ControlPath=${cp}`, '-p', String(n.port),
+    '-i',
+    c.keyPath,
+    '-o',
+    `UserKnownHostsFile=${c.knownHostsPath}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    `ControlPath=${cp}`,
+    '-p',
+    String(n.port),
   ];
   const dest = `${c.user}@${n.host}`;
-  await execFileP('ssh', [...o, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', dest], { timeout: 30_000 });
+  await execFileP('ssh', [...o, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', dest], {
+    timeout: 30_000,
+  });
   const xs: number[] = [];
   try {
     for (let i = 0; i < 5; i++) {
@@ -291,7 +399,19 @@ async function planAt(c: BenchCluster, n: number, dir: string, left: () => numbe
   for (let i = 0; i < 2; i++) {
     if (left() < 20_000) break;
     const r = await runTimed(
-      [process.execPath, CLI, 'plan', '-i', inv, '--tarball', c.tarballPath, '--json', '--no-backup', '--state-dir', join(dir, `plan-${i}`)],
+      [
+        process.execPath,
+        CLI,
+        'plan',
+        '-i',
+        inv,
+        '--tarball',
+        c.tarballPath,
+        '--json',
+        '--no-backup',
+        '--state-dir',
+        join(dir, `plan-${i}`),
+      ],
       { timeoutMs: 120_000 },
     );
     if (r.code !== 0) throw new Error(`plan ${n} nodes: ${exitText(r, 120_000)}\n${tail(r)}`);
@@ -308,7 +428,13 @@ interface RssResult {
 }
 
 /** `upgrade --pause-after 1` with a 256 MiB tarball: stages every node, upgrades node 1, pauses (exit 5). */
-async function rssStaging(c: BenchCluster, n: number, dir: string, left: () => number, ctx: BenchContext): Promise<RssResult | null> {
+async function rssStaging(
+  c: BenchCluster,
+  n: number,
+  dir: string,
+  left: () => number,
+  ctx: BenchContext,
+): Promise<RssResult | null> {
   if (left() < 60_000 + n * 2_000) return null;
   ctx.log(`building a 256 MiB ${c.to} tarball; staging it to ${n} nodes with --pause-after 1 (peak RSS)`);
   const rel = await buildReleaseTarball({ version: c.to, outDir: join(dir, 'release-256'), padBytes: 256 * MiB });
@@ -316,7 +442,22 @@ async function rssStaging(c: BenchCluster, n: number, dir: string, left: () => n
   const inv = await c.inventory(n);
   const timeoutMs = Math.max(300_000, n * 20_000);
   const r = await runTimed(
-    [process.execPath, CLI, 'upgrade', '-i', inv, '--tarball', rel.tarballPath, '--yes', '--json', '--no-backup', '--pause-after', '1', '--state-dir', join(dir, 'rss')],
+    [
+      process.execPath,
+      CLI,
+      'upgrade',
+      '-i',
+      inv,
+      '--tarball',
+      rel.tarballPath,
+      '--yes',
+      '--json',
+      '--no-backup',
+      '--pause-after',
+      '1',
+      '--state-dir',
+      join(dir, 'rss'),
+    ],
     { timeoutMs },
   );
   const staged = new Set(
@@ -344,7 +485,8 @@ interface SummaryInput {
 
 export function summarize(all: readonly Measured[], s: SummaryInput): BenchRow[] {
   const rows: BenchRow[] = [];
-  const pick = (w: Contender, n: number, d: 'skipped' | 'sourced') => all.filter((m) => m.contender === w && m.nodes === n && m.dotfiles === d);
+  const pick = (w: Contender, n: number, d: 'skipped' | 'sourced') =>
+    all.filter((m) => m.contender === w && m.nodes === n && m.dotfiles === d);
   const med = (ms: readonly Measured[], f: (m: Measured) => number) => median(ms.map(f));
   const B = 'rollout';
   const sizes = [...new Set(all.filter((m) => m.contender === 'ours').map((m) => m.nodes))].sort((a, b) => a - b);
@@ -354,18 +496,34 @@ export function summarize(all: readonly Measured[], s: SummaryInput): BenchRow[]
     const ratio = med(ms, (m) => m.ratio);
     const target = n <= 5 ? 1.2 : n >= 30 ? 1.15 : undefined;
     rows.push({
-      bench: B, metric: `ours ${n} nodes: wall / limit (median of ${ms.length})`, value: r2(ratio), unit: '×',
-      target: target ? `≤ ${target}` : undefined, pass: target ? ratio <= target : undefined,
+      bench: B,
+      metric: `ours ${n} nodes: wall / limit (median of ${ms.length})`,
+      value: r2(ratio),
+      unit: '×',
+      target: target ? `≤ ${target}` : undefined,
+      pass: target ? ratio <= target : undefined,
       note: `wall ${s1(med(ms, (m) => m.wallMs))}, limit ${s1(med(ms, (m) => m.limitMs))}`,
     });
     const over = med(ms, (m) => m.breakdown?.overheadPerNodeMs ?? NaN);
     rows.push({
-      bench: B, metric: `ours ${n} nodes: controller overhead per node, (wall − limit) / N`, value: Math.round(over), unit: 'ms',
-      target: '≤ 250', pass: over <= 250,
-      note: ms[0]?.execs ? `${r2(ms[0].execs.perNode)} remote commands/node (${r2(ms[0].execs.ctlPerNode)} ctl, ${r2(ms[0].execs.sha256PerNode)} sha256sum)` : undefined,
+      bench: B,
+      metric: `ours ${n} nodes: controller overhead per node, (wall − limit) / N`,
+      value: Math.round(over),
+      unit: 'ms',
+      target: '≤ 250',
+      pass: over <= 250,
+      note: ms[0]?.execs
+        ? `${r2(ms[0].execs.perNode)} remote commands/node (${r2(ms[0].execs.ctlPerNode)} ctl, ${r2(ms[0].execs.sha256PerNode)} sha256sum)`
+        : undefined,
     });
     const rss = Math.max(...ms.map((m) => m.maxRssKb ?? 0));
-    if (rss > 0) rows.push({ bench: B, metric: `ours ${n} nodes: peak RSS (64 MiB tarball)`, value: Math.round(rss / 1024), unit: 'MiB' });
+    if (rss > 0)
+      rows.push({
+        bench: B,
+        metric: `ours ${n} nodes: peak RSS (64 MiB tarball)`,
+        value: Math.round(rss / 1024),
+        unit: 'MiB',
+      });
   }
   const ours5 = pick('ours', 5, 'skipped');
   const bash5 = pick('bash', 5, 'skipped');
@@ -374,23 +532,40 @@ export function summarize(all: readonly Measured[], s: SummaryInput): BenchRow[]
   if (stOurs.length && stBash.length) {
     const ratio = median(stBash) / median(stOurs);
     rows.push({
-      bench: B, metric: 'staging to 5 nodes: parallel scp (bash peer, incl. connect) / ours (stage span)', value: r2(ratio), unit: '×',
-      target: '≥ 0.95', pass: ratio >= 0.95, note: `ours ${Math.round(median(stOurs))} ms, scp ${Math.round(median(stBash))} ms`,
+      bench: B,
+      metric: 'staging to 5 nodes: parallel scp (bash peer, incl. connect) / ours (stage span)',
+      value: r2(ratio),
+      unit: '×',
+      target: '≥ 0.95',
+      pass: ratio >= 0.95,
+      note: `ours ${Math.round(median(stOurs))} ms, scp ${Math.round(median(stBash))} ms`,
     });
   }
   if (stOurs.length) {
     const oneScp = median(ours5.map((m) => m.scpMs));
     rows.push({
-      bench: B, metric: 'staging to 5 nodes: ours (stage span) / one scp to one node', value: r2(median(stOurs) / oneScp), unit: '×',
+      bench: B,
+      metric: 'staging to 5 nodes: ours (stage span) / one scp to one node',
+      value: r2(median(stOurs) / oneScp),
+      unit: '×',
       note: `${Math.round(median(stOurs))} ms vs ${Math.round(oneScp)} ms`,
     });
   }
   const scps = all.map((m) => m.scpMs);
-  if (scps.length) rows.push({ bench: B, metric: 'one scp of the tarball to one node (limit term)', value: Math.round(median(scps)), unit: 'ms' });
+  if (scps.length)
+    rows.push({
+      bench: B,
+      metric: 'one scp of the tarball to one node (limit term)',
+      value: Math.round(median(scps)),
+      unit: 'ms',
+    });
   const ctls = all.map((m) => m.ctlMs);
   if (ctls.length) {
     rows.push({
-      bench: B, metric: 'one `emqx ctl status` on a node, local (limit term)', value: Math.round(median(ctls)), unit: 'ms',
+      bench: B,
+      metric: 'one `emqx ctl status` on a node, local (limit term)',
+      value: Math.round(median(ctls)),
+      unit: 'ms',
       note: `modelled latency ${s.ctl} ms + the simulator's process start`,
     });
   }
@@ -402,18 +577,31 @@ export function summarize(all: readonly Measured[], s: SummaryInput): BenchRow[]
         if (!o.length) continue;
         if (!p.length) {
           if (w === 'ansible' && d === 'skipped' && !all.some((m) => m.contender === 'ansible')) {
-            rows.push({ bench: B, metric: 'ansible serial: 1 play, 5 nodes', value: NaN, unit: '', note: 'ansible-playbook not installed or skipped' });
+            rows.push({
+              bench: B,
+              metric: 'ansible serial: 1 play, 5 nodes',
+              value: NaN,
+              unit: '',
+              note: 'ansible-playbook not installed or skipped',
+            });
           }
           continue;
         }
         const speed = med(p, (m) => m.wallMs) / med(o, (m) => m.wallMs);
         rows.push({
-          bench: B, metric: `${w === 'ansible' ? 'Ansible serial: 1 play' : 'bash ControlMaster loop'} 5 nodes (dotfiles ${d}): wall / limit`,
-          value: r2(med(p, (m) => m.ratio)), unit: '×', note: `wall ${s1(med(p, (m) => m.wallMs))}; ours ${s1(med(o, (m) => m.wallMs))} = ${r2(med(o, (m) => m.ratio))}×`,
+          bench: B,
+          metric: `${w === 'ansible' ? 'Ansible serial: 1 play' : 'bash ControlMaster loop'} 5 nodes (dotfiles ${d}): wall / limit`,
+          value: r2(med(p, (m) => m.ratio)),
+          unit: '×',
+          note: `wall ${s1(med(p, (m) => m.wallMs))}; ours ${s1(med(o, (m) => m.wallMs))} = ${r2(med(o, (m) => m.ratio))}×`,
         });
         rows.push({
-          bench: B, metric: `speed-up vs ${w} at 5 nodes (dotfiles ${d}): peer wall / our wall`, value: r2(speed), unit: '×',
-          target: w === 'ansible' && d === 'skipped' ? '≥ 2' : undefined, pass: w === 'ansible' && d === 'skipped' ? speed >= 2 : undefined,
+          bench: B,
+          metric: `speed-up vs ${w} at 5 nodes (dotfiles ${d}): peer wall / our wall`,
+          value: r2(speed),
+          unit: '×',
+          target: w === 'ansible' && d === 'skipped' ? '≥ 2' : undefined,
+          pass: w === 'ansible' && d === 'skipped' ? speed >= 2 : undefined,
         });
       }
     }
@@ -421,25 +609,50 @@ export function summarize(all: readonly Measured[], s: SummaryInput): BenchRow[]
   const oSrc = pick('ours', 5, 'sourced');
   if (oSrc.length) {
     rows.push({
-      bench: B, metric: 'ours 5 nodes with the sshds sourcing ~/.bashrc: wall / limit', value: r2(med(oSrc, (m) => m.ratio)), unit: '×',
+      bench: B,
+      metric: 'ours 5 nodes with the sshds sourcing ~/.bashrc: wall / limit',
+      value: r2(med(oSrc, (m) => m.ratio)),
+      unit: '×',
       note: `wall ${s1(med(oSrc, (m) => m.wallMs))} (pyenv init on every exec)`,
     });
   }
   rows.push({
-    bench: B, metric: 'one ssh exec over a ControlMaster, dotfiles skipped / sourced', value: s.execProbe.skipped, unit: 'ms',
+    bench: B,
+    metric: 'one ssh exec over a ControlMaster, dotfiles skipped / sourced',
+    value: s.execProbe.skipped,
+    unit: 'ms',
     note: Number.isNaN(s.execProbe.sourced) ? undefined : `sourced: ${s.execProbe.sourced} ms`,
   });
   if (s.planMs.length) {
     const p = median(s.planMs);
-    rows.push({ bench: B, metric: `plan ${s.planNodes} nodes, spawn → exit (median of ${s.planMs.length})`, value: r2(p / 1000), unit: 's', target: '≤ 2', pass: p <= 2000 });
+    rows.push({
+      bench: B,
+      metric: `plan ${s.planNodes} nodes, spawn → exit (median of ${s.planMs.length})`,
+      value: r2(p / 1000),
+      unit: 's',
+      target: '≤ 2',
+      pass: p <= 2000,
+    });
   }
   if (s.rss) {
     const mb = (s.rss.maxRssKb ?? NaN) / 1024;
     rows.push({
-      bench: B, metric: `peak RSS staging 256 MiB to ${s.rss.nodes} nodes (--pause-after 1)`, value: Math.round(mb), unit: 'MiB', target: '≤ 200',
-      pass: mb <= 200, note: `${s.rss.stagedNodes}/${s.rss.nodes} nodes staged, ${s1(s.rss.wallMs)}`,
+      bench: B,
+      metric: `peak RSS staging 256 MiB to ${s.rss.nodes} nodes (--pause-after 1)`,
+      value: Math.round(mb),
+      unit: 'MiB',
+      target: '≤ 200',
+      pass: mb <= 200,
+      note: `${s.rss.stagedNodes}/${s.rss.nodes} nodes staged, ${s1(s.rss.wallMs)}`,
     });
   }
-  for (const k of s.skipped) rows.push({ bench: B, metric: k, value: NaN, unit: '', note: `skipped: no time left in the ${s.budgetMs / 1000} s budget` });
+  for (const k of s.skipped)
+    rows.push({
+      bench: B,
+      metric: k,
+      value: NaN,
+      unit: '',
+      note: `skipped: no time left in the ${s.budgetMs / 1000} s budget`,
+    });
   return rows;
 }

@@ -29,9 +29,20 @@ const cell = (r: BenchRow): string => (Number.isNaN(r.value) ? '—' : `${r.valu
 
 export function formatTable(rows: readonly BenchRow[]): string {
   const head = ['bench', 'metric', 'value', 'target', 'result', 'note'];
-  const body = rows.map((r) => [r.bench, r.metric, cell(r), r.target ?? '', r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL', r.note ?? '']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const body = rows.map((r) => [
+    r.bench,
+    r.metric,
+    cell(r),
+    r.target ?? '',
+    r.pass === undefined ? '' : r.pass ? 'PASS' : 'FAIL',
+    r.note ?? '',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -41,7 +52,11 @@ export interface BenchResults {
   details: Record<string, unknown>;
 }
 
-export async function runBenches(benches: readonly Bench[], ids: readonly string[], log: (line: string) => void): Promise<BenchResults> {
+export async function runBenches(
+  benches: readonly Bench[],
+  ids: readonly string[],
+  log: (line: string) => void,
+): Promise<BenchResults> {
   const chosen = ids.length ? benches.filter((b) => ids.includes(b.id)) : benches;
   const unknown = ids.filter((id) => !benches.some((b) => b.id === id));
   const errors = unknown.map((id) => `unknown bench "${id}" (known: ${benches.map((b) => b.id).join(', ')})`);
@@ -92,20 +107,29 @@ if (isMain) {
     sizes: values.sizes?.split(',').map((x) => num(x, '--sizes')!),
   };
   const started = new Date();
-  const load0 = loadavg()[0]!;
+  const load0 = loadavg()[0];
   const t0 = Date.now();
   const res = await runBenches(registry(opts), positionals, (l) => process.stderr.write(`${l}\n`));
   const meta = {
-    started: started.toISOString(), seconds: Math.round((Date.now() - t0) / 1000), cores: cpus().length,
-    loadavg1: { start: load0, end: loadavg()[0]! }, node: process.version, argv: process.argv.slice(2),
+    started: started.toISOString(),
+    seconds: Math.round((Date.now() - t0) / 1000),
+    cores: cpus().length,
+    loadavg1: { start: load0, end: loadavg()[0] },
+    node: process.version,
+    argv: process.argv.slice(2),
   };
   process.stdout.write(`${formatTable(res.rows)}\n`);
   for (const e of res.errors) process.stderr.write(`${e}\n`);
   const out = values.out ?? (values.quick ? join(tmpdir(), 'emqx-rollout-bench') : 'docs');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'performance.json'), `${JSON.stringify({ meta, rows: res.rows, errors: res.errors, details: res.details }, null, 2)}\n`);
+  writeFileSync(
+    join(out, 'performance.json'),
+    `${JSON.stringify({ meta, rows: res.rows, errors: res.errors, details: res.details }, null, 2)}\n`,
+  );
   writeFileSync(join(out, 'PERFORMANCE.md'), performanceMarkdown(meta, res));
-  process.stderr.write(`wrote ${join(out, 'PERFORMANCE.md')} and ${join(out, 'performance.json')} (${meta.seconds} s)\n`);
+  process.stderr.write(
+    `wrote ${join(out, 'PERFORMANCE.md')} and ${join(out, 'performance.json')} (${meta.seconds} s)\n`,
+  );
   // Not process.exit (cli/main.ts owns that): a non-zero exit code for CI when anything failed.
   if (res.errors.length > 0 || res.rows.some((r) => r.pass === false)) process.exitCode = 1;
 }

@@ -41,7 +41,11 @@ describe('breakdown', () => {
     ev(7950, 'node.done', { node: 'b' }),
     ev(8000, 'rollout.done'),
   ];
-  const b = breakdown(events, { spawnAt: T0, exitAt: T0 + 8100 }, { ctlLatencyMs: 500, scpMs: 600, hopMs: [1000, 1000] });
+  const b = breakdown(
+    events,
+    { spawnAt: T0, exitAt: T0 + 8100 },
+    { ctlLatencyMs: 500, scpMs: 600, hopMs: [1000, 1000] },
+  );
   const phase = (prefix: string) => b.phases.find((p) => p.phase.startsWith(prefix));
 
   it('wall, limit and overhead per node', () => {

@@ -22,8 +22,18 @@ describe.skipIf(!SSHD)('startSshd skipDotfiles', () => {
       const kh = join(dir, `kh-${s.port}`);
       await writeFile(kh, `${knownHostsLine(s.host, s.port, s.hostPublicKey)}\n`);
       const r = await runCmd('ssh', [
-        '-i', key.privatePath, '-o', `UserKnownHostsFile=${kh}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
-        '-p', String(s.port), `${userInfo().username}@${s.host}`, 'echo "$SHLVL ${PYENV_ROOT-unset}"',
+        '-i',
+        key.privatePath,
+        '-o',
+        `UserKnownHostsFile=${kh}`,
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-p',
+        String(s.port),
+        `${userInfo().username}@${s.host}`,
+        'echo "$SHLVL ${PYENV_ROOT-unset}"',
       ]);
       expect(r.code, r.stderr).toBe(0);
       return r.stdout.trim().split(' ');

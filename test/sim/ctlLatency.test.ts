@@ -22,14 +22,25 @@ async function timed<T>(f: () => Promise<T>): Promise<{ ms: number; r: T }> {
   return { ms: performance.now() - t0, r };
 }
 
-const nodeJson = async (root: string) => JSON.parse(await readFile(join(root, '.sim', 'node.json'), 'utf8')) as Record<string, unknown>;
+const nodeJson = async (root: string) =>
+  JSON.parse(await readFile(join(root, '.sim', 'node.json'), 'utf8')) as Record<string, unknown>;
 
-it('sandbox up --ctl-latency-ms delays every node\'s `emqx ctl`, before and after a hot upgrade; off by default', async () => {
+it("sandbox up --ctl-latency-ms delays every node's `emqx ctl`, before and after a hot upgrade; off by default", async () => {
   ensureBuilt();
   const dir = await mkdtemp(join(tmpdir(), 'sim-ctl-latency-'));
   dirs.push(dir);
   const cli = join(REPO, 'dist', 'cli', 'main.js');
-  const up = await runCmd(process.execPath, [cli, 'sandbox', 'up', '--dir', dir, '--nodes', '2', '--ctl-latency-ms', '900']);
+  const up = await runCmd(process.execPath, [
+    cli,
+    'sandbox',
+    'up',
+    '--dir',
+    dir,
+    '--nodes',
+    '2',
+    '--ctl-latency-ms',
+    '900',
+  ]);
   expect(up.code, up.stderr).toBe(0);
   const roots = [1, 2].map((i) => join(dir, 'nodes', String(i), 'emqx'));
   const tmp = join(dir, 'nodes', '2', 'tmp');
