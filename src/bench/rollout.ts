@@ -72,7 +72,7 @@ export function rolloutBench(opts: RolloutBenchOptions = {}): Bench {
   const ctl = opts.ctlLatencyMs ?? 500;
   const hopS = opts.hopSeconds ?? 1;
   const size = (opts.tarballMiB ?? 64) * MiB;
-  const budgetMs = (opts.budgetSeconds ?? (quick ? 300 : 570)) * 1000;
+  const budgetMs = (opts.budgetSeconds ?? (quick ? 420 : 570)) * 1000;
   const peers = opts.peers ?? true;
   const dotfilesPass = opts.dotfilesPass ?? true;
   const sizes = [...new Set([5, ...(opts.sizes ?? (quick ? [5] : [5, 10, 30]))])].sort((a, b) => a - b);

@@ -3,7 +3,7 @@
 // rows plus the raw measurements as JSON and a Markdown report.
 //   --quick            5 nodes only, one round, smaller staging bench (fast iteration; ~3–5 min)
 //   --rounds N         alternating rounds of the 5-node contenders and of ours at 10/30 (default 2)
-//   --budget S         whole rollout-bench budget in seconds (default 570; --quick 300)
+//   --budget S         whole rollout-bench budget in seconds (default 570; --quick 420)
 //   --ctl-latency-ms N the nodes' `emqx ctl` latency (default 500)
 //   --sizes 5,10,30    cluster sizes of our rollout (peers run at 5; plan and the RSS run at the largest)
 //   --no-peers         skip the Ansible and bash peers
