@@ -16,6 +16,8 @@ export interface BenchRow {
 export interface BenchContext {
   /** Progress lines for the operator (stderr); the table goes to stdout. */
   log(line: string): void;
+  /** Raw measurements for the JSON output (keyed by bench id). */
+  detail?(key: string, value: unknown): void;
 }
 
 export interface Bench {

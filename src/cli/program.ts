@@ -205,10 +205,11 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option('--to <vsn>', 'version of the target tarball', '5.10.5')
     .option('--layout <tgz|pkg>', 'install layout: tgz (all under the root) or pkg (deb-like: separate etc/data/log, service user, sudo)', 'tgz')
     .option('--ssh-user <name>', 'with --layout pkg: the simulated non-root SSH login user', 'operator')
+    .option('--ctl-latency-ms <ms>', 'each `emqx ctl` call waits this long, like a real node (two VM starts)', int('--ctl-latency-ms', 0), 0)
     .addHelpText('after', '\nExample:\n  emqx-rollout sandbox up --dir /tmp/sbx && emqx-rollout plan -i /tmp/sbx/inventory.yaml --tarball /tmp/sbx/release/*.tar.gz\n')
     .action(async (o) => {
       const { sandboxUpCommand } = await import('./commands/sandbox.js');
-      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, layout: o.layout, sshUser: o.sshUser });
+      await sandboxUpCommand(io, { dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, layout: o.layout, sshUser: o.sshUser, ctlLatencyMs: o.ctlLatencyMs });
     });
   sandbox
     .command('down')

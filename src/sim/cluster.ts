@@ -63,6 +63,8 @@ export interface SimClusterOptions {
    * where `gates.mqtt.port` is one number. Default 0: a free port per node.
    */
   readonly mqttPort?: number;
+  /** Every node's `emqx ctl` latency (a real node's two Erlang VM starts); default 0 (off). */
+  readonly ctlLatencyMs?: number;
 }
 
 export interface SimClusterNode {
@@ -237,6 +239,7 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       const mqttPort = opts.mqttPort ?? 0;
       const cfg: SimNodeConfig = {
         name, mqttHost: host, mqttPort, clusterFile, layout, dataDir, etcDir, logDir, ...(pkg ? { serviceUser } : {}),
+        ctlLatencyMs: opts.ctlLatencyMs || undefined,
       };
       await mkdir(simDir(rootDir), { recursive: true });
       await writeFile(nodeConfigPath(rootDir), JSON.stringify(cfg, null, 2));

@@ -92,6 +92,7 @@ async function main(argv: string[]): Promise<number> {
       return r.code;
     }
     case 'ctl': {
+      if (cfg.ctlLatencyMs) await sleep(cfg.ctlLatencyMs);
       const r = await rpcCall(sock, { op: 'ctl', args: rest });
       if (!r || r.down) return down();
       out(r.out);

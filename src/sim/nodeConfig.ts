@@ -18,6 +18,8 @@ export interface SimNodeConfig {
   readonly logDir?: string;
   /** RUNNER_USER of a package install. */
   readonly serviceUser?: string;
+  /** Cost model of a real node: each `emqx ctl` call first waits this long (nodetool ping + rpc: two VM starts). */
+  readonly ctlLatencyMs?: number;
 }
 
 export const DEFAULT_NODE_CONFIG: SimNodeConfig = { name: 'emqx@127.0.0.1', mqttHost: '127.0.0.1', mqttPort: 0 };

@@ -49,6 +49,8 @@ export interface SandboxUpOptions {
   /** 'pkg': package-layout nodes reached as a simulated non-root user through sudo (cluster.ts). */
   readonly layout?: 'tgz' | 'pkg';
   readonly sshUser?: string;
+  /** Every node's `emqx ctl` latency in ms (the cost model of a real node); default off. */
+  readonly ctlLatencyMs?: number;
 }
 
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
@@ -63,6 +65,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   if (opts.to) args.push('--to', opts.to);
   if (opts.layout) args.push('--layout', opts.layout);
   if (opts.sshUser) args.push('--ssh-user', opts.sshUser);
+  if (opts.ctlLatencyMs) args.push('--ctl-latency-ms', String(opts.ctlLatencyMs));
   const log = openSync(join(dir, SANDBOX_LOG), 'a');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], cwd: dir });
   closeSync(log);

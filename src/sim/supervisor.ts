@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       dir: { type: 'string' }, nodes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-      layout: { type: 'string' }, 'ssh-user': { type: 'string' },
+      layout: { type: 'string' }, 'ssh-user': { type: 'string' }, 'ctl-latency-ms': { type: 'string' },
     },
   });
   if (!values.dir) throw new Error('--dir is required');
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
       to: values.to,
       layout: values.layout === 'pkg' ? 'pkg' : 'tgz',
       sshUser: values['ssh-user'],
+      ctlLatencyMs: values['ctl-latency-ms'] ? Number(values['ctl-latency-ms']) : undefined,
     });
   } catch (e) {
     writeFileSync(join(dir, SANDBOX_ERROR), e instanceof Error ? e.message : String(e));

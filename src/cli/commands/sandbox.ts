@@ -35,12 +35,13 @@ export function checkSandboxLayout(layout: string, sshUser?: string): 'tgz' | 'p
 
 export async function sandboxUpCommand(
   io: CliIO,
-  o: { dir: string; nodes: number; from: string; to: string; layout?: string; sshUser?: string },
+  o: { dir: string; nodes: number; from: string; to: string; layout?: string; sshUser?: string; ctlLatencyMs?: number },
 ): Promise<void> {
   checkSandboxVersions(o.from, o.to);
   const layout = checkSandboxLayout(o.layout ?? 'tgz', o.sshUser);
   const info = await sandboxUp({
     dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, layout, sshUser: layout === 'pkg' ? o.sshUser : undefined,
+    ctlLatencyMs: o.ctlLatencyMs,
   });
   io.stdout.write(formatSandboxInfo(info));
 }
