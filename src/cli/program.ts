@@ -84,7 +84,7 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .addHelpText('after', '\nExamples:\n  emqx-rollout upgrade -i prod.yaml --tarball emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json > rollout.ndjson\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --window wait --pause-after 1\n  emqx-rollout upgrade -i prod.yaml --tarball … --yes --json --pause-after 1 --await-approval 1800   # then, from another shell: emqx-rollout approve -i prod.yaml\n\nExit codes: 0 done · 2 bad input · 3 preflight blocked · 4 halted · 5 paused · 6 locked · 130 interrupted\n')
     .action(async (o) => {
       const { upgradeCommand } = await import('./commands/upgrade.js');
-      await upgradeCommand(ioWith(o), { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, awaitApproval: o.awaitApproval === true ? DEFAULT_AWAIT_SECONDS : o.awaitApproval, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency }, argv);
+      await upgradeCommand(ioWith(o), { inventory: o.inventory, tarball: o.tarball, yes: o.yes, json: o.json, plain: o.plain, window: o.window, pauseAfter: o.pauseAfter, awaitApproval: o.awaitApproval === true ? DEFAULT_AWAIT_SECONDS : o.awaitApproval, resume: o.resume, backup: o.backup, force: o.force, breakLock: o.breakLock, stateDir: o.stateDir, stageConcurrency: o.stageConcurrency, flagProblems }, argv);
     });
 
   program

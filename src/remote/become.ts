@@ -8,9 +8,14 @@
 //   command gets /dev/null as its stdin so nothing can read what follows the password.
 // - Staging stays with the login user: SFTP writes as that user, so the files it checks and renames
 //   must be handled as that user too (execAsLogin), then made readable for the EMQX service user.
-import type { NodeSpec } from '../inventory/types.js';
 import { shq } from '../util/shellQuote.js';
 import type { ExecOptions, ExecResult, RemoteHost, StageResult } from './types.js';
+
+/** What the remote layer needs to know of a node's privilege (an inventory NodeSpec satisfies it). */
+export interface BecomeSpec {
+  readonly become?: 'sudo';
+  readonly becomeUser?: string;
+}
 
 export const BECOME_PASSWORD_ENV = 'EMQX_ROLLOUT_BECOME_PASSWORD';
 
@@ -77,7 +82,7 @@ export class BecomeHost implements RemoteHost {
 }
 
 /** The host as the node's commands must see it: wrapped in BecomeHost when `become: sudo`. */
-export function withBecome(host: RemoteHost, spec: Pick<NodeSpec, 'become' | 'becomeUser'>, password?: string): RemoteHost {
+export function withBecome(host: RemoteHost, spec: BecomeSpec, password?: string): RemoteHost {
   if (spec.become !== 'sudo') return host;
   return new BecomeHost(host, spec.becomeUser ?? 'root', password);
 }
@@ -88,7 +93,7 @@ export function execAsLogin(host: RemoteHost, command: string, opts?: ExecOption
 }
 
 /** A command as an operator types it on the node: with `sudo -u <becomeUser>` in front when the node needs it. */
-export function operatorCommand(spec: Pick<NodeSpec, 'become' | 'becomeUser'>, command: string): string {
+export function operatorCommand(spec: BecomeSpec, command: string): string {
   return spec.become === 'sudo' ? `sudo -u ${spec.becomeUser ?? 'root'} ${command}` : command;
 }
 
@@ -96,7 +101,7 @@ export function operatorCommand(spec: Pick<NodeSpec, 'become' | 'becomeUser'>, c
  * Which `become: sudo` nodes would refuse `sudo -n` for want of a password: asked once per node
  * before anything else, so the CLI prompts only when a password is really needed. Read-only.
  */
-export async function nodesWantingPassword(hosts: ReadonlyMap<string, RemoteHost>, specs: readonly NodeSpec[]): Promise<string[]> {
+export async function nodesWantingPassword(hosts: ReadonlyMap<string, RemoteHost>, specs: readonly (BecomeSpec & { readonly name: string })[]): Promise<string[]> {
   const want: string[] = [];
   await Promise.all(specs.filter((s) => s.become === 'sudo' && hosts.has(s.name)).map(async (s) => {
     const r = await hosts.get(s.name)!.exec(becomeProbe(s.becomeUser ?? 'root'), { timeoutMs: 15_000 }).catch(() => null);

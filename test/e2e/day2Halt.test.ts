@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { setFaults } from '../../src/sim/faults.js';
 import { cli, connectClient, emqx, ensureBuiltCli, events, hotUpgrade, tuneInventory, type WatchedClient } from './day2Support.js';
 
 let dir = '';
@@ -20,6 +21,9 @@ beforeAll(async () => {
   c = await startSimCluster({ dir, nodes: 3, hostPrefix: '127.0.7.' });
   await tuneInventory(c, { soakSeconds: 0, timeoutSeconds: 5, restartCommand: BROKEN });
   for (const n of c.nodes) await hotUpgrade(c, n);
+  // A real `rebalance start --evacuation` waits 60 s (--wait-health-check) before evicting; the
+  // simulator honours it. Time runs 20× faster here so the 5 s deadline sees the drain.
+  for (const n of c.nodes) await setFaults(n.rootDir, { evacuationTimeScale: 0.05 });
 }, 120_000);
 
 afterAll(async () => {

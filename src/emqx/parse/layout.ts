@@ -74,8 +74,9 @@ export function parseRootDir(stdout: string, exitCode: number | null): string | 
 
 /**
  * The data dir of the running node, from `ps -efww` lines (or /proc/<pid>/cmdline with NULs turned
- * into spaces). Several EMQX nodes may share a host: the beam whose `-name`/`-sname` is this node,
- * else the one running from under `rootDir` (its erts and `-root`). null when none matches.
+ * into spaces). Several EMQX nodes may share a host: the beam whose `-name`/`-sname` is this node AND
+ * that runs from under `rootDir`, else the only one under `rootDir`, else the only one of that name.
+ * null when none matches, or the match is ambiguous.
  */
 export function parseBeamDataDir(psText: string, node: string, rootDir: string): string | null {
   const l = parseBeamLine(psText, node, rootDir);
@@ -94,11 +95,16 @@ function parseBeamLine(psText: string, node: string, rootDir: string): string | 
   const beams = normalize(psText)
     .split('\n')
     .filter((l) => /\s-emqx_data_dir\s/.test(l) && !/\bgrep\b/.test(l));
-  const byName = beams.filter((l) => new RegExp(`\\s-s?name\\s+${escapeRe(node)}(\\s|$)`).test(l));
-  if (byName.length > 0) return byName[0];
+  const named = (l: string) => new RegExp(`\\s-s?name\\s+${escapeRe(node)}(\\s|$)`).test(l);
+  const underRoot = (l: string) => l.includes(`${rootDir}/`);
+  // Name AND root first: several installs (or sandboxes) on one host may reuse a node name.
+  const both = beams.filter((l) => named(l) && underRoot(l));
+  if (both.length > 0) return both[0];
   // Never "the only beam on the host": another install (or another sandbox) may be the one running.
-  const byRoot = beams.filter((l) => l.includes(`${rootDir}/`));
-  return byRoot.length === 1 ? byRoot[0] : null;
+  const byRoot = beams.filter(underRoot);
+  if (byRoot.length === 1) return byRoot[0];
+  const byName = beams.filter(named);
+  return byName.length === 1 && byRoot.length === 0 ? byName[0] : null;
 }
 
 function escapeRe(s: string): string {

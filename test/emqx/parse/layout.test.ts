@@ -74,6 +74,17 @@ describe('small parsers', () => {
     expect(parseBeamDataDir([other, PS_PKG].join('\n'), 'emqx@10.9.9.9', '/nowhere')).toBeNull();
     expect(parseBeamDataDir('', 'emqx@10.0.0.1', '/usr/lib/emqx')).toBeNull();
   });
+
+  it('two installs on one host with the same node name: the one under rootDir, never the other', () => {
+    // Seen with two sandboxes on one machine: both beams are emqx@10.0.0.1, from different roots.
+    const twin = PS_PKG.replace(/\/usr\/lib\/emqx/g, '/opt/other/emqx').replace(/-emqx_data_dir \/var\/lib\/emqx$/, '-emqx_data_dir /opt/other/data');
+    expect(parseBeamDataDir([twin, PS_PKG].join('\n'), 'emqx@10.0.0.1', '/usr/lib/emqx')).toBe('/var/lib/emqx');
+    expect(parseBeamDataDir([PS_PKG, twin].join('\n'), 'emqx@10.0.0.1', '/opt/other/emqx')).toBe('/opt/other/data');
+    // no beam under rootDir (a root reached through a symlink, say): the only beam of that name
+    expect(parseBeamDataDir(twin, 'emqx@10.0.0.1', '/usr/lib/emqx')).toBe('/opt/other/data');
+    // two of that name and none under rootDir: ambiguous, never a guess
+    expect(parseBeamDataDir([twin, twin.replace(/\/opt\/other/g, '/opt/third')].join('\n'), 'emqx@10.0.0.1', '/usr/lib/emqx')).toBeNull();
+  });
 });
 
 describe('resolveLayout', () => {
