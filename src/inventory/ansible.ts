@@ -296,7 +296,7 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
       }
     }
     const hostEntry = entries.find((e) => e.key === 'host');
-    const hostName = hostEntry && hostEntry.value.kind === 'scalar' && hostEntry.value.value !== null ? String(hostEntry.value.value) : host.name;
+    const hostName = hostEntry && hostEntry.value.kind === 'scalar' && hostEntry.value.value !== null ? scalarText(hostEntry.value.value) : host.name;
     if (!hostEntry) entries.push({ key: 'host', keyPos: host.pos, value: synth(host.pos, host.path, host.name, 'the inventory host name') });
     if (!entries.some((e) => e.key === 'name'))
       entries.push({ key: 'name', keyPos: host.pos, value: synth(host.pos, childPath(host.path, 'emqx_rollout_node_name'), `emqx@${hostName}`, 'emqx@ + host') });
@@ -375,7 +375,7 @@ export function parseHostPattern(key: string): HostPattern {
   let pattern = key;
   let port: string | undefined;
   const v6 = key.match(/^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/);
-  if (v6 && v6[1]!.includes(':')) return { ok: true, names: [v6[1]!], port: v6[2] };
+  if (v6 && v6[1].includes(':')) return { ok: true, names: [v6[1]], port: v6[2] };
   // A bare IPv6 address has several colons and no port; a range holds a colon inside brackets.
   const outside = key.replace(/\[[^\]]*\]/g, '');
   const colons = (outside.match(/:/g) ?? []).length;
@@ -405,8 +405,8 @@ function expandRange(line: string): string[] {
   const tail = line.slice(close + 1);
   const bounds = line.slice(open + 1, close).split(':');
   if (bounds.length !== 2 && bounds.length !== 3) throw new Error('a host range must be [begin:end] or [begin:end:step]');
-  const beg = bounds[0] === '' ? '0' : bounds[0]!;
-  const end = bounds[1]!;
+  const beg = bounds[0] === '' ? '0' : bounds[0];
+  const end = bounds[1];
   const step = bounds.length === 3 ? Number(bounds[2]) : 1;
   if (end === '') throw new Error('a host range needs an end');
   if (!Number.isInteger(step) || step < 1) throw new Error(`a host range step must be a positive integer, found "${bounds[2]}"`);
@@ -420,7 +420,7 @@ function expandRange(line: string): string[] {
   const ie = end.length === 1 ? LETTERS.indexOf(end) : -1;
   if (ib >= 0 && ie >= 0) {
     if (ib > ie) throw new Error('host range must have begin <= end');
-    for (let i = ib; i <= ie; i += step) seq.push(LETTERS[i]!);
+    for (let i = ib; i <= ie; i += step) seq.push(LETTERS[i]);
   } else {
     if (!/^\d+$/.test(beg) || !/^\d+$/.test(end)) throw new Error(`host range bounds must be numbers or single letters, found [${bounds.join(':')}]`);
     for (let i = Number(beg); i <= Number(end); i += step) seq.push(i);
@@ -432,4 +432,8 @@ function expandRange(line: string): string[] {
     else out.push(h);
   }
   return out;
+}
+
+function scalarText(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }

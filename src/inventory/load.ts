@@ -118,7 +118,7 @@ export function fsSshConfigIO(home: string): SshConfigIO {
 
 function globFiles(pattern: string): string[] {
   const parts = pattern.split('/').filter((p, i) => p !== '' || i === 0);
-  let paths = [parts[0] === '' ? '/' : parts[0]!];
+  let paths = [parts[0] === '' ? '/' : parts[0]];
   for (const part of parts.slice(1)) {
     const next: string[] = [];
     for (const dir of paths) {

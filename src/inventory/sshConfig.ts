@@ -64,7 +64,7 @@ function flatten(lines: readonly Line[], file: string, out: RawLine[], counter: 
     if (l.type === SSHConfig.DIRECTIVE) {
       out.push({ keyword: l.param.toLowerCase(), args: argsOf(l.value), file, line: at });
       counter.line += (l.after.match(/\n/g) ?? []).length;
-      if ('config' in l) flatten(l.config as unknown as Line[], file, out, counter);
+      if ('config' in l) flatten(l.config, file, out, counter);
     } else counter.line += (l.after.match(/\n/g) ?? []).length;
   }
 }
@@ -133,7 +133,7 @@ export function loadSshConfig(file: string, io: SshConfigIO): SshConfig {
 
 function matchProblem(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
-    const c = args[i]!.toLowerCase().replace(/^!/, '');
+    const c = args[i].toLowerCase().replace(/^!/, '');
     if (!MATCH_SUPPORTED.includes(c))
       return `Match ${c} is not supported by emqx-rollout (only Match all, host, originalhost, user, localuser); ` +
         'write a Host block for the nodes instead';
@@ -216,7 +216,7 @@ export function resolveSshHost(cfg: SshConfig, alias: string, env: ResolveEnv): 
 
   const matchActive = (args: readonly string[]): boolean => {
     for (let i = 0; i < args.length; i++) {
-      const raw = args[i]!.toLowerCase();
+      const raw = args[i].toLowerCase();
       const neg = raw.startsWith('!');
       const c = neg ? raw.slice(1) : raw;
       let ok: boolean;
@@ -317,7 +317,7 @@ export function resolveSshHost(cfg: SshConfig, alias: string, env: ResolveEnv): 
 export function percentExpand(s: string, tokens: Readonly<Record<string, string>>): string | { error: string } {
   let out = '';
   for (let i = 0; i < s.length; i++) {
-    const ch = s[i]!;
+    const ch = s[i];
     if (ch !== '%') {
       out += ch;
       continue;

@@ -64,13 +64,13 @@ export function resolveNodeSsh(ctx: SshContext, w: WrittenSsh): ResolvedSsh {
   let identityFiles: string[] | undefined;
   if (w.identityFile === undefined && res.identityFiles.length > 0) {
     identityFiles = files(res.identityFiles, tokens, ctx, problems);
-    if (identityFiles.length > 0) sources.identityFile = res.identityFiles[0]!.from;
+    if (identityFiles.length > 0) sources.identityFile = res.identityFiles[0].from;
   }
   let knownHosts: string | undefined;
   if (w.knownHosts === undefined && res.userKnownHostsFiles?.value[0]?.toLowerCase() === 'none') {
     problems.push({ ...res.userKnownHostsFiles.from, message: `UserKnownHostsFile none applies to ${w.host}, but host keys are always verified: set knownHosts in the inventory to a file holding the nodes' keys` });
   } else if (w.knownHosts === undefined && res.userKnownHostsFiles) {
-    const kh = files([{ value: res.userKnownHostsFiles.value[0]!, from: res.userKnownHostsFiles.from }], tokens, ctx, problems, true);
+    const kh = files([{ value: res.userKnownHostsFiles.value[0], from: res.userKnownHostsFiles.from }], tokens, ctx, problems, true);
     if (kh[0]) {
       knownHosts = kh[0];
       sources.knownHosts = res.userKnownHostsFiles.from;
@@ -171,7 +171,7 @@ function resolveHops(ctx: SshContext, hops: readonly { user: string | undefined;
     const user = h.user ?? r.user?.value ?? (fromConfig ? ctx.localUser : undefined);
     const tokens = { home: ctx.home, localUser: ctx.localUser, host, user: user ?? ctx.localUser, port, alias: r.host, localHost: ctx.localHost };
     const ids = files(r.identityFiles, tokens, ctx, problems);
-    const kh = r.userKnownHostsFiles ? files([{ value: r.userKnownHostsFiles.value[0]!, from: r.userKnownHostsFiles.from }], tokens, ctx, problems, true) : [];
+    const kh = r.userKnownHostsFiles ? files([{ value: r.userKnownHostsFiles.value[0], from: r.userKnownHostsFiles.from }], tokens, ctx, problems, true) : [];
     let proxyCommand: string | undefined;
     if (i === 0 && r.proxyCommand) {
       const v = proxyTokens(r.proxyCommand.value, host, port, user ?? ctx.localUser, h.host);

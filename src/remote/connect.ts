@@ -96,7 +96,7 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
     let sock: ClientChannel | undefined;
     const nodeHop: HopTarget = { host: spec.host, port: spec.port, user: spec.user, who: spec.name, ...(spec.proxyCommand ? { proxyCommand: spec.proxyCommand } : {}) };
     for (const hop of [...hops, nodeHop]) {
-      if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1]!, hop, opts);
+      if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1], hop, opts);
       else if (hop.proxyCommand) sock = proxyCommandStream(hop.proxyCommand) as unknown as ClientChannel;
       const hopKeys = hop.identityFile ? [loadPrivateKey(hop.identityFile, opts.passphrase, hop.who)] : keys;
       const hopKnown = hop.knownHosts ? readKnownHostsFile(hop.knownHosts, hop.who).entries : known.entries;

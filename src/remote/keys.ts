@@ -2,6 +2,7 @@
 // reported once, clearly, before the UI starts. The passphrase never appears in any message.
 import { readFileSync } from 'node:fs';
 import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { RolloutError } from '../util/errors.js';
 
 // Named import of `utils` crashes under plain Node (CJS lexer): libraries.md §1.1.
@@ -34,7 +35,7 @@ export function loadPrivateKey(file: string, passphrase: string | undefined, who
     });
   }
   const text = data.toString('latin1');
-  const parsed = utils.parseKey(data, passphrase);
+  const parsed = utils.parseKey(data, passphrase) as ParsedKey | ParsedKey[] | Error;
   if (parsed instanceof Error) throw keyError(parsed, file, text, passphrase !== undefined, who);
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key) throw new RolloutError('remote', `${who}: identityFile ${file} holds no key`);

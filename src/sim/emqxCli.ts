@@ -148,7 +148,7 @@ async function start(runnerRoot: string, baseRoot: string, name: string, sock: s
   }
   child.unref();
   const log = join(logDir, 'emqx.log');
-  err(`ERROR: EMQX Enterprise ${vsn} failed to start${exited !== null ? ` (exit ${exited}); see ${log}` : ' within 30 seconds'}\n`);
+  err(`ERROR: EMQX Enterprise ${vsn} failed to start${exited !== null ? ` (exit ${String(exited)}); see ${log}` : ' within 30 seconds'}\n`);
   return 1;
 }
 

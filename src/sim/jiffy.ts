@@ -12,7 +12,7 @@ export function jiffyPretty(v: Json, indent = 0): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
     if (v.length === 0) return `[\n${inner}\n${pad}]`;
-    return `[\n${v.map((e) => inner + jiffyPretty(e, indent + 2)).join(',\n')}\n${pad}]`;
+    return `[\n${(v as Json[]).map((e) => inner + jiffyPretty(e, indent + 2)).join(',\n')}\n${pad}]`;
   }
   const obj = v as { readonly [k: string]: Json };
   const keys = Object.keys(obj).sort().reverse();

@@ -210,7 +210,7 @@ export function evacuationFileText(o: EvacOptions): string {
 export function parseEvacuationFile(text: string): EvacOptions | null {
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
-    const n = (k: string, d: number): number => (typeof j[k] === 'number' && (j[k] as number) > 0 ? (j[k] as number) : d);
+    const n = (k: string, d: number): number => (typeof j[k] === 'number' && (j[k]) > 0 ? (j[k]) : d);
     return {
       ...EVAC_DEFAULTS,
       serverReference: typeof j.server_reference === 'string' ? j.server_reference : null,

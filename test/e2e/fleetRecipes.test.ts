@@ -34,7 +34,7 @@ export function commandLines(text: string): CommandLine[] {
   for (const line of joined.split('\n')) {
     const m = /(?:^|[\s;&|(])(?:emqx-rollout|\{\{ rollout_command \}\})\s+([a-z][a-z-]*)(.*)$/.exec(line);
     if (!m) continue;
-    const args = m[2].split(/\s(?:\||;|&&|\|\||>{1,2})\s/)[0]!; // up to a pipe, list or redirection
+    const args = m[2].split(/\s(?:\||;|&&|\|\||>{1,2})\s/)[0]; // up to a pipe, list or redirection
     const flags = [...args.matchAll(/(?:^|\s)(--?[a-zA-Z][a-zA-Z-]*)/g)].map((x) => x[1]);
     out.push({ sub: m[1], flags, line: line.trim() });
   }

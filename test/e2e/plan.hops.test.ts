@@ -17,6 +17,7 @@ let releases: string;
 const names = () => c.nodes.map((n) => n.name);
 
 // plan.ready as the JSON consumer sees it
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plan.ready read back as untyped JSON
 type Plan = Record<string, any>;
 
 const planOf = (r: CliRun): Plan => {

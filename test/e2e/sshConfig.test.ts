@@ -81,7 +81,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all([bastion, ...nodes].map((s) => s?.stop()));
+  await Promise.all([bastion, ...nodes].map((s) => (s ? s.stop() : Promise.resolve())));
   nodes = [];
   await cluster?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -99,10 +99,10 @@ describe.skipIf(!SSHD)('ssh_config aliases with ProxyJump, over real OpenSSH ssh
       expect(n.sources.host).toMatchObject({ from: 'ssh_config', at: expect.stringMatching(/ssh_config:\d+$/) });
     }
     const [n1, n2] = out.nodes as unknown as Record<string, unknown>[];
-    expect(n1!.jump).toEqual([{ user: me, host: bastion!.host, port: bastion!.port, identityFile: cluster!.keyPath, knownHosts: join(dir, 'known_hosts.cfg') }]);
-    expect(n1!.sources).toMatchObject({ jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length + 2}`, key: 'ProxyJump' } });
-    expect(n2).toMatchObject({ jump: [], proxyCommand: expect.stringContaining(`proxy.cjs ${nodes[1]!.host} ${nodes[1]!.port}`) });
-    expect(n2!.sources).toMatchObject({ jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length}`, key: 'ProxyCommand' } });
+    expect(n1.jump).toEqual([{ user: me, host: bastion!.host, port: bastion!.port, identityFile: cluster!.keyPath, knownHosts: join(dir, 'known_hosts.cfg') }]);
+    expect(n1.sources).toMatchObject({ jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length + 2}`, key: 'ProxyJump' } });
+    expect(n2).toMatchObject({ jump: [], proxyCommand: expect.stringContaining(`proxy.cjs ${nodes[1].host} ${nodes[1].port}`) });
+    expect(n2.sources).toMatchObject({ jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length}`, key: 'ProxyCommand' } });
     // nothing connected: no sshd saw a login
     for (const s of [bastion!, ...nodes]) expect(s.log()).not.toMatch(/Accepted publickey/);
   });
@@ -121,9 +121,9 @@ describe.skipIf(!SSHD)('ssh_config aliases with ProxyJump, over real OpenSSH ssh
     expect(plan.events.some((e) => e.type === 'plan.ready')).toBe(true);
     // node 1's sessions went through the bastion (direct-tcpip, logged at DEBUG1), node 2's through the
     // ProxyCommand and not the bastion; both ended at their node's sshd
-    expect(bastion!.log()).toContain(`target ${nodes[0]!.host} port ${nodes[0]!.port}`);
-    expect(bastion!.log()).not.toContain(`target ${nodes[1]!.host}`);
-    expect(new Set((await readFile(proxyLog, 'utf8')).trim().split('\n'))).toEqual(new Set([`${nodes[1]!.host}:${nodes[1]!.port}`]));
+    expect(bastion!.log()).toContain(`target ${nodes[0].host} port ${nodes[0].port}`);
+    expect(bastion!.log()).not.toContain(`target ${nodes[1].host}`);
+    expect(new Set((await readFile(proxyLog, 'utf8')).trim().split('\n'))).toEqual(new Set([`${nodes[1].host}:${nodes[1].port}`]));
     for (const s of nodes) expect(s.log()).toMatch(new RegExp(`Accepted publickey for ${me} `));
   }, 120_000);
 

@@ -47,15 +47,15 @@ function groupHosts(list: AnsibleList, g: string): string[] {
 
 function expected(list: AnsibleList) {
   const hv = list._meta.hostvars;
-  let hosts = Object.keys(hv).filter((n) => hv[n]!.emqx_rollout_cluster !== undefined);
+  let hosts = Object.keys(hv).filter((n) => hv[n].emqx_rollout_cluster !== undefined);
   if (hosts.length === 0) {
     const emqx = Object.keys(list).filter((g) => /emqx/i.test(g));
     expect(emqx).toHaveLength(1);
-    hosts = [...new Set(groupHosts(list, emqx[0]!))];
+    hosts = [...new Set(groupHosts(list, emqx[0]))];
   }
   return hosts
     .map((n) => {
-      const v = hv[n]!;
+      const v = hv[n];
       const pick = (...names: string[]) => names.map((k) => v[k]).find((x) => x !== undefined);
       const host = String(pick('ansible_ssh_host', 'ansible_host') ?? n);
       return {

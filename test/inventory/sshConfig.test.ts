@@ -37,7 +37,7 @@ function load(file: string): SshConfig {
 function queries(file: string): string[] {
   const m = readFileSync(path.join(work, file), 'utf8').match(/^# query: (.*)$/m);
   if (!m) throw new Error(`${file}: no "# query:" line`);
-  return m[1]!.split(/\s+/).filter(Boolean);
+  return m[1].split(/\s+/).filter(Boolean);
 }
 
 /** ssh expands `~` in UserKnownHostsFile with the passwd home, not $HOME. */
@@ -60,7 +60,7 @@ describe.skipIf(!SSH)('ssh_config resolution agrees with `ssh -G`', () => {
           port: String(r.port?.value ?? 22),
           user: r.user?.value ?? me.username,
           identityfile: r.identityFiles.length ? r.identityFiles.map((f) => f.value) : DEFAULT_IDS,
-          userknownhostsfile: r.userKnownHostsFiles ? khExpand(r.userKnownHostsFiles.value[0]!) : khExpand('~/.ssh/known_hosts'),
+          userknownhostsfile: r.userKnownHostsFiles ? khExpand(r.userKnownHostsFiles.value[0]) : khExpand('~/.ssh/known_hosts'),
           proxyjump: r.proxyJump?.value === 'none' ? undefined : r.proxyJump?.value.split(',').map((h) => h.replace(/^ssh:\/\//, '')).join(','),
           proxycommand: r.proxyCommand?.value,
           identitiesonly: r.identitiesOnly?.value ? 'yes' : 'no',
@@ -90,13 +90,13 @@ describe.skipIf(!SSH)('ssh_config resolution agrees with `ssh -G`', () => {
       if (!pj || depth > 5) return [];
       const hops = pj.split(',').map((h) => {
         const m = h.replace(/^ssh:\/\//, '').match(/^(?:([^@]+)@)?([^:]+)(?::(\d+))?$/)!;
-        return { user: m[1], host: m[2]!, port: m[3] ? Number(m[3]) : undefined };
+        return { user: m[1], host: m[2], port: m[3] ? Number(m[3]) : undefined };
       });
       const dial = (h: (typeof hops)[0]) => {
         const hg = sshG(path.join(work, 'chains.conf'), h.host, { home, user: h.user, port: h.port });
         return `${hg.get('user')![0]}@${hg.get('hostname')![0]}:${hg.get('port')![0]}`;
       };
-      return [...oracle(hops[0]!.host, hops[0]!.user, hops[0]!.port, depth + 1), ...hops.map(dial)];
+      return [...oracle(hops[0].host, hops[0].user, hops[0].port, depth + 1), ...hops.map(dial)];
     };
     for (const host of queries('chains.conf')) {
       const ours = resolveNodeSsh(ctx, { host });

@@ -30,7 +30,7 @@ function notifier(targets: NotifyTarget[], extra: Partial<NotifierOptions> = {})
     env: { PATH: process.env.PATH },
     now: () => Date.now(),
     warn: (m) => warnings.push(m),
-    record: (r) => records.push(r as Record<string, unknown>),
+    record: (r) => records.push(r),
     ...extra,
   });
   return { n, warnings, records };

@@ -155,10 +155,10 @@ describe.skipIf(!haveSshd())('openTcp over real OpenSSH sshd', () => {
     await fx?.cleanup();
   });
 
-  contract('contract', async () => ({ host: () => host, echo: () => echo, echoHost: fx.servers[0]!.host }));
+  contract('contract', async () => ({ host: () => host, echo: () => echo, echoHost: fx.servers[0].host }));
 
   it('AllowTcpForwarding no: reason 1 and a hint that names the setting', async () => {
-    const err = await denied.openTcp(fx.servers[0]!.host, echo.port).then(() => undefined, (x: unknown) => x);
+    const err = await denied.openTcp(fx.servers[0].host, echo.port).then(() => undefined, (x: unknown) => x);
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).details).toContain('reason 1: administratively prohibited');
     expect((err as RolloutError).hint).toMatch(/AllowTcpForwarding yes/);

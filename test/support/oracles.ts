@@ -27,7 +27,7 @@ export function sshG(configFile: string, host: string, opts: { home?: string; us
   for (const line of r.stdout.split('\n')) {
     const m = line.match(/^(\S+) (.*)$/);
     if (!m) continue;
-    out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+    out.set(m[1], [...(out.get(m[1]) ?? []), m[2]]);
   }
   return out;
 }

@@ -122,7 +122,7 @@ export async function demoCommand(io: CliIO, f: DemoFlags, argv: readonly string
     feed = null;
     const elapsed = now() - t0;
     const final = await traffic.drain(DRAIN_MS);
-    if (io.signal.aborted) throw failure ?? interrupted('after the upgrade');
+    if (io.signal.aborted) throw asError(failure) ?? interrupted('after the upgrade');
 
     say('\n');
     await statusCommand(io, { inventory: cluster.inventoryPath, json: f.json }, argv);
@@ -137,7 +137,8 @@ export async function demoCommand(io: CliIO, f: DemoFlags, argv: readonly string
     });
     if (f.json) io.stdout.write(`${JSON.stringify({ ts: io.now().toISOString(), type: 'demo.verdict', ok: v.ok, line: v.line, problems: v.problems, ...final })}\n`);
     else io.stdout.write(`\n${verdictLines(v.line, io.stdoutTTY ? io.stdout.columns || 80 : Infinity).join('\n')}\n`);
-    if (failure) throw failure;
+    const failed = asError(failure);
+    if (failed) throw failed;
     if (!v.ok) throw new RolloutError('halted', 'demo: the hot upgrade was not invisible to MQTT clients', { details: v.problems });
   } finally {
     if (feed) clearInterval(feed);
@@ -149,4 +150,10 @@ export async function demoCommand(io: CliIO, f: DemoFlags, argv: readonly string
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/** What the demo caught, as an Error (only Errors are thrown). */
+function asError(e: unknown): Error | null {
+  if (e === null || e === undefined) return null;
+  return e instanceof Error ? e : new Error(JSON.stringify(e));
 }

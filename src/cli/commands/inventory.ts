@@ -44,7 +44,7 @@ const SSH_KEYWORD: Record<string, string> = {
 function ansibleOwner(p: string): { group?: string; host?: string; key?: string } {
   const h = p.match(/(?:^|\.)hosts\.(.+)$/);
   if (h) {
-    const rest = h[1]!;
+    const rest = h[1];
     const dot = rest.lastIndexOf('.');
     // A var name has no dot; a host key may (10.0.0.11): the host's own line has no var suffix.
     const last = dot >= 0 ? rest.slice(dot + 1) : '';
@@ -95,7 +95,7 @@ const FIELDS = ['name', 'host', 'port', 'user', 'identityFile', 'knownHosts', 'j
 
 export function nodeJson(n: NodeSpec, src: NodeSources | undefined, shown: string, format: string | undefined): object {
   const sources: Record<string, SourceJson> = {};
-  for (const f of FIELDS) if (src?.[f]) sources[f] = sourceJson(src[f]!, f, shown, format);
+  for (const f of FIELDS) if (src?.[f]) sources[f] = sourceJson(src[f], f, shown, format);
   if (n.proxyCommand && sources.jump?.from === 'ssh_config') sources.jump = { ...sources.jump, key: 'ProxyCommand' };
   // Fields other helpers add to NodeSpec (become, dataDir, …) are shown when set, never invented here.
   const extra = Object.fromEntries(Object.entries(n).filter(([k]) => !(FIELDS as readonly string[]).includes(k) && !['moreIdentityFiles', 'identitiesOnly', 'proxyCommand'].includes(k)));
@@ -133,9 +133,9 @@ export async function inventoryCommand(io: CliIO, f: InventoryFlags): Promise<vo
       ` · ssh_config ${a.sshConfigFile ? home(a.sshConfigFile) : 'none'}`,
   ];
   inv.nodes.forEach((n, i) => {
-    const j = nodes[i]!;
+    const j = nodes[i];
     const rows: string[][] = [];
-    const row = (field: string, value: string) => rows.push([`  ${field}`, value, j.sources[field] ? sourceText(j.sources[field]!) : '']);
+    const row = (field: string, value: string) => rows.push([`  ${field}`, value, j.sources[field] ? sourceText(j.sources[field]) : '']);
     row('name', n.name);
     row('host', n.host);
     row('port', String(n.port));

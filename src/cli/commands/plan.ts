@@ -155,7 +155,7 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
 }
 
 function finish(io: CliIO, s: Awaited<ReturnType<typeof openSession>>, f: PlanFlags, plan: Plan | SurveyPlan, blocked: string | null = null): void {
-  if (!f.json) io.stdout.write(plan.tarball === null ? renderSurveyText(plan as SurveyPlan) : renderPlanText(plan as Plan));
+  if (!f.json) io.stdout.write(plan.tarball === null ? renderSurveyText(plan) : renderPlanText(plan));
   s.ctx.note({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed && !blocked ? 'plan-ok' : 'plan-blocked' });
   if (blocked) throw new RolloutError('preflight-blocked', blocked, { hint: 'pass --to VERSION to see why each node cannot take it' });
   if (!plan.canProceed) {

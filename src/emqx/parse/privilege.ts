@@ -36,7 +36,7 @@ export function detectPrivilegeProblem(stdout: string, stderr: string, exitCode:
   const err = normalize(stderr);
   for (const [kind, re] of SUDO) {
     const m = re.exec(err);
-    if (m) return { kind, line: m[0] } as PrivilegeProblem;
+    if (m) return { kind, line: m[0] };
   }
   const out = normalize(stdout);
   if (exitCode === 1 && new RegExp(`^${CHECK_USER_REFUSAL}\\s*$`, 'm').test(out)) {

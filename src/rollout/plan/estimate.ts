@@ -77,7 +77,7 @@ export function historyFromJournal(records: readonly object[], skipRun?: string)
     // "already staged"/"already at target" steps took no work: they would drag the median down.
     if (typeof r.message === 'string' && /^already/.test(r.message)) continue;
     let m = byNode.get(r.node);
-    if (!m) byNode.set(r.node, (m = new Map()));
+    if (!m) byNode.set(r.node, (m = new Map<EstimatedStep, number[]>()));
     const list = m.get(step) ?? [];
     list.push(r.durationMs);
     m.set(step, list);

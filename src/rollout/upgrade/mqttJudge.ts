@@ -47,7 +47,7 @@ export function ranges(xs: readonly number[]): string {
   const runs: string[] = [];
   for (let i = 0; i < xs.length; ) {
     let j = i;
-    while (j + 1 < xs.length && xs[j + 1] === xs[j]! + 1) j++;
+    while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
     runs.push(i === j ? `${xs[i]}` : `${xs[i]}–${xs[j]}`);
     i = j + 1;
   }
@@ -78,7 +78,7 @@ export function probeCounts(log: ProbeLog, o: Pick<ProbeJudgeOptions, 'now' | 'g
   let pending = 0;
   for (let seq = 1; seq <= sent; seq++) {
     if (seen.has(seq)) continue;
-    if (o.final || o.now - log.sentAt[seq - 1]! > o.graceMs) lostSeqs.push(seq);
+    if (o.final || o.now - log.sentAt[seq - 1] > o.graceMs) lostSeqs.push(seq);
     else pending++;
   }
   return {

@@ -15,7 +15,7 @@ export interface HostKey {
 }
 
 export function parseHostKey(text: string): HostKey {
-  const parsed = utils.parseKey(text);
+  const parsed = utils.parseKey(text) as ParsedKey | ParsedKey[] | Error;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   // Never echo the key text: it is a secret.
   if (key instanceof Error || key === undefined) {
@@ -36,7 +36,7 @@ export function parseAuthorizedKeys(lines: readonly string[]): ParsedKey[] {
   lines.forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const parsed = utils.parseKey(line);
+    const parsed = utils.parseKey(line) as ParsedKey | ParsedKey[] | Error;
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (key instanceof Error || key === undefined) {
       throw new BadInputError(`sim ssh server: authorizedKeys[${i}] is not an OpenSSH public key line (${key instanceof Error ? key.message : 'empty'})`, {

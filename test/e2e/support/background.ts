@@ -14,15 +14,15 @@ export interface Background {
 export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Background {
   const t0 = Date.now();
   const child = spawn(process.execPath, [cliPath(), ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin!.end();
+  child.stdin.end();
   let stdout = '';
   let stderr = '';
   const waiters: Array<() => void> = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     for (const w of [...waiters]) w();
   });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 170_000);
   const done = new Promise<Awaited<Background['done']>>((resolve) => {
     child.on('close', (code, signal) => {

@@ -116,7 +116,7 @@ describe.skipIf(!haveSshd())('MQTT probe through real OpenSSH', () => {
 
   it('a probe the broker does not deliver is LOST (no disconnect): the final check fails naming it', async () => {
     broker = await startBroker(sshdHost, {
-      authorizeForward: (_c, packet) => (decodeProbe(packet.payload as Buffer)?.seq === 5 ? null : packet),
+      authorizeForward: (_c, packet) => (decodeProbe(packet.payload)?.seq === 5 ? null : packet),
     });
     probe = await startProbe(opts(broker));
     await sleep(800);
