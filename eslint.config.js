@@ -24,7 +24,11 @@ export default tseslint.config(
     // commander hands every action an untyped options object; program.ts turns it into typed flags
     // at that one place (STYLE.md: validate at the edge, once).
     files: ['src/cli/program.ts'],
-    rules: { '@typescript-eslint/no-unsafe-member-access': 'off', '@typescript-eslint/no-unsafe-assignment': 'off', '@typescript-eslint/no-unsafe-argument': 'off' },
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+    },
   },
   {
     // Tests read NDJSON, journals and reports back as untyped JSON and assert on their fields.

@@ -26,12 +26,27 @@ function walk(dir: string, out: string[] = []): string[] {
 /** Every relative module a file imports, resolved to a path under src/ (no extension). */
 export function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const sf = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.ES2022,
+    true,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const specs: string[] = [];
   const visit = (n: ts.Node): void => {
-    if ((ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) && n.moduleSpecifier && ts.isStringLiteral(n.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(n) || ts.isExportDeclaration(n)) &&
+      n.moduleSpecifier &&
+      ts.isStringLiteral(n.moduleSpecifier)
+    ) {
       specs.push(n.moduleSpecifier.text);
-    } else if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword && n.arguments[0] && ts.isStringLiteral(n.arguments[0])) {
+    } else if (
+      ts.isCallExpression(n) &&
+      n.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      n.arguments[0] &&
+      ts.isStringLiteral(n.arguments[0])
+    ) {
       specs.push(n.arguments[0].text);
     } else if (ts.isImportTypeNode(n) && ts.isLiteralTypeNode(n.argument) && ts.isStringLiteral(n.argument.literal)) {
       specs.push(n.argument.literal.text);
@@ -39,7 +54,9 @@ export function importsOf(file: string): string[] {
     ts.forEachChild(n, visit);
   };
   visit(sf);
-  return specs.filter((s) => s.startsWith('.')).map((s) => relative(SRC, resolve(dirname(file), s)).replace(/\.(js|tsx?)$/, ''));
+  return specs
+    .filter((s) => s.startsWith('.'))
+    .map((s) => relative(SRC, resolve(dirname(file), s)).replace(/\.(js|tsx?)$/, ''));
 }
 
 const files = walk(SRC).map((f) => ({ file: relative(SRC, f), imports: importsOf(f) }));
@@ -65,18 +82,34 @@ const DECISION_FILES = [
   'rollout/state/records.ts',
 ];
 
-const RULES: ReadonlyArray<{ readonly name: string; readonly from: (f: string) => boolean; readonly to: (i: string) => boolean }> = [
+const RULES: ReadonlyArray<{
+  readonly name: string;
+  readonly from: (f: string) => boolean;
+  readonly to: (i: string) => boolean;
+}> = [
   { name: 'rollout never imports ui', from: (f) => layer(f) === 'rollout', to: (i) => layer(i) === 'ui' },
   { name: 'ui never imports remote', from: (f) => layer(f) === 'ui', to: (i) => layer(i) === 'remote' },
   { name: 'emqx never imports remote', from: (f) => layer(f) === 'emqx', to: (i) => layer(i) === 'remote' },
   // release/ for BUILD_INFO and emqx_vars, which are files of a release.
-  { name: 'emqx imports only util and release among our layers', from: (f) => layer(f) === 'emqx', to: (i) => !['emqx', 'util', 'release'].includes(layer(i)) },
+  {
+    name: 'emqx imports only util and release among our layers',
+    from: (f) => layer(f) === 'emqx',
+    to: (i) => !['emqx', 'util', 'release'].includes(layer(i)),
+  },
   { name: 'remote never imports sim', from: (f) => layer(f) === 'remote', to: (i) => layer(i) === 'sim' },
-  { name: 'remote never imports the inventory or rollout', from: (f) => layer(f) === 'remote', to: (i) => ['inventory', 'rollout'].includes(layer(i)) },
+  {
+    name: 'remote never imports the inventory or rollout',
+    from: (f) => layer(f) === 'remote',
+    to: (i) => ['inventory', 'rollout'].includes(layer(i)),
+  },
   { name: 'rollout never imports sim', from: (f) => layer(f) === 'rollout', to: (i) => layer(i) === 'sim' },
   { name: 'sim never imports rollout', from: (f) => layer(f) === 'sim', to: (i) => layer(i) === 'rollout' },
   { name: 'release never imports rollout', from: (f) => layer(f) === 'release', to: (i) => layer(i) === 'rollout' },
-  { name: 'decision files import nothing from remote', from: (f) => DECISION_FILES.includes(f), to: (i) => layer(i) === 'remote' },
+  {
+    name: 'decision files import nothing from remote',
+    from: (f) => DECISION_FILES.includes(f),
+    to: (i) => layer(i) === 'remote',
+  },
   { name: 'util is a leaf', from: (f) => layer(f) === 'util', to: (i) => layer(i) !== 'util' },
 ];
 
@@ -91,12 +124,18 @@ describe('architecture: imports between layers', () => {
   });
 
   it('every decision file exists', () => {
-    for (const f of DECISION_FILES) expect(files.map((x) => x.file), f).toContain(f);
+    for (const f of DECISION_FILES)
+      expect(
+        files.map((x) => x.file),
+        f,
+      ).toContain(f);
   });
 
   for (const rule of RULES) {
     it(rule.name, () => {
-      const bad = files.flatMap((f) => (rule.from(f.file) ? f.imports.filter(rule.to).map((i) => `${f.file} → ${i}`) : []));
+      const bad = files.flatMap((f) =>
+        rule.from(f.file) ? f.imports.filter(rule.to).map((i) => `${f.file} → ${i}`) : [],
+      );
       expect(bad).toEqual([]);
     });
   }

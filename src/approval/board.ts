@@ -3,7 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AWAITING_FILE, DECISION_FILE, asAwaiting, asDecision, type AwaitingRecord, type DecisionRecord } from './records.js';
+import {
+  AWAITING_FILE,
+  DECISION_FILE,
+  asAwaiting,
+  asDecision,
+  type AwaitingRecord,
+  type DecisionRecord,
+} from './records.js';
 
 export async function writeAtomic(file: string, value: object): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;

@@ -45,8 +45,10 @@ const int = (v: unknown): v is number => typeof v === 'number' && Number.isInteg
 export function asAwaiting(v: unknown): AwaitingRecord | string {
   if (typeof v !== 'object' || v === null) return 'not a JSON object';
   const r = v as Record<string, unknown>;
-  if (r.schemaVersion !== RECORD_VERSION) return `schemaVersion ${String(r.schemaVersion)} (expected ${RECORD_VERSION})`;
-  for (const k of ['runId', 'cluster', 'host', 'owner', 'nextNode', 'since', 'deadline']) if (!str(r[k])) return `no ${k}`;
+  if (r.schemaVersion !== RECORD_VERSION)
+    return `schemaVersion ${String(r.schemaVersion)} (expected ${RECORD_VERSION})`;
+  for (const k of ['runId', 'cluster', 'host', 'owner', 'nextNode', 'since', 'deadline'])
+    if (!str(r[k])) return `no ${k}`;
   for (const k of ['pid', 'upgraded', 'done', 'total']) if (!int(r[k])) return `no ${k}`;
   if (!Number.isFinite(Date.parse(r.deadline as string))) return 'deadline is not a date';
   return r as unknown as AwaitingRecord;

@@ -41,7 +41,9 @@ export function approvalFor(io: CliIO, f: ApprovalFlags, renderer: Renderer, sta
     who,
     // A getter: the live view replaces the plain lines only after the plan's confirmation.
     get hint() {
-      return renderer.ask ? 'press y to continue with the next node, n to stop here (paused, exit 5)' : 'answer y to continue with the next node, n to stop here (paused, exit 5)';
+      return renderer.ask
+        ? 'press y to continue with the next node, n to stop here (paused, exit 5)'
+        : 'answer y to continue with the next node, n to stop here (paused, exit 5)';
     },
     ask: (signal) => {
       const viaView = renderer.ask?.();

@@ -56,7 +56,8 @@ function collect(problems: BadInputError[], fn: () => void): void {
 function asInputProblem(e: unknown): BadInputError {
   if (e instanceof BadInputError) return e;
   // Key errors come from the remote layer as kind 'remote' (exit 2 too): the same words, as input.
-  if (e instanceof RolloutError && e.kind === 'remote') return new BadInputError(e.message, { details: e.details, ...(e.hint ? { hint: e.hint } : {}), cause: e });
+  if (e instanceof RolloutError && e.kind === 'remote')
+    return new BadInputError(e.message, { details: e.details, ...(e.hint ? { hint: e.hint } : {}), cause: e });
   throw e; // anything else is a bug, not an input problem
 }
 
@@ -107,7 +108,9 @@ async function checkStateDir(dir: string, given: boolean): Promise<BadInputError
       if (e instanceof BadInputError) return e;
       return new BadInputError(`cannot write the journal in ${dir} (${code ?? 'error'} on ${p})`, {
         details: ['the journal and reports of every run go there'],
-        hint: given ? 'pass a writable directory with --state-dir' : "make the inventory's directory writable, or pass a writable directory with --state-dir",
+        hint: given
+          ? 'pass a writable directory with --state-dir'
+          : "make the inventory's directory writable, or pass a writable directory with --state-dir",
       });
     }
   }

@@ -33,7 +33,9 @@ function makeIO(command: string | undefined): { io: CliIO; dispose: () => void }
     if (hard.signal.aborted) return;
     hard.abort(new RolloutError('interrupted', reason));
     const t = setTimeout(() => {
-      process.stderr.write(`\nemqx-rollout: did not stop within 10 s after "${reason}"; exiting now. Re-run the same command to resume: an interrupted node is re-observed, never upgraded blindly.\n`);
+      process.stderr.write(
+        `\nemqx-rollout: did not stop within 10 s after "${reason}"; exiting now. Re-run the same command to resume: an interrupted node is re-observed, never upgraded blindly.\n`,
+      );
       process.exit(EXIT.interrupted);
     }, 10_000);
     t.unref();
@@ -48,7 +50,9 @@ function makeIO(command: string | undefined): { io: CliIO; dispose: () => void }
     }
     if (!soft) {
       soft = true;
-      notify("Ctrl-C: will stop after the node in flight finishes its step and gates (Ctrl-C again to abort now; a hop in progress is then left for the next run to judge)");
+      notify(
+        'Ctrl-C: will stop after the node in flight finishes its step and gates (Ctrl-C again to abort now; a hop in progress is then left for the next run to judge)',
+      );
       return;
     }
     notify('second Ctrl-C: aborting now');
@@ -58,7 +62,10 @@ function makeIO(command: string | undefined): { io: CliIO; dispose: () => void }
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   // A closed pipe (`emqx-rollout status | head`) is not an error of ours.
-  for (const s of [process.stdout, process.stderr]) s.on('error', (e: NodeJS.ErrnoException) => { if (e.code !== 'EPIPE') throw e; });
+  for (const s of [process.stdout, process.stderr])
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+    });
   const io: CliIO = {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -76,7 +83,13 @@ function makeIO(command: string | undefined): { io: CliIO; dispose: () => void }
       return () => listeners.delete(fn);
     },
   };
-  return { io, dispose: () => { process.off('SIGINT', onInt); process.off('SIGTERM', onTerm); } };
+  return {
+    io,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
 }
 
 async function main(): Promise<void> {

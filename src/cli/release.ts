@@ -12,7 +12,10 @@ export interface LocalRelease {
 }
 
 export async function loadRelease(path: string | undefined, cwd: string, signal?: AbortSignal): Promise<LocalRelease> {
-  if (!path) throw new BadInputError('--tarball is required', { hint: 'pass the target release, e.g. --tarball ./emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz (its .sha256 sidecar must sit next to it)' });
+  if (!path)
+    throw new BadInputError('--tarball is required', {
+      hint: 'pass the target release, e.g. --tarball ./emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz (its .sha256 sidecar must sit next to it)',
+    });
   const abs = resolve(cwd, path);
   const tarball = await inspectRelease(abs, signal ? { signal } : {});
   const sidecarPath = `${abs}.sha256`;

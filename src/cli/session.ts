@@ -12,7 +12,14 @@ import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/ke
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
 import { realSleep, type RunContext } from '../rollout/core/context.js';
 import type { Command, EventInput, RolloutEvent } from '../rollout/core/events.js';
-import { JournalUnwritableError, openJournal, redact, redactString, registerSecret, type Journal } from '../rollout/state/journal.js';
+import {
+  JournalUnwritableError,
+  openJournal,
+  redact,
+  redactString,
+  registerSecret,
+  type Journal,
+} from '../rollout/state/journal.js';
 import type { DurableRecord, NoteRecord } from '../rollout/state/records.js';
 import { createNotifier, type Notifier, type NotifyRecord } from '../notify/dispatcher.js';
 import { TERMINAL_EVENTS } from '../notify/eventNames.js';
@@ -55,7 +62,10 @@ export interface Session {
 }
 
 export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 export function stateDirFor(inv: Inventory, override: string | undefined, cwd: string): string {
@@ -114,7 +124,11 @@ function mqttPasswordFor(io: CliIO, inv: Inventory): string | undefined {
  * secret so no output, log or journal line can carry it. Undefined → `sudo -n` (preflight then names
  * the nodes that want a password: become-password-required).
  */
-async function becomePasswordFor(io: CliIO, nodes: readonly Inventory['nodes'][number][], hosts: ReadonlyMap<string, RemoteHost>): Promise<string | undefined> {
+async function becomePasswordFor(
+  io: CliIO,
+  nodes: readonly Inventory['nodes'][number][],
+  hosts: ReadonlyMap<string, RemoteHost>,
+): Promise<string | undefined> {
   if (!nodes.some((n) => n.become === 'sudo')) return undefined;
   const fromEnv = io.env[BECOME_PASSWORD_ENV];
   if (fromEnv !== undefined && fromEnv !== '') {
@@ -135,12 +149,31 @@ function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: st
     node: h.node,
     exec: async (command: string, opts?: ExecOptions) => {
       const r = await h.exec(command, opts);
-      record({ kind: 'exec', runId, node: h.node, command, exitCode: r.exitCode, signal: r.signal, durationMs: Math.round(r.durationMs), timedOut: r.timedOut });
+      record({
+        kind: 'exec',
+        runId,
+        node: h.node,
+        command,
+        exitCode: r.exitCode,
+        signal: r.signal,
+        durationMs: Math.round(r.durationMs),
+        timedOut: r.timedOut,
+      });
       return r;
     },
     stage: async (localPath, remotePath, sha256, opts) => {
       const r = await h.stage(localPath, remotePath, sha256, opts);
-      record({ kind: 'stage', runId, node: h.node, localPath, remotePath, sha256, action: r.action, bytesSent: r.bytesSent, durationMs: Math.round(r.durationMs) });
+      record({
+        kind: 'stage',
+        runId,
+        node: h.node,
+        localPath,
+        remotePath,
+        sha256,
+        action: r.action,
+        bytesSent: r.bytesSent,
+        durationMs: Math.round(r.durationMs),
+      });
       return r;
     },
     openTcp: async (host, port, opts) => {
@@ -155,16 +188,37 @@ function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: st
 /** Commands that change nodes tell `notify:` receivers; read-only ones (plan, status, logs) never do. */
 const NOTIFYING: ReadonlySet<Command> = new Set(['upgrade', 'restart', 'cleanup', 'recover-boot']);
 
-function openNotifier(io: CliIO, inv: Inventory, opts: SessionOptions, runId: string, record: (r: NotifyRecord) => void, warn: (m: string) => void): Notifier | null {
+function openNotifier(
+  io: CliIO,
+  inv: Inventory,
+  opts: SessionOptions,
+  runId: string,
+  record: (r: NotifyRecord) => void,
+  warn: (m: string) => void,
+): Notifier | null {
   const targets = inv.notify ?? [];
   if (targets.length === 0 || !NOTIFYING.has(opts.command)) return null;
   // A webhook URL is a credential: make sure no output or journal line can ever carry it.
   for (const t of targets) if (t.kind === 'webhook') for (const secret of urlSecrets(t.url)) registerSecret(secret);
-  return createNotifier({ targets, runId, userAgent: `emqx-rollout/${VERSION}`, env: io.env, now: () => io.now().getTime(), warn, record });
+  return createNotifier({
+    targets,
+    runId,
+    userAgent: `emqx-rollout/${VERSION}`,
+    env: io.env,
+    now: () => io.now().getTime(),
+    warn,
+    record,
+  });
 }
 
 export async function openSession(io: CliIO, opts: SessionOptions): Promise<Session> {
-  const inv = opts.loaded?.inv ?? (await loadInventory(resolve(io.cwd, opts.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile }));
+  const inv =
+    opts.loaded?.inv ??
+    (await loadInventory(resolve(io.cwd, opts.inventory), {
+      home: io.home,
+      cwd: io.cwd,
+      sshConfigFile: io.sshConfigFile,
+    }));
   const passphrase = opts.loaded ? opts.loaded.passphrase : await passphraseFor(io, inv);
   const mqttPassword = opts.command === 'upgrade' ? mqttPasswordFor(io, inv) : undefined;
   // A key that cannot be used (encrypted without a passphrase, wrong passphrase, PKCS#8) is a
@@ -182,7 +236,9 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     throw new BadInputError(`cannot write the journal in ${stateDir} (${code})`, {
       details: [`the journal and reports of cluster ${inv.cluster} go to ${stateDir}`],
-      hint: opts.stateDir ? 'pass a writable directory with --state-dir' : 'make the inventory\'s directory writable, or pass a writable directory with --state-dir',
+      hint: opts.stateDir
+        ? 'pass a writable directory with --state-dir'
+        : "make the inventory's directory writable, or pass a writable directory with --state-dir",
       cause: e,
     });
   }
@@ -204,11 +260,31 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
       throw new JournalUnwritableError(journal.file, r.kind, e);
     }
   };
-  note({ kind: 'run.start', runId, command: opts.command, who: `${userInfo().username}@${hostname()}`, pid: process.pid, cwd: io.cwd, argv: opts.argv, version: VERSION, inventory: inv.file, cluster: inv.cluster });
+  note({
+    kind: 'run.start',
+    runId,
+    command: opts.command,
+    who: `${userInfo().username}@${hostname()}`,
+    pid: process.pid,
+    cwd: io.cwd,
+    argv: opts.argv,
+    version: VERSION,
+    inventory: inv.file,
+    cluster: inv.cluster,
+  });
 
   const renderer =
     opts.renderer ??
-    chooseRenderer({ json: opts.json, plain: opts.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() });
+    chooseRenderer({
+      json: opts.json,
+      plain: opts.plain,
+      isTTY: io.stdoutTTY,
+      env: io.env,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      stdin: io.stdin,
+      now: () => io.now().getTime(),
+    });
   let terminalSeen = false;
   const show = (e: EventInput): RolloutEvent => {
     // Redacted before any output, not only in the journal: gate commands often carry credentials.
@@ -234,14 +310,30 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
   const offInterrupt = io.onInterrupt((notice) => emit({ type: 'log', level: 'warn', message: notice }));
 
   const nodes = opts.only ? inv.nodes.filter((n) => opts.only!.includes(n.name)) : inv.nodes;
-  const { hosts, failures } = await openHostsSettled(nodes, { passphrase, ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}), signal: io.signal });
+  const { hosts, failures } = await openHostsSettled(nodes, {
+    passphrase,
+    ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}),
+    signal: io.signal,
+  });
   const becomePassword = await becomePasswordFor(io, nodes, hosts);
   // become: sudo wraps outside the journal's view, so the journal shows the sudo command (never the password: stdin).
-  const recorded = new Map([...hosts].map(([k, h]) => [k, withBecome(recordingHost(h, note, runId), nodes.find((n) => n.name === k)!, becomePassword)]));
+  const recorded = new Map(
+    [...hosts].map(([k, h]) => [
+      k,
+      withBecome(
+        recordingHost(h, note, runId),
+        nodes.find((n) => n.name === k)!,
+        becomePassword,
+      ),
+    ]),
+  );
   const unreachable = new Map(
     [...failures].map(([node, e]) => {
       note({ kind: 'connect.failed', runId, node, message: e.message });
-      return [node, { message: e.message, details: [...e.details, ...(e.hint ? [e.hint] : [])], code: unreachableCode(e) }];
+      return [
+        node,
+        { message: e.message, details: [...e.details, ...(e.hint ? [e.hint] : [])], code: unreachableCode(e) },
+      ];
     }),
   );
   const ctx: RunContext = {
@@ -281,7 +373,9 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
       await journal.close();
       if (notesLost > 0) {
         const code = (firstNoteError as NodeJS.ErrnoException | null)?.code ?? 'error';
-        io.stderr.write(`warning: ${notesLost} evidence record${notesLost === 1 ? ' was' : 's were'} not written to ${journal.file} (${code})\n`);
+        io.stderr.write(
+          `warning: ${notesLost} evidence record${notesLost === 1 ? ' was' : 's were'} not written to ${journal.file} (${code})\n`,
+        );
       }
     },
   };

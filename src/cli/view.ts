@@ -19,8 +19,20 @@ export interface View {
   ask(question: string): Promise<boolean>;
 }
 
-export function pickView(io: CliIO, f: { readonly json: boolean; readonly plain?: boolean; readonly yes: boolean; readonly renderer?: Renderer }): View {
-  const chooseOpts = { json: f.json, plain: f.plain ?? false, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime() };
+export function pickView(
+  io: CliIO,
+  f: { readonly json: boolean; readonly plain?: boolean; readonly yes: boolean; readonly renderer?: Renderer },
+): View {
+  const chooseOpts = {
+    json: f.json,
+    plain: f.plain ?? false,
+    isTTY: io.stdoutTTY,
+    env: io.env,
+    stdout: io.stdout,
+    stderr: io.stderr,
+    stdin: io.stdin,
+    now: () => io.now().getTime(),
+  };
   const interactive = !f.yes && rendererKind(chooseOpts) === 'ink';
   const switcher = interactive ? new SwitchRenderer(createPlainRenderer(io.stdout, { color: !noColor(io.env) })) : null;
   return {
@@ -28,7 +40,16 @@ export function pickView(io: CliIO, f: { readonly json: boolean; readonly plain?
     ask: async (question) => {
       if (f.yes) return true;
       const ok = await confirm(io, question);
-      if (ok && switcher) await switcher.switchTo(mountInk({ stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now: () => io.now().getTime(), color: !noColor(io.env) }));
+      if (ok && switcher)
+        await switcher.switchTo(
+          mountInk({
+            stdout: io.stdout,
+            stderr: io.stderr,
+            stdin: io.stdin,
+            now: () => io.now().getTime(),
+            color: !noColor(io.env),
+          }),
+        );
       return ok;
     },
   };
@@ -36,7 +57,15 @@ export function pickView(io: CliIO, f: { readonly json: boolean; readonly plain?
 
 export function lockFor(s: Session, command: string, breakLock: boolean, startedAt: string): LockOptions {
   return {
-    owner: { runId: s.runId, cluster: s.inv.cluster, command, user: userInfo().username, host: hostname(), pid: process.pid, startedAt },
+    owner: {
+      runId: s.runId,
+      cluster: s.inv.cluster,
+      command,
+      user: userInfo().username,
+      host: hostname(),
+      pid: process.pid,
+      startedAt,
+    },
     breakLock,
     pidAlive,
   };

@@ -45,11 +45,22 @@ export function demoTopology(nodeCount: number, clientsPerNode: number, tag: str
     const prev = (i - 1 + nodeCount) % nodeCount;
     for (let j = 0; j < clientsPerNode; j++) {
       const clientId = `${tag}-n${i + 1}-c${j + 1}`;
-      clients.push({ clientId, node: i, publishTopic: `${TOPIC_ROOT}/${i + 1}/${clientId}`, subscribe: j === 0 ? nodeFilter(prev) : null });
+      clients.push({
+        clientId,
+        node: i,
+        publishTopic: `${TOPIC_ROOT}/${i + 1}/${clientId}`,
+        subscribe: j === 0 ? nodeFilter(prev) : null,
+      });
     }
     if (nodeCount > 1) {
       const to = (i + 1) % nodeCount;
-      links.push({ from: i, to, filter: nodeFilter(i), sourceId: `${tag}-link${i + 1}-src`, sinkId: `${tag}-link${i + 1}-to${to + 1}` });
+      links.push({
+        from: i,
+        to,
+        filter: nodeFilter(i),
+        sourceId: `${tag}-link${i + 1}-src`,
+        sinkId: `${tag}-link${i + 1}-to${to + 1}`,
+      });
     }
   }
   return { clients, links };

@@ -53,11 +53,14 @@ export async function startTraffic(o: TrafficOptions): Promise<Traffic> {
 
   const open = (clientId: string, node: DemoNode, user: boolean): Conn => {
     // the same client code as the MQTT gate's probe (src/mqtt/client.ts), here over plain TCP
-    const client = openMqttClient({ kind: 'tcp', host: node.host, port: node.mqttPort }, {
-      clientId,
-      reconnectPeriodMs: RECONNECT_MS,
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
-    });
+    const client = openMqttClient(
+      { kind: 'tcp', host: node.host, port: node.mqttPort },
+      {
+        clientId,
+        reconnectPeriodMs: RECONNECT_MS,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      },
+    );
     const c: Conn = { client, user, up: false };
     client.on('connect', () => (c.up = true));
     client.on('close', () => {
@@ -72,7 +75,10 @@ export async function startTraffic(o: TrafficOptions): Promise<Traffic> {
   const connectedOnce = (c: Conn, what: string): Promise<void> =>
     new Promise((res, rej) => {
       if (c.up) return res();
-      const t = setTimeout(() => rej(new RolloutError('internal', `demo: ${what} did not connect within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+      const t = setTimeout(
+        () => rej(new RolloutError('internal', `demo: ${what} did not connect within ${CONNECT_TIMEOUT_MS / 1000} s`)),
+        CONNECT_TIMEOUT_MS,
+      );
       c.client.once('connect', () => {
         clearTimeout(t);
         res();
@@ -118,10 +124,13 @@ export async function startTraffic(o: TrafficOptions): Promise<Traffic> {
         u.c.client.publish(u.topic, id, { qos: 1 }, (err) => (err ? ledger.failed(id) : ledger.acked(id, o.now())));
       };
       // spread the clients over one period so 150 msg/s arrive as a stream, not in bursts of 30
-      const start = setTimeout(() => {
-        tick();
-        timers.push(setInterval(tick, period));
-      }, Math.round((k * period) / users.length));
+      const start = setTimeout(
+        () => {
+          tick();
+          timers.push(setInterval(tick, period));
+        },
+        Math.round((k * period) / users.length),
+      );
       timers.push(start);
     });
   } catch (e) {
@@ -149,7 +158,8 @@ export async function startTraffic(o: TrafficOptions): Promise<Traffic> {
     async drain(timeoutMs) {
       stopPublishing();
       const until = o.now() + timeoutMs;
-      while ((ledger.unacked() > 0 || ledger.awaited() > 0) && o.now() < until) await new Promise((r) => setTimeout(r, 50));
+      while ((ledger.unacked() > 0 || ledger.awaited() > 0) && o.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
       return snapshot(0);
     },
     async close() {

@@ -42,13 +42,18 @@ export function demoVerdict(v: VerdictInput): Verdict {
   const problems: string[] = [];
   if (v.outcome !== 'done') problems.push('the upgrade did not finish');
   if (v.upgraded !== v.nodes) problems.push(`${v.upgraded}/${v.nodes} nodes upgraded`);
-  if (t.disconnects > 0) problems.push(`${plural(t.disconnects, 'MQTT disconnect')} during a hot upgrade (it must keep every session)`);
-  if (t.connected < t.clients) problems.push(`${t.clients - t.connected}/${t.clients} MQTT clients not connected at the end`);
+  if (t.disconnects > 0)
+    problems.push(`${plural(t.disconnects, 'MQTT disconnect')} during a hot upgrade (it must keep every session)`);
+  if (t.connected < t.clients)
+    problems.push(`${t.clients - t.connected}/${t.clients} MQTT clients not connected at the end`);
   if (t.lost > 0) problems.push(`${plural(t.lost, 'acknowledged message')} never reached the subscriber`);
   if (t.published === 0) problems.push('no MQTT message was published');
   const ok = problems.length === 0;
   const secs = `${(v.durationMs / 1000).toFixed(1)}s`;
-  const clientsPart = t.connected === t.clients ? `${plural(t.clients, 'MQTT client')} stayed connected` : `${n(t.connected)}/${plural(t.clients, 'MQTT client')} connected`;
+  const clientsPart =
+    t.connected === t.clients
+      ? `${plural(t.clients, 'MQTT client')} stayed connected`
+      : `${n(t.connected)}/${plural(t.clients, 'MQTT client')} connected`;
   const line =
     `${ok ? '✓' : '✗'} ${v.upgraded}/${v.nodes} nodes hot-upgraded ${v.from} → ${v.to} in ${secs} — ` +
     `${clientsPart}, ${plural(t.disconnects, 'disconnect')}, ${n(t.received)}/${n(t.published)} messages delivered, ${n(t.lost)} lost`;

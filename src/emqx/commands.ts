@@ -129,7 +129,8 @@ export function layoutProbe(rootDir: string): string {
 export function workspaceProbe(rootDir: string, node: string, sha256: string): string {
   const r = shq(absolute('rootDir', rootDir));
   const hash = sha256.slice(0, 16);
-  const dfNearest = (v: string) => `d=${v}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d" | tail -n 1`;
+  const dfNearest = (v: string) =>
+    `d=${v}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d" | tail -n 1`;
   return [
     `r=${r}`,
     `beams=$(ps -eo pid=,args= 2>/dev/null | grep -e ' -emqx_data_dir ' | grep -v ' grep ')`,

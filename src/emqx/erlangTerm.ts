@@ -53,7 +53,8 @@ export function parseWholeTerm(text: string): ParseTermResult {
   while (i < text.length && /\s/.test(text[i])) i++;
   if (text[i] === '.') i++;
   while (i < text.length && /\s/.test(text[i])) i++;
-  if (i !== text.length) return { ok: false, error: `unexpected text after the term: ${JSON.stringify(text.slice(i, i + 20))}`, at: i };
+  if (i !== text.length)
+    return { ok: false, error: `unexpected text after the term: ${JSON.stringify(text.slice(i, i + 20))}`, at: i };
   return r;
 }
 
@@ -260,15 +261,33 @@ class Reader {
       }
       const e = this.s[this.pos++] ?? '';
       switch (e) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case 'e': out += '\x1b'; break;
-        case 's': out += ' '; break;
-        case 'd': out += '\x7f'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'v': out += '\v'; break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 'e':
+          out += '\x1b';
+          break;
+        case 's':
+          out += ' ';
+          break;
+        case 'd':
+          out += '\x7f';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'v':
+          out += '\v';
+          break;
         case '^': {
           const ctl = this.s[this.pos++] ?? '';
           out += String.fromCharCode(ctl.charCodeAt(0) & 31);

@@ -68,9 +68,7 @@ export type BrokerInfo =
   | Unrecognised;
 
 export type BrokerStats =
-  | { readonly kind: 'stats'; readonly stats: Readonly<Record<string, number>> }
-  | NodeDown
-  | Unrecognised;
+  { readonly kind: 'stats'; readonly stats: Readonly<Record<string, number>> } | NodeDown | Unrecognised;
 
 // ---- emqx ctl plugins list --------------------------------------------------------------------
 
@@ -84,9 +82,7 @@ export interface PluginInfo {
 }
 
 export type PluginsList =
-  | { readonly kind: 'plugins'; readonly plugins: readonly PluginInfo[] }
-  | NodeDown
-  | Unrecognised;
+  { readonly kind: 'plugins'; readonly plugins: readonly PluginInfo[] } | NodeDown | Unrecognised;
 
 // ---- emqx ctl relup upgrade -------------------------------------------------------------------
 
@@ -120,11 +116,7 @@ export interface UpgradePath {
 }
 
 export type SupportedPaths =
-  | { readonly kind: 'paths'; readonly paths: readonly UpgradePath[] }
-  | Usage
-  | NotRegistered
-  | NodeDown
-  | Unrecognised;
+  { readonly kind: 'paths'; readonly paths: readonly UpgradePath[] } | Usage | NotRegistered | NodeDown | Unrecognised;
 
 // ---- emqx ctl relup status --------------------------------------------------------------------
 
@@ -161,18 +153,13 @@ export interface RelupLogRow {
 }
 
 export type RelupLogs =
-  | { readonly kind: 'logs'; readonly rows: readonly RelupLogRow[] }
-  | Usage
-  | NotRegistered
-  | NodeDown
-  | Unrecognised;
+  { readonly kind: 'logs'; readonly rows: readonly RelupLogRow[] } | Usage | NotRegistered | NodeDown | Unrecognised;
 
 // ---- plain shell probes (cat / df / sha256sum / find / test) -----------------------------------
 
 export type MarkerRead =
   /** `version` is the trimmed content of `<RootDir>/relup/current`; null when there is no marker. */
-  | { readonly kind: 'marker'; readonly version: string | null }
-  | Unrecognised;
+  { readonly kind: 'marker'; readonly version: string | null } | Unrecognised;
 
 export type PatchesList = { readonly kind: 'patches'; readonly files: readonly string[] } | Unrecognised;
 

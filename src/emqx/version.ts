@@ -21,7 +21,8 @@ export interface EmqxVersion {
   readonly raw: string;
 }
 
-const VERSION = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(alpha|beta|rc|patch)\.(0|[1-9]\d*))?(?:-g([0-9a-f]{4,40}))?$/;
+const VERSION =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(alpha|beta|rc|patch)\.(0|[1-9]\d*))?(?:-g([0-9a-f]{4,40}))?$/;
 
 /** Parse a version exactly as the node prints it (no `e`/`v` tag prefix). null when not one. */
 export function parseEmqxVersion(s: string): EmqxVersion | null {
@@ -83,7 +84,9 @@ export function classifyHop(from: string, to: string): HopClass {
   const f = parseEmqxVersion(from);
   const t = parseEmqxVersion(to);
   if (!f || !t) {
-    const bad = [!f ? `from ${JSON.stringify(from)}` : null, !t ? `to ${JSON.stringify(to)}` : null].filter(Boolean).join(' and ');
+    const bad = [!f ? `from ${JSON.stringify(from)}` : null, !t ? `to ${JSON.stringify(to)}` : null]
+      .filter(Boolean)
+      .join(' and ');
     return {
       kind: 'invalid',
       reason: `${bad} is not an EMQX version (expected Major.Minor.Patch with an optional -alpha.N/-beta.N/-rc.N/-patch.N and -g<sha>, as \`emqx ctl status\` prints it)`,
@@ -108,7 +111,12 @@ export function classifyHop(from: string, to: string): HopClass {
       warnings: [],
     };
   }
-  if (c > 0) return { kind: 'downgrade', reason: `${to} is older than ${from}; hot upgrade only moves forward and has no rollback`, warnings: [] };
+  if (c > 0)
+    return {
+      kind: 'downgrade',
+      reason: `${to} is older than ${from}; hot upgrade only moves forward and has no rollback`,
+      warnings: [],
+    };
   if (f.major !== t.major || f.minor !== t.minor) {
     return {
       kind: 'minor-or-major',

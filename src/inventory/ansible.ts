@@ -75,7 +75,9 @@ export const ANSIBLE_SSH_CONFIG_VAR = 'emqx_rollout_ssh_config';
 
 /** Every `emqx_rollout_*` variable we read; any other one is a typo. */
 export const ANSIBLE_OWN_VARS: readonly string[] = [
-  ...Object.values(ANSIBLE_NODE_VARS).flat().filter((v) => v.startsWith(PREFIX)),
+  ...Object.values(ANSIBLE_NODE_VARS)
+    .flat()
+    .filter((v) => v.startsWith(PREFIX)),
   ...Object.values(ANSIBLE_CLUSTER_VARS),
   ANSIBLE_SSH_CONFIG_VAR,
 ];
@@ -183,12 +185,29 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
             continue;
           }
           for (const name of parsed.names) {
-            const host = hosts.get(name) ?? { name, pos: h.keyPos, path: childPath(e.value.path, name), groups: new Set<string>(), vars: [] };
+            const host = hosts.get(name) ?? {
+              name,
+              pos: h.keyPos,
+              path: childPath(e.value.path, name),
+              groups: new Set<string>(),
+              vars: [],
+            };
             hosts.set(name, host);
             for (const gname of here) host.groups.add(gname);
             // The port of `host:port` is a host var set before the host's own vars (which override it).
             if (parsed.port !== undefined)
-              host.vars.push({ kind: 'map', pos: h.keyPos, path: hp, entries: [{ key: 'ansible_port', keyPos: h.keyPos, value: synth(h.keyPos, hp, parsed.port, 'the port of the host key') }] });
+              host.vars.push({
+                kind: 'map',
+                pos: h.keyPos,
+                path: hp,
+                entries: [
+                  {
+                    key: 'ansible_port',
+                    keyPos: h.keyPos,
+                    value: synth(h.keyPos, hp, parsed.port, 'the port of the host key'),
+                  },
+                ],
+              });
             if (h.value.kind === 'map') {
               host.vars.push(h.value);
               if (name === parsed.names[0]) checkVarNames(h.value);
@@ -227,8 +246,15 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
   const resolve = (h: Host): Map<string, VarDef> => {
     const order = [...h.groups, 'all']
       .filter((g, i, a) => a.indexOf(g) === i && groups.has(g))
-      .sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1
-        : groups.get(a)!.depth - groups.get(b)!.depth || groups.get(a)!.priority - groups.get(b)!.priority || (a < b ? -1 : a > b ? 1 : 0)));
+      .sort((a, b) =>
+        a === 'all'
+          ? -1
+          : b === 'all'
+            ? 1
+            : groups.get(a)!.depth - groups.get(b)!.depth ||
+              groups.get(a)!.priority - groups.get(b)!.priority ||
+              (a < b ? -1 : a > b ? 1 : 0),
+      );
     const out = new Map<string, VarDef>();
     // delete + set: the map's order is then the order of precedence, which picks between aliases.
     const apply = (m: RMap) => {
@@ -252,11 +278,18 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
   /** Set when the cluster name is not written: where and what the default came from. */
   let defaultCluster: { pos: Pos; name: string } | undefined;
   if (members.length === 0) {
-    const pick = pickNodeGroup(resolved.map((m) => m.host), topLevel);
-    members = pick.group === undefined ? resolved : resolved.filter((m) => m.host.groups.has(pick.group!) || (pick.group === UNGROUPED && isUngrouped(m.host)));
-    defaultCluster = pick.source !== undefined
-      ? { pos: topLevel.get(pick.source) ?? root.pos, name: sanitizeCluster(pick.source) }
-      : { pos: root.pos, name: sanitizeCluster(path.parse(file).name) };
+    const pick = pickNodeGroup(
+      resolved.map((m) => m.host),
+      topLevel,
+    );
+    members =
+      pick.group === undefined
+        ? resolved
+        : resolved.filter((m) => m.host.groups.has(pick.group!) || (pick.group === UNGROUPED && isUngrouped(m.host)));
+    defaultCluster =
+      pick.source !== undefined
+        ? { pos: topLevel.get(pick.source) ?? root.pos, name: sanitizeCluster(pick.source) }
+        : { pos: root.pos, name: sanitizeCluster(path.parse(file).name) };
   }
 
   // Cluster-wide settings must be one definition shared by every node, not per-host variants.
@@ -271,10 +304,13 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
       const same = ours === 'cluster' && d && sameScalar(d.value, def.value);
       if (same) continue;
       const where = d ? d.value : { pos: m.host.pos, path: childPath(m.host.path, varName) };
-      ps.at(where.pos, where.path,
+      ps.at(
+        where.pos,
+        where.path,
         ours === 'cluster'
           ? `hosts name different clusters (${describe(def.value)} at line ${def.value.pos.line}, ${describe(d?.value)} here); one inventory run rolls one cluster — split the inventory or move the var`
-          : `${varName} must be the same for every node of the cluster (first set at line ${def.value.pos.line}); set it once in the cluster group's vars`);
+          : `${varName} must be the same for every node of the cluster (first set at line ${def.value.pos.line}); set it once in the cluster group's vars`,
+      );
     }
     clusterEntries.push({ key: ours, keyPos: def.keyPos, value: def.value });
   }
@@ -289,25 +325,55 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
       const d = (ANSIBLE_ALIAS_WINNER[ours] ?? names).filter((n) => vars.has(n)).map((n) => vars.get(n))[0];
       if (d) {
         if (d.value.kind === 'scalar' && typeof d.value.value === 'string' && d.value.value.includes('{{'))
-          ps.on(d.value, `Jinja templates are not evaluated by emqx-rollout; write the value itself, found ${describe(d.value)}`);
-        else if (d.value.kind === 'scalar' && typeof d.value.value === 'string' && d.value.value.trimStart().startsWith('$ANSIBLE_VAULT'))
-          ps.on(d.value, 'Ansible Vault values are not decrypted by emqx-rollout; write the value itself (it is not a secret)');
+          ps.on(
+            d.value,
+            `Jinja templates are not evaluated by emqx-rollout; write the value itself, found ${describe(d.value)}`,
+          );
+        else if (
+          d.value.kind === 'scalar' &&
+          typeof d.value.value === 'string' &&
+          d.value.value.trimStart().startsWith('$ANSIBLE_VAULT')
+        )
+          ps.on(
+            d.value,
+            'Ansible Vault values are not decrypted by emqx-rollout; write the value itself (it is not a secret)',
+          );
         entries.push({ key: ours, keyPos: d.keyPos, value: d.value });
       }
     }
     const hostEntry = entries.find((e) => e.key === 'host');
-    const hostName = hostEntry && hostEntry.value.kind === 'scalar' && hostEntry.value.value !== null ? scalarText(hostEntry.value.value) : host.name;
-    if (!hostEntry) entries.push({ key: 'host', keyPos: host.pos, value: synth(host.pos, host.path, host.name, 'the inventory host name') });
+    const hostName =
+      hostEntry && hostEntry.value.kind === 'scalar' && hostEntry.value.value !== null
+        ? scalarText(hostEntry.value.value)
+        : host.name;
+    if (!hostEntry)
+      entries.push({
+        key: 'host',
+        keyPos: host.pos,
+        value: synth(host.pos, host.path, host.name, 'the inventory host name'),
+      });
     if (!entries.some((e) => e.key === 'name'))
-      entries.push({ key: 'name', keyPos: host.pos, value: synth(host.pos, childPath(host.path, 'emqx_rollout_node_name'), `emqx@${hostName}`, 'emqx@ + host') });
+      entries.push({
+        key: 'name',
+        keyPos: host.pos,
+        value: synth(host.pos, childPath(host.path, 'emqx_rollout_node_name'), `emqx@${hostName}`, 'emqx@ + host'),
+      });
     if (!entries.some((e) => e.key === 'jump')) {
       const common = vars.get('ansible_ssh_common_args');
       if (common && common.value.kind === 'scalar' && typeof common.value.value === 'string') {
         const s = common.value.value;
         const m = s.match(/(?:-J\s*|-o\s*ProxyJump[= ]\s*)(\S+)/);
-        if (m) entries.push({ key: 'jump', keyPos: common.keyPos, value: synth(common.value.pos, common.value.path, m[1].replace(/^["']|["']$/g, '')) });
+        if (m)
+          entries.push({
+            key: 'jump',
+            keyPos: common.keyPos,
+            value: synth(common.value.pos, common.value.path, m[1].replace(/^["']|["']$/g, '')),
+          });
         else if (/ProxyCommand/i.test(s))
-          ps.on(common.value, 'ProxyCommand is not supported; set emqx_rollout_jump to the jump host chain ([user@]host[:port], comma-separated)');
+          ps.on(
+            common.value,
+            'ProxyCommand is not supported; set emqx_rollout_jump to the jump host chain ([user@]host[:port], comma-separated)',
+          );
       }
     }
     return { kind: 'map', pos: host.pos, path: host.path, entries };
@@ -323,9 +389,11 @@ export function ansibleToTree(root: RNode, file: string): AnsibleConversion {
     kind: 'map',
     pos: root.pos,
     path: '',
-    entries: [...clusterEntries.filter((e) => e.key === 'cluster'),
+    entries: [
+      ...clusterEntries.filter((e) => e.key === 'cluster'),
       { key: 'nodes', keyPos: root.pos, value: { kind: 'seq', pos: root.pos, path: 'hosts', items: nodeItems } },
-      ...clusterEntries.filter((e) => e.key !== 'cluster')],
+      ...clusterEntries.filter((e) => e.key !== 'cluster'),
+    ],
   };
   return { tree, problems: ps.list };
 }
@@ -337,7 +405,6 @@ function synth(pos: Pos, path: string, value: string, derived?: string): RScalar
 function sameScalar(a: RNode, b: RNode): boolean {
   return a.kind === 'scalar' && b.kind === 'scalar' && String(a.value) === String(b.value);
 }
-
 
 function isUngrouped(h: Host): boolean {
   return [...h.groups].every((g) => g === 'all' || g === UNGROUPED);
@@ -381,7 +448,11 @@ export function parseHostPattern(key: string): HostPattern {
   const colons = (outside.match(/:/g) ?? []).length;
   if (colons === 1) {
     const m = key.match(/^(.*):(\d+)$/);
-    if (!m) return { ok: false, message: `host "${key}": expected name or name:port (a port of digits), as Ansible reads host keys` };
+    if (!m)
+      return {
+        ok: false,
+        message: `host "${key}": expected name or name:port (a port of digits), as Ansible reads host keys`,
+      };
     pattern = m[1]!;
     port = m[2];
   } else if (colons > 1 && key.includes('[')) {
@@ -404,12 +475,14 @@ function expandRange(line: string): string[] {
   const head = line.slice(0, open);
   const tail = line.slice(close + 1);
   const bounds = line.slice(open + 1, close).split(':');
-  if (bounds.length !== 2 && bounds.length !== 3) throw new Error('a host range must be [begin:end] or [begin:end:step]');
+  if (bounds.length !== 2 && bounds.length !== 3)
+    throw new Error('a host range must be [begin:end] or [begin:end:step]');
   const beg = bounds[0] === '' ? '0' : bounds[0];
   const end = bounds[1];
   const step = bounds.length === 3 ? Number(bounds[2]) : 1;
   if (end === '') throw new Error('a host range needs an end');
-  if (!Number.isInteger(step) || step < 1) throw new Error(`a host range step must be a positive integer, found "${bounds[2]}"`);
+  if (!Number.isInteger(step) || step < 1)
+    throw new Error(`a host range step must be a positive integer, found "${bounds[2]}"`);
   let fill = (x: string | number) => String(x);
   if (beg[0] === '0' && beg.length > 1) {
     if (beg.length !== end.length) throw new Error('host range must specify equal-length begin and end formats');
@@ -422,7 +495,8 @@ function expandRange(line: string): string[] {
     if (ib > ie) throw new Error('host range must have begin <= end');
     for (let i = ib; i <= ie; i += step) seq.push(LETTERS[i]);
   } else {
-    if (!/^\d+$/.test(beg) || !/^\d+$/.test(end)) throw new Error(`host range bounds must be numbers or single letters, found [${bounds.join(':')}]`);
+    if (!/^\d+$/.test(beg) || !/^\d+$/.test(end))
+      throw new Error(`host range bounds must be numbers or single letters, found [${bounds.join(':')}]`);
     for (let i = Number(beg); i <= Number(end); i += step) seq.push(i);
   }
   const out: string[] = [];

@@ -32,9 +32,7 @@ export function formatProblem(shownFile: string, p: Problem): string {
 
 /** Source order, so the operator can walk the file top to bottom. */
 export function sortProblems(problems: readonly Problem[]): Problem[] {
-  return [...problems].sort(
-    (a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col || a.path.localeCompare(b.path),
-  );
+  return [...problems].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col || a.path.localeCompare(b.path));
 }
 
 export class InventoryError extends BadInputError {

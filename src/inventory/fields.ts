@@ -39,7 +39,14 @@ export const SSH_CONFIG_NONE = 'none';
 /** Read when it exists and neither --ssh-config nor defaults.sshConfig names another. */
 export const SSH_CONFIG_DEFAULT = '~/.ssh/config';
 
-export const GATES_KEYS = ['soakSeconds', 'timeoutSeconds', 'commands', 'minConnectionRatio', 'minConnectionsJudged', 'mqtt'] as const;
+export const GATES_KEYS = [
+  'soakSeconds',
+  'timeoutSeconds',
+  'commands',
+  'minConnectionRatio',
+  'minConnectionsJudged',
+  'mqtt',
+] as const;
 /** `gates.mqtt`: the MQTT continuity probe. The key itself turns it on; every field is optional. */
 export const MQTT_GATE_KEYS = ['host', 'port', 'username', 'passwordEnv', 'topicPrefix'] as const;
 export const RESTART_KEYS = ['command'] as const;

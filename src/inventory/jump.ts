@@ -26,7 +26,8 @@ export function parseJumpHopRaw(spec: string, allowUri = false): RawHopParse {
   const at = s.lastIndexOf('@');
   const user = at >= 0 ? s.slice(0, at) : undefined;
   const rest = at >= 0 ? s.slice(at + 1) : s;
-  if (user !== undefined && !USER.test(user)) return { ok: false, message: `${expected}, found "${s}" (bad user "${user}")` };
+  if (user !== undefined && !USER.test(user))
+    return { ok: false, message: `${expected}, found "${s}" (bad user "${user}")` };
   let host: string;
   let portText: string | undefined;
   const v6 = rest.match(/^\[([0-9A-Fa-f:.]+)\](?::(.*))?$/);

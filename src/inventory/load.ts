@@ -72,13 +72,24 @@ export function analyzeInventory(text: string, file: string, env: InventoryEnv):
   if (!root) {
     const problems: Problem[] = [...yamlProblems];
     if (problems.length === 0)
-      problems.push({ pos: START, path: '', message: 'expected a mapping with `cluster` and `nodes` (or an Ansible inventory), found an empty file' });
+      problems.push({
+        pos: START,
+        path: '',
+        message: 'expected a mapping with `cluster` and `nodes` (or an Ansible inventory), found an empty file',
+      });
     return { inventory: undefined, problems, localFiles: [], format: undefined };
   }
   if (looksLikeAnsible(root)) {
     const conv = ansibleToTree(root, abs);
-    if (!conv.tree) return { inventory: undefined, problems: [...yamlProblems, ...conv.problems], localFiles: [], format: 'ansible' };
-    const a = validateTree(conv.tree, { file: abs, home: env.home, dialect: ANSIBLE, defaultUser: env.user, ssh: env.ssh });
+    if (!conv.tree)
+      return { inventory: undefined, problems: [...yamlProblems, ...conv.problems], localFiles: [], format: 'ansible' };
+    const a = validateTree(conv.tree, {
+      file: abs,
+      home: env.home,
+      dialect: ANSIBLE,
+      defaultUser: env.user,
+      ssh: env.ssh,
+    });
     // A Jinja value is reported by the adapter; its "expected an absolute path" echo is noise.
     const problems = firstPerPlace([...yamlProblems, ...conv.problems, ...a.problems]);
     return { ...a, inventory: problems.length ? undefined : a.inventory, problems, format: 'ansible' };
@@ -132,7 +143,12 @@ function globFiles(pattern: string): string[] {
       } catch {
         continue;
       }
-      const re = new RegExp(`^${part.replace(/[\\^$.|+(){}]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      const re = new RegExp(
+        `^${part
+          .replace(/[\\^$.|+(){}]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      );
       for (const n of names) if (!n.startsWith('.') && re.test(n)) next.push(path.join(dir, n));
     }
     paths = next;
@@ -150,8 +166,12 @@ function globFiles(pattern: string): string[] {
  * Which ssh_config applies (flag, then the inventory, then ~/.ssh/config) and loads it; every
  * problem is returned positioned in the inventory. undefined context: none applies.
  */
-export function chooseSshConfig(root: RNode | undefined, abs: string, env: InventoryEnv, localUserName: string | undefined):
-  { ssh: SshContext | undefined; problems: Problem[] } {
+export function chooseSshConfig(
+  root: RNode | undefined,
+  abs: string,
+  env: InventoryEnv,
+  localUserName: string | undefined,
+): { ssh: SshContext | undefined; problems: Problem[] } {
   const problems: Problem[] = [];
   let file: string | undefined;
   let at = START;
@@ -161,17 +181,30 @@ export function chooseSshConfig(root: RNode | undefined, abs: string, env: Inven
     if (env.sshConfigFile === SSH_CONFIG_NONE) return { ssh: undefined, problems };
     const r = resolveLocalPath(env.sshConfigFile, env.home, env.cwd);
     if (!r.ok) throw new BadInputError(`--ssh-config: ${r.message}`);
-    if (!existsSync(r.path)) throw new BadInputError(`--ssh-config ${env.sshConfigFile}: no such file`, { hint: 'pass an OpenSSH client config file, or --ssh-config none' });
+    if (!existsSync(r.path))
+      throw new BadInputError(`--ssh-config ${env.sshConfigFile}: no such file`, {
+        hint: 'pass an OpenSSH client config file, or --ssh-config none',
+      });
     file = r.path;
   } else if (written) {
     if (written.kind !== 'scalar' || typeof written.value !== 'string' || written.value.trim() === '') {
-      problems.push({ pos: written.pos, path: written.path, message: `expected an ssh_config file path or "none", found ${written.kind === 'scalar' ? JSON.stringify(written.value) : 'a ' + written.kind}` });
+      problems.push({
+        pos: written.pos,
+        path: written.path,
+        message: `expected an ssh_config file path or "none", found ${written.kind === 'scalar' ? JSON.stringify(written.value) : 'a ' + written.kind}`,
+      });
       return { ssh: undefined, problems };
     }
     if (written.value === SSH_CONFIG_NONE) return { ssh: undefined, problems };
     const r = resolveLocalPath(written.value, env.home, path.dirname(abs));
     if (!r.ok || !existsSync(r.path)) {
-      problems.push({ pos: written.pos, path: written.path, message: r.ok ? `expected an OpenSSH client config file, found "${written.value}" which does not exist (or write "none")` : r.message });
+      problems.push({
+        pos: written.pos,
+        path: written.path,
+        message: r.ok
+          ? `expected an OpenSSH client config file, found "${written.value}" which does not exist (or write "none")`
+          : r.message,
+      });
       return { ssh: undefined, problems };
     }
     file = r.path;
@@ -224,10 +257,13 @@ export async function loadInventory(file: string, given: InventoryEnv): Promise<
     text = await readFile(abs, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BadInputError(`cannot read inventory ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}`, {
-      hint: 'pass the inventory YAML file with -i (see inventories/example.yaml)',
-      cause: e,
-    });
+    throw new BadInputError(
+      `cannot read inventory ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(e))}`,
+      {
+        hint: 'pass the inventory YAML file with -i (see inventories/example.yaml)',
+        cause: e,
+      },
+    );
   }
   const a = await analyzeWithFiles(text, abs, env);
   if (!a.inventory || a.problems.length) throw new InventoryError(shown, a.problems);
@@ -235,9 +271,14 @@ export async function loadInventory(file: string, given: InventoryEnv): Promise<
 }
 
 /** analyzeInventory with the I/O around it: the ssh_config chosen and loaded, local files checked. */
-export async function analyzeWithFiles(text: string, abs: string, env: InventoryEnv):
-  Promise<FullAnalysis & { sshConfigFile: string | undefined }> {
-  const chosen = env.ssh ? { ssh: env.ssh, problems: [] } : chooseSshConfig(parseYaml(text).root, abs, env, env.user ?? localUser());
+export async function analyzeWithFiles(
+  text: string,
+  abs: string,
+  env: InventoryEnv,
+): Promise<FullAnalysis & { sshConfigFile: string | undefined }> {
+  const chosen = env.ssh
+    ? { ssh: env.ssh, problems: [] }
+    : chooseSshConfig(parseYaml(text).root, abs, env, env.user ?? localUser());
   const a = analyzeInventory(text, abs, { ...env, ssh: chosen.ssh });
   const fileProblems = await checkLocalFiles(a.localFiles);
   const problems = [...chosen.problems, ...a.problems, ...fileProblems];
@@ -247,14 +288,25 @@ export async function analyzeWithFiles(text: string, abs: string, env: Inventory
     for (const d of ['group_vars', 'host_vars']) {
       const dir = path.join(path.dirname(abs), d);
       if (existsSync(dir))
-        problems.push({ pos: START, path: '', message: `Ansible would also read ${dir}/, which emqx-rollout does not; move those variables into the inventory file (or keep the inventory in a directory without ${d}/)` });
+        problems.push({
+          pos: START,
+          path: '',
+          message: `Ansible would also read ${dir}/, which emqx-rollout does not; move those variables into the inventory file (or keep the inventory in a directory without ${d}/)`,
+        });
     }
-  return { ...a, inventory: problems.length ? undefined : a.inventory, problems, sshConfigFile: chosen.ssh?.config.file };
+  return {
+    ...a,
+    inventory: problems.length ? undefined : a.inventory,
+    problems,
+    sshConfigFile: chosen.ssh?.config.file,
+  };
 }
 
 /** Reads the file and analyzes it (for `emqx-rollout inventory`): the analysis with its sources. */
-export async function explainInventory(file: string, given: InventoryEnv):
-  Promise<FullAnalysis & { shown: string; sshConfigFile: string | undefined }> {
+export async function explainInventory(
+  file: string,
+  given: InventoryEnv,
+): Promise<FullAnalysis & { shown: string; sshConfigFile: string | undefined }> {
   const env: InventoryEnv = { ...given, user: given.user ?? localUser() };
   const abs = path.resolve(env.cwd, file);
   const shown = displayFile(file, env.cwd);
@@ -263,7 +315,10 @@ export async function explainInventory(file: string, given: InventoryEnv):
     text = await readFile(abs, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BadInputError(`cannot read inventory ${shown}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`, { cause: e });
+    throw new BadInputError(
+      `cannot read inventory ${shown}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`,
+      { cause: e },
+    );
   }
   return { ...(await analyzeWithFiles(text, abs, env)), shown };
 }

@@ -38,9 +38,17 @@ export async function checkLocalFiles(refs: readonly LocalFileRef[]): Promise<Pr
     const why = await readable(ref.file);
     if (ref.kind === 'identityFile') {
       if (why)
-        problems.push({ pos: ref.pos, path: ref.path, message: `expected a readable private key file, found ${shown(ref)} which ${why}${usedBy(ref)}` });
+        problems.push({
+          pos: ref.pos,
+          path: ref.path,
+          message: `expected a readable private key file, found ${shown(ref)} which ${why}${usedBy(ref)}`,
+        });
       else if (ref.file.endsWith('.pub'))
-        problems.push({ pos: ref.pos, path: ref.path, message: `expected the private key, found the public key ${shown(ref)}; drop the ".pub"` });
+        problems.push({
+          pos: ref.pos,
+          path: ref.path,
+          message: `expected the private key, found the public key ${shown(ref)}; drop the ".pub"`,
+        });
     } else if (why) {
       problems.push({
         pos: ref.pos,

@@ -25,7 +25,10 @@ function readWebhook(n: RNode, ps: Problems): string | undefined {
     return undefined;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    ps.on(n, `expected an http:// or https:// URL, found a ${u.protocol.replace(/:$/, '')}: URL; only http and https are supported`);
+    ps.on(
+      n,
+      `expected an http:// or https:// URL, found a ${u.protocol.replace(/:$/, '')}: URL; only http and https are supported`,
+    );
     return undefined;
   }
   if (u.hostname === '') {
@@ -50,7 +53,10 @@ function readEvents(n: RNode, ps: Problems): string[] | undefined {
     }
     if (!(EVENT_TYPES as readonly string[]).includes(s)) {
       const guess = closest(s, EVENT_TYPES);
-      ps.on(it, `unknown event type ${JSON.stringify(s)}${guess ? `; did you mean \`${guess}\`?` : `; expected one of ${EVENT_TYPES.join(', ')}`}`);
+      ps.on(
+        it,
+        `unknown event type ${JSON.stringify(s)}${guess ? `; did you mean \`${guess}\`?` : `; expected one of ${EVENT_TYPES.join(', ')}`}`,
+      );
       ok = false;
       continue;
     }
@@ -82,12 +88,20 @@ export function readNotify(n: RNode, ps: Problems): NotifyTarget[] | undefined {
     const web = get(m, 'webhook');
     const cmd = get(m, 'command');
     if (web && cmd) {
-      ps.at(cmd.keyPos, childPath(m.path, 'command'), 'a receiver is either `webhook` or `command`, not both; make it two receivers');
+      ps.at(
+        cmd.keyPos,
+        childPath(m.path, 'command'),
+        'a receiver is either `webhook` or `command`, not both; make it two receivers',
+      );
       ok = false;
       continue;
     }
     if (!web && !cmd) {
-      ps.at(m.pos, childPath(m.path, 'webhook'), 'is required: expected `webhook: https://…` or `command: "…"`, found neither');
+      ps.at(
+        m.pos,
+        childPath(m.path, 'webhook'),
+        'is required: expected `webhook: https://…` or `command: "…"`, found neither',
+      );
       ok = false;
       continue;
     }
@@ -99,11 +113,20 @@ export function readNotify(n: RNode, ps: Problems): NotifyTarget[] | undefined {
       : NOTIFY_DEFAULTS.timeoutSeconds;
     const url = web ? readWebhook(web.value, ps) : undefined;
     const command = cmd ? readString(cmd.value, ps, 'a shell command') : undefined;
-    if (events === undefined || timeoutSeconds === undefined || (web && url === undefined) || (cmd && command === undefined)) {
+    if (
+      events === undefined ||
+      timeoutSeconds === undefined ||
+      (web && url === undefined) ||
+      (cmd && command === undefined)
+    ) {
       ok = false;
       continue;
     }
-    out.push(url !== undefined ? { kind: 'webhook', url, events, timeoutSeconds } : { kind: 'command', command: command!, events, timeoutSeconds });
+    out.push(
+      url !== undefined
+        ? { kind: 'webhook', url, events, timeoutSeconds }
+        : { kind: 'command', command: command!, events, timeoutSeconds },
+    );
   }
   return ok ? out : undefined;
 }

@@ -33,7 +33,10 @@ export function readString(n: RNode, ps: Problems, what = 'a string'): string | 
   if (n.kind === 'scalar' && typeof n.value === 'string' && n.value.trim() !== '') return n.value;
   if (n.kind === 'scalar' && (typeof n.value === 'number' || typeof n.value === 'boolean')) {
     const kind = typeof n.value === 'number' ? 'a number' : 'a boolean';
-    ps.on(n, `expected a string, found ${describe(n)} (${kind}; quote it if you mean the text ${JSON.stringify(n.text)})`);
+    ps.on(
+      n,
+      `expected a string, found ${describe(n)} (${kind}; quote it if you mean the text ${JSON.stringify(n.text)})`,
+    );
     return undefined;
   }
   ps.on(n, `expected ${what}, found ${n.kind === 'scalar' && n.value === '' ? '""' : describe(n)}`);

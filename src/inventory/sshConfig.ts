@@ -24,7 +24,13 @@ type Item =
   | { readonly kind: 'host'; readonly patterns: readonly string[]; readonly file: string; readonly line: number }
   | { readonly kind: 'match'; readonly args: readonly string[]; readonly file: string; readonly line: number }
   | { readonly kind: 'include'; readonly files: readonly SshConfigFile[]; readonly file: string; readonly line: number }
-  | { readonly kind: 'option'; readonly keyword: string; readonly args: readonly string[]; readonly file: string; readonly line: number };
+  | {
+      readonly kind: 'option';
+      readonly keyword: string;
+      readonly args: readonly string[];
+      readonly file: string;
+      readonly line: number;
+    };
 
 export interface SshConfigFile {
   readonly file: string;
@@ -91,7 +97,11 @@ export function loadSshConfig(file: string, io: SshConfigIO): SshConfig {
     try {
       text = io.read(f);
     } catch (e) {
-      problems.push({ file: f, line: 0, message: `cannot read ssh_config file: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      problems.push({
+        file: f,
+        line: 0,
+        message: `cannot read ssh_config file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      });
       return { file: f, items: [] };
     }
     if (text === undefined) return { file: f, items: [] };
@@ -100,7 +110,11 @@ export function loadSshConfig(file: string, io: SshConfigIO): SshConfig {
     try {
       parsed = SSHConfig.parse(text);
     } catch (e) {
-      problems.push({ file: f, line: 0, message: `cannot parse ssh_config: ${e instanceof Error ? e.message : String(e)}` });
+      problems.push({
+        file: f,
+        line: 0,
+        message: `cannot parse ssh_config: ${e instanceof Error ? e.message : String(e)}`,
+      });
       return { file: f, items: [] };
     }
     flatten(parsed, f, raw, { line: 1 });
@@ -113,7 +127,11 @@ export function loadSshConfig(file: string, io: SshConfigIO): SshConfig {
         items.push({ kind: 'match', args: r.args, file: f, line: r.line });
       } else if (r.keyword === 'include') {
         if (depth >= MAX_INCLUDE_DEPTH) {
-          problems.push({ file: f, line: r.line, message: `Include nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)` });
+          problems.push({
+            file: f,
+            line: r.line,
+            message: `Include nested more than ${MAX_INCLUDE_DEPTH} deep (a loop?)`,
+          });
           continue;
         }
         const files: SshConfigFile[] = [];
@@ -135,8 +153,10 @@ function matchProblem(args: readonly string[]): string | undefined {
   for (let i = 0; i < args.length; i++) {
     const c = args[i].toLowerCase().replace(/^!/, '');
     if (!MATCH_SUPPORTED.includes(c))
-      return `Match ${c} is not supported by emqx-rollout (only Match all, host, originalhost, user, localuser); ` +
-        'write a Host block for the nodes instead';
+      return (
+        `Match ${c} is not supported by emqx-rollout (only Match all, host, originalhost, user, localuser); ` +
+        'write a Host block for the nodes instead'
+      );
     if (c !== 'all') i++;
     else if (args.length > 1) return 'Match all must be the only criterion';
   }
@@ -224,9 +244,19 @@ export function resolveSshHost(cfg: SshConfig, alias: string, env: ResolveEnv): 
       else {
         const arg = args[++i] ?? '';
         const subject =
-          c === 'host' ? (r.hostname?.value ?? host) : c === 'originalhost' ? host
-            : c === 'user' ? (env.user ?? r.user?.value ?? env.localUser) : env.localUser;
-        ok = matchPatternList(c === 'host' || c === 'originalhost' ? subject.toLowerCase() : subject, arg, c === 'host' || c === 'originalhost') === 1;
+          c === 'host'
+            ? (r.hostname?.value ?? host)
+            : c === 'originalhost'
+              ? host
+              : c === 'user'
+                ? (env.user ?? r.user?.value ?? env.localUser)
+                : env.localUser;
+        ok =
+          matchPatternList(
+            c === 'host' || c === 'originalhost' ? subject.toLowerCase() : subject,
+            arg,
+            c === 'host' || c === 'originalhost',
+          ) === 1;
       }
       if (neg ? ok : !ok) return false;
     }
@@ -325,14 +355,33 @@ export function percentExpand(s: string, tokens: Readonly<Record<string, string>
     const t = s[++i];
     if (t === '%') out += '%';
     else if (t !== undefined && tokens[t] !== undefined) out += tokens[t];
-    else return { error: t === undefined ? 'ends with a lone "%"' : `unknown token %${t} (supported here: ${Object.keys(tokens).map((k) => `%${k}`).join(' ')} %%)` };
+    else
+      return {
+        error:
+          t === undefined
+            ? 'ends with a lone "%"'
+            : `unknown token %${t} (supported here: ${Object.keys(tokens)
+                .map((k) => `%${k}`)
+                .join(' ')} %%)`,
+      };
   }
   return out;
 }
 
 /** `~` and the tokens OpenSSH expands in IdentityFile / UserKnownHostsFile (see ssh_config(5) TOKENS). */
-export function expandLocalFile(p: string, t: { home: string; localUser: string; host: string; user: string; port: number; alias: string; localHost: string }): string | { error: string } {
-  const v = percentExpand(p, { d: t.home, u: t.localUser, h: t.host, r: t.user, p: String(t.port), n: t.alias, l: t.localHost });
+export function expandLocalFile(
+  p: string,
+  t: { home: string; localUser: string; host: string; user: string; port: number; alias: string; localHost: string },
+): string | { error: string } {
+  const v = percentExpand(p, {
+    d: t.home,
+    u: t.localUser,
+    h: t.host,
+    r: t.user,
+    p: String(t.port),
+    n: t.alias,
+    l: t.localHost,
+  });
   if (typeof v !== 'string') return v;
   return expandTildeLocal(v, t.home);
 }

@@ -3,7 +3,15 @@
 // existence (OpenSSH silently skips a missing IdentityFile) is asked through `exists`.
 import path from 'node:path';
 import { parseJumpHopRaw } from './jump.js';
-import { expandLocalFile, percentExpand, resolveSshHost, type SshConfig, type SshConfigProblem, type SshResolution, type SshSource } from './sshConfig.js';
+import {
+  expandLocalFile,
+  percentExpand,
+  resolveSshHost,
+  type SshConfig,
+  type SshConfigProblem,
+  type SshResolution,
+  type SshSource,
+} from './sshConfig.js';
 import type { JumpHost } from './types.js';
 
 export interface SshContext {
@@ -59,7 +67,15 @@ export function resolveNodeSsh(ctx: SshContext, w: WrittenSsh): ResolvedSsh {
   if (w.port === undefined && res.port) sources.port = res.port.from;
   const user = w.user ?? res.user?.value;
   if (w.user === undefined && res.user) sources.user = res.user.from;
-  const tokens = { home: ctx.home, localUser: ctx.localUser, host, user: user ?? ctx.localUser, port: port ?? 22, alias: res.host, localHost: ctx.localHost };
+  const tokens = {
+    home: ctx.home,
+    localUser: ctx.localUser,
+    host,
+    user: user ?? ctx.localUser,
+    port: port ?? 22,
+    alias: res.host,
+    localHost: ctx.localHost,
+  };
 
   let identityFiles: string[] | undefined;
   if (w.identityFile === undefined && res.identityFiles.length > 0) {
@@ -68,9 +84,18 @@ export function resolveNodeSsh(ctx: SshContext, w: WrittenSsh): ResolvedSsh {
   }
   let knownHosts: string | undefined;
   if (w.knownHosts === undefined && res.userKnownHostsFiles?.value[0]?.toLowerCase() === 'none') {
-    problems.push({ ...res.userKnownHostsFiles.from, message: `UserKnownHostsFile none applies to ${w.host}, but host keys are always verified: set knownHosts in the inventory to a file holding the nodes' keys` });
+    problems.push({
+      ...res.userKnownHostsFiles.from,
+      message: `UserKnownHostsFile none applies to ${w.host}, but host keys are always verified: set knownHosts in the inventory to a file holding the nodes' keys`,
+    });
   } else if (w.knownHosts === undefined && res.userKnownHostsFiles) {
-    const kh = files([{ value: res.userKnownHostsFiles.value[0], from: res.userKnownHostsFiles.from }], tokens, ctx, problems, true);
+    const kh = files(
+      [{ value: res.userKnownHostsFiles.value[0], from: res.userKnownHostsFiles.from }],
+      tokens,
+      ctx,
+      problems,
+      true,
+    );
     if (kh[0]) {
       knownHosts = kh[0];
       sources.knownHosts = res.userKnownHostsFiles.from;
@@ -106,8 +131,13 @@ export function resolveNodeSsh(ctx: SshContext, w: WrittenSsh): ResolvedSsh {
   };
 }
 
-function files(list: readonly { value: string; from: SshSource }[], tokens: Parameters<typeof expandLocalFile>[1], ctx: SshContext,
-  problems: SshConfigProblem[], keepMissing = false): string[] {
+function files(
+  list: readonly { value: string; from: SshSource }[],
+  tokens: Parameters<typeof expandLocalFile>[1],
+  ctx: SshContext,
+  problems: SshConfigProblem[],
+  keepMissing = false,
+): string[] {
   const out: string[] = [];
   for (const f of list) {
     const v = expandLocalFile(f.value, tokens);
@@ -125,7 +155,13 @@ function files(list: readonly { value: string; from: SshSource }[], tokens: Para
  * A ProxyJump value `a,b,c` as OpenSSH runs it: `ssh -J a,b -W target c`, so c (and b) are dialled
  * with the given user/port over their config, and only the first hop's own ProxyJump counts.
  */
-function resolveJumpSpec(ctx: SshContext, spec: string, from: SshSource, problems: SshConfigProblem[], seen: readonly string[]): JumpHost[] | undefined {
+function resolveJumpSpec(
+  ctx: SshContext,
+  spec: string,
+  from: SshSource,
+  problems: SshConfigProblem[],
+  seen: readonly string[],
+): JumpHost[] | undefined {
   const hops: { user: string | undefined; host: string; port: number | undefined }[] = [];
   for (const part of spec.split(',')) {
     const r = parseJumpHopRaw(part, true);
@@ -138,20 +174,38 @@ function resolveJumpSpec(ctx: SshContext, spec: string, from: SshSource, problem
   return resolveHops(ctx, hops, from, problems, seen, true);
 }
 
-function resolveWrittenChain(ctx: SshContext, chain: readonly JumpHost[], problems: SshConfigProblem[], seen: readonly string[]): JumpHost[] | undefined {
+function resolveWrittenChain(
+  ctx: SshContext,
+  chain: readonly JumpHost[],
+  problems: SshConfigProblem[],
+  seen: readonly string[],
+): JumpHost[] | undefined {
   // A written hop's port is 22 when none was written; the config's Port wins only over that default.
-  return resolveHops(ctx, chain.map((j) => ({ user: j.user, host: j.host, port: j.port === 22 ? undefined : j.port })),
-    undefined, problems, seen, false);
+  return resolveHops(
+    ctx,
+    chain.map((j) => ({ user: j.user, host: j.host, port: j.port === 22 ? undefined : j.port })),
+    undefined,
+    problems,
+    seen,
+    false,
+  );
 }
 
-function resolveHops(ctx: SshContext, hops: readonly { user: string | undefined; host: string; port: number | undefined }[],
-  from: SshSource | undefined, problems: SshConfigProblem[], seen: readonly string[], fromConfig: boolean): JumpHost[] | undefined {
+function resolveHops(
+  ctx: SshContext,
+  hops: readonly { user: string | undefined; host: string; port: number | undefined }[],
+  from: SshSource | undefined,
+  problems: SshConfigProblem[],
+  seen: readonly string[],
+  fromConfig: boolean,
+): JumpHost[] | undefined {
   const first = hops[0]?.host;
   if (first !== undefined && (seen.includes(first) || seen.length > MAX_JUMP_DEPTH)) {
     problems.push({
       file: from?.file ?? ctx.config.file,
       line: from?.line ?? 0,
-      message: `ProxyJump loops: ${[...seen, first].join(' → ')} (ssh would loop too); exclude the jump host from the ` +
+      message:
+        `ProxyJump loops: ${[...seen, first].join(' → ')} (ssh would loop too); exclude the jump host from the ` +
         `block that sets it, e.g. "Host * !${first}"`,
     });
     return undefined;
@@ -169,17 +223,39 @@ function resolveHops(ctx: SshContext, hops: readonly { user: string | undefined;
     // OpenSSH dials a config-named jump host as the local user unless its config says otherwise;
     // a jump written in the inventory without a user keeps the inventory's rule (the node's user).
     const user = h.user ?? r.user?.value ?? (fromConfig ? ctx.localUser : undefined);
-    const tokens = { home: ctx.home, localUser: ctx.localUser, host, user: user ?? ctx.localUser, port, alias: r.host, localHost: ctx.localHost };
+    const tokens = {
+      home: ctx.home,
+      localUser: ctx.localUser,
+      host,
+      user: user ?? ctx.localUser,
+      port,
+      alias: r.host,
+      localHost: ctx.localHost,
+    };
     const ids = files(r.identityFiles, tokens, ctx, problems);
-    const kh = r.userKnownHostsFiles ? files([{ value: r.userKnownHostsFiles.value[0], from: r.userKnownHostsFiles.from }], tokens, ctx, problems, true) : [];
+    const kh = r.userKnownHostsFiles
+      ? files(
+          [{ value: r.userKnownHostsFiles.value[0], from: r.userKnownHostsFiles.from }],
+          tokens,
+          ctx,
+          problems,
+          true,
+        )
+      : [];
     let proxyCommand: string | undefined;
     if (i === 0 && r.proxyCommand) {
       const v = proxyTokens(r.proxyCommand.value, host, port, user ?? ctx.localUser, h.host);
       if (typeof v === 'string') proxyCommand = v;
       else problems.push({ ...r.proxyCommand.from, message: `ProxyCommand: ${v.error}` });
     }
-    out.push({ user, host, port, ...(ids[0] ? { identityFile: ids[0] } : {}), ...(kh[0] ? { knownHosts: kh[0] } : {}),
-      ...(proxyCommand ? { proxyCommand } : {}) });
+    out.push({
+      user,
+      host,
+      port,
+      ...(ids[0] ? { identityFile: ids[0] } : {}),
+      ...(kh[0] ? { knownHosts: kh[0] } : {}),
+      ...(proxyCommand ? { proxyCommand } : {}),
+    });
   });
   return out;
 }

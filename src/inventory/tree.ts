@@ -79,7 +79,11 @@ export function parseYaml(text: string): ParsedYaml {
   const problems: Problem[] = doc.errors.map((e) => {
     const at = e.linePos?.[0] ? { line: e.linePos[0].line, col: e.linePos[0].col } : pos(e.pos[0]);
     if (e.code === 'DUPLICATE_KEY') {
-      const key = text.slice(e.pos[0]).match(/^["']?([^"':\n]*)/)?.[1]?.trim() ?? '';
+      const key =
+        text
+          .slice(e.pos[0])
+          .match(/^["']?([^"':\n]*)/)?.[1]
+          ?.trim() ?? '';
       return { pos: at, path: '', message: `duplicate key "${key}": each key may appear only once in a mapping` };
     }
     return { pos: at, path: '', message: `YAML syntax error: ${yamlMessage(e.message)}` };
@@ -127,9 +131,7 @@ function convert(
     }
     for (const m of merges) {
       const maps = m.kind === 'map' ? [m] : m.kind === 'seq' ? m.items.filter((i): i is RMap => i.kind === 'map') : [];
-      for (const mm of maps)
-        for (const e of mm.entries)
-          if (!entries.some((x) => x.key === e.key)) entries.push(e);
+      for (const mm of maps) for (const e of mm.entries) if (!entries.some((x) => x.key === e.key)) entries.push(e);
     }
     return { kind: 'map', pos: at, path, entries };
   }

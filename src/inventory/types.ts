@@ -102,8 +102,18 @@ export interface WindowSpec {
 
 /** One `notify:` receiver: where events go, which ones, and how long one delivery attempt may take. */
 export type NotifyTarget =
-  | { readonly kind: 'webhook'; readonly url: string; readonly events: readonly string[]; readonly timeoutSeconds: number }
-  | { readonly kind: 'command'; readonly command: string; readonly events: readonly string[]; readonly timeoutSeconds: number };
+  | {
+      readonly kind: 'webhook';
+      readonly url: string;
+      readonly events: readonly string[];
+      readonly timeoutSeconds: number;
+    }
+  | {
+      readonly kind: 'command';
+      readonly command: string;
+      readonly events: readonly string[];
+      readonly timeoutSeconds: number;
+    };
 
 export interface Inventory {
   /** Absolute path of the inventory file this came from. */

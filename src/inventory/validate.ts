@@ -157,7 +157,10 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'name': {
       const s = readString(n, ps, 'an Erlang node name such as emqx@10.0.0.11');
       if (s !== undefined && !NODE_NAME.test(s)) {
-        ps.on(n, `expected an Erlang node name name@host such as emqx@10.0.0.11 (letters, digits, "_.+-" before the @), found ${describe(n)}`);
+        ps.on(
+          n,
+          `expected an Erlang node name name@host such as emqx@10.0.0.11 (letters, digits, "_.+-" before the @), found ${describe(n)}`,
+        );
         return undefined;
       }
       return s;
@@ -165,7 +168,10 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'host': {
       const s = readString(n, ps, 'a host name or IP address');
       if (s !== undefined && (!HOST_NAME.test(s) || s.startsWith('-'))) {
-        ps.on(n, `expected a host name or IP address (letters, digits, ".", "-", ":"; no user@, spaces or shell characters), found ${describe(n)}`);
+        ps.on(
+          n,
+          `expected a host name or IP address (letters, digits, ".", "-", ":"; no user@, spaces or shell characters), found ${describe(n)}`,
+        );
         return undefined;
       }
       return s;
@@ -175,7 +181,10 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'user': {
       const s = readString(n, ps, 'a user name');
       if (s !== undefined && !USER_NAME.test(s)) {
-        ps.on(n, `expected a user name of letters, digits, ".", "_" or "-" (no spaces, "@", ":" or shell characters), found ${describe(n)}`);
+        ps.on(
+          n,
+          `expected a user name of letters, digits, ".", "_" or "-" (no spaces, "@", ":" or shell characters), found ${describe(n)}`,
+        );
         return undefined;
       }
       return s;
@@ -205,12 +214,18 @@ function readField(key: NodeKey, n: RNode, ps: Problems, ctx: ValidateContext): 
     case 'become': {
       if (n.kind === 'scalar' && typeof n.value === 'boolean') {
         // Ansible's `become: true` habit: say what we take instead of "expected a string".
-        ps.on(n, `expected \`sudo\` (the only privilege method), found ${describe(n)}; write \`become: sudo\`, or omit the key to run as the SSH user`);
+        ps.on(
+          n,
+          `expected \`sudo\` (the only privilege method), found ${describe(n)}; write \`become: sudo\`, or omit the key to run as the SSH user`,
+        );
         return undefined;
       }
       const s = readString(n, ps, '`sudo`');
       if (s !== undefined && !(BECOME_METHODS as readonly string[]).includes(s)) {
-        ps.on(n, `expected \`sudo\` (the only privilege method), found ${describe(n)}; omit the key to run as the SSH user`);
+        ps.on(
+          n,
+          `expected \`sudo\` (the only privilege method), found ${describe(n)}; omit the key to run as the SSH user`,
+        );
         return undefined;
       }
       return s;
@@ -248,7 +263,9 @@ function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
   const cmds = v('commands');
   const ratio = v('minConnectionRatio');
   const judged = v('minConnectionsJudged');
-  const soakSeconds = soak ? readNumber(soak, ps, (x) => x >= 0, 'a number of seconds ≥ 0') : GATES_DEFAULTS.soakSeconds;
+  const soakSeconds = soak
+    ? readNumber(soak, ps, (x) => x >= 0, 'a number of seconds ≥ 0')
+    : GATES_DEFAULTS.soakSeconds;
   const timeoutSeconds = timeout
     ? readNumber(timeout, ps, (x) => x > 0, 'a number of seconds > 0')
     : GATES_DEFAULTS.timeoutSeconds;
@@ -258,9 +275,7 @@ function readGates(n: RNode | undefined, ps: Problems): GatesSpec | undefined {
     : GATES_DEFAULTS.minConnectionRatio;
   const mqttE = get(m, 'mqtt');
   const mqtt = mqttE ? readMqttGate(mqttE.value, ps) : undefined;
-  const minConnectionsJudged = judged
-    ? readInt(judged, ps, 1, 1_000_000_000)
-    : GATES_DEFAULTS.minConnectionsJudged;
+  const minConnectionsJudged = judged ? readInt(judged, ps, 1, 1_000_000_000) : GATES_DEFAULTS.minConnectionsJudged;
   if (
     soakSeconds === undefined ||
     timeoutSeconds === undefined ||
@@ -277,7 +292,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** `gates.mqtt`: `mqtt: {}` (or an empty `mqtt:`) turns the gate on with every default. */
 function readMqttGate(n: RNode, ps: Problems): MqttGateSpec | undefined {
-  if (n.kind === 'scalar' && n.value === null) return { ...MQTT_GATE_DEFAULTS, username: undefined, passwordEnv: undefined };
+  if (n.kind === 'scalar' && n.value === null)
+    return { ...MQTT_GATE_DEFAULTS, username: undefined, passwordEnv: undefined };
   const m = readMap(n, ps, 'a mapping such as {port: 1883, username: probe, passwordEnv: EMQX_PROBE_PASSWORD} (or {})');
   if (!m) return undefined;
   checkKeys(m, MQTT_GATE_KEYS, ps, (e) => childPath(m.path, e.key));
@@ -291,8 +307,12 @@ function readMqttGate(n: RNode, ps: Problems): MqttGateSpec | undefined {
     ok = false;
     return undefined;
   };
-  const host = str('host', 'a host or IP address as the node sees it, or {host}', /^(\{host\}|[^\s@/{}]+)$/,
-    'a host or IP address as the node sees it (no user@, no spaces), or {host} for the node\'s own SSH host');
+  const host = str(
+    'host',
+    'a host or IP address as the node sees it, or {host}',
+    /^(\{host\}|[^\s@/{}]+)$/,
+    "a host or IP address as the node sees it (no user@, no spaces), or {host} for the node's own SSH host",
+  );
   const portE = get(m, 'port');
   const port = portE ? readInt(portE.value, ps, 1, 65535) : MQTT_GATE_DEFAULTS.port;
   if (port === undefined) ok = false;
@@ -301,18 +321,29 @@ function readMqttGate(n: RNode, ps: Problems): MqttGateSpec | undefined {
   const pwNode = get(m, 'passwordEnv')?.value;
   let passwordEnv: string | undefined;
   if (pwNode) {
-    if (pwNode.kind === 'scalar' && typeof pwNode.value === 'string' && ENV_NAME.test(pwNode.value)) passwordEnv = pwNode.value;
+    if (pwNode.kind === 'scalar' && typeof pwNode.value === 'string' && ENV_NAME.test(pwNode.value))
+      passwordEnv = pwNode.value;
     else {
-      ps.on(pwNode, 'expected the NAME of an environment variable such as EMQX_PROBE_PASSWORD, found something else (not shown:'
-        + ' it may be a password); the password itself never goes in the inventory');
+      ps.on(
+        pwNode,
+        'expected the NAME of an environment variable such as EMQX_PROBE_PASSWORD, found something else (not shown:' +
+          ' it may be a password); the password itself never goes in the inventory',
+      );
       ok = false;
     }
   }
-  const topicPrefix = str('topicPrefix', 'an MQTT topic prefix', /^(?!\$)(?!\/)[^#+\0]*[^#+\0/]$/,
-    'a topic prefix without wildcards (+ #), not starting with $ or / and not ending with /, such as emqx-rollout/probe');
+  const topicPrefix = str(
+    'topicPrefix',
+    'an MQTT topic prefix',
+    /^(?!\$)(?!\/)[^#+\0]*[^#+\0/]$/,
+    'a topic prefix without wildcards (+ #), not starting with $ or / and not ending with /, such as emqx-rollout/probe',
+  );
   const pwE = get(m, 'passwordEnv');
   if (pwE && !get(m, 'username')) {
-    ps.on(pwE.value, 'passwordEnv needs username: MQTT sends a password only with a user name; set gates.mqtt.username');
+    ps.on(
+      pwE.value,
+      'passwordEnv needs username: MQTT sends a password only with a user name; set gates.mqtt.username',
+    );
     ok = false;
   }
   if (!ok) return undefined;
@@ -349,7 +380,12 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
   const top = readMap(root, ps, 'a mapping with `cluster` and `nodes`');
   if (!top) return { inventory: undefined, problems: ps.list, localFiles: [] };
   // `x-…` keys are extension fields (as in docker-compose): a place for YAML anchors, ignored.
-  checkKeys({ ...top, entries: top.entries.filter((e) => !e.key.startsWith(EXTENSION_PREFIX)) }, TOP_KEYS, ps, (e) => e.key);
+  checkKeys(
+    { ...top, entries: top.entries.filter((e) => !e.key.startsWith(EXTENSION_PREFIX)) },
+    TOP_KEYS,
+    ps,
+    (e) => e.key,
+  );
 
   const clusterE = get(top, 'cluster');
   let cluster: string | undefined;
@@ -371,8 +407,15 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
     const dm = readMap(defE.value, ps);
     if (dm) {
       const nameE = get(dm, 'name');
-      if (nameE) ps.at(nameE.keyPos, childPath(dm.path, 'name'), 'unknown key "name"; a node name is set per node, not in defaults');
-      checkKeys({ ...dm, entries: dm.entries.filter((e) => e !== nameE) }, DEFAULTS_KEYS, ps, (e) => childPath(dm.path, e.key));
+      if (nameE)
+        ps.at(
+          nameE.keyPos,
+          childPath(dm.path, 'name'),
+          'unknown key "name"; a node name is set per node, not in defaults',
+        );
+      checkKeys({ ...dm, entries: dm.entries.filter((e) => e !== nameE) }, DEFAULTS_KEYS, ps, (e) =>
+        childPath(dm.path, e.key),
+      );
       defaults = readFields(dm, NODE_DEFAULT_KEYS, ps, ctx);
     }
   }
@@ -386,7 +429,10 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
     ps.at(top.pos, 'nodes', 'is required: expected a non-empty list of nodes, found nothing');
     nodesOk = false;
   } else if (nodesE.value.kind !== 'seq' || nodesE.value.items.length === 0) {
-    ps.on(nodesE.value, `expected a non-empty list of nodes (each with name and host), found ${describe(nodesE.value)}`);
+    ps.on(
+      nodesE.value,
+      `expected a non-empty list of nodes (each with name and host), found ${describe(nodesE.value)}`,
+    );
     nodesOk = false;
   } else {
     const names = new Map<string, RNode>();
@@ -426,22 +472,41 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       const host = ssh?.host ?? writtenHost;
       const user = val<string>('user', ssh?.user ?? usableUser(ctx.defaultUser));
       if (!slot('name'))
-        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'name'), 'is required: expected an Erlang node name such as emqx@10.0.0.11, found nothing');
+        ps.at(
+          nm.pos,
+          ctx.dialect.fieldPath(nm.path, 'name'),
+          'is required: expected an Erlang node name such as emqx@10.0.0.11, found nothing',
+        );
       if (!slot('host'))
-        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'host'), 'is required: expected a host name or IP address, found nothing');
+        ps.at(
+          nm.pos,
+          ctx.dialect.fieldPath(nm.path, 'host'),
+          'is required: expected a host name or IP address, found nothing',
+        );
       if (!slot('user') && ssh?.user === undefined && usableUser(ctx.defaultUser) === undefined)
-        ps.at(nm.pos, ctx.dialect.fieldPath(nm.path, 'user'),
+        ps.at(
+          nm.pos,
+          ctx.dialect.fieldPath(nm.path, 'user'),
           ctx.defaultUser === undefined
             ? `user is required (${ctx.dialect.userHint(nm.path)})`
-            : `user is required: the local user ${JSON.stringify(ctx.defaultUser)} is not a usable SSH user name (${ctx.dialect.userHint(nm.path)})`);
+            : `user is required: the local user ${JSON.stringify(ctx.defaultUser)} is not a usable SSH user name (${ctx.dialect.userHint(nm.path)})`,
+        );
       const port = val<number>('port', ssh?.port ?? NODE_DEFAULTS.port);
       const configIds = ssh?.identityFiles ?? [];
-      const idf = val<{ written: string; file: string | undefined } | undefined>('identityFile',
-        configIds[0] === undefined ? undefined : { written: configIds[0], file: configIds[0] });
+      const idf = val<{ written: string; file: string | undefined } | undefined>(
+        'identityFile',
+        configIds[0] === undefined ? undefined : { written: configIds[0], file: configIds[0] },
+      );
       const khDefault = resolveLocalPath(NODE_DEFAULTS.knownHosts, ctx.home, path.dirname(ctx.file));
-      const kh = val<{ written: string; file: string }>('knownHosts', ssh?.knownHosts !== undefined
-        ? { written: `${ssh.knownHosts} (UserKnownHostsFile, ssh_config ${src(ssh.sources.knownHosts)})`, file: ssh.knownHosts }
-        : { written: NODE_DEFAULTS.knownHosts, file: khDefault.ok ? khDefault.path : NODE_DEFAULTS.knownHosts });
+      const kh = val<{ written: string; file: string }>(
+        'knownHosts',
+        ssh?.knownHosts !== undefined
+          ? {
+              written: `${ssh.knownHosts} (UserKnownHostsFile, ssh_config ${src(ssh.sources.knownHosts)})`,
+              file: ssh.knownHosts,
+            }
+          : { written: NODE_DEFAULTS.knownHosts, file: khDefault.ok ? khDefault.path : NODE_DEFAULTS.knownHosts },
+      );
       const jump = ssh?.jump ?? val<JumpHost[]>('jump', []);
       const rootDir = val<string>('rootDir', NODE_DEFAULTS.rootDir);
       const stagingDir = val<string>('stagingDir', NODE_DEFAULTS.stagingDir);
@@ -456,7 +521,10 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
       if (name !== undefined && nameSlot && nameSlot !== INVALID) {
         const first = names.get(name);
         if (first)
-          ps.on(nameSlot.node, `duplicate node name "${name}", already used at line ${line(first)}; every node needs its own name`);
+          ps.on(
+            nameSlot.node,
+            `duplicate node name "${name}", already used at line ${line(first)}; every node needs its own name`,
+          );
         else names.set(name, nameSlot.node);
       }
       const hostSlot = slot('host');
@@ -465,12 +533,18 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
         const first = endpoints.get(key);
         const at = own.get('host') && own.get('host') !== INVALID ? hostSlot.node : nm;
         if (first)
-          ps.at(at.pos, at === nm ? ctx.dialect.fieldPath(nm.path, 'host') : at.path,
-            `duplicate host:port ${host}:${port}, already used at line ${line(first)}; each node needs its own SSH endpoint`);
+          ps.at(
+            at.pos,
+            at === nm ? ctx.dialect.fieldPath(nm.path, 'host') : at.path,
+            `duplicate host:port ${host}:${port}, already used at line ${line(first)}; each node needs its own SSH endpoint`,
+          );
         else endpoints.set(key, at);
       }
 
-      const fileRef = (kind: 'identityFile' | 'knownHosts', v: { written: string; file: string | undefined } | undefined) => {
+      const fileRef = (
+        kind: 'identityFile' | 'knownHosts',
+        v: { written: string; file: string | undefined } | undefined,
+      ) => {
         if (!v || v.file === undefined || name === undefined) return;
         const s = slot(kind);
         if (!s && ssh?.sources[kind]) {
@@ -478,20 +552,56 @@ export function validateTree(root: RNode, ctx: ValidateContext): Analysis {
           const k = `${kind}\0${v.file}`;
           const seen = local.get(k);
           if (seen) seen.nodes.push(name);
-          else local.set(k, { ref: { kind, file: v.file, written: v.written, pos: nm.pos, path: nm.path, defaulted: false, setHint: ctx.dialect.knownHostsHint }, nodes: [name] });
+          else
+            local.set(k, {
+              ref: {
+                kind,
+                file: v.file,
+                written: v.written,
+                pos: nm.pos,
+                path: nm.path,
+                defaulted: false,
+                setHint: ctx.dialect.knownHostsHint,
+              },
+              nodes: [name],
+            });
           return;
         }
-        const where = s && s !== INVALID ? { pos: s.node.pos, path: s.node.path } : { pos: nm.pos, path: ctx.dialect.defaultedPath(nm.path, kind) };
+        const where =
+          s && s !== INVALID
+            ? { pos: s.node.pos, path: s.node.path }
+            : { pos: nm.pos, path: ctx.dialect.defaultedPath(nm.path, kind) };
         const k = `${kind}\0${v.file}`;
         const seen = local.get(k);
         if (seen) seen.nodes.push(name);
-        else local.set(k, { ref: { kind, file: v.file, written: v.written, ...where, defaulted: !s, setHint: ctx.dialect.knownHostsHint }, nodes: [name] });
+        else
+          local.set(k, {
+            ref: {
+              kind,
+              file: v.file,
+              written: v.written,
+              ...where,
+              defaulted: !s,
+              setHint: ctx.dialect.knownHostsHint,
+            },
+            nodes: [name],
+          });
       };
       fileRef('identityFile', idf);
       fileRef('knownHosts', kh);
 
-      if (anyInvalid || name === undefined || host === undefined || user === undefined || port === undefined || kh === undefined
-        || jump === undefined || rootDir === undefined || stagingDir === undefined || backupDir === undefined) {
+      if (
+        anyInvalid ||
+        name === undefined ||
+        host === undefined ||
+        user === undefined ||
+        port === undefined ||
+        kh === undefined ||
+        jump === undefined ||
+        rootDir === undefined ||
+        stagingDir === undefined ||
+        backupDir === undefined
+      ) {
         nodesOk = false;
         continue;
       }

@@ -58,7 +58,10 @@ export function readWindow(n: RNode, ps: Problems): WindowSpec | undefined {
         // Compare with full names so "sunday" suggests `sun` but "Sonntag" suggests nothing.
         const full = raw ? closest(raw, FULL_NAMES) : undefined;
         const guess = full?.slice(0, 3);
-        ps.on(it, `expected one of ${WEEKDAYS.join(', ')}, found ${describe(it)}${guess ? `; did you mean \`${guess}\`?` : ''}`);
+        ps.on(
+          it,
+          `expected one of ${WEEKDAYS.join(', ')}, found ${describe(it)}${guess ? `; did you mean \`${guess}\`?` : ''}`,
+        );
         bad = true;
       }
       if (bad) days = undefined;
@@ -66,7 +69,8 @@ export function readWindow(n: RNode, ps: Problems): WindowSpec | undefined {
   }
   const time = (tn: RNode | undefined): number | undefined => {
     if (!tn) return undefined;
-    const s = tn.kind === 'scalar' && tn.value !== null ? (typeof tn.value === 'string' ? tn.value : tn.text) : undefined;
+    const s =
+      tn.kind === 'scalar' && tn.value !== null ? (typeof tn.value === 'string' ? tn.value : tn.text) : undefined;
     const v = s === undefined ? undefined : parseHHMM(s.trim());
     if (v === undefined) ps.on(tn, `expected a time "HH:MM" (24h, 00:00–23:59, quoted), found ${describe(tn)}`);
     return v;
@@ -84,7 +88,8 @@ export function readWindow(n: RNode, ps: Problems): WindowSpec | undefined {
       else ps.on(tzN, `expected an IANA time zone such as "Europe/Berlin" or "UTC", found ${describe(tzN)}`);
     }
   }
-  if (days === undefined || startMinutes === undefined || endMinutes === undefined || timezone === undefined) return undefined;
+  if (days === undefined || startMinutes === undefined || endMinutes === undefined || timezone === undefined)
+    return undefined;
   if (startMinutes === endMinutes) return undefined;
   return { days, startMinutes, endMinutes, timezone };
 }

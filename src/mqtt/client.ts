@@ -51,12 +51,14 @@ export function waitConnected(client: MqttClient, what: string, timeoutMs: numbe
     };
     const onConnect = (): void => done();
     const onError = (e: Error & { code?: number }): void =>
-      done(new RolloutError('remote', `${what}: MQTT connection refused: ${e.message}`, {
-        ...(e.code === 4 || e.code === 5 || e.code === 134 || e.code === 135
-          ? { hint: 'check gates.mqtt.username and the password in the variable named by gates.mqtt.passwordEnv' }
-          : {}),
-        cause: e,
-      }));
+      done(
+        new RolloutError('remote', `${what}: MQTT connection refused: ${e.message}`, {
+          ...(e.code === 4 || e.code === 5 || e.code === 134 || e.code === 135
+            ? { hint: 'check gates.mqtt.username and the password in the variable named by gates.mqtt.passwordEnv' }
+            : {}),
+          cause: e,
+        }),
+      );
     const onClose = (): void => done(new RolloutError('remote', `${what}: the MQTT connection closed before CONNACK`));
     const t = setTimeout(
       () => done(new RolloutError('remote', `${what}: no MQTT CONNACK within ${timeoutMs / 1000} s`)),

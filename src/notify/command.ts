@@ -12,7 +12,13 @@ const STDERR_TAIL = 300;
 export function deliverCommand(
   command: string,
   event: { readonly type: string },
-  opts: { readonly timeoutMs: number; readonly runId: string; readonly env: Readonly<Record<string, string | undefined>>; readonly signal: AbortSignal; readonly now: () => number },
+  opts: {
+    readonly timeoutMs: number;
+    readonly runId: string;
+    readonly env: Readonly<Record<string, string | undefined>>;
+    readonly signal: AbortSignal;
+    readonly now: () => number;
+  },
 ): Promise<DeliveryResult> {
   const t0 = opts.now();
   return new Promise((resolve) => {
@@ -55,7 +61,9 @@ export function deliverCommand(
     // A hook that does not read its stdin closes the pipe: EPIPE is its business, not a failure.
     child.stdin.on('error', () => undefined);
     child.stdin.end(`${JSON.stringify(event)}\n`);
-    child.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: `could not start /bin/sh: ${e.code ?? e.message}` }));
+    child.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ ok: false, error: `could not start /bin/sh: ${e.code ?? e.message}` }),
+    );
     child.on('close', (code, signal) => {
       if (code === 0) return finish({ ok: true });
       const why = signal ? `killed by ${signal}` : `exit code ${code}`;

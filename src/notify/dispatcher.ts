@@ -75,12 +75,30 @@ interface Lane {
 }
 
 export function createNotifier(o: NotifierOptions): Notifier {
-  const lanes: Lane[] = o.targets.map((target, i) => ({ target, label: targetLabel(target, i), chain: Promise.resolve(), queued: 0, terminalQueued: 0, failures: 0, dropped: 0 }));
+  const lanes: Lane[] = o.targets.map((target, i) => ({
+    target,
+    label: targetLabel(target, i),
+    chain: Promise.resolve(),
+    queued: 0,
+    terminalQueued: 0,
+    failures: 0,
+    dropped: 0,
+  }));
   const abandon = new AbortController();
   let closed = false;
 
   const report = (lane: Lane, e: RolloutEvent, r: DeliveryResult) => {
-    o.record({ kind: 'notify', runId: o.runId, target: lane.label, event: e.type, ok: r.ok, attempts: r.attempts, durationMs: Math.round(r.durationMs), ...(r.status ? { status: r.status } : {}), ...(r.error ? { error: r.error } : {}) });
+    o.record({
+      kind: 'notify',
+      runId: o.runId,
+      target: lane.label,
+      event: e.type,
+      ok: r.ok,
+      attempts: r.attempts,
+      durationMs: Math.round(r.durationMs),
+      ...(r.status ? { status: r.status } : {}),
+      ...(r.error ? { error: r.error } : {}),
+    });
     if (r.ok) return;
     lane.failures++;
     if (lane.failures > WARN_LIMIT) return;
@@ -91,7 +109,8 @@ export function createNotifier(o: NotifierOptions): Notifier {
 
   const deliver = (lane: Lane, e: RolloutEvent): Promise<DeliveryResult> => {
     const common = { timeoutMs: lane.target.timeoutSeconds * 1000, runId: o.runId, signal: abandon.signal, now: o.now };
-    if (abandon.signal.aborted) return Promise.resolve({ ok: false, attempts: 0, durationMs: 0, error: 'abandoned at exit (not sent)' });
+    if (abandon.signal.aborted)
+      return Promise.resolve({ ok: false, attempts: 0, durationMs: 0, error: 'abandoned at exit (not sent)' });
     return lane.target.kind === 'webhook'
       ? deliverWebhook(lane.target.url, e, { ...common, userAgent: o.userAgent })
       : deliverCommand(lane.target.command, e, { ...common, env: o.env });
@@ -103,8 +122,19 @@ export function createNotifier(o: NotifierOptions): Notifier {
       for (const lane of lanes) {
         if (!lane.target.events.includes(e.type)) continue;
         if (lane.queued >= QUEUE_CAP) {
-          if (lane.dropped++ === 0) o.warn(`notification queue of ${lane.label} is full (${QUEUE_CAP} events, the receiver is not keeping up): dropping ${e.type} and later events for it`);
-          o.record({ kind: 'notify', runId: o.runId, target: lane.label, event: e.type, ok: false, attempts: 0, error: 'dropped: queue full' });
+          if (lane.dropped++ === 0)
+            o.warn(
+              `notification queue of ${lane.label} is full (${QUEUE_CAP} events, the receiver is not keeping up): dropping ${e.type} and later events for it`,
+            );
+          o.record({
+            kind: 'notify',
+            runId: o.runId,
+            target: lane.label,
+            event: e.type,
+            ok: false,
+            attempts: 0,
+            error: 'dropped: queue full',
+          });
           continue;
         }
         const terminal = TERMINAL_EVENTS.has(e.type);

@@ -28,7 +28,9 @@ export function urlSecrets(url: string): string[] {
     if (u.password) out.push(decodeURIComponent(u.password));
     for (const [, v] of u.searchParams) if (v.length >= 6) out.push(v);
     // Token-like path segments (letters and digits mixed, or long): not "/api" or "/notifications".
-    const segs = u.pathname.split('/').filter((s) => s.length >= 24 || (s.length >= 8 && /\d/.test(s) && /[A-Za-z]/.test(s)));
+    const segs = u.pathname
+      .split('/')
+      .filter((s) => s.length >= 24 || (s.length >= 8 && /\d/.test(s) && /[A-Za-z]/.test(s)));
     out.push(...segs);
     return out;
   } catch {

@@ -13,7 +13,15 @@ import { request as httpsRequest } from 'node:https';
 export const MAX_ATTEMPTS = 3;
 export const BACKOFF_MS = [500, 1500] as const;
 /** Errors of a receiver that could not take the request right now (TLS and DNS NXDOMAIN are not retried). */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 
 export interface DeliveryResult {
   readonly ok: boolean;
@@ -31,7 +39,13 @@ interface Attempt {
   readonly retryable: boolean;
 }
 
-function attempt(url: URL, body: string, headers: Record<string, string>, timeoutMs: number, signal: AbortSignal): Promise<Attempt> {
+function attempt(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Attempt> {
   return new Promise((resolve) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     let settled = false;
@@ -44,17 +58,32 @@ function attempt(url: URL, body: string, headers: Record<string, string>, timeou
       resolve(a);
     };
     // agent: false — one connection per delivery, closed after it: no pooled socket outlives the run.
-    const req = send(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res: IncomingMessage) => {
-      const status = res.statusCode ?? 0;
-      res.resume(); // the answer's body is not ours to read; drain it so the socket can close
-      res.on('end', () => finish(status >= 200 && status < 300 ? { status, retryable: false } : { status, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 }));
-      res.on('error', () => finish({ status, error: `HTTP ${status}, answer cut short`, retryable: false }));
-    });
-    const timer = setTimeout(() => finish({ error: `no answer within ${timeoutMs / 1000}s`, retryable: false }), timeoutMs);
+    const req = send(
+      url,
+      { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        res.resume(); // the answer's body is not ours to read; drain it so the socket can close
+        res.on('end', () =>
+          finish(
+            status >= 200 && status < 300
+              ? { status, retryable: false }
+              : { status, error: `HTTP ${status}`, retryable: status === 429 || status >= 500 },
+          ),
+        );
+        res.on('error', () => finish({ status, error: `HTTP ${status}, answer cut short`, retryable: false }));
+      },
+    );
+    const timer = setTimeout(
+      () => finish({ error: `no answer within ${timeoutMs / 1000}s`, retryable: false }),
+      timeoutMs,
+    );
     timer.unref();
     const onAbort = () => finish({ error: 'abandoned at exit', retryable: false });
     signal.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (e: NodeJS.ErrnoException) => finish({ error: e.code ?? e.name, retryable: RETRYABLE_CODES.has(e.code ?? '') }));
+    req.on('error', (e: NodeJS.ErrnoException) =>
+      finish({ error: e.code ?? e.name, retryable: RETRYABLE_CODES.has(e.code ?? '') }),
+    );
     req.end(body);
   });
 }
@@ -75,7 +104,13 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 export async function deliverWebhook(
   url: string,
   event: { readonly type: string },
-  opts: { readonly timeoutMs: number; readonly runId: string; readonly userAgent: string; readonly signal: AbortSignal; readonly now: () => number },
+  opts: {
+    readonly timeoutMs: number;
+    readonly runId: string;
+    readonly userAgent: string;
+    readonly signal: AbortSignal;
+    readonly now: () => number;
+  },
 ): Promise<DeliveryResult> {
   const t0 = opts.now();
   const u = new URL(url);
@@ -93,7 +128,8 @@ export async function deliverWebhook(
     if (opts.signal.aborted) break;
     n++;
     last = await attempt(u, body, headers, opts.timeoutMs, opts.signal);
-    if (!last.error) return { ok: true, attempts: n, durationMs: opts.now() - t0, ...(last.status ? { status: last.status } : {}) };
+    if (!last.error)
+      return { ok: true, attempts: n, durationMs: opts.now() - t0, ...(last.status ? { status: last.status } : {}) };
     if (!last.retryable) break;
   }
   return {

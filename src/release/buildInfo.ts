@@ -16,7 +16,11 @@ export function parseBuildInfo(text: string): Record<string, string> {
     const i = line.indexOf(':');
     if (i <= 0) continue;
     const key = line.slice(0, i).trim();
-    const value = line.slice(i + 1).trim().replace(/^"|"$/g, '').trim();
+    const value = line
+      .slice(i + 1)
+      .trim()
+      .replace(/^"|"$/g, '')
+      .trim();
     if (key) out[key] = value;
   }
   return out;
@@ -48,7 +52,9 @@ export function escapeRe(s: string): string {
  */
 export function expectedNamePattern(vsn: string, os: string, arch: string, elixir: boolean | undefined): RegExp {
   const ex = elixir === undefined ? '(-elixir)?' : elixir ? '-elixir' : '';
-  return new RegExp(`^emqx-enterprise-${escapeRe(vsn)}(-g[0-9a-f]{7,40})?${ex}-${escapeRe(os)}-${escapeRe(arch)}\\.tar\\.gz$`);
+  return new RegExp(
+    `^emqx-enterprise-${escapeRe(vsn)}(-g[0-9a-f]{7,40})?${ex}-${escapeRe(os)}-${escapeRe(arch)}\\.tar\\.gz$`,
+  );
 }
 
 export function expectedName(vsn: string, os: string, arch: string, elixir: boolean | undefined): string {

@@ -19,7 +19,10 @@ export function sidecarPathFor(tarballPath: string): string {
 }
 
 /** Pure: `sidecar` and `tarballName` only name things in errors. */
-export function parseSidecar(text: string, where: { readonly sidecar: string; readonly tarballName: string }): SidecarDigest {
+export function parseSidecar(
+  text: string,
+  where: { readonly sidecar: string; readonly tarballName: string },
+): SidecarDigest {
   const m = text.match(/^[0-9a-fA-F]{64}/);
   if (!m) {
     const found = text.length === 0 ? 'an empty file' : JSON.stringify(text.slice(0, 80).split('\n')[0]);
@@ -54,11 +57,16 @@ export async function readSidecar(sidecar: string, tarballName: string): Promise
     text = await readFile(sidecar, 'latin1');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BadInputError(`sha256 sidecar ${sidecar} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`}`, {
-      details: [`expected ${tarballName}.sha256 next to the tarball: the node refuses an upgrade without it (missing_sha256_sidecar)`],
-      hint: `download it with the tarball, or create it from a tarball you trust: sha256sum ${tarballName} | head -c 64 > ${tarballName}.sha256`,
-      cause: e,
-    });
+    throw new BadInputError(
+      `sha256 sidecar ${sidecar} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`}`,
+      {
+        details: [
+          `expected ${tarballName}.sha256 next to the tarball: the node refuses an upgrade without it (missing_sha256_sidecar)`,
+        ],
+        hint: `download it with the tarball, or create it from a tarball you trust: sha256sum ${tarballName} | head -c 64 > ${tarballName}.sha256`,
+        cause: e,
+      },
+    );
   }
   return parseSidecar(text, { sidecar, tarballName });
 }

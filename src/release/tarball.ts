@@ -22,7 +22,8 @@ export interface InspectOptions {
 
 /** emqx_vars is ~1.5 KB and BUILD_INFO ~150 B; a cap keeps a hostile member from filling memory. */
 const SMALL_FILE_CAP = 64 * 1024;
-const OFFICIAL_HINT = 'use the official emqx-enterprise-<vsn>-<os>-<arch>.tar.gz from emqx.com with its .sha256, unmodified';
+const OFFICIAL_HINT =
+  'use the official emqx-enterprise-<vsn>-<os>-<arch>.tar.gz from emqx.com with its .sha256, unmodified';
 
 interface Scan {
   sha256: string;
@@ -57,7 +58,17 @@ export function symlinkEscapes(member: string, target: string): boolean {
 }
 
 async function scan(file: string, total: number, opts: InspectOptions): Promise<Scan> {
-  const s: Scan = { sha256: '', size: 0, emqxVars: undefined, buildInfos: new Map(), nestedVars: undefined, unsafe: undefined, parseError: undefined, uncompressed: 0, releasePart: 0 };
+  const s: Scan = {
+    sha256: '',
+    size: 0,
+    emqxVars: undefined,
+    buildInfos: new Map(),
+    nestedVars: undefined,
+    unsafe: undefined,
+    parseError: undefined,
+    uncompressed: 0,
+    releasePart: 0,
+  };
   const collect = (entry: ReadEntry, done: (text: string) => void) => {
     const chunks: Buffer[] = [];
     let n = 0;
@@ -73,7 +84,8 @@ async function scan(file: string, total: number, opts: InspectOptions): Promise<
     onReadEntry: (entry: ReadEntry) => {
       const raw = entry.path;
       if (unsafePath(raw) || (entry.type === 'Link' && entry.linkpath && unsafePath(entry.linkpath))) s.unsafe ??= raw;
-      if (entry.type === 'SymbolicLink' && entry.linkpath && symlinkEscapes(raw, entry.linkpath)) s.unsafe ??= `${raw} -> ${entry.linkpath}`;
+      if (entry.type === 'SymbolicLink' && entry.linkpath && symlinkEscapes(raw, entry.linkpath))
+        s.unsafe ??= `${raw} -> ${entry.linkpath}`;
       const p = raw.replace(/^(\.\/)+/, '');
       const bytes = entry.size ?? 0;
       s.uncompressed += bytes;
@@ -131,15 +143,21 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
   let size: number;
   try {
     const st = await stat(file);
-    if (!st.isFile()) throw new BadInputError(`release tarball ${file} is not a regular file`, { hint: 'pass --tarball the .tar.gz file itself' });
+    if (!st.isFile())
+      throw new BadInputError(`release tarball ${file} is not a regular file`, {
+        hint: 'pass --tarball the .tar.gz file itself',
+      });
     size = st.size;
   } catch (e) {
     if (e instanceof BadInputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BadInputError(`release tarball ${file} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`}`, {
-      hint: 'pass --tarball the path of emqx-enterprise-<vsn>-<os>-<arch>.tar.gz on this machine',
-      cause: e,
-    });
+    throw new BadInputError(
+      `release tarball ${file} ${code === 'ENOENT' ? 'not found' : `cannot be read (${code ?? String(e)})`}`,
+      {
+        hint: 'pass --tarball the path of emqx-enterprise-<vsn>-<os>-<arch>.tar.gz on this machine',
+        cause: e,
+      },
+    );
   }
   // Cheap checks first: a wrong name or a missing sidecar should not cost a 256 MB read.
   // The name travels into commands on the node (quoted) and file names there: shell or path syntax
@@ -163,20 +181,27 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
   }
   if (s.parseError) {
     throw new BadInputError(`release tarball ${file} is not a readable gzip'd tar`, {
-      details: [`expected a .tar.gz, found: ${s.parseError.message}`, 'its sha256 matches the sidecar, so the published file itself is not a tarball'],
+      details: [
+        `expected a .tar.gz, found: ${s.parseError.message}`,
+        'its sha256 matches the sidecar, so the published file itself is not a tarball',
+      ],
       hint: OFFICIAL_HINT,
       cause: s.parseError,
     });
   }
   if (s.unsafe !== undefined) {
     throw new BadInputError(`release tarball ${file} has an unsafe member`, {
-      details: [`expected relative member paths without ".." and links that stay inside, found ${JSON.stringify(s.unsafe)}`],
+      details: [
+        `expected relative member paths without ".." and links that stay inside, found ${JSON.stringify(s.unsafe)}`,
+      ],
       hint: `${OFFICIAL_HINT}; this archive could write outside the node's extraction directory`,
     });
   }
   if (s.emqxVars === undefined) {
     const details = s.nestedVars
-      ? [`expected releases/emqx_vars at the top level (the official tarball has no top-level folder), found ${s.nestedVars}`]
+      ? [
+          `expected releases/emqx_vars at the top level (the official tarball has no top-level folder), found ${s.nestedVars}`,
+        ]
       : ['expected releases/emqx_vars (it names the target version), found no such member'];
     throw new BadInputError(`release tarball ${file} is not an EMQX release in the official layout`, {
       details,
@@ -194,14 +219,18 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
   }
   if (parseEmqxVersion(version) === null) {
     throw new BadInputError(`release tarball ${file}: releases/emqx_vars has an invalid REL_VSN`, {
-      details: [`expected an EMQX version such as 5.10.5 (Major.Minor.Patch, optionally -rc.N or -g<sha>), found ${JSON.stringify(version)}`],
+      details: [
+        `expected an EMQX version such as 5.10.5 (Major.Minor.Patch, optionally -rc.N or -g<sha>), found ${JSON.stringify(version)}`,
+      ],
       hint: OFFICIAL_HINT,
     });
   }
   const biText = s.buildInfos.get(version);
   if (biText === undefined) {
     throw new BadInputError(`release tarball ${file} has no releases/${version}/BUILD_INFO`, {
-      details: [`expected releases/${version}/BUILD_INFO (REL_VSN is ${version}), found ${s.buildInfos.size ? [...s.buildInfos.keys()].map((k) => `releases/${k}/BUILD_INFO`).join(', ') : 'none'}`],
+      details: [
+        `expected releases/${version}/BUILD_INFO (REL_VSN is ${version}), found ${s.buildInfos.size ? [...s.buildInfos.keys()].map((k) => `releases/${k}/BUILD_INFO`).join(', ') : 'none'}`,
+      ],
       hint: OFFICIAL_HINT,
     });
   }
@@ -209,7 +238,9 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
   const missing = ['os', 'arch', 'erlang'].filter((k) => !bi[k]);
   if (missing.length) {
     throw new BadInputError(`release tarball ${file}: releases/${version}/BUILD_INFO lacks ${missing.join(', ')}`, {
-      details: [`expected os, arch and erlang (the node compares them with its own), found keys ${Object.keys(bi).join(', ') || 'none'}`],
+      details: [
+        `expected os, arch and erlang (the node compares them with its own), found keys ${Object.keys(bi).join(', ') || 'none'}`,
+      ],
       hint: OFFICIAL_HINT,
     });
   }
@@ -221,8 +252,20 @@ export async function inspectRelease(tarballPath: string, opts: InspectOptions =
         `expected ${pkgArch ? expectedName(version, bi.os, pkgArch, elixir) : `a known arch (x86_64, aarch64, arm), found ${bi.arch}`} (from REL_VSN ${version} and BUILD_INFO os ${bi.os}, arch ${bi.arch})`,
         `found ${fileName}`,
       ],
-      hint: 'a renamed or repacked file is the wrong build more often than not; download the package for the nodes\' OS and arch',
+      hint: "a renamed or repacked file is the wrong build more often than not; download the package for the nodes' OS and arch",
     });
   }
-  return { path: file, fileName, sha256: s.sha256, size: s.size, version, os: bi.os, arch: bi.arch, otp: bi.erlang, uncompressedBytes: s.uncompressed, releaseBytes: s.releasePart, emqxVars: s.emqxVars };
+  return {
+    path: file,
+    fileName,
+    sha256: s.sha256,
+    size: s.size,
+    version,
+    os: bi.os,
+    arch: bi.arch,
+    otp: bi.erlang,
+    uncompressedBytes: s.uncompressed,
+    releaseBytes: s.releasePart,
+    emqxVars: s.emqxVars,
+  };
 }

@@ -101,11 +101,22 @@ export function operatorCommand(spec: BecomeSpec, command: string): string {
  * Which `become: sudo` nodes would refuse `sudo -n` for want of a password: asked once per node
  * before anything else, so the CLI prompts only when a password is really needed. Read-only.
  */
-export async function nodesWantingPassword(hosts: ReadonlyMap<string, RemoteHost>, specs: readonly (BecomeSpec & { readonly name: string })[]): Promise<string[]> {
+export async function nodesWantingPassword(
+  hosts: ReadonlyMap<string, RemoteHost>,
+  specs: readonly (BecomeSpec & { readonly name: string })[],
+): Promise<string[]> {
   const want: string[] = [];
-  await Promise.all(specs.filter((s) => s.become === 'sudo' && hosts.has(s.name)).map(async (s) => {
-    const r = await hosts.get(s.name)!.exec(becomeProbe(s.becomeUser ?? 'root'), { timeoutMs: 15_000 }).catch(() => null);
-    if (r && r.exitCode !== 0 && /^sudo: (a password is required|a terminal is required)/m.test(r.stderr)) want.push(s.name);
-  }));
+  await Promise.all(
+    specs
+      .filter((s) => s.become === 'sudo' && hosts.has(s.name))
+      .map(async (s) => {
+        const r = await hosts
+          .get(s.name)!
+          .exec(becomeProbe(s.becomeUser ?? 'root'), { timeoutMs: 15_000 })
+          .catch(() => null);
+        if (r && r.exitCode !== 0 && /^sudo: (a password is required|a terminal is required)/m.test(r.stderr))
+          want.push(s.name);
+      }),
+  );
   return specs.map((s) => s.name).filter((n) => want.includes(n));
 }

@@ -6,7 +6,13 @@ import ssh2 from 'ssh2';
 import type { AnyAuthMethod, Client as ClientT, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import type { JumpTarget as JumpHost, SshTarget as NodeSpec } from './types.js';
 import { RolloutError, errorMessage } from '../util/errors.js';
-import { checkHostKey, hostKeyAlgorithms, hostKeyRefusal, readKnownHostsFile, type KnownHostEntry } from './knownHosts.js';
+import {
+  checkHostKey,
+  hostKeyAlgorithms,
+  hostKeyRefusal,
+  readKnownHostsFile,
+  type KnownHostEntry,
+} from './knownHosts.js';
 import { loadPrivateKey, type LoadedKey } from './keys.js';
 
 const { Client } = ssh2;
@@ -67,9 +73,11 @@ function optionalKey(file: string, passphrase: string | undefined, who: string):
 
 export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Promise<Connection> {
   const known = readKnownHostsFile(spec.knownHosts, spec.name);
-  const key = spec.identityFile === undefined ? undefined : loadPrivateKey(spec.identityFile, opts.passphrase, spec.name);
-  const keys = [key, ...(spec.moreIdentityFiles ?? []).map((f) => optionalKey(f, opts.passphrase, spec.name))]
-    .filter((k): k is LoadedKey => k !== undefined);
+  const key =
+    spec.identityFile === undefined ? undefined : loadPrivateKey(spec.identityFile, opts.passphrase, spec.name);
+  const keys = [key, ...(spec.moreIdentityFiles ?? []).map((f) => optionalKey(f, opts.passphrase, spec.name))].filter(
+    (k): k is LoadedKey => k !== undefined,
+  );
   // IdentitiesOnly yes (ssh_config): the agent is not asked once a key file is given.
   const agent = spec.identitiesOnly && keys.length > 0 ? undefined : opts.agentSocket;
   if (key === undefined && !opts.agentSocket) {
@@ -94,13 +102,24 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
   };
   try {
     let sock: ClientChannel | undefined;
-    const nodeHop: HopTarget = { host: spec.host, port: spec.port, user: spec.user, who: spec.name, ...(spec.proxyCommand ? { proxyCommand: spec.proxyCommand } : {}) };
+    const nodeHop: HopTarget = {
+      host: spec.host,
+      port: spec.port,
+      user: spec.user,
+      who: spec.name,
+      ...(spec.proxyCommand ? { proxyCommand: spec.proxyCommand } : {}),
+    };
     for (const hop of [...hops, nodeHop]) {
       if (chain.length > 0) sock = await forwardOut(chain[chain.length - 1], hop, opts);
       else if (hop.proxyCommand) sock = proxyCommandStream(hop.proxyCommand) as unknown as ClientChannel;
       const hopKeys = hop.identityFile ? [loadPrivateKey(hop.identityFile, opts.passphrase, hop.who)] : keys;
       const hopKnown = hop.knownHosts ? readKnownHostsFile(hop.knownHosts, hop.who).entries : known.entries;
-      chain.push(await connectHop(hop, sock, hopKnown, hop.knownHosts ?? spec.knownHosts, hopKeys, { ...opts, agentSocket: agent }));
+      chain.push(
+        await connectHop(hop, sock, hopKnown, hop.knownHosts ?? spec.knownHosts, hopKeys, {
+          ...opts,
+          agentSocket: agent,
+        }),
+      );
     }
   } catch (e) {
     closeAll();
@@ -109,15 +128,31 @@ export async function connectNode(spec: NodeSpec, opts: ConnectOptions = {}): Pr
   return wrapConnection(spec, chain);
 }
 
-function connectHop(hop: HopTarget, sock: ClientChannel | undefined, known: readonly KnownHostEntry[],
-  knownFile: string, keys: readonly LoadedKey[], opts: ConnectOptions): Promise<ClientT> {
+function connectHop(
+  hop: HopTarget,
+  sock: ClientChannel | undefined,
+  known: readonly KnownHostEntry[],
+  knownFile: string,
+  keys: readonly LoadedKey[],
+  opts: ConnectOptions,
+): Promise<ClientT> {
   const where = `${hop.host}:${hop.port}`;
   const readyTimeout = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   const tried: string[] = [];
   const methods: AnyAuthMethod[] = [];
   for (const key of keys)
-    methods.push({ type: 'publickey', username: hop.user, key: key.data, ...(key.passphrase === undefined ? {} : { passphrase: key.passphrase }) });
-  const keyFiles = new Map(methods.map((m) => [m, (m as { key?: Buffer }).key ? keys.find((k) => k.data === (m as { key: Buffer }).key)?.file : undefined]));
+    methods.push({
+      type: 'publickey',
+      username: hop.user,
+      key: key.data,
+      ...(key.passphrase === undefined ? {} : { passphrase: key.passphrase }),
+    });
+  const keyFiles = new Map(
+    methods.map((m) => [
+      m,
+      (m as { key?: Buffer }).key ? keys.find((k) => k.data === (m as { key: Buffer }).key)?.file : undefined,
+    ]),
+  );
   if (opts.agentSocket) methods.push({ type: 'agent', username: hop.user, agent: opts.agentSocket });
 
   return new Promise<ClientT>((resolve, reject) => {
@@ -163,7 +198,12 @@ function connectHop(hop: HopTarget, sock: ClientChannel | undefined, known: read
       hostVerifier: (blob: Buffer) => {
         const verdict = checkHostKey(known, hop.host, hop.port, blob);
         if (verdict === 'ok') return true;
-        refusal = hostKeyRefusal(verdict, { who: hop.who, host: hop.host, port: hop.port, file: knownFile }, blob, known);
+        refusal = hostKeyRefusal(
+          verdict,
+          { who: hop.who, host: hop.host, port: hop.port, file: knownFile },
+          blob,
+          known,
+        );
         return false;
       },
       authHandler: (_left, _partial, next) => {
@@ -176,23 +216,41 @@ function connectHop(hop: HopTarget, sock: ClientChannel | undefined, known: read
     try {
       c.connect(cfg);
     } catch (e) {
-      fail(new RolloutError('remote', `${hop.who}: cannot start SSH connection to ${where}: ${errorMessage(e)}`, { cause: e }));
+      fail(
+        new RolloutError('remote', `${hop.who}: cannot start SSH connection to ${where}: ${errorMessage(e)}`, {
+          cause: e,
+        }),
+      );
     }
   });
 }
 
-function classify(err: Error & { level?: string; code?: string }, hop: HopTarget, where: string,
-  readyTimeout: number, elapsedMs: number, tried: readonly string[]): RolloutError {
+function classify(
+  err: Error & { level?: string; code?: string },
+  hop: HopTarget,
+  where: string,
+  readyTimeout: number,
+  elapsedMs: number,
+  tried: readonly string[],
+): RolloutError {
   const details = [`ssh2: ${err.message}${err.level ? ` (level ${err.level})` : ''}`, `after ${elapsedMs} ms`];
   if (err.code === 'ECONNREFUSED') {
     return new RolloutError('remote', `${hop.who}: connection refused by ${where}`, {
-      details, cause: err, hint: 'is sshd running and is the port in the inventory right?',
+      details,
+      cause: err,
+      hint: 'is sshd running and is the port in the inventory right?',
     });
   }
   if (err.level === 'client-timeout') {
-    return new RolloutError('remote', `${hop.who}: timed out connecting to ${where} (${err.message}; readyTimeout ${readyTimeout} ms)`, {
-      details, cause: err, hint: 'check that the host is reachable and sshd answers (firewall, wrong port, overloaded host)',
-    });
+    return new RolloutError(
+      'remote',
+      `${hop.who}: timed out connecting to ${where} (${err.message}; readyTimeout ${readyTimeout} ms)`,
+      {
+        details,
+        cause: err,
+        hint: 'check that the host is reachable and sshd answers (firewall, wrong port, overloaded host)',
+      },
+    );
   }
   if (err.level === 'client-authentication') {
     return new RolloutError('remote', `${hop.who}: authentication failed for user ${hop.user} at ${where}`, {
@@ -207,7 +265,10 @@ function classify(err: Error & { level?: string; code?: string }, hop: HopTarget
   if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ETIMEDOUT') {
     return new RolloutError('remote', `${hop.who}: ${where} unreachable (${err.code})`, { details, cause: err });
   }
-  return new RolloutError('remote', `${hop.who}: SSH connection to ${where} failed: ${err.message}`, { details, cause: err });
+  return new RolloutError('remote', `${hop.who}: SSH connection to ${where} failed: ${err.message}`, {
+    details,
+    cause: err,
+  });
 }
 
 function aborted(who: string, where: string, signal: AbortSignal): RolloutError {
@@ -220,7 +281,16 @@ function forwardOut(via: ClientT, hop: HopTarget, opts: ConnectOptions): Promise
   const ms = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     let done = false;
-    const timer = setTimeout(() => finish(new RolloutError('remote', `${hop.who}: timed out after ${ms} ms opening a tunnel to ${where} through the previous hop`)), ms);
+    const timer = setTimeout(
+      () =>
+        finish(
+          new RolloutError(
+            'remote',
+            `${hop.who}: timed out after ${ms} ms opening a tunnel to ${where} through the previous hop`,
+          ),
+        ),
+      ms,
+    );
     const onAbort = () => finish(aborted(hop.who, where, opts.signal!));
     function finish(err: RolloutError | null, ch?: ClientChannel) {
       if (done) {
@@ -237,11 +307,20 @@ function forwardOut(via: ClientT, hop: HopTarget, opts: ConnectOptions): Promise
     via.forwardOut('127.0.0.1', 0, hop.host, hop.port, (err, ch) => {
       if (err) {
         const reason = (err as Error & { reason?: number }).reason;
-        finish(new RolloutError('remote', `${hop.who}: the previous hop refused to open a tunnel to ${where}: ${err.message}`, {
-          details: reason === 1 ? ['reason 1: administratively prohibited'] : [],
-          hint: reason === 1 ? 'the jump host needs AllowTcpForwarding yes in sshd_config' : 'check that the jump host can reach this address and port',
-          cause: err,
-        }));
+        finish(
+          new RolloutError(
+            'remote',
+            `${hop.who}: the previous hop refused to open a tunnel to ${where}: ${err.message}`,
+            {
+              details: reason === 1 ? ['reason 1: administratively prohibited'] : [],
+              hint:
+                reason === 1
+                  ? 'the jump host needs AllowTcpForwarding yes in sshd_config'
+                  : 'check that the jump host can reach this address and port',
+              cause: err,
+            },
+          ),
+        );
       } else finish(null, ch);
     });
   });
@@ -341,7 +420,12 @@ export function proxyCommandStream(command: string): Duplex {
   child.on('close', (code, signal) => {
     if (sock.destroyed) return;
     if (code === 0) sock.push(null);
-    else sock.destroy(new Error(`ProxyCommand exited with ${signal ?? `code ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''} (${command})`));
+    else
+      sock.destroy(
+        new Error(
+          `ProxyCommand exited with ${signal ?? `code ${code}`}${stderr.trim() ? `: ${stderr.trim()}` : ''} (${command})`,
+        ),
+      );
   });
   return sock;
 }

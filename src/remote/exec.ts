@@ -41,7 +41,17 @@ export function execOn(conn: Connection, command: string, opts: ExecInternalOpti
     });
   if (conn.closed) return Promise.reject(dead(conn.closeError ?? new Error('connection already closed')));
   if (opts.signal?.aborted) {
-    return Promise.resolve(result(conn.node, command, { exitCode: null, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, aborted: true }));
+    return Promise.resolve(
+      result(conn.node, command, {
+        exitCode: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        durationMs: 0,
+        timedOut: false,
+        aborted: true,
+      }),
+    );
   }
 
   return new Promise<ExecResult>((resolve, reject) => {
@@ -67,7 +77,17 @@ export function execOn(conn: Connection, command: string, opts: ExecInternalOpti
       opts.signal?.removeEventListener('abort', onAbort);
       offClose();
       if (err) return reject(err);
-      resolve(result(conn.node, command, { exitCode, signal: exitSignal, stdout, stderr, durationMs: Date.now() - started, timedOut, aborted }));
+      resolve(
+        result(conn.node, command, {
+          exitCode,
+          signal: exitSignal,
+          stdout,
+          stderr,
+          durationMs: Date.now() - started,
+          timedOut,
+          aborted,
+        }),
+      );
     };
 
     const killGroup = (sig: 'TERM' | 'KILL') => {
@@ -91,10 +111,12 @@ export function execOn(conn: Connection, command: string, opts: ExecInternalOpti
         /* channel already gone */
       }
       killGroup('TERM');
-      timers.push(setTimeout(() => {
-        killGroup('KILL');
-        ch?.close();
-      }, graceMs));
+      timers.push(
+        setTimeout(() => {
+          killGroup('KILL');
+          ch?.close();
+        }, graceMs),
+      );
       // Never hang on a wedged channel: resolve with what we have after two graces.
       timers.push(setTimeout(() => finish(), graceMs * 2 + 500));
     };
@@ -110,10 +132,12 @@ export function execOn(conn: Connection, command: string, opts: ExecInternalOpti
     });
 
     if (opts.timeoutMs !== undefined) {
-      timers.push(setTimeout(() => {
-        timedOut = true;
-        stop();
-      }, opts.timeoutMs));
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, opts.timeoutMs),
+      );
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -162,9 +186,13 @@ export function execOn(conn: Connection, command: string, opts: ExecInternalOpti
           // No exit status: either the connection is going down (ssh2 may close the channel just
           // before the client's 'close') — then it is a dead connection — or the server sent none,
           // then exitCode stays null. 50 ms is ample for the client 'close' to follow.
-          setTimeout(() => (conn.closed
-            ? finish(dead(conn.closeError ?? new Error('connection closed'), { stdout, stderr }))
-            : finish()), 50);
+          setTimeout(
+            () =>
+              conn.closed
+                ? finish(dead(conn.closeError ?? new Error('connection closed'), { stdout, stderr }))
+                : finish(),
+            50,
+          );
         });
       });
     } catch (e) {

@@ -20,7 +20,11 @@ export class SshRemoteHost implements RemoteHost {
   private sftpSession: Promise<SftpSession> | undefined;
   private closedByUser = false;
 
-  constructor(readonly spec: NodeSpec, private readonly opts: ConnectOptions = {}, conn?: Connection) {
+  constructor(
+    readonly spec: NodeSpec,
+    private readonly opts: ConnectOptions = {},
+    conn?: Connection,
+  ) {
     this.node = spec.name;
     this.conn = conn;
   }
@@ -67,7 +71,13 @@ export class SshRemoteHost implements RemoteHost {
   }
 
   stage(localPath: string, remotePath: string, sha256: string, opts: StageOptions = {}): Promise<StageResult> {
-    return stageFile({ node: this.node, exec: (c, o) => this.exec(c, o), sftp: () => this.sftp() }, localPath, remotePath, sha256, opts);
+    return stageFile(
+      { node: this.node, exec: (c, o) => this.exec(c, o), sftp: () => this.sftp() },
+      localPath,
+      remotePath,
+      sha256,
+      opts,
+    );
   }
 
   async openTcp(host: string, port: number, opts: TunnelOptions = {}): Promise<Duplex> {
@@ -96,19 +106,29 @@ export interface OpenHostsResult {
  * Connect to every node in parallel (bounded). Returns the reachable hosts and the failures side by
  * side: preflight wants to report every unreachable node at once, not just the first.
  */
-export async function openHostsSettled(specs: readonly NodeSpec[], opts: OpenHostsOptions = {}): Promise<OpenHostsResult> {
+export async function openHostsSettled(
+  specs: readonly NodeSpec[],
+  opts: OpenHostsOptions = {},
+): Promise<OpenHostsResult> {
   const queue = new PQueue({ concurrency: opts.concurrency ?? 8 });
   const hosts = new Map<string, RemoteHost>();
   const failures = new Map<string, RolloutError>();
-  await Promise.all(specs.map((spec) => queue.add(async () => {
-    const h = new SshRemoteHost(spec, opts);
-    try {
-      await h.connect();
-      hosts.set(spec.name, h);
-    } catch (e) {
-      failures.set(spec.name, e instanceof RolloutError ? e : new RolloutError('remote', `${spec.name}: ${String(e)}`, { cause: e }));
-    }
-  })));
+  await Promise.all(
+    specs.map((spec) =>
+      queue.add(async () => {
+        const h = new SshRemoteHost(spec, opts);
+        try {
+          await h.connect();
+          hosts.set(spec.name, h);
+        } catch (e) {
+          failures.set(
+            spec.name,
+            e instanceof RolloutError ? e : new RolloutError('remote', `${spec.name}: ${String(e)}`, { cause: e }),
+          );
+        }
+      }),
+    ),
+  );
   // Keep inventory order.
   return {
     hosts: new Map(specs.filter((s) => hosts.has(s.name)).map((s) => [s.name, hosts.get(s.name)!])),
@@ -117,17 +137,24 @@ export async function openHostsSettled(specs: readonly NodeSpec[], opts: OpenHos
 }
 
 /** Connect to every node; if any fails, close the rest and throw the first failure (inventory order). */
-export async function openHosts(specs: readonly NodeSpec[], opts: OpenHostsOptions = {}): Promise<Map<string, RemoteHost>> {
+export async function openHosts(
+  specs: readonly NodeSpec[],
+  opts: OpenHostsOptions = {},
+): Promise<Map<string, RemoteHost>> {
   const { hosts, failures } = await openHostsSettled(specs, opts);
   if (failures.size > 0) {
     await Promise.all([...hosts.values()].map((h) => h.close()));
     const first = specs.map((s) => failures.get(s.name)).find((e) => e !== undefined)!;
     if (failures.size === 1) throw first;
-    throw new RolloutError(first.kind, `${failures.size} of ${specs.length} nodes unreachable; first: ${first.message}`, {
-      details: [...failures.values()].map((e) => e.message),
-      ...(first.hint ? { hint: first.hint } : {}),
-      cause: first,
-    });
+    throw new RolloutError(
+      first.kind,
+      `${failures.size} of ${specs.length} nodes unreachable; first: ${first.message}`,
+      {
+        details: [...failures.values()].map((e) => e.message),
+        ...(first.hint ? { hint: first.hint } : {}),
+        cause: first,
+      },
+    );
   }
   return hosts;
 }

@@ -52,15 +52,23 @@ function keyError(err: Error, file: string, text: string, hadPassphrase: boolean
   // never contains the passphrase (only the parser's own wording), so it is safe to keep as cause.
   const m = err.message;
   if (/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(text)) {
-    return new RolloutError('remote', `${who}: identityFile ${file} is in PKCS#8 format, which the SSH library cannot read`, {
-      hint: `convert it to OpenSSH format: ssh-keygen -p -f ${file}  (keeps the key, rewrites the file)`,
-    });
+    return new RolloutError(
+      'remote',
+      `${who}: identityFile ${file} is in PKCS#8 format, which the SSH library cannot read`,
+      {
+        hint: `convert it to OpenSSH format: ssh-keygen -p -f ${file}  (keeps the key, rewrites the file)`,
+      },
+    );
   }
   if (!hadPassphrase && /no passphrase|encrypted/i.test(m)) {
-    return new RolloutError('remote', `${who}: encrypted key needs a passphrase: set ${PASSPHRASE_ENV} or run on a TTY`, {
-      details: [`identityFile: ${file}`],
-      hint: 'or load the key into ssh-agent (ssh-add) and leave identityFile out',
-    });
+    return new RolloutError(
+      'remote',
+      `${who}: encrypted key needs a passphrase: set ${PASSPHRASE_ENV} or run on a TTY`,
+      {
+        details: [`identityFile: ${file}`],
+        hint: 'or load the key into ssh-agent (ssh-add) and leave identityFile out',
+      },
+    );
   }
   if (hadPassphrase && /passphrase|decrypt|integrity|bad/i.test(m)) {
     return new RolloutError('remote', `${who}: wrong passphrase for identityFile ${file}`, {

@@ -38,7 +38,9 @@ export function parseKnownHosts(text: string, file = 'known_hosts'): ParsedKnown
     if (parts[0].startsWith('@')) {
       const m = parts.shift()!;
       if (m === '@cert-authority') {
-        notes.push(`${file}:${lineNo}: @cert-authority line skipped (host certificates are not supported; add the host's plain key instead)`);
+        notes.push(
+          `${file}:${lineNo}: @cert-authority line skipped (host certificates are not supported; add the host's plain key instead)`,
+        );
         return;
       }
       if (m !== '@revoked') {
@@ -69,7 +71,10 @@ export function hostToken(host: string, port: number): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const esc = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const esc = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${esc}$`, 'i');
 }
 
@@ -103,7 +108,12 @@ export function entriesForHost(entries: readonly KnownHostEntry[], host: string,
  * The verdict for the key a server offered. Like OpenSSH, a `@revoked` line applies when its host
  * patterns match (usually `*`), and revocation beats any accepting line.
  */
-export function checkHostKey(entries: readonly KnownHostEntry[], host: string, port: number, key: Buffer): HostKeyVerdict {
+export function checkHostKey(
+  entries: readonly KnownHostEntry[],
+  host: string,
+  port: number,
+  key: Buffer,
+): HostKeyVerdict {
   const mine = entriesForHost(entries, host, port);
   if (mine.some((e) => e.marker === '@revoked' && e.key.equals(key))) return 'revoked';
   const plain = mine.filter((e) => e.marker === undefined);
@@ -159,7 +169,7 @@ export function readKnownHostsFile(file: string, who: string): ParsedKnownHosts 
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new RolloutError('remote', `${who}: cannot read known_hosts file ${file} (${code ?? String(e)})`, {
-      hint: 'host keys are always verified: point knownHosts in the inventory at a readable file holding the nodes\' keys',
+      hint: "host keys are always verified: point knownHosts in the inventory at a readable file holding the nodes' keys",
       cause: e,
     });
   }
@@ -175,8 +185,12 @@ export interface HostKeyContext {
 }
 
 /** The refusal for anything but 'ok': names the key, the file, and the exact line to add. */
-export function hostKeyRefusal(verdict: Exclude<HostKeyVerdict, 'ok'>, ctx: HostKeyContext, offered: Buffer,
-  entries: readonly KnownHostEntry[]): RolloutError {
+export function hostKeyRefusal(
+  verdict: Exclude<HostKeyVerdict, 'ok'>,
+  ctx: HostKeyContext,
+  offered: Buffer,
+  entries: readonly KnownHostEntry[],
+): RolloutError {
   const where = `${ctx.host}:${ctx.port}`;
   const type = blobKeyType(offered) ?? 'unknown-key-type';
   const fp = fingerprint(offered);
@@ -193,14 +207,22 @@ export function hostKeyRefusal(verdict: Exclude<HostKeyVerdict, 'ok'>, ctx: Host
     case 'mismatch':
       for (const e of known) details.push(`known key (${e.file}:${e.line}): ${e.keyType} ${fingerprint(e.key)}`);
       details.push('line to add if the host was legitimately re-keyed (after verifying out of band):', `  ${line}`);
-      return new RolloutError('remote', `${ctx.who}: HOST KEY MISMATCH for ${where}: the key offered is not the one in ${ctx.file}; refusing to connect`, {
-        details,
-        hint: `this may be an attack; if the node was re-keyed, remove the old entry (ssh-keygen -R '${ctx.port === 22 ? ctx.host : `[${ctx.host}]:${ctx.port}`}' -f ${ctx.file}) and add the line above`,
-      });
+      return new RolloutError(
+        'remote',
+        `${ctx.who}: HOST KEY MISMATCH for ${where}: the key offered is not the one in ${ctx.file}; refusing to connect`,
+        {
+          details,
+          hint: `this may be an attack; if the node was re-keyed, remove the old entry (ssh-keygen -R '${ctx.port === 22 ? ctx.host : `[${ctx.host}]:${ctx.port}`}' -f ${ctx.file}) and add the line above`,
+        },
+      );
     case 'revoked':
-      return new RolloutError('remote', `${ctx.who}: host key of ${where} is marked @revoked in ${ctx.file}; refusing to connect`, {
-        details,
-        hint: 'the node must get a new host key; then add that key to known_hosts',
-      });
+      return new RolloutError(
+        'remote',
+        `${ctx.who}: host key of ${where} is marked @revoked in ${ctx.file}; refusing to connect`,
+        {
+          details,
+          hint: 'the node must get a new host key; then add that key to known_hosts',
+        },
+      );
   }
 }

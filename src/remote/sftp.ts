@@ -30,10 +30,12 @@ export function openSftp(conn: Connection): Promise<SftpSession> {
     conn.client.sftp((err, sftp) => {
       off();
       if (err) {
-        return reject(new RolloutError('remote', `${conn.node}: cannot open SFTP on ${conn.target}: ${err.message}`, {
-          hint: 'the node\'s sshd needs an sftp Subsystem (OpenSSH: Subsystem sftp internal-sftp)',
-          cause: err,
-        }));
+        return reject(
+          new RolloutError('remote', `${conn.node}: cannot open SFTP on ${conn.target}: ${err.message}`, {
+            hint: "the node's sshd needs an sftp Subsystem (OpenSSH: Subsystem sftp internal-sftp)",
+            cause: err,
+          }),
+        );
       }
       let closed = false;
       const listeners = new Set<() => void>();
@@ -82,8 +84,12 @@ export function lost(conn: Connection, doing: string, cause: unknown): RolloutEr
 }
 
 /** Run one SFTP request; reject if the channel closes first. */
-export function sftpCall<T>(s: SftpSession, conn: Connection, doing: string,
-  fn: (cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
+export function sftpCall<T>(
+  s: SftpSession,
+  conn: Connection,
+  doing: string,
+  fn: (cb: (err: Error | null | undefined, v?: T) => void) => void,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let done = false;
     const off = s.onClose(() => settle(lost(conn, doing, conn.closeError ?? new Error('SFTP channel closed'))));
@@ -91,7 +97,12 @@ export function sftpCall<T>(s: SftpSession, conn: Connection, doing: string,
       if (done) return;
       done = true;
       off();
-      if (err) reject(err instanceof RolloutError ? err : new RolloutError('remote', `${conn.node}: SFTP failed while ${doing}: ${err.message}`, { cause: err }));
+      if (err)
+        reject(
+          err instanceof RolloutError
+            ? err
+            : new RolloutError('remote', `${conn.node}: SFTP failed while ${doing}: ${err.message}`, { cause: err }),
+        );
       else resolve(v as T);
     }
     try {

@@ -34,11 +34,17 @@ export interface StageContext {
 
 export const DEFAULT_FREE_SPACE_FACTOR = 4;
 
-export async function stageFile(ctx: StageContext, localPath: string, remotePath: string, sha256: string,
-  opts: StageOptions = {}): Promise<StageResult> {
+export async function stageFile(
+  ctx: StageContext,
+  localPath: string,
+  remotePath: string,
+  sha256: string,
+  opts: StageOptions = {},
+): Promise<StageResult> {
   const started = Date.now();
   const expected = sha256.toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(expected)) throw new BadInputError(`stage ${localPath}: expected a sha256 of 64 hex digits, got ${JSON.stringify(sha256)}`);
+  if (!/^[0-9a-f]{64}$/.test(expected))
+    throw new BadInputError(`stage ${localPath}: expected a sha256 of 64 hex digits, got ${JSON.stringify(sha256)}`);
   if (!remotePath.startsWith('/') || remotePath.endsWith('/')) {
     throw new BadInputError(`${ctx.node}: remote path ${JSON.stringify(remotePath)} must be an absolute file path`, {
       hint: 'stagingDir in the inventory must be absolute',
@@ -59,7 +65,9 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
     const r = await ctx.exec(command, { ...(opts.signal ? { signal: opts.signal } : {}), timeoutMs: 10 * 60_000 });
     if (r.aborted) throw new RolloutError('interrupted', `${ctx.node}: staging cancelled while ${what}`);
     if (r.exitCode !== 0) {
-      throw new RolloutError('remote', `${ctx.node}: staging ${remotePath} failed while ${what}`, { details: describeResult(r) });
+      throw new RolloutError('remote', `${ctx.node}: staging ${remotePath} failed while ${what}`, {
+        details: describeResult(r),
+      });
     }
     return r;
   };
@@ -70,12 +78,15 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
   const sftpReady = ctx.sftp();
   sftpReady.catch(() => undefined); // judged where it is awaited
   // 1. Observe. sha256sum of a large file takes ~1 s per GB; df -P keeps one line per filesystem.
-  const obsResult = await run('checking the node', [
-    `mkdir -p -- ${q.d}`,
-    `if [ -f ${q.f} ]; then printf 'sha %s\\n' "$(sha256sum -- ${q.f})"; fi`,
-    `if [ -f ${q.p} ]; then printf 'part %s\\n' "$(wc -c < ${q.p})"; fi`,
-    `df -Pk -- ${q.d} | tail -n 1 | sed 's/^/df /'`,
-  ].join(' && '));
+  const obsResult = await run(
+    'checking the node',
+    [
+      `mkdir -p -- ${q.d}`,
+      `if [ -f ${q.f} ]; then printf 'sha %s\\n' "$(sha256sum -- ${q.f})"; fi`,
+      `if [ -f ${q.p} ]; then printf 'part %s\\n' "$(wc -c < ${q.p})"; fi`,
+      `df -Pk -- ${q.d} | tail -n 1 | sed 's/^/df /'`,
+    ].join(' && '),
+  );
   const obs = parseObservation(obsResult.stdout);
   const factor = opts.freeSpaceFactor ?? DEFAULT_FREE_SPACE_FACTOR;
   const decision = decideStage(obs, { size, sha256: expected, freeSpaceFactor: factor });
@@ -90,14 +101,18 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
         hint: 'df -Pk must work on the node',
       });
     case 'refuse-disk':
-      throw new RolloutError('remote', `${ctx.node}: not enough free space in ${dir}: ${formatBytes(decision.freeBytes)} free, need ${formatBytes(decision.needBytes)}`, {
-        details: [
-          `file: ${localPath} (${formatBytes(size)}, ${size} bytes)`,
-          `needed: size × ${factor} (tarball + extracted copy + deployed relup tree + margin) = ${decision.needBytes} bytes`,
-          `free: ${decision.freeBytes} bytes (df -Pk: ${obs.dfLine ?? '?'})`,
-        ],
-        hint: `free at least ${formatBytes(decision.needBytes - decision.freeBytes)} on the node or point stagingDir at a larger filesystem`,
-      });
+      throw new RolloutError(
+        'remote',
+        `${ctx.node}: not enough free space in ${dir}: ${formatBytes(decision.freeBytes)} free, need ${formatBytes(decision.needBytes)}`,
+        {
+          details: [
+            `file: ${localPath} (${formatBytes(size)}, ${size} bytes)`,
+            `needed: size × ${factor} (tarball + extracted copy + deployed relup tree + margin) = ${decision.needBytes} bytes`,
+            `free: ${decision.freeBytes} bytes (df -Pk: ${obs.dfLine ?? '?'})`,
+          ],
+          hint: `free at least ${formatBytes(decision.needBytes - decision.freeBytes)} on the node or point stagingDir at a larger filesystem`,
+        },
+      );
     case 'check-part':
     case 'fresh':
       break;
@@ -143,7 +158,8 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
           () => undefined,
         );
       },
-      onBytes: (sent) => progress.tick({ file: remotePath, bytesDone: from + sent, bytesTotal: size, rate: rate(sent, upStarted) }),
+      onBytes: (sent) =>
+        progress.tick({ file: remotePath, bytesDone: from + sent, bytesTotal: size, rate: rate(sent, upStarted) }),
     });
   } catch (e) {
     followAbort.abort();
@@ -154,7 +170,11 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
   // 4. Verify what landed on the node, byte count and digest. The follower's digest counts only if it
   //    matches; anything else (hole read as zeros on a server that writes out of order, no GNU tail,
   //    a lagging follower) falls back to hashing the whole .part again.
-  const followed = await withDeadline(follower ?? Promise.resolve(undefined), Math.max(5_000, size / (20 * 1024 * 1024) * 1000), () => followAbort.abort());
+  const followed = await withDeadline(
+    follower ?? Promise.resolve(undefined),
+    Math.max(5_000, (size / (20 * 1024 * 1024)) * 1000),
+    () => followAbort.abort(),
+  );
   let remoteSize: number;
   let remoteSha: string | undefined;
   let ver: ExecResult | undefined;
@@ -180,14 +200,20 @@ export async function stageFile(ctx: StageContext, localPath: string, remotePath
       });
     }
     throw new RolloutError('remote', `${ctx.node}: uploaded ${part} failed verification`, {
-      details: [`size on node: ${remoteSize}, expected ${size}`, `sha256 on node: ${remoteSha ?? '?'}, expected ${expected}`, ...(ver ? describeResult(ver) : [])],
-      hint: 'run the stage again; if it repeats, check the node\'s disk and filesystem',
+      details: [
+        `size on node: ${remoteSize}, expected ${size}`,
+        `sha256 on node: ${remoteSha ?? '?'}, expected ${expected}`,
+        ...(ver ? describeResult(ver) : []),
+      ],
+      hint: "run the stage again; if it repeats, check the node's disk and filesystem",
     });
   }
 
   // 5. Atomic replace.
   if (session.posixRename && !session.closed) {
-    await sftpCall<void>(session, session.conn, `renaming ${part}`, (cb) => session.sftp.ext_openssh_rename(part, remotePath, cb));
+    await sftpCall<void>(session, session.conn, `renaming ${part}`, (cb) =>
+      session.sftp.ext_openssh_rename(part, remotePath, cb),
+    );
   } else {
     await run('renaming into place', `mv -f -- ${q.p} ${q.f}`);
   }
@@ -250,11 +276,15 @@ async function hashPrefixes(file: string, sizes: readonly number[]): Promise<Map
   const h = createHash('sha256');
   let pos = 0;
   const mark = () => {
-    while (marks.length > 0 && marks[0] === pos) out.set(marks.shift()!, { hex: h.copy().digest('hex'), hash: h.copy() });
+    while (marks.length > 0 && marks[0] === pos)
+      out.set(marks.shift()!, { hex: h.copy().digest('hex'), hash: h.copy() });
   };
   mark();
   if (marks.length === 0) return out;
-  for await (const chunk of createReadStream(file, { start: 0, end: marks[marks.length - 1] - 1 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, {
+    start: 0,
+    end: marks[marks.length - 1] - 1,
+  }) as AsyncIterable<Buffer>) {
     let c = chunk;
     while (c.length > 0) {
       const take = Math.min(c.length, marks[0] - pos);

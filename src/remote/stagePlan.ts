@@ -56,7 +56,10 @@ export type StageDecision =
  * Bytes of a `.part` we will resume are already on disk and count as used.
  * Worked example: 180 MB tarball, 40 MB part → need 720 − 40 = 680 MB free.
  */
-export function decideStage(obs: StageObservation, local: { size: number; sha256: string; freeSpaceFactor: number }): StageDecision {
+export function decideStage(
+  obs: StageObservation,
+  local: { size: number; sha256: string; freeSpaceFactor: number },
+): StageDecision {
   if (obs.remoteSha === local.sha256) return { kind: 'present' };
   const resumable = obs.partSize !== undefined && obs.partSize > 0 && obs.partSize <= local.size;
   const onDisk = resumable ? obs.partSize : 0;

@@ -52,7 +52,11 @@ export function openTunnel(
         finish(
           new RolloutError('remote', `${node}: sshd refused a forwarded channel to ${where}: ${err.message}`, {
             details:
-              reason === 1 ? ['reason 1: administratively prohibited'] : reason === 2 ? ['reason 2: connect failed'] : [],
+              reason === 1
+                ? ['reason 1: administratively prohibited']
+                : reason === 2
+                  ? ['reason 2: connect failed']
+                  : [],
             hint:
               reason === 1
                 ? `the node's sshd_config needs AllowTcpForwarding yes (or local) for the user of this connection`

@@ -43,16 +43,25 @@ export interface RemoteHost {
    * already matches `sha256`, else upload to a temporary name (resuming a partial one), verify
    * the remote sha256, rename into place.
    */
-  stage(localPath: string, remotePath: string, sha256: string, opts?: {
-    readonly signal?: AbortSignal;
-    readonly onProgress?: (p: StageProgress) => void;
-  }): Promise<StageResult>;
+  stage(
+    localPath: string,
+    remotePath: string,
+    sha256: string,
+    opts?: {
+      readonly signal?: AbortSignal;
+      readonly onProgress?: (p: StageProgress) => void;
+    },
+  ): Promise<StageResult>;
   /**
    * A forwarded TCP channel (ssh `direct-tcpip`) over this node's SSH connection to `host:port` as
    * the node sees it (`127.0.0.1` is the node itself). Rejects with a RolloutError when sshd refuses
    * (AllowTcpForwarding no, nothing listening) or the channel does not open within `timeoutMs`.
    */
-  openTcp(host: string, port: number, opts?: { readonly timeoutMs?: number; readonly signal?: AbortSignal }): Promise<Duplex>;
+  openTcp(
+    host: string,
+    port: number,
+    opts?: { readonly timeoutMs?: number; readonly signal?: AbortSignal },
+  ): Promise<Duplex>;
   close(): Promise<void>;
   /**
    * Run as the SSH login user even when the node's commands go through `become` (remote/become.ts):

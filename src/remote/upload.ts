@@ -35,7 +35,8 @@ export async function uploadFrom(p: UploadParams): Promise<number> {
   const { session, conn } = p;
   const doing = `uploading ${p.remotePath}`;
   const handle = await sftpCall<Buffer>(session, conn, `opening ${p.remotePath}`, (cb) =>
-    session.sftp.open(p.remotePath, p.fromOffset > 0 ? 'r+' : 'w', { mode: 0o644 }, cb));
+    session.sftp.open(p.remotePath, p.fromOffset > 0 ? 'r+' : 'w', { mode: 0o644 }, cb),
+  );
   p.onOpened?.();
   const local = await openLocal(p.localPath, 'r');
   let sent = 0;
@@ -51,9 +52,15 @@ export async function uploadFrom(p: UploadParams): Promise<number> {
         cleanup();
         reject(e);
       };
-      const offClose = session.onClose(() => fail(lost(conn, doing, conn.closeError ?? new Error('SFTP channel closed'))));
+      const offClose = session.onClose(() =>
+        fail(lost(conn, doing, conn.closeError ?? new Error('SFTP channel closed'))),
+      );
       const onAbort = () => {
-        fail(new RolloutError('interrupted', `${conn.node}: upload of ${p.remotePath} cancelled`, { cause: p.signal?.reason }));
+        fail(
+          new RolloutError('interrupted', `${conn.node}: upload of ${p.remotePath} cancelled`, {
+            cause: p.signal?.reason,
+          }),
+        );
         // Outstanding WRITEs cannot be recalled; ending the channel is the only way to stop them
         // (mscdex/ssh2#988). The .part stays on the node for the next resume.
         session.end();
@@ -77,7 +84,14 @@ export async function uploadFrom(p: UploadParams): Promise<number> {
         session.sftp.write(handle, buf, 0, buf.length, position, (err) => {
           outstanding--;
           if (failed) return;
-          if (err) return fail(new RolloutError('remote', `${conn.node}: SFTP write to ${p.remotePath} failed at offset ${position}: ${err.message}`, { cause: err }));
+          if (err)
+            return fail(
+              new RolloutError(
+                'remote',
+                `${conn.node}: SFTP write to ${p.remotePath} failed at offset ${position}: ${err.message}`,
+                { cause: err },
+              ),
+            );
           sent += buf.length;
           p.onBytes?.(sent);
           const w = wake;
@@ -92,7 +106,11 @@ export async function uploadFrom(p: UploadParams): Promise<number> {
           const want = Math.min(READ_BLOCK, p.size - pos);
           const block = Buffer.allocUnsafe(want);
           const { bytesRead } = await local.read(block, 0, want, pos);
-          if (bytesRead !== want) throw new RolloutError('bad-input', `${p.localPath} changed while uploading (short read at ${pos + bytesRead} of ${p.size} bytes)`);
+          if (bytesRead !== want)
+            throw new RolloutError(
+              'bad-input',
+              `${p.localPath} changed while uploading (short read at ${pos + bytesRead} of ${p.size} bytes)`,
+            );
           p.hash?.update(block);
           for (let off = 0; off < want && !failed; off += chunkSize) {
             while (outstanding >= maxOutstanding && !failed) await new Promise<void>((r) => (wake = r));

@@ -29,20 +29,45 @@ const two = (n: number): string => String(n).padStart(2, '0');
 
 /** The daemon's argv after `__daemon`, shaped like the beam's (`-root <base>` … `-emqx_data_dir <dir>`). */
 export function daemonArgs(o: {
-  baseRoot: string; runnerRoot: string; name: string; dataDir: string; vsn: string; now: Date;
+  baseRoot: string;
+  runnerRoot: string;
+  name: string;
+  dataDir: string;
+  vsn: string;
+  now: Date;
 }): { argv: string[]; configFile: string; argsFile: string } {
   const d = o.now;
-  const ts = `${d.getFullYear()}.${two(d.getMonth() + 1)}.${two(d.getDate())}.${two(d.getHours())}.` +
+  const ts =
+    `${d.getFullYear()}.${two(d.getMonth() + 1)}.${two(d.getDate())}.${two(d.getHours())}.` +
     `${two(d.getMinutes())}.${two(d.getSeconds())}`;
   const configFile = join(o.dataDir, 'configs', `app.${ts}.config`);
   const argsFile = join(o.dataDir, 'configs', `vm.${ts}.args`);
   const argv = [
-    '-root', o.baseRoot, '-progname', 'erl',
-    '-boot', join(o.runnerRoot, 'releases', o.vsn, 'start'), '-mode', 'embedded',
-    '-boot_var', 'ERTS_LIB_DIR', join(o.runnerRoot, 'lib'),
-    '-mnesia', 'dir', `"${join(o.dataDir, 'mnesia', o.name)}"`,
-    '-config', configFile, '-args_file', argsFile, '-name', o.name,
-    '--', '-ekka_proto_dist', 'inet_tcp', '-emqx_data_dir', o.dataDir,
+    '-root',
+    o.baseRoot,
+    '-progname',
+    'erl',
+    '-boot',
+    join(o.runnerRoot, 'releases', o.vsn, 'start'),
+    '-mode',
+    'embedded',
+    '-boot_var',
+    'ERTS_LIB_DIR',
+    join(o.runnerRoot, 'lib'),
+    '-mnesia',
+    'dir',
+    `"${join(o.dataDir, 'mnesia', o.name)}"`,
+    '-config',
+    configFile,
+    '-args_file',
+    argsFile,
+    '-name',
+    o.name,
+    '--',
+    '-ekka_proto_dist',
+    'inet_tcp',
+    '-emqx_data_dir',
+    o.dataDir,
   ];
   return { argv, configFile, argsFile };
 }

@@ -107,8 +107,14 @@ async function keygen(path: string, comment: string): Promise<{ priv: string; pu
 const yq = (s: string): string => JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
 
 export function inventoryYaml(o: {
-  cluster: string; user: string; keyPath: string; knownHostsPath: string;
-  nodes: readonly SimClusterNode[]; soakSeconds: number; timeoutSeconds: number; become?: boolean;
+  cluster: string;
+  user: string;
+  keyPath: string;
+  knownHostsPath: string;
+  nodes: readonly SimClusterNode[];
+  soakSeconds: number;
+  timeoutSeconds: number;
+  become?: boolean;
 }): string {
   const lines = [
     '# Simulated EMQX cluster written by emqx-rollout (src/sim/cluster.ts).',
@@ -191,7 +197,10 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
   const [fromRel, toRel] = await Promise.all([
     buildReleaseTarball({ version: from, outDir: join(dir, 'build'), padBytes: 0 }),
     buildReleaseTarball({
-      version: to, outDir: join(dir, 'release'), sidecar: opts.sidecar, padBytes: opts.padBytes,
+      version: to,
+      outDir: join(dir, 'release'),
+      sidecar: opts.sidecar,
+      padBytes: opts.padBytes,
       pkg: pkg && opts.targetForm === 'pkg' ? relativePkgVars(serviceUser) : undefined,
     }),
   ]);
@@ -229,7 +238,10 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       await tar.x({ file: fromRel.tarballPath, cwd: rootDir });
       const name = `emqx@${host}`;
       if (pkg) await makePackageInstall({ nodeDir, rootDir, etcDir, dataDir, logDir, from, serviceUser, name });
-      const shims: Array<[string, string]> = [['df', dfShimScript(rootDir)], ['free', freeShimScript(rootDir)]];
+      const shims: Array<[string, string]> = [
+        ['df', dfShimScript(rootDir)],
+        ['free', freeShimScript(rootDir)],
+      ];
       if (pkg) shims.push(['sudo', sudoShimScript()], ['whoami', whoamiShimScript()], ['id', idShimScript()]);
       for (const [cmd, text] of shims) {
         await writeFile(join(shimDir, cmd), text);
@@ -238,12 +250,22 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
       // 0: the daemon binds a free port on first boot and records it in node.json (stable afterwards)
       const mqttPort = opts.mqttPort ?? 0;
       const cfg: SimNodeConfig = {
-        name, mqttHost: host, mqttPort, clusterFile, layout, dataDir, etcDir, logDir, ...(pkg ? { serviceUser } : {}),
+        name,
+        mqttHost: host,
+        mqttPort,
+        clusterFile,
+        layout,
+        dataDir,
+        etcDir,
+        logDir,
+        ...(pkg ? { serviceUser } : {}),
         ctlLatencyMs: opts.ctlLatencyMs || undefined,
       };
       await mkdir(simDir(rootDir), { recursive: true });
       await writeFile(nodeConfigPath(rootDir), JSON.stringify(cfg, null, 2));
-      await writeFile(sudoersPath(rootDir), `policy ${opts.sudoPolicy ?? 'nopasswd'}\npassword sim-sudo-password\n`, { mode: 0o600 });
+      await writeFile(sudoersPath(rootDir), `policy ${opts.sudoPolicy ?? 'nopasswd'}\npassword sim-sudo-password\n`, {
+        mode: 0o600,
+      });
       if (opts.sudoPolicy && opts.sudoPolicy !== 'nopasswd') await setFaults(rootDir, { sudoPolicy: opts.sudoPolicy });
       writeState(rootDir, { logs: [], catalog });
       const hostKey = await keygen(join(nodeDir, 'ssh_host_ed25519_key'), `sim-${host}`);
@@ -261,36 +283,73 @@ export async function startSimCluster(opts: SimClusterOptions): Promise<SimClust
         simulateLoginUser: pkg,
       });
       servers.push(server);
-      nodes.push({ name, host, sshPort: server.port, mqttPort: 0, rootDir, stagingDir, backupDir, layout, etcDir, dataDir, logDir, tmpDir });
+      nodes.push({
+        name,
+        host,
+        sshPort: server.port,
+        mqttPort: 0,
+        rootDir,
+        stagingDir,
+        backupDir,
+        layout,
+        etcDir,
+        dataDir,
+        logDir,
+        tmpDir,
+      });
       tmpDirs.push(tmpDir);
     }
     const members: ClusterMember[] = nodes.map((nd) => ({ name: nd.name, baseRoot: nd.rootDir }));
     await writeFile(clusterFile, JSON.stringify({ nodes: members }, null, 2));
     await writeFile(
       knownHostsPath,
-      nodes.map((nd, i) => `[${nd.host}]:${nd.sshPort} ${servers[i].hostPublicKey.split(' ').slice(0, 2).join(' ')}\n`).join(''),
+      nodes
+        .map((nd, i) => `[${nd.host}]:${nd.sshPort} ${servers[i].hostPublicKey.split(' ').slice(0, 2).join(' ')}\n`)
+        .join(''),
     );
     const inventoryPath = join(dir, 'inventory.yaml');
     await writeFile(
       inventoryPath,
       inventoryYaml({
-        cluster: 'sim', user, keyPath, knownHostsPath, nodes, become: pkg,
-        soakSeconds: opts.soakSeconds ?? 1, timeoutSeconds: opts.timeoutSeconds ?? 120,
+        cluster: 'sim',
+        user,
+        keyPath,
+        knownHostsPath,
+        nodes,
+        become: pkg,
+        soakSeconds: opts.soakSeconds ?? 1,
+        timeoutSeconds: opts.timeoutSeconds ?? 120,
       }),
     );
     // pkg: as systemd would start it (User=<service user>); the node keeps the sandbox's TMPDIR
     const svcEnv = pkg ? { EMQX_SIM_LOGIN_USER: serviceUser } : {};
     await Promise.all(
       nodes.map((nd, i) =>
-        run(join(nd.rootDir, 'bin', 'emqx'), ['start'], { timeout: 60_000, env: { ...process.env, ...svcEnv, TMPDIR: tmpDirs[i] } })),
+        run(join(nd.rootDir, 'bin', 'emqx'), ['start'], {
+          timeout: 60_000,
+          env: { ...process.env, ...svcEnv, TMPDIR: tmpDirs[i] },
+        }),
+      ),
     );
     await rm(join(dir, 'build'), { recursive: true, force: true });
     for (const [i, nd] of nodes.entries()) {
-      nodes[i] = { ...nd, mqttPort: (JSON.parse(await readFile(nodeConfigPath(nd.rootDir), 'utf8')) as SimNodeConfig).mqttPort };
+      nodes[i] = {
+        ...nd,
+        mqttPort: (JSON.parse(await readFile(nodeConfigPath(nd.rootDir), 'utf8')) as SimNodeConfig).mqttPort,
+      };
     }
     return {
-      dir, inventoryPath, tarballPath: toRel.tarballPath, sidecarPath: toRel.sidecarPath,
-      knownHostsPath, keyPath, user, from, to, nodes, stop,
+      dir,
+      inventoryPath,
+      tarballPath: toRel.tarballPath,
+      sidecarPath: toRel.sidecarPath,
+      knownHostsPath,
+      keyPath,
+      user,
+      from,
+      to,
+      nodes,
+      stop,
     };
   } catch (e) {
     await stop();
@@ -315,8 +374,15 @@ export function relativePkgVars(serviceUser: string): PkgVars {
  * `realSu`: the service user is a real account owning the install (bin/emqx as root then uses real su).
  */
 export async function makePackageInstall(o: {
-  nodeDir: string; rootDir: string; etcDir: string; dataDir: string; logDir: string; from: string;
-  serviceUser: string; name: string; realSu?: boolean;
+  nodeDir: string;
+  rootDir: string;
+  etcDir: string;
+  dataDir: string;
+  logDir: string;
+  from: string;
+  serviceUser: string;
+  name: string;
+  realSu?: boolean;
 }): Promise<void> {
   const binDir = join(o.nodeDir, 'usr', 'bin');
   await Promise.all([o.etcDir, o.logDir, binDir].map((d) => mkdir(d, { recursive: true })));
@@ -341,7 +407,10 @@ export async function makePackageInstall(o: {
   const bi = join(o.rootDir, 'releases', o.from, 'BUILD_INFO');
   const old = await readFile(bi, 'utf8');
   const field = (k: string): string => new RegExp(`^${k}: "([^"]*)"`, 'm').exec(old)?.[1] ?? '';
-  await writeFile(bi, buildInfo({ buildArch: field('arch'), os: field('os'), erlang: field('erlang'), relform: 'deb' }));
+  await writeFile(
+    bi,
+    buildInfo({ buildArch: field('arch'), os: field('os'), erlang: field('erlang'), relform: 'deb' }),
+  );
   for (const b of ['emqx', 'emqx_ctl']) {
     await rm(join(binDir, b), { force: true });
     await symlink(join('..', 'lib', 'emqx', 'bin', b), join(binDir, b));

@@ -3,12 +3,29 @@
 // interface; this file decides what to print.
 import type { Faults } from './faults.js';
 import {
-  ctlHelp, formatBroker, formatBrokerStats, formatClusterStatus, formatClusterStatusJson, formatLogs,
-  formatPluginsList, formatRelupStatus, formatStatus, listSupportedPaths, relupUsage, type InternalStatus, type PluginInfo,
+  ctlHelp,
+  formatBroker,
+  formatBrokerStats,
+  formatClusterStatus,
+  formatClusterStatusJson,
+  formatLogs,
+  formatPluginsList,
+  formatRelupStatus,
+  formatStatus,
+  listSupportedPaths,
+  relupUsage,
+  type InternalStatus,
+  type PluginInfo,
 } from './outputs.js';
 import {
-  evictionStatus, formatGlobalStatus, formatNodeStatus, parseRebalanceStart, REBALANCE_TEXT, REBALANCE_USAGE,
-  type EvacOptions, type EvacView,
+  evictionStatus,
+  formatGlobalStatus,
+  formatNodeStatus,
+  parseRebalanceStart,
+  REBALANCE_TEXT,
+  REBALANCE_USAGE,
+  type EvacOptions,
+  type EvacView,
 } from './rebalance.js';
 import type { CatalogEntry, LogRow } from './state.js';
 
@@ -58,7 +75,12 @@ const listResult = (out: string): CtlReply => ({ out, err: '', code: 1 });
 const INITIALIZING = 'Command table is initializing.\n';
 const NO_COMMANDS = 'No commands available.\n';
 
-export async function runCtl(node: SimNodeApi, args: readonly string[], nowMs: number, tzOffsetMin: number): Promise<CtlReply> {
+export async function runCtl(
+  node: SimNodeApi,
+  args: readonly string[],
+  nowMs: number,
+  tzOffsetMin: number,
+): Promise<CtlReply> {
   const f = node.faults();
   const p = node.plugin();
   const phase = node.bootPhase(nowMs);
@@ -69,7 +91,11 @@ export async function runCtl(node: SimNodeApi, args: readonly string[], nowMs: n
   if (phase === 'initializing') return { out: INITIALIZING, err: '', code: isHelp ? 0 : 1 };
   if (phase === 'empty') return { out: NO_COMMANDS, err: '', code: isHelp ? 0 : 1 };
   const relupRegistered = p !== null && p.running && phase === 'ready';
-  const help = (code: number): CtlReply => ({ out: ctlHelp(relupRegistered, p?.vsn ?? f.pluginVersion), err: '', code });
+  const help = (code: number): CtlReply => ({
+    out: ctlHelp(relupRegistered, p?.vsn ?? f.pluginVersion),
+    err: '',
+    code,
+  });
   switch (cmd) {
     case undefined:
     case 'help':
@@ -84,7 +110,9 @@ export async function runCtl(node: SimNodeApi, args: readonly string[], nowMs: n
     case 'cluster':
       if (rest[0] === 'status' && (rest.length === 1 || (rest.length === 2 && rest[1] === '--json'))) {
         const c = await node.cluster();
-        return ok(rest.length === 1 ? formatClusterStatus(c.running, c.stopped) : formatClusterStatusJson(c.running, c.stopped));
+        return ok(
+          rest.length === 1 ? formatClusterStatus(c.running, c.stopped) : formatClusterStatusJson(c.running, c.stopped),
+        );
       }
       break;
     case 'plugins':

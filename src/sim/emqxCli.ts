@@ -29,7 +29,7 @@ function readRelVsnSync(root: string): string {
 async function main(argv: string[]): Promise<number> {
   const runnerRoot = process.env.RUNNER_ROOT_DIR;
   if (!runnerRoot) {
-    err('ERROR: RUNNER_ROOT_DIR is not set; run this through the release\'s bin/emqx\n');
+    err("ERROR: RUNNER_ROOT_DIR is not set; run this through the release's bin/emqx\n");
     return 1;
   }
   const baseRoot = process.env.BASE_RUNNER_ROOT_DIR || runnerRoot;
@@ -105,7 +105,13 @@ async function main(argv: string[]): Promise<number> {
   return 1;
 }
 
-async function start(runnerRoot: string, baseRoot: string, name: string, sock: string, etcDir: string): Promise<number> {
+async function start(
+  runnerRoot: string,
+  baseRoot: string,
+  name: string,
+  sock: string,
+  etcDir: string,
+): Promise<number> {
   const alive = await rpcCall(sock, { op: 'ping' }, 2000);
   if (alive && !alive.down) {
     // [guess] the real script dies with a similar line when a node already runs from this root
@@ -148,7 +154,9 @@ async function start(runnerRoot: string, baseRoot: string, name: string, sock: s
   }
   child.unref();
   const log = join(logDir, 'emqx.log');
-  err(`ERROR: EMQX Enterprise ${vsn} failed to start${exited !== null ? ` (exit ${String(exited)}); see ${log}` : ' within 30 seconds'}\n`);
+  err(
+    `ERROR: EMQX Enterprise ${vsn} failed to start${exited !== null ? ` (exit ${String(exited)}); see ${log}` : ' within 30 seconds'}\n`,
+  );
   return 1;
 }
 

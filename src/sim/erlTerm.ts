@@ -19,9 +19,15 @@ export const int = (v: number): ETerm => ({ t: 'int', v });
 export const list = (v: readonly ETerm[]): ETerm => ({ t: 'list', v });
 export const tuple = (v: readonly ETerm[]): ETerm => ({ t: 'tuple', v });
 /** A map with atom keys (the usual error map). */
-export const amap = (o: Record<string, ETerm>): ETerm => ({ t: 'map', v: Object.entries(o).map(([k, v]) => [atom(k), v] as const) });
+export const amap = (o: Record<string, ETerm>): ETerm => ({
+  t: 'map',
+  v: Object.entries(o).map(([k, v]) => [atom(k), v] as const),
+});
 /** A map with string keys (BUILD_INFO as read by the relup plugin). */
-export const smap = (o: Record<string, ETerm>): ETerm => ({ t: 'map', v: Object.entries(o).map(([k, v]) => [str(k), v] as const) });
+export const smap = (o: Record<string, ETerm>): ETerm => ({
+  t: 'map',
+  v: Object.entries(o).map(([k, v]) => [str(k), v] as const),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Term order (small maps print their keys in term order): number < atom < tuple < map < list < binary.
@@ -54,7 +60,10 @@ export function compareTerms(a: ETerm, b: ETerm): number {
       const ca = charsOf(a);
       const cb = charsOf(b);
       if (ca && cb) return cmpSeq(ca.map(int), cb.map(int));
-      return cmpSeq(a.t === 'list' ? a.v : [...a.v].map((c) => int(c.codePointAt(0)!)), b.t === 'list' ? b.v : [...(b as { v: string }).v].map((c) => int(c.codePointAt(0)!)));
+      return cmpSeq(
+        a.t === 'list' ? a.v : [...a.v].map((c) => int(c.codePointAt(0)!)),
+        b.t === 'list' ? b.v : [...(b as { v: string }).v].map((c) => int(c.codePointAt(0)!)),
+      );
     }
   }
 }
@@ -79,8 +88,35 @@ function sortedPairs(m: ReadonlyArray<readonly [ETerm, ETerm]>): Array<readonly 
 // Flat writing (io_lib:write / ~0p)
 
 const RESERVED = new Set([
-  'after', 'and', 'andalso', 'band', 'begin', 'bnot', 'bor', 'bsl', 'bsr', 'bxor', 'case', 'catch', 'cond', 'div',
-  'end', 'fun', 'if', 'let', 'maybe', 'not', 'of', 'or', 'orelse', 'receive', 'rem', 'try', 'when', 'xor', 'else',
+  'after',
+  'and',
+  'andalso',
+  'band',
+  'begin',
+  'bnot',
+  'bor',
+  'bsl',
+  'bsr',
+  'bxor',
+  'case',
+  'catch',
+  'cond',
+  'div',
+  'end',
+  'fun',
+  'if',
+  'let',
+  'maybe',
+  'not',
+  'of',
+  'or',
+  'orelse',
+  'receive',
+  'rem',
+  'try',
+  'when',
+  'xor',
+  'else',
 ]);
 
 export function writeAtom(a: string): string {
@@ -125,7 +161,9 @@ export function writeTerm(t: ETerm): string {
     case 'tuple':
       return `{${t.v.map(writeTerm).join(',')}}`;
     case 'map':
-      return `#{${sortedPairs(t.v).map(([k, v]) => `${writeTerm(k)} => ${writeTerm(v)}`).join(',')}}`;
+      return `#{${sortedPairs(t.v)
+        .map(([k, v]) => `${writeTerm(k)} => ${writeTerm(v)}`)
+        .join(',')}}`;
   }
 }
 
@@ -138,7 +176,11 @@ type If =
   | { k: 'list'; els: If[]; len: number }
   | { k: 'tuple'; tagged: boolean; els: If[]; len: number }
   | { k: 'map'; pairs: Pair[]; len: number };
-interface Pair { k: If; v: If; len: number }
+interface Pair {
+  k: If;
+  v: If;
+  len: number;
+}
 
 function listLength(lens: number[], acc: number): number {
   if (lens.length === 0) return acc;
@@ -150,12 +192,27 @@ function printLength(t: ETerm): If {
     case 'list': {
       if (t.v.length === 0) return flat('[]');
       const els = t.v.map(printLength);
-      return { k: 'list', els, len: listLength(els.map((e) => e.len), 2) };
+      return {
+        k: 'list',
+        els,
+        len: listLength(
+          els.map((e) => e.len),
+          2,
+        ),
+      };
     }
     case 'tuple': {
       if (t.v.length === 0) return flat('{}');
       const els = t.v.map(printLength);
-      return { k: 'tuple', tagged: t.v[0].t === 'atom' && t.v.length > 1, els, len: listLength(els.map((e) => e.len), 2) };
+      return {
+        k: 'tuple',
+        tagged: t.v[0].t === 'atom' && t.v.length > 1,
+        els,
+        len: listLength(
+          els.map((e) => e.len),
+          2,
+        ),
+      };
     }
     case 'map': {
       if (t.v.length === 0) return flat('#{}');
@@ -165,7 +222,14 @@ function printLength(t: ETerm): If {
         const kl = kk.len + 4; // " => "
         return { k: { ...kk, len: kl }, v: vv, len: kl + vv.len };
       });
-      return { k: 'map', pairs, len: listLength(pairs.map((p) => p.len), 3) };
+      return {
+        k: 'map',
+        pairs,
+        len: listLength(
+          pairs.map((p) => p.len),
+          3,
+        ),
+      };
     }
     default:
       return flat(writeTerm(t));
@@ -243,7 +307,16 @@ function lastDepth(rest: unknown[], ld: number): number {
   return rest.length > 0 ? 0 : ld + 1;
 }
 
-function ppTagTuple(els: If[], col: number, ll: number, m: number, tind: number, ind: string, ld: number, w: number): string {
+function ppTagTuple(
+  els: If[],
+  col: number,
+  ll: number,
+  m: number,
+  tind: number,
+  ind: string,
+  ld: number,
+  w: number,
+): string {
   const [tag, ...l] = els;
   const tagInd = tag.len + 2;
   const tcol = col + tagInd;
@@ -256,14 +329,33 @@ function ppTagTuple(els: If[], col: number, ll: number, m: number, tind: number,
   return `${write(tag)},${ppList(l, tcol, ll, m, tind, indent, ld, w + tag.len + 1)}`;
 }
 
-function ppMap(ps: Pair[], col: number, ll: number, m: number, tind: number, ind: string, ld: number, w: number): string {
+function ppMap(
+  ps: Pair[],
+  col: number,
+  ll: number,
+  m: number,
+  tind: number,
+  ind: string,
+  ld: number,
+  w: number,
+): string {
   if (ps.length === 0) return '';
   const [p, ...rest] = ps;
   const [s, pw] = ppPair(p, col, ll, m, tind, ind, lastDepth(rest, ld), w);
   return s + ppPairsTail(rest, col, col + pw, ll, m, tind, ind, ld, pw);
 }
 
-function ppPairsTail(ps: Pair[], col0: number, col: number, ll: number, m: number, tind: number, ind: string, ld: number, w: number): string {
+function ppPairsTail(
+  ps: Pair[],
+  col0: number,
+  col: number,
+  ll: number,
+  m: number,
+  tind: number,
+  ind: string,
+  ld: number,
+  w: number,
+): string {
   if (ps.length === 0) return '';
   const [p, ...rest] = ps;
   const ld1 = lastDepth(rest, ld);
@@ -278,20 +370,48 @@ function ppPairsTail(ps: Pair[], col0: number, col: number, ll: number, m: numbe
   return `,\n${ind}${s}${ppPairsTail(rest, col0, col0 + pw, ll, m, tind, ind, ld, pw)}`;
 }
 
-function ppPair(p: Pair, col: number, ll: number, m: number, tind: number, ind0: string, ld: number, w: number): [string, number] {
+function ppPair(
+  p: Pair,
+  col: number,
+  ll: number,
+  m: number,
+  tind: number,
+  ind0: string,
+  ld: number,
+  w: number,
+): [string, number] {
   if (p.len < ll - col - ld && p.len + w + ld <= m) return [writePair(p), isAtmPair(p) ? p.len : ll];
   const i = tind > 0 ? tind : 4;
   const ind = ind0 + spaces(i);
   return [`${pp(p.k, col, ll, m, tind, ind0, ld, w)} =>\n${ind}${pp(p.v, col + i, ll, m, tind, ind, ld, 0)}`, ll];
 }
 
-function ppList(els: If[], col0: number, ll: number, m: number, tind: number, ind: string, ld: number, w: number): string {
+function ppList(
+  els: If[],
+  col0: number,
+  ll: number,
+  m: number,
+  tind: number,
+  ind: string,
+  ld: number,
+  w: number,
+): string {
   const [e, ...rest] = els;
   const [s, we] = ppElement(e, col0, ll, m, tind, ind, lastDepth(rest, ld), w);
   return s + ppTail(rest, col0, col0 + we, ll, m, tind, ind, ld, w + we);
 }
 
-function ppTail(els: If[], col0: number, col: number, ll: number, m: number, tind: number, ind: string, ld: number, w: number): string {
+function ppTail(
+  els: If[],
+  col0: number,
+  col: number,
+  ll: number,
+  m: number,
+  tind: number,
+  ind: string,
+  ld: number,
+  w: number,
+): string {
   if (els.length === 0) return '';
   const [e, ...rest] = els;
   const ld1 = lastDepth(rest, ld);
@@ -306,7 +426,16 @@ function ppTail(els: If[], col0: number, col: number, ll: number, m: number, tin
   return `,\n${ind}${s}${ppTail(rest, col0, col0 + we, ll, m, tind, ind, ld, we)}`;
 }
 
-function ppElement(e: If, col: number, ll: number, m: number, tind: number, ind: string, ld: number, w: number): [string, number] {
+function ppElement(
+  e: If,
+  col: number,
+  ll: number,
+  m: number,
+  tind: number,
+  ind: string,
+  ld: number,
+  w: number,
+): [string, number] {
   if (e.len < ll - col - ld && e.len + w + ld <= m && isAtm(e)) return [write(e), e.len];
   return [pp(e, col, ll, m, tind, ind, ld, w), ll];
 }
@@ -318,7 +447,9 @@ function cind(e: If, col: number, ll: number, m: number, ind: number, ld: number
     case 'list':
       return cindList(e.els, col + 1, ll, m, ind, ld, w + 1);
     case 'tuple':
-      return e.tagged ? cindTagTuple(e.els, col, ll, m, ind, ld, w + 1) : cindList(e.els, col + 1, ll, m, ind, ld, w + 1);
+      return e.tagged
+        ? cindTagTuple(e.els, col, ll, m, ind, ld, w + 1)
+        : cindList(e.els, col + 1, ll, m, ind, ld, w + 1);
     case 'map':
       return cindMap(e.pairs, col + 2, ll, m, ind, ld, w + 2);
     default:
@@ -346,7 +477,16 @@ function cindMap(ps: Pair[], col: number, ll: number, m: number, ind: number, ld
   return cindPairsTail(rest, col, col + pw, ll, m, ind, ld, w + pw);
 }
 
-function cindPairsTail(ps: Pair[], col0: number, col: number, ll: number, m: number, ind: number, ld: number, w: number): number {
+function cindPairsTail(
+  ps: Pair[],
+  col0: number,
+  col: number,
+  ll: number,
+  m: number,
+  ind: number,
+  ld: number,
+  w: number,
+): number {
   if (ps.length === 0) return ind;
   const [p, ...rest] = ps;
   const ld1 = lastDepth(rest, ld);
@@ -375,7 +515,16 @@ function cindList(els: If[], col0: number, ll: number, m: number, ind: number, l
   return cindTail(rest, col0, col0 + we, ll, m, ind, ld, w + we);
 }
 
-function cindTail(els: If[], col0: number, col: number, ll: number, m: number, ind: number, ld: number, w: number): number {
+function cindTail(
+  els: If[],
+  col0: number,
+  col: number,
+  ll: number,
+  m: number,
+  ind: number,
+  ld: number,
+  w: number,
+): number {
   if (els.length === 0) return ind;
   const [e, ...rest] = els;
   const ld1 = lastDepth(rest, ld);

@@ -3,7 +3,16 @@
 // memory — running/boot version, uptime, MQTT clients on a real aedes listener — and answers the
 // CLI over a unix socket. Persistent things (relup log rows, catalog) live in .sim/state.json; the
 // evacuation (facts A1) persists in `<data_dir>/.evacuation` and is restored at every boot.
-import { accessSync, constants as fsConstants, appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants as fsConstants,
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -14,10 +23,22 @@ import { confDataDir } from './bootConfig.js';
 import { readFaults, type Faults } from './faults.js';
 import { evacuationFile, nodeConfigPath, pidPath, simDir, socketPath } from './layout.js';
 import { readNodeConfig, type ClusterMember, type SimNodeConfig } from './nodeConfig.js';
-import { failureResult, rpcFailedNodedown, upgradeComplete, upgradeFailed, type InternalStatus, type PluginInfo } from './outputs.js';
 import {
-  EVAC_DEFAULTS, evacuationFileText, parseEvacuationFile, REBALANCE_TEXT,
-  type EvacOptions, type EvacPhase, type EvacView,
+  failureResult,
+  rpcFailedNodedown,
+  upgradeComplete,
+  upgradeFailed,
+  type InternalStatus,
+  type PluginInfo,
+} from './outputs.js';
+import {
+  EVAC_DEFAULTS,
+  evacuationFileText,
+  parseEvacuationFile,
+  REBALANCE_TEXT,
+  type EvacOptions,
+  type EvacPhase,
+  type EvacView,
 } from './rebalance.js';
 import { checkAndUnpack, NonMapFailure, RelupFailure, VmOutOfMemory, writeTroubleshootFile } from './relup.js';
 import { rpcCall, type RpcReply, type RpcRequest } from './rpc.js';
@@ -160,12 +181,24 @@ class SimNode implements SimNodeApi {
       rpc.listen(sock, () => res());
     });
     writeFileSync(pidPath(this.baseRoot), String(process.pid));
-    writeFileSync(join(simDir(this.baseRoot), 'runtime.json'), JSON.stringify({ pid: process.pid, mqttHost: this.cfg.mqttHost, mqttPort: this.mqttPort, bootRoot: this.bootRoot, socket: sock }));
+    writeFileSync(
+      join(simDir(this.baseRoot), 'runtime.json'),
+      JSON.stringify({
+        pid: process.pid,
+        mqttHost: this.cfg.mqttHost,
+        mqttPort: this.mqttPort,
+        bootRoot: this.bootRoot,
+        socket: sock,
+      }),
+    );
     this.state = 'started';
     this.bootedAt = Date.now();
     this.restoreEvacuation();
     this.evacTimer = setInterval(() => this.evacTick(), EVAC_TICK_MS);
-    this.log('notice', `EMQX Enterprise ${this.bootVsn} started from ${this.bootRoot}, data_dir ${this.dataDir}, mqtt ${this.cfg.mqttHost}:${this.mqttPort}`);
+    this.log(
+      'notice',
+      `EMQX Enterprise ${this.bootVsn} started from ${this.bootRoot}, data_dir ${this.dataDir}, mqtt ${this.cfg.mqttHost}:${this.mqttPort}`,
+    );
   }
 
   private serve(c: Socket): void {
@@ -191,7 +224,9 @@ class SimNode implements SimNodeApi {
         },
         (e: unknown) => {
           this.log('error', `rpc ${req.op} crashed: ${String(e)}`);
-          c.end(`${JSON.stringify({ pid: process.pid, name: this.name, out: '', err: `Error: ${String(e)}\n`, code: 1 })}\n`);
+          c.end(
+            `${JSON.stringify({ pid: process.pid, name: this.name, out: '', err: `Error: ${String(e)}\n`, code: 1 })}\n`,
+          );
         },
       );
     });
@@ -234,7 +269,10 @@ class SimNode implements SimNodeApi {
   private configuredDataDir(): string {
     if (process.env.EMQX_NODE__DATA_DIR) return process.env.EMQX_NODE__DATA_DIR;
     try {
-      return confDataDir(readFileSync(join(process.env.EMQX_ETC_DIR || join(this.baseRoot, 'etc'), 'emqx.conf'), 'utf8')) ?? 'data';
+      return (
+        confDataDir(readFileSync(join(process.env.EMQX_ETC_DIR || join(this.baseRoot, 'etc'), 'emqx.conf'), 'utf8')) ??
+        'data'
+      );
     } catch {
       return this.dataDir;
     }
@@ -310,7 +348,8 @@ class SimNode implements SimNodeApi {
       out[`${k}.count`] = v;
       out[`${k}.max`] = Math.max(v, max);
     };
-    for (const k of ['connections', 'live_connections', 'channels', 'sessions', 'cluster_sessions']) set(k, n, this.maxConns);
+    for (const k of ['connections', 'live_connections', 'channels', 'sessions', 'cluster_sessions'])
+      set(k, n, this.maxConns);
     set('subscriptions', subs);
     set('suboptions', subs);
     set('subscribers', subs);
@@ -356,8 +395,13 @@ class SimNode implements SimNodeApi {
     if (!e) return null;
     const n = this.clientCount();
     return {
-      phase: e.phase, opts: e.opts, recipients: e.opts.migrateTo ?? e.recipients,
-      initialConnected: e.initialConnected, initialSessions: e.initialSessions, currentConnected: n, currentSessions: n,
+      phase: e.phase,
+      opts: e.opts,
+      recipients: e.opts.migrateTo ?? e.recipients,
+      initialConnected: e.initialConnected,
+      initialSessions: e.initialSessions,
+      currentConnected: n,
+      currentSessions: n,
     };
   }
   private members(): ClusterMember[] {
@@ -374,7 +418,11 @@ class SimNode implements SimNodeApi {
     const available = new Set<string>();
     await Promise.all(
       peers.map(async (m) => {
-        const r = await rpcCall(socketPath(m.baseRoot), { op: 'ctl', args: ['eviction', 'status'] }, PEER_PING_TIMEOUT_MS);
+        const r = await rpcCall(
+          socketPath(m.baseRoot),
+          { op: 'ctl', args: ['eviction', 'status'] },
+          PEER_PING_TIMEOUT_MS,
+        );
         if (r && !r.down && /disabled/.test(r.out)) available.add(m.name);
       }),
     );
@@ -383,7 +431,11 @@ class SimNode implements SimNodeApi {
   async peerNodeStatus(node: string): Promise<string | null> {
     const m = this.members().find((x) => x.name === node);
     if (!m) return null;
-    const r = await rpcCall(socketPath(m.baseRoot), { op: 'ctl', args: ['rebalance', 'node-status'] }, PEER_PING_TIMEOUT_MS);
+    const r = await rpcCall(
+      socketPath(m.baseRoot),
+      { op: 'ctl', args: ['rebalance', 'node-status'] },
+      PEER_PING_TIMEOUT_MS,
+    );
     return r && !r.down ? r.out : null;
   }
   private refreshRecipients(): void {
@@ -393,7 +445,15 @@ class SimNode implements SimNodeApi {
   }
   startEvacuation(opts: EvacOptions, nowMs: number): void {
     const n = this.clientCount();
-    this.evac = { opts, phase: 'waiting_health_check', since: nowMs, lastEvict: 0, initialConnected: n, initialSessions: n, recipients: [] };
+    this.evac = {
+      opts,
+      phase: 'waiting_health_check',
+      since: nowMs,
+      lastEvict: 0,
+      initialConnected: n,
+      initialSessions: n,
+      recipients: [],
+    };
     this.refreshRecipients();
     // emqx_node_rebalance_evacuation_persist: written at start, deleted by stop
     writeFileSync(evacuationFile(this.dataDir), evacuationFileText(opts));
@@ -417,7 +477,15 @@ class SimNode implements SimNodeApi {
     this.log('warning', 'msg: restoring_evacuation_state');
     process.stderr.write(REBALANCE_TEXT.restoring); // the VM's stderr (this daemon's log), never a ctl caller
     const n = this.clientCount();
-    this.evac = { opts, phase: 'evicting_conns', since: Date.now(), lastEvict: 0, initialConnected: n, initialSessions: n, recipients: [] };
+    this.evac = {
+      opts,
+      phase: 'evicting_conns',
+      since: Date.now(),
+      lastEvict: 0,
+      initialConnected: n,
+      initialSessions: n,
+      recipients: [],
+    };
     this.refreshRecipients();
   }
   private evacTick(): void {
@@ -473,7 +541,9 @@ class SimNode implements SimNodeApi {
   }
   private finishRow(startedAt: number, target: string | null, result: string): void {
     const s = readState(this.baseRoot);
-    const logs = s.logs.map((r) => (r.startedAt === startedAt ? { ...r, finishedAt: Date.now(), target, status: 'finished' as const, result } : r));
+    const logs = s.logs.map((r) =>
+      r.startedAt === startedAt ? { ...r, finishedAt: Date.now(), target, status: 'finished' as const, result } : r,
+    );
     writeState(this.baseRoot, { ...s, logs });
   }
 
@@ -536,7 +606,10 @@ class SimNode implements SimNodeApi {
     } catch (e) {
       if (e instanceof NonMapFailure) {
         // case B of facts A2: sh_aborted → badmap → empty output, exit 1; the row stays in-progress
-        this.log('error', `msg: sh_failed, tag: RELUP, details: ${(e as NonMapFailure & { details?: string }).details ?? ''}`);
+        this.log(
+          'error',
+          `msg: sh_failed, tag: RELUP, details: ${(e as NonMapFailure & { details?: string }).details ?? ''}`,
+        );
         this.log('warning', `msg: check_upgrade_failed, tag: RELUP, reason: ${e.reason}`);
         this.log('error', `msg: ctl_command_crashed, reason: {badmap,${e.reason}}`);
         return { out: '', err: '', code: 1 };
@@ -552,7 +625,12 @@ class SimNode implements SimNodeApi {
       const reason =
         e instanceof RelupFailure
           ? e.reason
-          : amap({ err_type: atom('exception'), reason: tuple([atom('error'), bin(String(e))]), stacktrace: list([]), stage: atom('check_and_unpack') });
+          : amap({
+              err_type: atom('exception'),
+              reason: tuple([atom('error'), bin(String(e))]),
+              stacktrace: list([]),
+              stage: atom('check_and_unpack'),
+            });
       this.log('warning', `msg: check_upgrade_failed, tag: RELUP, reason: ${failureResult(reason)}`);
       this.finishRow(startedAt, e instanceof RelupFailure ? e.target : null, failureResult(reason));
       return { out: upgradeFailed(reason), err: '', code: 0 };
@@ -589,4 +667,3 @@ export async function runDaemon(runnerRoot: string, baseRoot: string, dataDir: s
     throw e;
   }
 }
-

@@ -21,7 +21,7 @@ export function formatUsage(entries: readonly UsageEntry[]): string {
 }
 
 const STATUS_DESC = [
-  "Print the current upgrade state of this node:",
+  'Print the current upgrade state of this node:',
   "  'idle'                  no upgrade in progress;",
   "  'in-progress'           an upgrade is running right now;",
   "  'hot-upgraded to <vsn>' a previous upgrade has been applied",
@@ -60,24 +60,33 @@ export const relupUsage = (pluginVsn: string): string => formatUsage(relupUsageE
 const SEP = '-'.repeat(110);
 const CTL_COMMANDS: ReadonlyArray<readonly [string, readonly UsageEntry[]]> = [
   ['status', [['status', 'Show broker status']]],
-  ['broker', [
-    ['broker', 'Show broker version, uptime and description'],
-    ['broker stats', 'Show broker statistics of clients, topics, subscribers'],
-    ['broker metrics', 'Show broker metrics'],
-  ]],
-  ['cluster', [
-    ['cluster join <Node>', 'Join the cluster'],
-    ['cluster leave', 'Leave the cluster'],
-    ['cluster force-leave <Node>', 'Force the node leave from cluster'],
-    ['cluster status [--json]', 'Cluster status'],
-  ]],
-  ['plugins', [
-    ['plugins <command> [Name-Vsn]', 'e.g. \'start emqx_plugin_template-5.0-rc.1\''],
-    ['plugins list', 'List all installed plugins'],
-    ['plugins describe  Name-Vsn', 'Describe an installed plugins'],
-    ['plugins start     Name-Vsn', 'Start a plugin'],
-    ['plugins stop      Name-Vsn', 'Stop a plugin'],
-  ]],
+  [
+    'broker',
+    [
+      ['broker', 'Show broker version, uptime and description'],
+      ['broker stats', 'Show broker statistics of clients, topics, subscribers'],
+      ['broker metrics', 'Show broker metrics'],
+    ],
+  ],
+  [
+    'cluster',
+    [
+      ['cluster join <Node>', 'Join the cluster'],
+      ['cluster leave', 'Leave the cluster'],
+      ['cluster force-leave <Node>', 'Force the node leave from cluster'],
+      ['cluster status [--json]', 'Cluster status'],
+    ],
+  ],
+  [
+    'plugins',
+    [
+      ['plugins <command> [Name-Vsn]', "e.g. 'start emqx_plugin_template-5.0-rc.1'"],
+      ['plugins list', 'List all installed plugins'],
+      ['plugins describe  Name-Vsn', 'Describe an installed plugins'],
+      ['plugins start     Name-Vsn', 'Start a plugin'],
+      ['plugins stop      Name-Vsn', 'Stop a plugin'],
+    ],
+  ],
 ];
 
 export function ctlHelp(relupRegistered: boolean, pluginVsn: string): string {
@@ -119,7 +128,10 @@ export function humanDuration(ms: number): string {
   ];
   let i = 0;
   while (i < parts.length - 1 && parts[i][0] === 0) i++;
-  return parts.slice(i).map(([n, u]) => `${n} ${u}`).join(', ');
+  return parts
+    .slice(i)
+    .map(([n, u]) => `${n} ${u}`)
+    .join(', ');
 }
 
 const two = (n: number): string => String(n).padStart(2, '0');
@@ -148,8 +160,20 @@ export function formatBroker(vsn: string, nowMs: number, tzOffsetMin: number, up
 }
 
 export const STAT_NAMES = [
-  'channels', 'cluster_sessions', 'connections', 'delayed', 'durable_subscriptions', 'live_connections',
-  'retained', 'routes', 'sessions', 'suboptions', 'subscribers', 'subscriptions', 'subscriptions.shared', 'topics',
+  'channels',
+  'cluster_sessions',
+  'connections',
+  'delayed',
+  'durable_subscriptions',
+  'live_connections',
+  'retained',
+  'routes',
+  'sessions',
+  'suboptions',
+  'subscribers',
+  'subscriptions',
+  'subscriptions.shared',
+  'topics',
 ] as const;
 
 /** `broker stats`: `~-30s: ~w` per stat, alphabetical. Missing stats print 0. */
@@ -180,7 +204,8 @@ export function formatPluginsList(p: PluginInfo | null): string {
     builder: { name: 'EMQX Team', contact: 'emqx-support@emqx.io', website: 'www.emqx.com' },
     repo: 'https://github.com/emqx/emqx',
     git_ref: p.vsn === '1.0.0' ? 'e5.10.4' : 'release-510',
-    git_commit_or_build_date: p.vsn === '1.0.0' ? '416bc5cf62ff72845baec5ca095f8c472cbd712d' : '78526dddb0c9875f21cec3b9ec356c87032501bd',
+    git_commit_or_build_date:
+      p.vsn === '1.0.0' ? '416bc5cf62ff72845baec5ca095f8c472cbd712d' : '78526dddb0c9875f21cec3b9ec356c87032501bd',
     built_on_otp_release: '27',
     with_config_schema: false,
     md5sum: p.vsn === '1.0.0' ? '5d41402abc4b2a76b9719d911017c592' : '7d793037a0760186574b0282f2f435e7',
@@ -191,7 +216,9 @@ export function formatPluginsList(p: PluginInfo | null): string {
 // ---------------------------------------------------------------------------------------------
 // relup
 export const listSupportedPaths = (catalog: readonly CatalogEntry[]): string =>
-  catalog.length === 0 ? 'no supported upgrade paths in priv catalog\n' : catalog.map((c) => `${c.from} -> ${c.target}\n`).join('');
+  catalog.length === 0
+    ? 'no supported upgrade paths in priv catalog\n'
+    : catalog.map((c) => `${c.from} -> ${c.target}\n`).join('');
 
 export function catalogTerm(catalog: readonly CatalogEntry[]): ETerm {
   return list(catalog.map((c) => amap({ from_version: str(c.from), target_version: str(c.target) })));
@@ -253,4 +280,3 @@ export function binUsage(): string {
     '',
   ].join('\n');
 }
-

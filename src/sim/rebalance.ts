@@ -29,7 +29,8 @@ export const EVAC_DEFAULTS: EvacOptions = Object.freeze({
   migrateTo: null,
 });
 
-export type EvacPhase = 'waiting_health_check' | 'evicting_conns' | 'waiting_takeover' | 'evicting_sessions' | 'prohibiting';
+export type EvacPhase =
+  'waiting_health_check' | 'evicting_conns' | 'waiting_takeover' | 'evicting_sessions' | 'prohibiting';
 
 export type StartParse =
   | { readonly kind: 'evacuation'; readonly opts: EvacOptions }
@@ -38,9 +39,20 @@ export type StartParse =
   | { readonly kind: 'unsupported' };
 
 const VALUE_FLAGS = new Set([
-  '--redirect-to', '--migrate-to', '--purge-rate', '--nodes', '--abs-conn-threshold', '--rel-conn-threshold',
-  '--abs-sess-threshold', '--rel-sess-threshold', '--conn-evict-rpc-timeout', '--sess-evict-rpc-timeout',
-  '--wait-health-check', '--conn-evict-rate', '--wait-takeover', '--sess-evict-rate',
+  '--redirect-to',
+  '--migrate-to',
+  '--purge-rate',
+  '--nodes',
+  '--abs-conn-threshold',
+  '--rel-conn-threshold',
+  '--abs-sess-threshold',
+  '--rel-sess-threshold',
+  '--conn-evict-rpc-timeout',
+  '--sess-evict-rpc-timeout',
+  '--wait-health-check',
+  '--conn-evict-rate',
+  '--wait-takeover',
+  '--sess-evict-rate',
 ]);
 
 /** Erlang string ordering of the collected keys (maps:to_list of a map with string keys). */
@@ -80,8 +92,10 @@ export function parseRebalanceStart(
   const entries = [...collected.entries()].sort(byKey);
   const o: { -readonly [K in keyof EvacOptions]: EvacOptions[K] } = { ...EVAC_DEFAULTS };
   const ints: Record<string, 'waitHealthCheck' | 'connEvictRate' | 'sessEvictRate' | 'waitTakeover'> = {
-    '--wait-health-check': 'waitHealthCheck', '--conn-evict-rate': 'connEvictRate',
-    '--sess-evict-rate': 'sessEvictRate', '--wait-takeover': 'waitTakeover',
+    '--wait-health-check': 'waitHealthCheck',
+    '--conn-evict-rate': 'connEvictRate',
+    '--sess-evict-rate': 'sessEvictRate',
+    '--wait-takeover': 'waitTakeover',
   };
   for (let i = 0; i < entries.length; i++) {
     const [k, v] = entries[i];
@@ -96,13 +110,19 @@ export function parseRebalanceStart(
       const tokens = v.split(/[ ,]+/).filter((t) => t.length > 0);
       const invalid = tokens.filter((t) => !existingAtoms.has(t));
       if (invalid.length > 0) {
-        return { kind: 'error', message: `invalid --migrate-to, invalid nodes: ${prettyTerm(list(invalid.map(str)), 38)}` };
+        return {
+          kind: 'error',
+          message: `invalid --migrate-to, invalid nodes: ${prettyTerm(list(invalid.map(str)), 38)}`,
+        };
       }
       const avail = tokens.filter((t) => available.has(t));
       if (avail.length === 0) return { kind: 'error', message: 'invalid --migrate-to, no nodes' };
       if (avail.length !== tokens.length) {
         const un = tokens.filter((t) => !available.has(t));
-        return { kind: 'error', message: `invalid --migrate-to, unavailable nodes: ${prettyTerm(list(un.map(atom)), 42)}` };
+        return {
+          kind: 'error',
+          message: `invalid --migrate-to, unavailable nodes: ${prettyTerm(list(un.map(atom)), 42)}`,
+        };
       }
       o.migrateTo = tokens;
     } else {
@@ -150,7 +170,9 @@ export const formatNodeStatus = (v: EvacView | null): string =>
 
 /** `rebalance status`: per evacuating node a 68-dash line, `Node '<n>': evacuation`, the fields. */
 export function formatGlobalStatus(evacuating: ReadonlyArray<readonly [node: string, v: EvacView]>): string {
-  return evacuating.map(([n, v]) => `${'-'.repeat(68)}\nNode ${writeAtom(n)}: evacuation\n${formatEvacFields(v)}`).join('');
+  return evacuating
+    .map(([n, v]) => `${'-'.repeat(68)}\nNode ${writeAtom(n)}: evacuation\n${formatEvacFields(v)}`)
+    .join('');
 }
 
 export const evictionStatus = (enabled: boolean): string => `Eviction status: ${enabled ? 'enabled' : 'disabled'}\n`;
@@ -210,7 +232,7 @@ export function evacuationFileText(o: EvacOptions): string {
 export function parseEvacuationFile(text: string): EvacOptions | null {
   try {
     const j = JSON.parse(text) as Record<string, unknown>;
-    const n = (k: string, d: number): number => (typeof j[k] === 'number' && (j[k]) > 0 ? (j[k]) : d);
+    const n = (k: string, d: number): number => (typeof j[k] === 'number' && j[k] > 0 ? j[k] : d);
     return {
       ...EVAC_DEFAULTS,
       serverReference: typeof j.server_reference === 'string' ? j.server_reference : null,

@@ -111,7 +111,8 @@ export function parseBuildInfo(text: string): Record<string, string> {
   return out;
 }
 
-const buildInfoTerm = (b: Record<string, string>): ETerm => smap(Object.fromEntries(Object.entries(b).map(([k, v]) => [k, str(v)])));
+const buildInfoTerm = (b: Record<string, string>): ETerm =>
+  smap(Object.fromEntries(Object.entries(b).map(([k, v]) => [k, str(v)])));
 const clean = (v: string | undefined): string => (v ?? '').replace(/["\n]/g, '').trim();
 
 function exception(reason: ETerm, fn: string, line: number): never {
@@ -119,7 +120,12 @@ function exception(reason: ETerm, fn: string, line: number): never {
     err_type: atom('exception'),
     reason: tuple([atom('error'), reason]),
     stacktrace: list([
-      tuple([atom('emqx_relup_handler'), atom(fn), int(1), list([tuple([atom('file'), str('emqx_relup_handler.erl')]), tuple([atom('line'), int(line)])])]),
+      tuple([
+        atom('emqx_relup_handler'),
+        atom(fn),
+        int(1),
+        list([tuple([atom('file'), str('emqx_relup_handler.erl')]), tuple([atom('line'), int(line)])]),
+      ]),
     ]),
   });
 }
@@ -130,7 +136,12 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
     const dir = join(ctx.dataDir, 'patches');
     const beams = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.beam')).sort() : [];
     if (beams.length > 0) {
-      fail({ dir: bin(dir), err_type: atom('patches_dir_not_empty'), files: list(beams.map(bin)), hint: bin(HINT_PATCHES) });
+      fail({
+        dir: bin(dir),
+        err_type: atom('patches_dir_not_empty'),
+        files: list(beams.map(bin)),
+        hint: bin(HINT_PATCHES),
+      });
     }
   }
   // 2. tarball is a regular file (paths resolve in the VM's cwd: the base root)
@@ -143,7 +154,8 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   if (!existsSync(sidecar)) fail({ err_type: atom('missing_sha256_sidecar'), file: str(sidecarArg) });
   let sideText: string;
   try {
-    if (ctx.otherUserReads && !(await readableByOthers(sidecar))) throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    if (ctx.otherUserReads && !(await readableByOthers(sidecar)))
+      throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
     sideText = await readFile(sidecar, 'latin1');
   } catch (e) {
     fail({ err_type: atom('cannot_read_sha256_sidecar'), file: str(sidecarArg), reason: errnoAtom(e) });
@@ -160,7 +172,13 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   let actual = await sha256Of(tarball);
   if (ctx.faults.shaMismatch) actual = createHash('sha256').update(`corrupted:${actual}`).digest('hex');
   if (actual !== expected) {
-    fail({ actual: bin(actual), err_type: atom('sha256_mismatch'), expected: bin(expected), file: str(tarballArg), sidecar: str(sidecarArg) });
+    fail({
+      actual: bin(actual),
+      err_type: atom('sha256_mismatch'),
+      expected: bin(expected),
+      file: str(tarballArg),
+      sidecar: str(sidecarArg),
+    });
   }
   // 4. extract (a cache keyed by the digest, never cleaned up)
   const extractDir = join(ctx.tmpDir, `emqx_relup_${actual.slice(0, 16)}`);
@@ -188,7 +206,15 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   const markerFile = join(relupDir, 'current');
   const marker = await readFile(markerFile, 'utf8').catch(() => null);
   if (marker !== null && marker.trim() === target) {
-    fail({ err_type: atom('duplicate_pending_target'), hint: bin(HINT_DUPLICATE), marker_file: bin(markerFile), pending_target: bin(marker.trim()) }, target);
+    fail(
+      {
+        err_type: atom('duplicate_pending_target'),
+        hint: bin(HINT_DUPLICATE),
+        marker_file: bin(markerFile),
+        pending_target: bin(marker.trim()),
+      },
+      target,
+    );
   }
   // 7. already there
   if (ctx.runningVsn === target) fail({ err_type: atom('already_upgraded_to_target_vsn'), vsn: str(target) }, target);
@@ -207,11 +233,15 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
     fail({ dir: str(relupDir), err_type: atom('no_write_permission') }, target);
   }
   // 9. OTP / OS compatibility from both BUILD_INFOs
-  const currInfoText = await readFile(join(ctx.bootRoot, 'releases', ctx.runningVsn, 'BUILD_INFO'), 'latin1').catch(() => null);
+  const currInfoText = await readFile(join(ctx.bootRoot, 'releases', ctx.runningVsn, 'BUILD_INFO'), 'latin1').catch(
+    () => null,
+  );
   // A chained hop before restart lands here: <root>/releases/<new running vsn>/ doesn't exist (§1.9).
-  if (currInfoText === null) exception(tuple([atom('badmatch'), tuple([atom('error'), atom('enoent')])]), 'read_build_info', 312);
+  if (currInfoText === null)
+    exception(tuple([atom('badmatch'), tuple([atom('error'), atom('enoent')])]), 'read_build_info', 312);
   const newInfoText = await readFile(join(extractDir, 'releases', target, 'BUILD_INFO'), 'latin1').catch(() => null);
-  if (newInfoText === null) exception(tuple([atom('badmatch'), tuple([atom('error'), atom('enoent')])]), 'read_build_info', 312);
+  if (newInfoText === null)
+    exception(tuple([atom('badmatch'), tuple([atom('error'), atom('enoent')])]), 'read_build_info', 312);
   const curr = parseBuildInfo(currInfoText);
   const next = parseBuildInfo(newInfoText);
   const major = (b: Record<string, string>): string => clean(b.erlang).split('.')[0];
@@ -222,14 +252,25 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
   const mnesiaDirs = existsSync(libDir) ? (await readdir(libDir)).filter((d) => d.startsWith('mnesia-')) : [];
   for (const d of mnesiaDirs) {
     if (!existsSync(join(libDir, d, 'ebin', 'mnesia_hook.beam'))) {
-      fail({ err_type: atom('otp_compatible_mismatch'), hint: bin('Please make sure the running emqx is built using EMQX\'s official Erlang/OTP, and also the hot-upgrade package is got from EMQX team.') }, target);
+      fail(
+        {
+          err_type: atom('otp_compatible_mismatch'),
+          hint: bin(
+            "Please make sure the running emqx is built using EMQX's official Erlang/OTP, and also the hot-upgrade package is got from EMQX team.",
+          ),
+        },
+        target,
+      );
     }
   }
   if (clean(curr.os) !== clean(next.os) || clean(curr.arch) !== clean(next.arch)) {
     fail({ curr: buildInfoTerm(curr), err_type: atom('os_arch_mismatch'), new: buildInfoTerm(next) }, target);
   }
   // 10. both emqx.rel files
-  for (const f of [join(ctx.bootRoot, 'releases', ctx.runningVsn, 'emqx.rel'), join(extractDir, 'releases', target, 'emqx.rel')]) {
+  for (const f of [
+    join(ctx.bootRoot, 'releases', ctx.runningVsn, 'emqx.rel'),
+    join(extractDir, 'releases', target, 'emqx.rel'),
+  ]) {
     try {
       await readFile(f);
     } catch (e) {
@@ -245,15 +286,26 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
     await mkdir(dest, { recursive: true });
     const top = (await readdir(extractDir)).filter((n) => RUNTIME_DIRS.includes(n) || n.startsWith('erts-')).sort();
     for (const [i, d] of top.entries()) {
-      if (ctx.faults.deployFails && i === 1) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+      if (ctx.faults.deployFails && i === 1)
+        throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
       await cp(join(extractDir, d), join(dest, d), { recursive: true, preserveTimestamps: true });
     }
   } catch (e) {
-    throw Object.assign(new NonMapFailure('sh_aborted'), { details: `sh: run command failed: cp -Rp ...: ${String(e)}` });
+    throw Object.assign(new NonMapFailure('sh_aborted'), {
+      details: `sh: run command failed: cp -Rp ...: ${String(e)}`,
+    });
   }
   // 12. catalog
   if (!ctx.catalog.some((c) => c.from === ctx.runningVsn && c.target === target)) {
-    fail({ err_type: atom('no_relup_entry'), from_vsn: str(ctx.runningVsn), supported_paths: catalogTerm(ctx.catalog), target_vsn: str(target) }, target);
+    fail(
+      {
+        err_type: atom('no_relup_entry'),
+        from_vsn: str(ctx.runningVsn),
+        supported_paths: catalogTerm(ctx.catalog),
+        target_vsn: str(target),
+      },
+      target,
+    );
   }
   return { target, extractDir };
 }
@@ -261,13 +313,18 @@ export async function checkAndUnpack(ctx: UpgradeContext, tarballArg: string, fo
 const two = (n: number): string => String(n).padStart(2, '0');
 
 /** write_troubleshoot_file("relup", …): `relup_YYYY-MM-DD_HH-MM-SS` in the node's cwd (base root). */
-export async function writeTroubleshootFile(baseRoot: string, nowMs: number, from: string, target: string): Promise<string> {
+export async function writeTroubleshootFile(
+  baseRoot: string,
+  nowMs: number,
+  from: string,
+  target: string,
+): Promise<string> {
   const d = new Date(nowMs);
   const name = `relup_${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}_${two(d.getHours())}-${two(d.getMinutes())}-${two(d.getSeconds())}`;
   const body = [
     `%% hot upgrade ${from} -> ${target}`,
     '{load_module,emqx_release}.',
-    "{apply,emqx_bpapi,announce,[node(),emqx]}.",
+    '{apply,emqx_bpapi,announce,[node(),emqx]}.',
     `{write_file,"relup/current","${target}"}.`,
     '',
   ].join('\n');

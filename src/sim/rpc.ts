@@ -10,7 +10,14 @@ export type RpcRequest =
 
 export type RpcReply =
   | { readonly down: true }
-  | { readonly down?: false; readonly pid: number; readonly name: string; readonly out: string; readonly err: string; readonly code: number };
+  | {
+      readonly down?: false;
+      readonly pid: number;
+      readonly name: string;
+      readonly out: string;
+      readonly err: string;
+      readonly code: number;
+    };
 
 /** Resolves null when nothing answers (no socket, refused, closed early, or timed out). */
 export function rpcCall(socket: string, req: RpcRequest, timeoutMs?: number): Promise<RpcReply | null> {

@@ -21,7 +21,9 @@ function supervisorPath(): string {
   if (existsSync(here)) return here;
   const dist = here.replace(/([\\/])src([\\/])sim([\\/])supervisor\.js$/, '$1dist$2sim$3supervisor.js');
   if (existsSync(dist)) return dist;
-  throw new RolloutError('internal', `the sandbox supervisor is not built: ${dist} does not exist`, { hint: 'run `npm run build` first' });
+  throw new RolloutError('internal', `the sandbox supervisor is not built: ${dist} does not exist`, {
+    hint: 'run `npm run build` first',
+  });
 }
 
 const alive = (pid: number): boolean => {
@@ -78,11 +80,15 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
       if (info) return info;
       if (exit !== null || existsSync(join(dir, SANDBOX_ERROR))) {
         const why = await readFile(join(dir, SANDBOX_ERROR), 'utf8').catch(() => `supervisor exited with ${exit}`);
-        throw new RolloutError('internal', `sandbox did not start: ${why}`, { details: [`log: ${join(dir, SANDBOX_LOG)}`] });
+        throw new RolloutError('internal', `sandbox did not start: ${why}`, {
+          details: [`log: ${join(dir, SANDBOX_LOG)}`],
+        });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new RolloutError('internal', `sandbox did not start within ${UP_TIMEOUT_MS / 1000} s`, { details: [`log: ${join(dir, SANDBOX_LOG)}`] });
+    throw new RolloutError('internal', `sandbox did not start within ${UP_TIMEOUT_MS / 1000} s`, {
+      details: [`log: ${join(dir, SANDBOX_LOG)}`],
+    });
   } catch (e) {
     if (child.pid && alive(child.pid)) process.kill(child.pid, 'SIGTERM');
     await sandboxDown(dir);

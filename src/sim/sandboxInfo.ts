@@ -22,8 +22,17 @@ export interface SandboxInfo {
 
 export function sandboxInfoOf(c: SimCluster, pid: number): SandboxInfo {
   return {
-    dir: c.dir, pid, inventoryPath: c.inventoryPath, knownHostsPath: c.knownHostsPath, keyPath: c.keyPath,
-    tarballPath: c.tarballPath, sidecarPath: c.sidecarPath, user: c.user, from: c.from, to: c.to, nodes: c.nodes,
+    dir: c.dir,
+    pid,
+    inventoryPath: c.inventoryPath,
+    knownHostsPath: c.knownHostsPath,
+    keyPath: c.keyPath,
+    tarballPath: c.tarballPath,
+    sidecarPath: c.sidecarPath,
+    user: c.user,
+    from: c.from,
+    to: c.to,
+    nodes: c.nodes,
   };
 }
 
@@ -45,7 +54,12 @@ export function formatSandboxInfo(info: SandboxInfo): string {
     ]),
   ];
   const pkg = n?.layout === 'pkg';
-  if (pkg) lines.splice(1, 0, `  layout:      pkg (deb-like); log in as ${info.user}, run bin/emqx through sudo (bin/emqx refuses ${info.user})`);
+  if (pkg)
+    lines.splice(
+      1,
+      0,
+      `  layout:      pkg (deb-like); log in as ${info.user}, run bin/emqx through sudo (bin/emqx refuses ${info.user})`,
+    );
   if (n) {
     lines.push(
       'try:',

@@ -11,8 +11,13 @@ import { sandboxInfoOf, SANDBOX_ERROR, SANDBOX_JSON } from './sandboxInfo.js';
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      dir: { type: 'string' }, nodes: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' },
-      layout: { type: 'string' }, 'ssh-user': { type: 'string' }, 'ctl-latency-ms': { type: 'string' },
+      dir: { type: 'string' },
+      nodes: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      layout: { type: 'string' },
+      'ssh-user': { type: 'string' },
+      'ctl-latency-ms': { type: 'string' },
     },
   });
   if (!values.dir) throw new Error('--dir is required');

@@ -99,7 +99,9 @@ const APPS = (vsn: string): Array<[string, string]> => [
 ];
 
 function relFile(vsn: string, erts: string): string {
-  const apps = APPS(vsn).map(([dir, app]) => `{${app},"${dir.slice(app.length + 1)}"}`).join(',\n   ');
+  const apps = APPS(vsn)
+    .map(([dir, app]) => `{${app},"${dir.slice(app.length + 1)}"}`)
+    .join(',\n   ');
   return `{release,{"emqx","${vsn}"},\n  {erts,"${erts}"},\n  [${apps}]}.\n`;
 }
 
@@ -136,11 +138,21 @@ export async function writeReleaseTree(
   const sh = (body: string): string => `#!/bin/sh\n${body}\n`;
   await put(root, 'bin/emqx', wrapperScript(nodeBinPath(), simCliPath()), 0o755);
   await put(root, 'bin/emqx_ctl', sh('exec "$(dirname "$0")/emqx" ctl "$@"'), 0o755);
-  await put(root, 'bin/nodetool', sh('# relx nodetool (simulated release: the node answers through bin/emqx)\nexit 1'), 0o755);
+  await put(
+    root,
+    'bin/nodetool',
+    sh('# relx nodetool (simulated release: the node answers through bin/emqx)\nexit 1'),
+    0o755,
+  );
   await put(root, 'bin/emqx_cluster_rescue', sh('echo "not supported by the simulator" >&2; exit 1'), 0o755);
   await put(root, 'bin/node_dump', sh('echo "not supported by the simulator" >&2; exit 1'), 0o755);
   await put(root, 'bin/emqx_fw', sh('exit 0'), 0o755);
-  await put(root, `erts-${erts}/bin/erl`, sh(`echo "Erlang/OTP ${o.erlang.split('.')[0]} [erts-${erts}] (simulated)"`), 0o755);
+  await put(
+    root,
+    `erts-${erts}/bin/erl`,
+    sh(`echo "Erlang/OTP ${o.erlang.split('.')[0]} [erts-${erts}] (simulated)"`),
+    0o755,
+  );
   await put(root, `erts-${erts}/bin/beam.smp`, 'simulated beam\n', 0o755);
   for (const [dir, app] of APPS(vsn)) {
     await put(root, `lib/${dir}/ebin/${app}.app`, `{application,${app},[{vsn,"${dir.slice(app.length + 1)}"}]}.\n`);
@@ -154,9 +166,14 @@ export async function writeReleaseTree(
   await put(root, 'releases/emqx.rel', relFile(vsn, erts));
   await put(root, `releases/${vsn}/BUILD_INFO`, buildInfo({ ...o, relform: o.pkg ? 'deb' : 'tgz' }));
   await put(root, `releases/${vsn}/emqx.rel`, relFile(vsn, erts));
-  for (const boot of ['start.boot', 'start_clean.boot', 'no_dot_erlang.boot']) await put(root, `releases/${vsn}/${boot}`, 'simulated boot script\n');
+  for (const boot of ['start.boot', 'start_clean.boot', 'no_dot_erlang.boot'])
+    await put(root, `releases/${vsn}/${boot}`, 'simulated boot script\n');
   await put(root, `releases/${vsn}/vm.args`, '-name emqx@127.0.0.1\n');
-  await put(root, 'etc/emqx.conf', 'node {\n  name = "emqx@127.0.0.1"\n  cookie = "emqxsecretcookie"\n  data_dir = "data"\n}\n\ncluster {\n  name = emqxcl\n  discovery_strategy = manual\n}\n\ndashboard {\n  listeners.http {\n    bind = 18083\n  }\n}\n');
+  await put(
+    root,
+    'etc/emqx.conf',
+    'node {\n  name = "emqx@127.0.0.1"\n  cookie = "emqxsecretcookie"\n  data_dir = "data"\n}\n\ncluster {\n  name = emqxcl\n  discovery_strategy = manual\n}\n\ndashboard {\n  listeners.http {\n    bind = 18083\n  }\n}\n',
+  );
   await put(root, 'etc/base.hocon', '## base config (simulated)\n');
   await put(root, 'etc/vm.args', '## vm.args (simulated)\n');
   await put(root, 'etc/acl.conf', '{allow, all}.\n');

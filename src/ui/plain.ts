@@ -19,7 +19,10 @@ interface Palette {
   readonly bold: Paint;
 }
 
-const sgr = (open: number, close: number): Paint => (s) => `\u001b[${open}m${s}\u001b[${close}m`;
+const sgr =
+  (open: number, close: number): Paint =>
+  (s) =>
+    `\u001b[${open}m${s}\u001b[${close}m`;
 const id: Paint = (s) => s;
 const COLORS: Palette = { ok: sgr(32, 39), bad: sgr(31, 39), warn: sgr(33, 39), dim: sgr(2, 22), bold: sgr(1, 22) };
 const NONE: Palette = { ok: id, bad: id, warn: id, dim: id, bold: id };
@@ -48,7 +51,10 @@ export class PlainFormatter {
     switch (e.type) {
       case 'rollout.started': {
         const out = [
-          line(null, `${c.bold(e.command)} ${e.cluster}: ${e.nodes.length} node${e.nodes.length === 1 ? '' : 's'}${e.to ? `, ${e.from ? versionHop(e.from, e.to) : `→ ${e.to}`}` : ''} (run ${e.runId}${e.resumed ? ', resumed' : ''})`),
+          line(
+            null,
+            `${c.bold(e.command)} ${e.cluster}: ${e.nodes.length} node${e.nodes.length === 1 ? '' : 's'}${e.to ? `, ${e.from ? versionHop(e.from, e.to) : `→ ${e.to}`}` : ''} (run ${e.runId}${e.resumed ? ', resumed' : ''})`,
+          ),
         ];
         if (e.window) out.push(line(null, `window: ${e.window}`));
         this.#progressMark.clear();
@@ -62,9 +68,15 @@ export class PlainFormatter {
       case 'plan.ready': {
         const p = e.plan;
         const n = (a: string) => p.nodes.filter((x) => x.action === a).length;
-        const out = [line(null, `plan: ${versionHop(p.from, p.to)}, ${n('upgrade')} to upgrade, ${n('skip')} to skip, ${n('blocked')} blocked — ${p.canProceed ? 'can proceed' : c.bad('blocked')}`)];
+        const out = [
+          line(
+            null,
+            `plan: ${versionHop(p.from, p.to)}, ${n('upgrade')} to upgrade, ${n('skip')} to skip, ${n('blocked')} blocked — ${p.canProceed ? 'can proceed' : c.bad('blocked')}`,
+          ),
+        ];
         for (const pn of p.nodes) {
-          if (pn.action !== 'upgrade') out.push(line(pn.name, `plan: ${pn.action}${pn.reason ? ` (${pn.reason})` : ''}`));
+          if (pn.action !== 'upgrade')
+            out.push(line(pn.name, `plan: ${pn.action}${pn.reason ? ` (${pn.reason})` : ''}`));
         }
         return out;
       }
@@ -88,12 +100,22 @@ export class PlainFormatter {
         const reached = MARKS.filter((m) => m <= pct && m < 100).pop();
         if (reached === undefined || (this.#progressMark.get(key) ?? 0) >= reached) return [];
         this.#progressMark.set(key, reached);
-        return [line(e.node, `stage ${reached}% (${formatMB(e.bytesDone)} / ${formatMB(e.bytesTotal)}, ${formatRate(e.rate)})`)];
+        return [
+          line(
+            e.node,
+            `stage ${reached}% (${formatMB(e.bytesDone)} / ${formatMB(e.bytesTotal)}, ${formatRate(e.rate)})`,
+          ),
+        ];
       }
       case 'step.started':
         return [line(e.node, `${e.step}…${e.detail ? ` ${e.detail}` : ''}`)];
       case 'step.finished':
-        return [line(e.node, `${e.step} ${mark(e.ok)} ${formatDuration(e.durationMs)}${e.message ? ` ${e.ok ? c.dim(e.message) : e.message}` : ''}`)];
+        return [
+          line(
+            e.node,
+            `${e.step} ${mark(e.ok)} ${formatDuration(e.durationMs)}${e.message ? ` ${e.ok ? c.dim(e.message) : e.message}` : ''}`,
+          ),
+        ];
       case 'gate.checked': {
         const out = [line(e.node, `gate ${e.phase} ${e.gate} ${mark(e.ok)} ${e.message}`)];
         if (!e.ok) for (const ev of e.evidence ?? []) out.push(`    ${ev}`);
@@ -104,12 +126,17 @@ export class PlainFormatter {
           e.connectionsBefore !== undefined || e.connectionsAfter !== undefined
             ? `, connections ${e.connectionsBefore ?? '?'} → ${e.connectionsAfter ?? '?'}`
             : '';
-        return [line(e.node, `${c.ok(e.outcome)} ${versionHop(e.from, e.to)} in ${formatDuration(e.durationMs)}${conn}`)];
+        return [
+          line(e.node, `${c.ok(e.outcome)} ${versionHop(e.from, e.to)} in ${formatDuration(e.durationMs)}${conn}`),
+        ];
       }
       case 'rollout.awaiting-approval': {
         const until = e.deadline ? ` (until ${shortTs(e.deadline)}, then paused)` : '';
         return [
-          line(null, `${c.warn('AWAITING APPROVAL')}: ${e.upgraded} node${e.upgraded === 1 ? '' : 's'} upgraded, ${e.done}/${e.total} at the target; next node ${e.nextNode}${until}`),
+          line(
+            null,
+            `${c.warn('AWAITING APPROVAL')}: ${e.upgraded} node${e.upgraded === 1 ? '' : 's'} upgraded, ${e.done}/${e.total} at the target; next node ${e.nextNode}${until}`,
+          ),
           `  ${e.hint}`,
         ];
       }

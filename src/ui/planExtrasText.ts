@@ -12,11 +12,27 @@ function hopLines(plan: Plan | SurveyPlan): string[] {
   const w = Math.max(...nodes.map((n) => n.name.length));
   for (const n of nodes) {
     const h = n.hops!;
-    const listed = h.listed === null ? 'catalog unknown' : h.listed.length === 0 ? 'empty catalog' : h.listed.map((p) => `${p.from} -> ${p.to}`).join(', ');
-    const verdict = plan.to === null ? '' : h.atTarget ? `  = already ${plan.to}` : h.hot ? `  ✓ hot hop to ${plan.to}` : `  ✗ no hot hop to ${plan.to}`;
-    out.push(`  ${n.name.padEnd(w)}  ${h.version ?? 'unknown'}  plugin ${h.plugin ?? 'none'}  lists: ${listed}${verdict}`);
+    const listed =
+      h.listed === null
+        ? 'catalog unknown'
+        : h.listed.length === 0
+          ? 'empty catalog'
+          : h.listed.map((p) => `${p.from} -> ${p.to}`).join(', ');
+    const verdict =
+      plan.to === null
+        ? ''
+        : h.atTarget
+          ? `  = already ${plan.to}`
+          : h.hot
+            ? `  ✓ hot hop to ${plan.to}`
+            : `  ✗ no hot hop to ${plan.to}`;
+    out.push(
+      `  ${n.name.padEnd(w)}  ${h.version ?? 'unknown'}  plugin ${h.plugin ?? 'none'}  lists: ${listed}${verdict}`,
+    );
     if (h.noHop) {
-      out.push(`  ${' '.repeat(w)}    why: [${h.noHop.code}${h.noHop.kind ? `/${h.noHop.kind}` : ''}] ${h.noHop.message}`);
+      out.push(
+        `  ${' '.repeat(w)}    why: [${h.noHop.code}${h.noHop.kind ? `/${h.noHop.kind}` : ''}] ${h.noHop.message}`,
+      );
       for (const i of h.noHop.instead) out.push(`  ${' '.repeat(w)}    instead: ${i}`);
     }
     if (h.chain) {
@@ -26,7 +42,9 @@ function hopLines(plan: Plan | SurveyPlan): string[] {
   const common = plan.hops?.common ?? [];
   out.push(`  hops every node can take: ${common.length ? common.join(', ') : 'none'}`);
   if (plan.hops?.nextHop && plan.to !== null && plan.hops.nextHop !== plan.to) {
-    out.push(`  next hop: ${plan.hops.nextHop} (one hop per upgrade run; restart before the next, unverified beyond it)`);
+    out.push(
+      `  next hop: ${plan.hops.nextHop} (one hop per upgrade run; restart before the next, unverified beyond it)`,
+    );
   }
   return out;
 }
@@ -49,7 +67,9 @@ function timingLines(plan: Plan | SurveyPlan): string[] {
   const nodes = plan.nodes.flatMap((n: AnyNode) => (n.estimate ? [{ ...n, estimate: n.estimate }] : []));
   if (nodes.length === 0) return [];
   const basis = nodes[0].estimate.basis;
-  const out = [`Estimate (${e.source === 'history' ? basis : e.source === 'mixed' ? 'history where there is some, else the inventory' : basis}):`];
+  const out = [
+    `Estimate (${e.source === 'history' ? basis : e.source === 'mixed' ? 'history where there is some, else the inventory' : basis}):`,
+  ];
   const w = Math.max(...nodes.map((n) => n.name.length));
   if (e.stagingMs > 0) out.push(`  ${'staging'.padEnd(w)}  ${formatDuration(e.stagingMs)} (all nodes in parallel)`);
   for (const n of nodes) {
@@ -64,16 +84,22 @@ function timingLines(plan: Plan | SurveyPlan): string[] {
       `  ${n.name.padEnd(w)}  ${formatDuration(n.estimate.expectedMs).padStart(7)}  (gates ${formatDuration(p.gateBeforeMs + p.gateAfterMs)}, backup ${formatDuration(p.backupMs)}, hop ${formatDuration(p.upgradeMs)}, soak ${formatDuration(p.soakMs)})${when}`,
     );
   }
-  out.push(`  total: ${formatDuration(e.totalMs)}${s.window ? `; with the window ${s.window}: ${formatDuration(s.spanMs)} from ${s.startsAtLocal} to ${s.finishesAtLocal}` : ''}`);
+  out.push(
+    `  total: ${formatDuration(e.totalMs)}${s.window ? `; with the window ${s.window}: ${formatDuration(s.spanMs)} from ${s.startsAtLocal} to ${s.finishesAtLocal}` : ''}`,
+  );
   if (s.window) {
     if (s.firstNotFitting) {
       const slot = plan.nodes.find((n) => n.name === s.firstNotFitting)?.slot;
       out.push(
         `  first node that does not fit: ${s.firstNotFitting}${slot?.reason ? ` (${slot.reason})` : ''}; ` +
-          (s.mode === 'wait' ? 'the run waits for the next opening (--window wait)' : 'the run pauses there (exit 5); re-run in the next window, or use --window wait'),
+          (s.mode === 'wait'
+            ? 'the run waits for the next opening (--window wait)'
+            : 'the run pauses there (exit 5); re-run in the next window, or use --window wait'),
       );
     } else {
-      out.push(`  every node fits the window starting ${s.startsAtLocal} (a node starts only if its deadline + soak fits before it closes)`);
+      out.push(
+        `  every node fits the window starting ${s.startsAtLocal} (a node starts only if its deadline + soak fits before it closes)`,
+      );
     }
   }
   return out;
@@ -88,21 +114,27 @@ export function renderPlanExtras(plan: Plan | SurveyPlan): string[] {
 /** `plan` without a tarball. */
 export function renderSurveyText(plan: SurveyPlan): string {
   const out: string[] = [];
-  out.push(`Hops for cluster ${plan.cluster}${plan.to ? ` to ${plan.to}` : ''} (no tarball: read-only, nothing to execute)`);
+  out.push(
+    `Hops for cluster ${plan.cluster}${plan.to ? ` to ${plan.to}` : ''} (no tarball: read-only, nothing to execute)`,
+  );
   out.push(...renderPlanExtras(plan));
   const global = plan.findings.filter((f) => !f.node);
   for (const f of global) out.push(`${f.severity === 'blocker' ? 'BLOCKER' : f.severity} [${f.code}] ${f.message}`);
   out.push('');
   const blocked = plan.nodes.filter((n) => n.action === 'blocked').map((n) => n.name);
   if (plan.to === null) {
-    out.push(blocked.length ? `${blocked.length} node(s) could not be read: ${blocked.join(', ')}. Nothing was changed.` : 'Every node answered. Pass --to VERSION to check one hop. Nothing was changed.');
+    out.push(
+      blocked.length
+        ? `${blocked.length} node(s) could not be read: ${blocked.join(', ')}. Nothing was changed.`
+        : 'Every node answered. Pass --to VERSION to check one hop. Nothing was changed.',
+    );
   } else {
     out.push(
       plan.canProceed && plan.nodes.every((n) => n.action === 'skip')
         ? `Every node already runs ${plan.to}. Nothing was changed.`
         : plan.canProceed
-        ? `Every node has a hot hop to ${plan.to}. Plan it with its tarball: --tarball FILE or --releases DIR. Nothing was changed.`
-        : `No hot hop to ${plan.to} on ${blocked.length} node(s): ${blocked.join(', ')}. Nothing was changed.`,
+          ? `Every node has a hot hop to ${plan.to}. Plan it with its tarball: --tarball FILE or --releases DIR. Nothing was changed.`
+          : `No hot hop to ${plan.to} on ${blocked.length} node(s): ${blocked.join(', ')}. Nothing was changed.`,
     );
   }
   return out.join('\n') + '\n';

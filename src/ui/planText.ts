@@ -5,17 +5,26 @@ import { renderPlanExtras } from './planExtrasText.js';
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [];
   const count = (a: string) => plan.nodes.filter((n) => n.action === a).length;
-  out.push(`Plan for cluster ${plan.cluster}: ${plan.from ?? '?'} → ${plan.to}  (tarball ${plan.tarball.fileName}, sha256 ${plan.tarball.sha256.slice(0, 12)}…, fingerprint ${plan.fingerprint})`);
-  out.push(`  ${count('upgrade')} to upgrade (one at a time, in this order)${count('regate') ? `, ${count('regate')} to re-gate` : ''}, ${count('skip')} to skip, ${count('blocked')} blocked`);
+  out.push(
+    `Plan for cluster ${plan.cluster}: ${plan.from ?? '?'} → ${plan.to}  (tarball ${plan.tarball.fileName}, sha256 ${plan.tarball.sha256.slice(0, 12)}…, fingerprint ${plan.fingerprint})`,
+  );
+  out.push(
+    `  ${count('upgrade')} to upgrade (one at a time, in this order)${count('regate') ? `, ${count('regate')} to re-gate` : ''}, ${count('skip')} to skip, ${count('blocked')} blocked`,
+  );
   out.push('');
   plan.nodes.forEach((n, i) => {
     const mark = n.action === 'upgrade' ? '→' : n.action === 'regate' ? '↻' : n.action === 'skip' ? '=' : '✗';
-    out.push(`${i + 1}. ${mark} ${n.name} (${n.host})  ${n.from ?? 'unknown'} → ${n.to}  [${n.action}]${n.reason && n.action !== 'blocked' ? `  ${n.reason}` : ''}`);
+    out.push(
+      `${i + 1}. ${mark} ${n.name} (${n.host})  ${n.from ?? 'unknown'} → ${n.to}  [${n.action}]${n.reason && n.action !== 'blocked' ? `  ${n.reason}` : ''}`,
+    );
     if (n.layout) {
       const l = n.layout;
       const src = (x: string) => (x === 'inventory' ? ' (inventory)' : '');
-      const user = l.runnerUser === null ? '' : `, runs as ${l.runnerUser === '' ? 'the user who starts it' : l.runnerUser}`;
-      out.push(`     ${'layout'.padEnd(11)} ${l.relform ?? 'unknown'} install: root ${l.rootDir}, etc ${l.etcDir}${src(l.sources.etcDir)}, data ${l.dataDir}${src(l.sources.dataDir)}, log ${l.logDir}${src(l.sources.logDir)}${user}${l.become ? `; commands via ${l.become}` : ''}`);
+      const user =
+        l.runnerUser === null ? '' : `, runs as ${l.runnerUser === '' ? 'the user who starts it' : l.runnerUser}`;
+      out.push(
+        `     ${'layout'.padEnd(11)} ${l.relform ?? 'unknown'} install: root ${l.rootDir}, etc ${l.etcDir}${src(l.sources.etcDir)}, data ${l.dataDir}${src(l.sources.dataDir)}, log ${l.logDir}${src(l.sources.logDir)}${user}${l.become ? `; commands via ${l.become}` : ''}`,
+      );
     }
     for (const s of n.steps) out.push(`     ${s.kind.padEnd(11)} ${s.detail}`);
     for (const f of n.findings) {
@@ -34,6 +43,10 @@ export function renderPlanText(plan: Plan): string {
   }
   out.push(...renderPlanExtras(plan));
   out.push('');
-  out.push(plan.canProceed ? 'Preflight passed: the rollout can proceed. Nothing was changed.' : `Preflight BLOCKED: ${plan.findings.filter((f) => f.severity === 'blocker').length} blocker(s). Nothing was changed.`);
+  out.push(
+    plan.canProceed
+      ? 'Preflight passed: the rollout can proceed. Nothing was changed.'
+      : `Preflight BLOCKED: ${plan.findings.filter((f) => f.severity === 'blocker').length} blocker(s). Nothing was changed.`,
+  );
   return out.join('\n') + '\n';
 }

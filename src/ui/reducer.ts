@@ -179,8 +179,20 @@ function apply(s: ViewState, e: RolloutEvent, at: number): ViewState {
 
     case 'rollout.awaiting-approval': {
       const deadline = e.deadline === null ? null : tsMs(e.deadline);
-      const awaiting = { upgraded: e.upgraded, done: e.done, total: e.total, nextNode: e.nextNode, deadline: Number.isFinite(deadline) ? deadline : null, via: e.via, hint: e.hint };
-      return updateNode({ ...s, awaiting }, e.nextNode, (n) => ({ ...n, state: FINAL_STATES.has(n.state) ? n.state : 'waiting', message: 'awaiting approval' }));
+      const awaiting = {
+        upgraded: e.upgraded,
+        done: e.done,
+        total: e.total,
+        nextNode: e.nextNode,
+        deadline: Number.isFinite(deadline) ? deadline : null,
+        via: e.via,
+        hint: e.hint,
+      };
+      return updateNode({ ...s, awaiting }, e.nextNode, (n) => ({
+        ...n,
+        state: FINAL_STATES.has(n.state) ? n.state : 'waiting',
+        message: 'awaiting approval',
+      }));
     }
 
     case 'rollout.approved':
@@ -190,7 +202,10 @@ function apply(s: ViewState, e: RolloutEvent, at: number): ViewState {
       );
 
     case 'rollout.rejected':
-      return settle({ ...s, awaiting: null }, { kind: 'log', level: 'warn', message: `rejected by ${e.by}: stopping before ${e.nextNode}`, node: null });
+      return settle(
+        { ...s, awaiting: null },
+        { kind: 'log', level: 'warn', message: `rejected by ${e.by}: stopping before ${e.nextNode}`, node: null },
+      );
 
     case 'rollout.paused':
       return {
@@ -209,8 +224,17 @@ function apply(s: ViewState, e: RolloutEvent, at: number): ViewState {
       return {
         ...s,
         phase: 'halted',
-        nodes: e.node && !nodes.some((n) => n.name === e.node) ? [...nodes, { ...newNode(e.node), state: 'failed', message: e.message }] : nodes,
-        halt: { node: e.node ?? null, check: e.check ?? null, message: e.message, evidence: e.evidence, recovery: e.recovery },
+        nodes:
+          e.node && !nodes.some((n) => n.name === e.node)
+            ? [...nodes, { ...newNode(e.node), state: 'failed', message: e.message }]
+            : nodes,
+        halt: {
+          node: e.node ?? null,
+          check: e.check ?? null,
+          message: e.message,
+          evidence: e.evidence,
+          recovery: e.recovery,
+        },
       };
     }
 

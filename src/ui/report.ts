@@ -55,9 +55,13 @@ export function renderReportMarkdown(rows: readonly ReportRow[], meta: ReportMet
     '',
     `| ${HEAD.join(' | ')} |`,
     `|${HEAD.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${cells(r, (p) => (p === 'skipped' ? p : `\`${p}\``)).map(mdEscape).join(' | ')} |`),
+    ...rows.map(
+      (r) =>
+        `| ${cells(r, (p) => (p === 'skipped' ? p : `\`${p}\``))
+          .map(mdEscape)
+          .join(' | ')} |`,
+    ),
     '',
   ];
   return lines.join('\n');
 }
-

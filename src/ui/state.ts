@@ -114,7 +114,13 @@ export interface PlanSummary {
 export type SettledItem =
   | { readonly id: number; readonly kind: 'node'; readonly node: NodeView }
   | { readonly id: number; readonly kind: 'finding'; readonly finding: Finding }
-  | { readonly id: number; readonly kind: 'log'; readonly level: 'info' | 'warn'; readonly message: string; readonly node: string | null };
+  | {
+      readonly id: number;
+      readonly kind: 'log';
+      readonly level: 'info' | 'warn';
+      readonly message: string;
+      readonly node: string | null;
+    };
 
 export type Phase = 'idle' | 'running' | 'paused' | 'halted' | 'done';
 
@@ -179,7 +185,13 @@ export function newNode(name: string): NodeView {
 export const FINAL_STATES: ReadonlySet<NodeState> = new Set(['done', 'skipped', 'failed', 'untouched']);
 
 /** The states in which something is moving on the node (the spinner shows). */
-export const ACTIVE_STATES: ReadonlySet<NodeState> = new Set(['observing', 'staging', 'upgrading', 'gating', 'soaking']);
+export const ACTIVE_STATES: ReadonlySet<NodeState> = new Set([
+  'observing',
+  'staging',
+  'upgrading',
+  'gating',
+  'soaking',
+]);
 
 /**
  * Elapsed run time. While the run is live the renderer passes its clock; once the run is over

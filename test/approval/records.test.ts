@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileBoard } from '../../src/approval/board.js';
-import { AWAITING_FILE, RECORD_VERSION, asAwaiting, checkAwaiting, type AwaitingRecord } from '../../src/approval/records.js';
+import {
+  AWAITING_FILE,
+  RECORD_VERSION,
+  asAwaiting,
+  checkAwaiting,
+  type AwaitingRecord,
+} from '../../src/approval/records.js';
 
 const rec: AwaitingRecord = {
   schemaVersion: RECORD_VERSION,
@@ -25,11 +31,23 @@ const NOW = new Date('2026-12-01T10:30:00Z');
 describe('checkAwaiting', () => {
   it.each([
     ['alive, same host, before the deadline', {}, { ok: true }],
-    ['another host', { host: 'laptop' }, { ok: false, stale: false, message: 'run r1 waits for approval on host bastion, not on this host (laptop)' }],
-    ['its process is gone', { alive: false }, { ok: false, stale: true, message: 'run r1 (pid 4242) that waited for approval is no longer running' }],
+    [
+      'another host',
+      { host: 'laptop' },
+      { ok: false, stale: false, message: 'run r1 waits for approval on host bastion, not on this host (laptop)' },
+    ],
+    [
+      'its process is gone',
+      { alive: false },
+      { ok: false, stale: true, message: 'run r1 (pid 4242) that waited for approval is no longer running' },
+    ],
     ['past its deadline', { now: new Date('2026-12-01T11:00:00Z') }, { ok: false, stale: false }],
   ] as const)('%s', (_name, o: { host?: string; alive?: boolean; now?: Date }, expected) => {
-    const r = checkAwaiting(rec, { host: o.host ?? 'bastion', pidAlive: (pid) => pid === 4242 && (o.alive ?? true), now: o.now ?? NOW });
+    const r = checkAwaiting(rec, {
+      host: o.host ?? 'bastion',
+      pidAlive: (pid) => pid === 4242 && (o.alive ?? true),
+      now: o.now ?? NOW,
+    });
     expect(r).toMatchObject(expected);
   });
 
@@ -57,9 +75,23 @@ describe('fileBoard', () => {
     await b.post(rec);
     expect(await b.awaiting()).toEqual(rec);
     expect(await b.decision('r1')).toBeNull();
-    await b.decide({ schemaVersion: RECORD_VERSION, runId: 'other', decision: 'approve', by: 'x@y', pid: 1, at: NOW.toISOString() });
+    await b.decide({
+      schemaVersion: RECORD_VERSION,
+      runId: 'other',
+      decision: 'approve',
+      by: 'x@y',
+      pid: 1,
+      at: NOW.toISOString(),
+    });
     expect(await b.decision('r1')).toBeNull(); // a decision for another run is not ours
-    await b.decide({ schemaVersion: RECORD_VERSION, runId: 'r1', decision: 'reject', by: 'jo@bastion', pid: 1, at: NOW.toISOString() });
+    await b.decide({
+      schemaVersion: RECORD_VERSION,
+      runId: 'r1',
+      decision: 'reject',
+      by: 'jo@bastion',
+      pid: 1,
+      at: NOW.toISOString(),
+    });
     expect(await b.decision('r1')).toMatchObject({ decision: 'reject', by: 'jo@bastion' });
     await b.clear('r1');
     expect(await b.awaiting()).toBeUndefined();

@@ -22,9 +22,16 @@ describe('exit code table', () => {
 
 describe('describeError', () => {
   it('prints a typed error with evidence and hint, no stack', () => {
-    const d = describeError(new BadInputError('inventory x.yaml is invalid: 2 problems', { details: ['x.yaml:3:5 nodes[0].port: expected an integer 1–65535, found "22a"'], hint: 'fix the file' }));
+    const d = describeError(
+      new BadInputError('inventory x.yaml is invalid: 2 problems', {
+        details: ['x.yaml:3:5 nodes[0].port: expected an integer 1–65535, found "22a"'],
+        hint: 'fix the file',
+      }),
+    );
     expect(d.code).toBe(EXIT.badInput);
-    expect(d.text).toBe('emqx-rollout: error: inventory x.yaml is invalid: 2 problems\n  x.yaml:3:5 nodes[0].port: expected an integer 1–65535, found "22a"\n  → fix the file\n');
+    expect(d.text).toBe(
+      'emqx-rollout: error: inventory x.yaml is invalid: 2 problems\n  x.yaml:3:5 nodes[0].port: expected an integer 1–65535, found "22a"\n  → fix the file\n',
+    );
     expect(d.text).not.toMatch(/at .*\.js:\d+/);
   });
 

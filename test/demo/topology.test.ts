@@ -24,7 +24,11 @@ describe('demoTopology', () => {
       [1, nodeFilter(0)],
       [2, nodeFilter(1)],
     ]);
-    expect(t.links.map((l) => [l.from, l.to])).toEqual([[0, 1], [1, 2], [2, 0]]);
+    expect(t.links.map((l) => [l.from, l.to])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 0],
+    ]);
   });
 
   it('delivers every message exactly once, to a subscriber on ANOTHER node', () => {

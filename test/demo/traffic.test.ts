@@ -15,7 +15,13 @@ const open: Traffic[] = [];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function traffic(tag: string): Promise<Traffic> {
-  const t = await startTraffic({ nodes: c.nodes.map((n) => ({ name: n.name, host: n.host, mqttPort: n.mqttPort })), clientsPerNode: 3, ratePerSec: 10, tag, now: Date.now });
+  const t = await startTraffic({
+    nodes: c.nodes.map((n) => ({ name: n.name, host: n.host, mqttPort: n.mqttPort })),
+    clientsPerNode: 3,
+    ratePerSec: 10,
+    tag,
+    now: Date.now,
+  });
   open.push(t);
   return t;
 }

@@ -16,7 +16,9 @@ describe('demoVerdict', () => {
     const v = demoVerdict(good);
     expect(v.ok).toBe(true);
     expect(v.problems).toEqual([]);
-    expect(v.line).toBe('✓ 3/3 nodes hot-upgraded 5.10.4 → 5.10.5 in 14.2s — 30 MQTT clients stayed connected, 0 disconnects, 2,130/2,130 messages delivered, 0 lost');
+    expect(v.line).toBe(
+      '✓ 3/3 nodes hot-upgraded 5.10.4 → 5.10.5 in 14.2s — 30 MQTT clients stayed connected, 0 disconnects, 2,130/2,130 messages delivered, 0 lost',
+    );
   });
 
   it('fails on a disconnect, a lost message, a client still down, a node not upgraded, or a failed run', () => {
@@ -34,7 +36,9 @@ describe('demoVerdict', () => {
       expect(v.line.startsWith('✗ ')).toBe(true);
       expect(v.problems.join('; ')).toMatch(why);
     }
-    expect(demoVerdict({ ...good, traffic: { ...good.traffic, connected: 29, disconnects: 1 } }).line).toContain('29/30 MQTT clients connected, 1 disconnect,');
+    expect(demoVerdict({ ...good, traffic: { ...good.traffic, connected: 29, disconnects: 1 } }).line).toContain(
+      '29/30 MQTT clients connected, 1 disconnect,',
+    );
   });
 
   it('splits at the dash when the terminal is narrower than the line', () => {

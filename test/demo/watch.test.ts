@@ -16,7 +16,16 @@ describe('watchRun', () => {
     for (const e of events) w.renderer.onEvent(e);
     expect(w.seen).toEqual({ upgraded: 1, durationMs: 4200 });
     await w.renderer.finish();
-    w.renderer.onEvent({ ts, type: 'traffic', clients: 1, connected: 1, disconnects: 0, published: 1, received: 1, lost: 0 });
+    w.renderer.onEvent({
+      ts,
+      type: 'traffic',
+      clients: 1,
+      connected: 1,
+      disconnects: 0,
+      published: 1,
+      received: 1,
+      lost: 0,
+    });
     expect(got).toEqual(['node.done', 'node.done', 'rollout.done']);
     expect(finished).toBe(1);
   });

@@ -11,7 +11,6 @@ import { runCli, upgradeArgs } from './support/cli.js';
 import { runningVersion, startCluster, type E2eCluster } from './support/cluster.js';
 import { readJournal } from './support/journal.js';
 
-
 // The machine running the suite may be shared and loaded: a run here can take a minute.
 describe('approvals', { timeout: 180_000 }, () => {
   let a: E2eCluster; // 2 nodes: approved, with notifications
@@ -19,7 +18,11 @@ describe('approvals', { timeout: 180_000 }, () => {
   let hook: Receiver;
   let hookOut: string;
   beforeAll(async () => {
-    [a, b, hook] = await Promise.all([startCluster('approve', { nodes: 2 }), startCluster('reject', { nodes: 3 }), startReceiver()]);
+    [a, b, hook] = await Promise.all([
+      startCluster('approve', { nodes: 2 }),
+      startCluster('reject', { nodes: 3 }),
+      startReceiver(),
+    ]);
     hookOut = join(dirname(a.inventoryPath), 'hook.out');
     await writeFile(
       a.inventoryPath,
@@ -40,7 +43,14 @@ describe('approvals', { timeout: 180_000 }, () => {
   it('--await-approval waits holding the lock; `approve` from a second process continues it (exit 0)', async () => {
     const run = startCli(upgradeArgs(a.inventoryPath, a.tarballPath, '--pause-after', '1', '--await-approval', '60'));
     const awaiting = await run.waitForEvent('rollout.awaiting-approval');
-    expect(awaiting).toMatchObject({ upgraded: 1, done: 1, total: 2, remaining: 1, nextNode: a.nodes[1].name, via: 'command' });
+    expect(awaiting).toMatchObject({
+      upgraded: 1,
+      done: 1,
+      total: 2,
+      remaining: 1,
+      nextNode: a.nodes[1].name,
+      via: 'command',
+    });
     const deadline = Date.parse(awaiting.deadline as string) - Date.parse(awaiting.ts);
     expect(deadline).toBeGreaterThan(59_000);
     expect(deadline).toBeLessThanOrEqual(60_000);
@@ -52,25 +62,51 @@ describe('approvals', { timeout: 180_000 }, () => {
 
     const ok = await runCli(['approve', '-i', a.inventoryPath]);
     expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(new RegExp(`approved: run ${awaiting.runId} continues with ${a.nodes[1].name} \\(by .+@.+\\)`));
+    expect(ok.stdout).toMatch(
+      new RegExp(`approved: run ${awaiting.runId} continues with ${a.nodes[1].name} \\(by .+@.+\\)`),
+    );
     const r = await run.done;
     expect(r.code, r.stderr).toBe(0);
     const ev = r.events;
     const approved = ev.find((e) => e.type === 'rollout.approved');
     expect(approved?.by).toMatch(/^.+@.+$/);
-    expect(ev.map((e) => e.type).filter((t) => t.startsWith('rollout.'))).toEqual(['rollout.started', 'rollout.awaiting-approval', 'rollout.approved', 'rollout.done']);
+    expect(ev.map((e) => e.type).filter((t) => t.startsWith('rollout.'))).toEqual([
+      'rollout.started',
+      'rollout.awaiting-approval',
+      'rollout.approved',
+      'rollout.done',
+    ]);
     expect(ev.filter((e) => e.type === 'node.done').map((e) => e.node)).toEqual([a.nodes[0].name, a.nodes[1].name]);
     // journaled with who approved
     const j = (await readJournal(a.inventoryPath)).filter((l) => l.runId === awaiting.runId);
-    expect(j.find((l) => l.kind === 'approval')).toMatchObject({ decision: 'approved', by: approved?.by, nextNode: a.nodes[1].name });
+    expect(j.find((l) => l.kind === 'approval')).toMatchObject({
+      decision: 'approved',
+      by: approved?.by,
+      nextNode: a.nodes[1].name,
+    });
     // the run's records are gone: nothing waits any more
     const after = await runCli(['approve', '-i', a.inventoryPath]);
     expect(after.code).toBe(2);
     // the receivers heard about it
-    expect(hook.received.map((x) => (x.body as { type: string }).type)).toEqual(['rollout.awaiting-approval', 'rollout.approved', 'rollout.done']);
-    const hooked = (await readFile(hookOut, 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(hook.received.map((x) => (x.body as { type: string }).type)).toEqual([
+      'rollout.awaiting-approval',
+      'rollout.approved',
+      'rollout.done',
+    ]);
+    const hooked = (await readFile(hookOut, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { type: string }).type);
     // …including the second controller's refused attempt (exit 6) while the first one waited
-    expect(hooked).toEqual(['rollout.started', 'node.done', 'rollout.awaiting-approval', 'rollout.started', 'rollout.halted', 'node.done', 'rollout.done']);
+    expect(hooked).toEqual([
+      'rollout.started',
+      'node.done',
+      'rollout.awaiting-approval',
+      'rollout.started',
+      'rollout.halted',
+      'node.done',
+      'rollout.done',
+    ]);
     expect(j.filter((l) => l.kind === 'notify' && l.ok === true)).toHaveLength(8);
   });
 

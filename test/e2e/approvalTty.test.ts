@@ -8,7 +8,8 @@ import { runningVersion, startCluster, type E2eCluster } from './support/cluster
 
 const CI = process.env.CI === 'true';
 const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
-if (!hasTmux && !CI) process.stdout.write('SKIP approvals on a terminal: tmux is not installed; CI=true makes this a failure\n');
+if (!hasTmux && !CI)
+  process.stdout.write('SKIP approvals on a terminal: tmux is not installed; CI=true makes this a failure\n');
 
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };

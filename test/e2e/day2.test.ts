@@ -7,7 +7,16 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
-import { cli, connectClient, emqx, ensureBuiltCli, events, hotUpgrade, tuneInventory, type WatchedClient } from './day2Support.js';
+import {
+  cli,
+  connectClient,
+  emqx,
+  ensureBuiltCli,
+  events,
+  hotUpgrade,
+  tuneInventory,
+  type WatchedClient,
+} from './day2Support.js';
 
 let dir = '';
 let c: SimCluster;
@@ -27,23 +36,41 @@ afterAll(async () => {
 }, 60_000);
 
 const inv = () => ['-i', c.inventoryPath];
-const stagedNames = async (i: number) => (await readdir(c.nodes[i].stagingDir)).filter((f) => f.startsWith('emqx-enterprise-')).sort();
+const stagedNames = async (i: number) =>
+  (await readdir(c.nodes[i].stagingDir)).filter((f) => f.startsWith('emqx-enterprise-')).sort();
 
 // A live run's lock from another bastion (format: rollout/state/lock.ts): never presumed stale.
-const FOREIGN = { runId: '20250101T000000Z-f00ba4', cluster: 'sim', command: 'upgrade', user: 'alice', host: 'bastion-2.example.net', pid: 4242, startedAt: '2025-01-01T00:00:00.000Z' };
+const FOREIGN = {
+  runId: '20250101T000000Z-f00ba4',
+  cluster: 'sim',
+  command: 'upgrade',
+  user: 'alice',
+  host: 'bastion-2.example.net',
+  pid: 4242,
+  startedAt: '2025-01-01T00:00:00.000Z',
+};
 const lockFile = (i: number) => join(c.nodes[i].stagingDir, '.emqx-rollout.lock');
 const foreignLock = () => c.nodes.forEach((_, i) => writeFileSync(lockFile(i), `${JSON.stringify(FOREIGN)}\n`));
 /** The last event that is not a log line (the report path is logged after the end). */
 const lastNonLog = (ev: ReturnType<typeof events>) => ev.filter((e) => e.type !== 'log').at(-1);
-const lastReport = () => JSON.parse(readFileSync(join(dir, '.emqx-rollout', 'sim', 'last-report.json'), 'utf8')) as { outcome: string; rows: { node: string; outcome: string }[] };
+const lastReport = () =>
+  JSON.parse(readFileSync(join(dir, '.emqx-rollout', 'sim', 'last-report.json'), 'utf8')) as {
+    outcome: string;
+    rows: { node: string; outcome: string }[];
+  };
 
 /** Lock held by another controller: exit 6, rollout.halted check 'lock' naming the holder, lock untouched. */
 function expectLockHeld(r: { code: number; stdout: string; stderr: string }): void {
   expect(r.code, r.stderr).toBe(6);
   const end = lastNonLog(events(r.stdout));
-  expect(end).toMatchObject({ type: 'rollout.halted', check: 'lock', message: expect.stringContaining('alice@bastion-2.example.net pid 4242') });
+  expect(end).toMatchObject({
+    type: 'rollout.halted',
+    check: 'lock',
+    message: expect.stringContaining('alice@bastion-2.example.net pid 4242'),
+  });
   expect((end!.recovery as string[]).join(' ')).toContain('--break-lock');
-  for (let i = 0; i < c.nodes.length; i++) expect(readFileSync(lockFile(i), 'utf8')).toBe(`${JSON.stringify(FOREIGN)}\n`);
+  for (let i = 0; i < c.nodes.length; i++)
+    expect(readFileSync(lockFile(i), 'utf8')).toBe(`${JSON.stringify(FOREIGN)}\n`);
 }
 
 describe('day-2 commands on a simulated cluster (built CLI)', () => {
@@ -68,7 +95,13 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     expect(r.stderr).toContain(`${c.nodes[2].name}: runs 5.10.4`);
     expect(r.stderr).not.toContain(`${c.nodes[0].name}: runs`);
     const ev = events(r.stdout);
-    expect(ev.at(-1)).toMatchObject({ type: 'rollout.halted', node: c.nodes[2].name, check: 'preflight', evidence: [`[not-at-target] ${c.nodes[2].name} runs 5.10.4, not 5.10.5`], recovery: [expect.stringContaining('finish the rollout')] });
+    expect(ev.at(-1)).toMatchObject({
+      type: 'rollout.halted',
+      node: c.nodes[2].name,
+      check: 'preflight',
+      evidence: [`[not-at-target] ${c.nodes[2].name} runs 5.10.4, not 5.10.5`],
+      recovery: [expect.stringContaining('finish the rollout')],
+    });
     // the preflight is announced in log lines; no event is keyed on a pseudo-node
     expect(ev.some((e) => e.type === 'log' && /^preflight: observing 3 nodes/.test(String(e.message)))).toBe(true);
     expect(ev.some((e) => e.node === '*')).toBe(false);
@@ -88,7 +121,10 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('took over the cluster lock from alice@bastion-2.example.net pid 4242');
     for (let i = 0; i < c.nodes.length; i++) expect(existsSync(lockFile(i))).toBe(false);
-    expect(lastReport()).toMatchObject({ outcome: 'done', rows: [{ node: n.name, outcome: 'restarted', from: '5.10.5', to: '5.10.4' }] });
+    expect(lastReport()).toMatchObject({
+      outcome: 'done',
+      rows: [{ node: n.name, outcome: 'restarted', from: '5.10.5', to: '5.10.4' }],
+    });
     expect(r.stdout).toMatch(/cannot undo/);
     expect(r.stdout).toMatch(/live state changes made by the hot upgrade/);
     expect(r.stdout).toMatch(/data written since the hop/);
@@ -116,7 +152,10 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
       expect(started).toBeGreaterThan(-1);
       expect(done).toBeGreaterThan(started);
       expect(ev[done]).toMatchObject({ outcome: 'restarted', to: '5.10.5' });
-      if (i + 1 < c.nodes.length) expect(done).toBeLessThan(idx((e) => e.type === 'step.started' && e.step === 'restart' && e.node === c.nodes[i + 1].name));
+      if (i + 1 < c.nodes.length)
+        expect(done).toBeLessThan(
+          idx((e) => e.type === 'step.started' && e.step === 'restart' && e.node === c.nodes[i + 1].name),
+        );
       const booted = ev.filter((e) => e.type === 'gate.checked' && e.node === c.nodes[i].name && e.gate === 'booted');
       expect(booted.length).toBeGreaterThan(0);
       expect(booted.every((e) => e.ok === true)).toBe(true);
@@ -124,7 +163,11 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     expect(ev.at(-1)?.type).toBe('rollout.done'); // the stream ends with the terminal event
     expect(lastNonLog(ev)?.type).toBe('rollout.done');
     expect(ev.some((e) => e.node === '*')).toBe(false);
-    expect(ev.filter((e) => e.type === 'log' && /^preflight (passed|BLOCKED) in /.test(String(e.message))).map((e) => e.message)).toEqual([expect.stringMatching(/^preflight passed in \d+\.\ds$/)]);
+    expect(
+      ev
+        .filter((e) => e.type === 'log' && /^preflight (passed|BLOCKED) in /.test(String(e.message)))
+        .map((e) => e.message),
+    ).toEqual([expect.stringMatching(/^preflight passed in \d+\.\ds$/)]);
     for (const e of ev) expect(typeof e.ts).toBe('string');
     for (const n of c.nodes) {
       expect((await emqx(n, 'ctl', 'status')).stdout).toBe(`Node '${n.name}' 5.10.5 is started\n`);
@@ -143,7 +186,13 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     const r = await cli(['recover-boot', ...inv(), '--node', n.name, '--yes', '--json']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('already booted from relup/5.10.5/');
-    expect(events(r.stdout).at(-1)).toMatchObject({ type: 'rollout.halted', node: n.name, check: 'preflight', evidence: [expect.stringContaining('[recover-booted-new]')], recovery: [expect.stringContaining('full restore')] });
+    expect(events(r.stdout).at(-1)).toMatchObject({
+      type: 'rollout.halted',
+      node: n.name,
+      check: 'preflight',
+      evidence: [expect.stringContaining('[recover-booted-new]')],
+      recovery: [expect.stringContaining('full restore')],
+    });
     expect(existsSync(join(n.rootDir, 'relup', 'current'))).toBe(true);
     const again = await cli(['restart', ...inv(), '--yes']);
     expect(again.code).toBe(0);
@@ -160,7 +209,16 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     const r = await cli(['cleanup', ...inv(), '--tarball', c.tarballPath, '--yes', '--json', '--break-lock']);
     expect(r.code, r.stderr).toBe(0);
     const ev = events(r.stdout);
-    expect(ev.filter((e) => e.type === 'log' && e.level === 'warn' && String(e.message).startsWith('took over the cluster lock from alice@')).map((e) => e.node)).toEqual(c.nodes.map((n) => n.name));
+    expect(
+      ev
+        .filter(
+          (e) =>
+            e.type === 'log' &&
+            e.level === 'warn' &&
+            String(e.message).startsWith('took over the cluster lock from alice@'),
+        )
+        .map((e) => e.node),
+    ).toEqual(c.nodes.map((n) => n.name));
     const done = ev.filter((e) => e.type === 'step.finished' && e.step === 'cleanup');
     expect(done.map((e) => [e.node, e.ok, e.message])).toEqual(c.nodes.map((n) => [n.name, true, 'removed 2 files']));
     for (let i = 0; i < c.nodes.length; i++) expect(await stagedNames(i)).toEqual([]);
@@ -171,11 +229,16 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     // the report path goes to stderr with --json: stdout ends with the terminal event
     expect(ev.at(-1)?.type).toBe('rollout.done');
     expect(r.stderr).toMatch(/^report: .*report-.*\.md/m);
-    expect(lastReport()).toMatchObject({ outcome: 'done', rows: c.nodes.map((n) => ({ node: n.name, outcome: 'removed' })) });
+    expect(lastReport()).toMatchObject({
+      outcome: 'done',
+      rows: c.nodes.map((n) => ({ node: n.name, outcome: 'removed' })),
+    });
     // a second cleanup finds nothing: the nodes stay untouched
     const again = await cli(['cleanup', ...inv(), '--tarball', c.tarballPath, '--yes', '--json']);
     expect(again.code).toBe(0);
-    expect((lastNonLog(events(again.stdout)) as unknown as { rows: { outcome: string }[] }).rows.map((x) => x.outcome)).toEqual(['untouched', 'untouched', 'untouched']);
+    expect(
+      (lastNonLog(events(again.stdout)) as unknown as { rows: { outcome: string }[] }).rows.map((x) => x.outcome),
+    ).toEqual(['untouched', 'untouched', 'untouched']);
   });
 
   it('logs: one timeline sorted by start time; --clear on one node clears only that node', async () => {
@@ -184,10 +247,13 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     const rows = events(j.stdout);
     expect(rows.every((e) => e.type === 'relup.log')).toBe(true);
     // node 3 upgraded twice (before and after recover-boot); nodes 1 and 2 once
-    expect(rows.map((e) => e.node).sort()).toEqual([c.nodes[0].name, c.nodes[1].name, c.nodes[2].name, c.nodes[2].name].sort());
+    expect(rows.map((e) => e.node).sort()).toEqual(
+      [c.nodes[0].name, c.nodes[1].name, c.nodes[2].name, c.nodes[2].name].sort(),
+    );
     const starts = rows.map((e) => Date.parse(String(e.started)));
     expect([...starts].sort((a, b) => a - b)).toEqual(starts);
-    for (const e of rows) expect(e).toMatchObject({ from: '5.10.4', to: '5.10.5', status: 'finished', result: 'success' });
+    for (const e of rows)
+      expect(e).toMatchObject({ from: '5.10.4', to: '5.10.5', status: 'finished', result: 'success' });
     const text = await cli(['logs', ...inv()]);
     expect(text.stdout.split('\n')[1]).toMatch(/^node\s+started\s+finished\s+from → to\s+status\s+result$/);
 
@@ -206,7 +272,15 @@ describe('day-2 commands on a simulated cluster (built CLI)', () => {
     const j2 = await cli(['logs', ...inv(), '--node', c.nodes[0].name, '--clear', '--yes', '--json']);
     expect(j2.code, j2.stderr).toBe(0);
     const ev = events(j2.stdout);
-    expect(ev.map((e) => e.type).filter((t) => t !== 'log')).toEqual(['rollout.started', 'relup.log', 'logs.cleared', 'rollout.done']);
-    expect(lastNonLog(ev)).toMatchObject({ type: 'rollout.done', rows: [{ node: c.nodes[0].name, outcome: 'cleared' }] });
+    expect(ev.map((e) => e.type).filter((t) => t !== 'log')).toEqual([
+      'rollout.started',
+      'relup.log',
+      'logs.cleared',
+      'rollout.done',
+    ]);
+    expect(lastNonLog(ev)).toMatchObject({
+      type: 'rollout.done',
+      rows: [{ node: c.nodes[0].name, outcome: 'cleared' }],
+    });
   });
 });

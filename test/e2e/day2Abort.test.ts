@@ -31,10 +31,15 @@ afterAll(async () => {
 }, 60_000);
 
 describe('restart interrupted by SIGTERM', () => {
-  it('exit 130, rollout.paused naming the node\'s possible state, no halt; lock released; a re-run skips the node', async () => {
+  it("exit 130, rollout.paused naming the node's possible state, no halt; lock released; a re-run skips the node", async () => {
     const n1 = c.nodes[0];
     const run = startCli(['restart', '-i', c.inventoryPath, '--yes', '--json']);
-    await run.waitFor((e) => e.type === 'log' && e.node === n1.name && String(e.message).startsWith(`waiting for ${n1.name} to come back`), 30_000, 'gate polling of the restarted node');
+    await run.waitFor(
+      (e) =>
+        e.type === 'log' && e.node === n1.name && String(e.message).startsWith(`waiting for ${n1.name} to come back`),
+      30_000,
+      'gate polling of the restarted node',
+    );
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.code, r.stderr).toBe(130);
@@ -48,12 +53,15 @@ describe('restart interrupted by SIGTERM', () => {
     expect(r.stderr).not.toMatch(/HALTED|is not running/);
     expect(r.events.some((e) => e.type === 'node.done')).toBe(false);
     for (const n of c.nodes) expect(existsSync(join(n.stagingDir, '.emqx-rollout.lock')), n.name).toBe(false);
-    const report = JSON.parse(readFileSync(join(dir, '.emqx-rollout', 'sim', 'last-report.json'), 'utf8')) as { outcome: string };
+    const report = JSON.parse(readFileSync(join(dir, '.emqx-rollout', 'sim', 'last-report.json'), 'utf8')) as {
+      outcome: string;
+    };
     expect(report.outcome).toBe('interrupted');
 
     // The restart itself went on without us: once the node is back, there is nothing left to do.
     const deadline = Date.now() + 20_000;
-    while (Date.now() < deadline && !(await emqx(n1, 'ctl', 'status')).stdout.includes('is started')) await new Promise((res) => setTimeout(res, 500));
+    while (Date.now() < deadline && !(await emqx(n1, 'ctl', 'status')).stdout.includes('is started'))
+      await new Promise((res) => setTimeout(res, 500));
     const again = await cli(['restart', '-i', c.inventoryPath, '--yes', '--json']);
     expect(again.code, again.stderr).toBe(0);
     const ev = events(again.stdout);

@@ -7,13 +7,23 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { setFaults } from '../../src/sim/faults.js';
-import { cli, connectClient, emqx, ensureBuiltCli, events, hotUpgrade, tuneInventory, type WatchedClient } from './day2Support.js';
+import {
+  cli,
+  connectClient,
+  emqx,
+  ensureBuiltCli,
+  events,
+  hotUpgrade,
+  tuneInventory,
+  type WatchedClient,
+} from './day2Support.js';
 
 let dir = '';
 let c: SimCluster;
 const clients: WatchedClient[] = [];
 // {node} is shell-quoted by the template: node 2 (…12) is stopped and never started again.
-const BROKEN = "{rootDir}/bin/emqx stop && case {node} in *.12) echo 'simulated: start never issued' ;; *) {rootDir}/bin/emqx start ;; esac";
+const BROKEN =
+  "{rootDir}/bin/emqx stop && case {node} in *.12) echo 'simulated: start never issued' ;; *) {rootDir}/bin/emqx start ;; esac";
 
 beforeAll(async () => {
   ensureBuiltCli();
@@ -45,7 +55,9 @@ describe('restart halts on a node that does not come back', () => {
     const evac1 = ev.find((e) => e.type === 'step.finished' && e.step === 'evacuate' && e.node === n1.name);
     expect(evac1).toMatchObject({ ok: true, message: 'drained: 1 → 0 connections' });
     expect(ev.find((e) => e.type === 'node.done' && e.node === n1.name)).toMatchObject({ outcome: 'restarted' });
-    expect(ev.some((e) => e.type === 'log' && e.node === n1.name && String(e.message).startsWith('evacuation stopped'))).toBe(true);
+    expect(
+      ev.some((e) => e.type === 'log' && e.node === n1.name && String(e.message).startsWith('evacuation stopped')),
+    ).toBe(true);
     expect(clients[0].closed).toBe(true);
 
     const halted = ev.find((e) => e.type === 'rollout.halted');
@@ -69,7 +81,13 @@ describe('restart halts on a node that does not come back', () => {
     const ev = events(r.stdout);
     expect(ev.some((e) => e.type === 'step.started' || e.node === '*')).toBe(false);
     expect(ev.filter((e) => e.type === 'log' && /^preflight BLOCKED in /.test(String(e.message)))).toHaveLength(1);
-    expect(ev.at(-1)).toMatchObject({ type: 'rollout.halted', node: n2.name, check: 'preflight', evidence: [expect.stringMatching(/^\[node-down\] /)], recovery: [expect.stringContaining(`${n2.rootDir}/bin/emqx start`)] });
+    expect(ev.at(-1)).toMatchObject({
+      type: 'rollout.halted',
+      node: n2.name,
+      check: 'preflight',
+      evidence: [expect.stringMatching(/^\[node-down\] /)],
+      recovery: [expect.stringContaining(`${n2.rootDir}/bin/emqx start`)],
+    });
   }, 60_000);
 
   it('after the operator starts node 2 by hand, a fixed re-run restarts only node 3', async () => {
@@ -78,9 +96,17 @@ describe('restart halts on a node that does not come back', () => {
     await tuneInventory(c, { soakSeconds: 0, timeoutSeconds: 20 });
     const r = await cli(['restart', '-i', c.inventoryPath, '--yes', '--json'], 90_000);
     expect(r.code).toBe(0);
-    const done = events(r.stdout).filter((e) => e.type === 'node.done').map((e) => e.node);
+    const done = events(r.stdout)
+      .filter((e) => e.type === 'node.done')
+      .map((e) => e.node);
     expect(done).toEqual([n3.name]);
-    const rows = (events(r.stdout).find((e) => e.type === 'rollout.done')!.rows as { node: string; outcome: string }[]).map((x) => [x.node, x.outcome]);
-    expect(rows).toEqual([[n1.name, 'skipped'], [n2.name, 'skipped'], [n3.name, 'restarted']]);
+    const rows = (
+      events(r.stdout).find((e) => e.type === 'rollout.done')!.rows as { node: string; outcome: string }[]
+    ).map((x) => [x.node, x.outcome]);
+    expect(rows).toEqual([
+      [n1.name, 'skipped'],
+      [n2.name, 'skipped'],
+      [n3.name, 'restarted'],
+    ]);
   }, 120_000);
 });

@@ -21,17 +21,29 @@ export interface CliRun {
 /** Runs `node dist/cli/main.js …` (stdin not a TTY, CI-like env), bounded by `timeoutMs`. */
 export function cli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: REPO, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: REPO, timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 export type Ev = Record<string, unknown> & { type: string; node?: string };
 
 export function events(stdout: string): Ev[] {
-  return stdout.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Ev);
+  return stdout
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Ev);
 }
 
 export function emqx(n: SimClusterNode, ...args: string[]): Promise<CliRun> {
@@ -52,10 +64,19 @@ export async function hotUpgrade(c: SimCluster, n: SimClusterNode): Promise<void
 }
 
 /** Rewrites the cluster's inventory: gates and an optional restart command. */
-export async function tuneInventory(c: SimCluster, o: { soakSeconds: number; timeoutSeconds: number; restartCommand?: string }): Promise<void> {
+export async function tuneInventory(
+  c: SimCluster,
+  o: { soakSeconds: number; timeoutSeconds: number; restartCommand?: string },
+): Promise<void> {
   const text = await readFile(c.inventoryPath, 'utf8');
   const head = text.slice(0, text.indexOf('\ngates:'));
-  const tail = [`gates:`, `  soakSeconds: ${o.soakSeconds}`, `  timeoutSeconds: ${o.timeoutSeconds}`, ...(o.restartCommand ? ['restart:', `  command: ${JSON.stringify(o.restartCommand)}`] : []), ''];
+  const tail = [
+    `gates:`,
+    `  soakSeconds: ${o.soakSeconds}`,
+    `  timeoutSeconds: ${o.timeoutSeconds}`,
+    ...(o.restartCommand ? ['restart:', `  command: ${JSON.stringify(o.restartCommand)}`] : []),
+    '',
+  ];
   await writeFile(c.inventoryPath, `${head}\n${tail.join('\n')}`);
 }
 
@@ -65,7 +86,13 @@ export interface WatchedClient {
 }
 
 export async function connectClient(n: SimClusterNode, id: string): Promise<WatchedClient> {
-  const client = mqtt.connect({ host: n.host, port: n.mqttPort, clientId: id, reconnectPeriod: 0, connectTimeout: 5000 });
+  const client = mqtt.connect({
+    host: n.host,
+    port: n.mqttPort,
+    clientId: id,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+  });
   const w: WatchedClient = { client, closed: false };
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());

@@ -57,7 +57,12 @@ async function expectNothingLeft(dir: string): Promise<void> {
 function expectSuccessFacts(text: string, nodes: number): void {
   for (let i = 1; i <= nodes; i++) {
     // the status table: reachable, running, at the target, hot-upgraded, marker set
-    expect(text).toMatch(new RegExp(`^emqx@127\\.0\\.0\\.${10 + i}\\s+ok\\s+running\\s+5\\.10\\.5\\s+hot-upgraded to 5\\.10\\.5\\s+5\\.10\\.5\\b`, 'm'));
+    expect(text).toMatch(
+      new RegExp(
+        `^emqx@127\\.0\\.0\\.${10 + i}\\s+ok\\s+running\\s+5\\.10\\.5\\s+hot-upgraded to 5\\.10\\.5\\s+5\\.10\\.5\\b`,
+        'm',
+      ),
+    );
   }
   expect(text).toContain(`cluster sim: ${nodes}/${nodes} nodes running`);
   expect(text).toContain(`✓ ${nodes}/${nodes} nodes hot-upgraded 5.10.4 → 5.10.5 in `);
@@ -79,7 +84,11 @@ interface Run {
 /** The built CLI without a terminal; `onOutput` may signal it when a line shows up. */
 function runDemo(args: string[], onOutput?: (all: string, child: ReturnType<typeof spawn>) => void): Promise<Run> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [CLI, 'demo', ...args], { cwd: REPO, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'demo', ...args], {
+      cwd: REPO,
+      env: childEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const on = (d: Buffer) => {
       out += d.toString('utf8');
@@ -98,7 +107,10 @@ function runDemo(args: string[], onOutput?: (all: string, child: ReturnType<type
 beforeAll(() => ensureBuilt(), 180_000);
 
 const hasTmux = spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
-if (!hasTmux && !CI) process.stdout.write('SKIP demo under a PTY: tmux is not installed (apt-get install tmux); CI=true makes this a failure\n');
+if (!hasTmux && !CI)
+  process.stdout.write(
+    'SKIP demo under a PTY: tmux is not installed (apt-get install tmux); CI=true makes this a failure\n',
+  );
 
 // One run at a time: side by side they contend for 2 cores and the file got no faster (measured).
 describe.skipIf(!hasTmux && !CI)('demo under a real terminal (tmux)', () => {
@@ -113,66 +125,82 @@ describe.skipIf(!hasTmux && !CI)('demo under a real terminal (tmux)', () => {
     }
   });
 
-  it('shows the live view, then every node at the target, 0 disconnects, 0 lost, and exits 0', async () => {
-    expect(hasTmux, 'tmux is required under CI=true').toBe(true);
-    const cmd = `cd '${REPO}' && node dist/cli/main.js demo; echo EXIT=$? ; sleep 30`;
-    tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'demo', cmd);
-    const until = Date.now() + RUN_DEADLINE_MS;
-    let screen = '';
-    let sawLive = false;
-    while (Date.now() < until) {
-      // -J joins lines the terminal wrapped, so a long status row is one line again
-      screen = tmux('capture-pane', '-p', '-J', '-t', 'demo');
-      if (/⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏/.test(screen) && /MQTT: \d+ clients/.test(screen)) sawLive = true;
-      if (/EXIT=\d+/.test(screen)) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(screen, screen).toMatch(/EXIT=0\b/);
-    expect(sawLive, 'the Ink live view (spinner + MQTT line) was on screen while it ran').toBe(true);
-    expectSuccessFacts(screen, 3);
-    expect(screen).toMatch(/MQTT: 30 clients, 0 disconnects, \d+ published, \d+ received, 0 lost/); // the view's own line
-    expect(screen).toMatch(/Done in [\d.]+s: 3 upgraded/);
-    await expectNothingLeft(demoDirOf(screen));
-  }, RUN_DEADLINE_MS + 20_000);
+  it(
+    'shows the live view, then every node at the target, 0 disconnects, 0 lost, and exits 0',
+    async () => {
+      expect(hasTmux, 'tmux is required under CI=true').toBe(true);
+      const cmd = `cd '${REPO}' && node dist/cli/main.js demo; echo EXIT=$? ; sleep 30`;
+      tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'demo', cmd);
+      const until = Date.now() + RUN_DEADLINE_MS;
+      let screen = '';
+      let sawLive = false;
+      while (Date.now() < until) {
+        // -J joins lines the terminal wrapped, so a long status row is one line again
+        screen = tmux('capture-pane', '-p', '-J', '-t', 'demo');
+        if (/⠋|⠙|⠹|⠸|⠼|⠴|⠦|⠧|⠇|⠏/.test(screen) && /MQTT: \d+ clients/.test(screen)) sawLive = true;
+        if (/EXIT=\d+/.test(screen)) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(screen, screen).toMatch(/EXIT=0\b/);
+      expect(sawLive, 'the Ink live view (spinner + MQTT line) was on screen while it ran').toBe(true);
+      expectSuccessFacts(screen, 3);
+      expect(screen).toMatch(/MQTT: 30 clients, 0 disconnects, \d+ published, \d+ received, 0 lost/); // the view's own line
+      expect(screen).toMatch(/Done in [\d.]+s: 3 upgraded/);
+      await expectNothingLeft(demoDirOf(screen));
+    },
+    RUN_DEADLINE_MS + 20_000,
+  );
 });
 
 describe('demo without a terminal', () => {
-  it('prints plain lines with the same facts, exits 0 and leaves no process behind', async () => {
-    const r = await runDemo(['--plain']);
-    expect(r.code, r.out).toBe(0);
-    expect(r.out).not.toMatch(/\x1b\[/); // no cursor movement or colour on a pipe
-    expect(r.out).toMatch(/^\S+Z MQTT: 30 clients, 0 disconnects, \d+ published, \d+ received, 0 lost$/m);
-    expectSuccessFacts(r.out, 3);
-    await expectNothingLeft(demoDirOf(r.out));
-  }, RUN_DEADLINE_MS + 20_000);
+  it(
+    'prints plain lines with the same facts, exits 0 and leaves no process behind',
+    async () => {
+      const r = await runDemo(['--plain']);
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).not.toMatch(/\x1b\[/); // no cursor movement or colour on a pipe
+      expect(r.out).toMatch(/^\S+Z MQTT: 30 clients, 0 disconnects, \d+ published, \d+ received, 0 lost$/m);
+      expectSuccessFacts(r.out, 3);
+      await expectNothingLeft(demoDirOf(r.out));
+    },
+    RUN_DEADLINE_MS + 20_000,
+  );
 
-  it('on Ctrl-C stops after the node in flight, exits 130 and cleans up', async () => {
-    let sent = false;
-    const r = await runDemo(['--plain', '--nodes', '2', '--clients', '2'], (all, child) => {
-      if (!sent && /\[emqx@127\.0\.0\.11\] upgrade…/.test(all)) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    expect(sent).toBe(true);
-    expect(r.code, r.out).toBe(130);
-    expect(r.out).toContain('[emqx@127.0.0.11] upgraded 5.10.4 → 5.10.5'); // the node in flight finished its gates
-    expect(r.out).not.toContain('[emqx@127.0.0.12] upgrade…'); // and nothing further was touched
-    expect(r.out).toMatch(/✗ 1\/2 nodes hot-upgraded .* 0 disconnects, .* 0 lost/);
-    await expectNothingLeft(demoDirOf(r.out));
-  }, RUN_DEADLINE_MS);
+  it(
+    'on Ctrl-C stops after the node in flight, exits 130 and cleans up',
+    async () => {
+      let sent = false;
+      const r = await runDemo(['--plain', '--nodes', '2', '--clients', '2'], (all, child) => {
+        if (!sent && /\[emqx@127\.0\.0\.11\] upgrade…/.test(all)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      });
+      expect(sent).toBe(true);
+      expect(r.code, r.out).toBe(130);
+      expect(r.out).toContain('[emqx@127.0.0.11] upgraded 5.10.4 → 5.10.5'); // the node in flight finished its gates
+      expect(r.out).not.toContain('[emqx@127.0.0.12] upgrade…'); // and nothing further was touched
+      expect(r.out).toMatch(/✗ 1\/2 nodes hot-upgraded .* 0 disconnects, .* 0 lost/);
+      await expectNothingLeft(demoDirOf(r.out));
+    },
+    RUN_DEADLINE_MS,
+  );
 
-  it('on SIGTERM while the cluster starts, aborts and cleans up', async () => {
-    let sent = false;
-    const r = await runDemo(['--plain', '--nodes', '2', '--clients', '1'], (all, child) => {
-      if (!sent && /demo: starting/.test(all)) {
-        sent = true;
-        child.kill('SIGTERM');
-      }
-    });
-    expect(sent).toBe(true);
-    expect(r.code, r.out).toBe(130);
-    expect(r.out).toContain('interrupted');
-    await expectNothingLeft(demoDirOf(r.out));
-  }, RUN_DEADLINE_MS);
+  it(
+    'on SIGTERM while the cluster starts, aborts and cleans up',
+    async () => {
+      let sent = false;
+      const r = await runDemo(['--plain', '--nodes', '2', '--clients', '1'], (all, child) => {
+        if (!sent && /demo: starting/.test(all)) {
+          sent = true;
+          child.kill('SIGTERM');
+        }
+      });
+      expect(sent).toBe(true);
+      expect(r.code, r.out).toBe(130);
+      expect(r.out).toContain('interrupted');
+      await expectNothingLeft(demoDirOf(r.out));
+    },
+    RUN_DEADLINE_MS,
+  );
 });

@@ -11,10 +11,19 @@ const CLI = join(REPO, 'dist', 'cli', 'main.js');
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: REPO, timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      res({ code, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: REPO, timeout: 20_000, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        res({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -22,16 +31,32 @@ beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` (npm test builds first)`);
 });
 
-const COMMANDS = [[], ['plan'], ['upgrade'], ['status'], ['restart'], ['cleanup'], ['logs'], ['recover-boot'], ['sandbox'], ['sandbox', 'up'], ['sandbox', 'down'], ['demo']];
+const COMMANDS = [
+  [],
+  ['plan'],
+  ['upgrade'],
+  ['status'],
+  ['restart'],
+  ['cleanup'],
+  ['logs'],
+  ['recover-boot'],
+  ['sandbox'],
+  ['sandbox', 'up'],
+  ['sandbox', 'down'],
+  ['demo'],
+];
 
 describe('emqx-rollout --help', () => {
-  it.each(COMMANDS.map((c) => [c.join(' ') || '(program)', c] as const))('%s --help: exit 0, usage and examples on stdout', async (_name, cmd) => {
-    const r = await cli([...cmd, '--help']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Usage: emqx-rollout${cmd.length ? ` ${cmd.join(' ')}` : ''} `));
-    expect(r.stdout).toMatch(/\nExamples?:\n {2}emqx-rollout \S+/);
-    expect(r.stderr).toBe('');
-  });
+  it.each(COMMANDS.map((c) => [c.join(' ') || '(program)', c] as const))(
+    '%s --help: exit 0, usage and examples on stdout',
+    async (_name, cmd) => {
+      const r = await cli([...cmd, '--help']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: emqx-rollout${cmd.length ? ` ${cmd.join(' ')}` : ''} `));
+      expect(r.stdout).toMatch(/\nExamples?:\n {2}emqx-rollout \S+/);
+      expect(r.stderr).toBe('');
+    },
+  );
 
   it('--version prints the package version', async () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };

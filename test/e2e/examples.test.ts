@@ -13,10 +13,19 @@ let tmp: string;
 
 function bash(env: Record<string, string>, timeout: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    execFile('bash', [SCRIPT], { cwd: REPO, timeout, killSignal: 'SIGTERM', env: { ...process.env, NO_COLOR: '1', ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      res({ code, stdout, stderr });
-    });
+    execFile(
+      'bash',
+      [SCRIPT],
+      { cwd: REPO, timeout, killSignal: 'SIGTERM', env: { ...process.env, NO_COLOR: '1', ...env } },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        res({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -40,7 +49,11 @@ afterAll(async () => {
 });
 
 function execFileP(args: string[]): Promise<void> {
-  return new Promise((res) => execFile(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), ...args], { cwd: REPO, timeout: 20_000 }, () => res()));
+  return new Promise((res) =>
+    execFile(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), ...args], { cwd: REPO, timeout: 20_000 }, () =>
+      res(),
+    ),
+  );
 }
 
 it('rehearse-in-ci.sh upgrades a sandbox, checks the result, and stops the sandbox', async () => {
@@ -49,7 +62,10 @@ it('rehearse-in-ci.sh upgrades a sandbox, checks the result, and stops the sandb
   expect(r.code, r.stderr).toBe(0);
   expect(r.stderr).toContain('[rehearse] OK: 2 nodes upgraded to 5.10.5');
   // The upgrade's NDJSON ended in rollout.done, as the script asserted.
-  const events = readFileSync(join(dir, 'out', 'rollout.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+  const events = readFileSync(join(dir, 'out', 'rollout.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string });
   expect(events.filter((e) => e.type !== 'log').at(-1)?.type).toBe('rollout.done');
   // The trap ran `sandbox down`: no sandbox.json, the supervisor is gone.
   expect(r.stderr).toContain(`sandbox in ${dir} stopped`);

@@ -13,15 +13,29 @@ import { runningVersion, startCluster, type E2eCluster } from './support/cluster
 const PLAYBOOK = '/usr/bin/ansible-playbook';
 function haveAnsible(): boolean {
   if (existsSync(PLAYBOOK)) return true;
-  if (process.env.CI === 'true') throw new Error('ansible-playbook is required under CI=true: apt-get install -y ansible');
+  if (process.env.CI === 'true')
+    throw new Error('ansible-playbook is required under CI=true: apt-get install -y ansible');
   console.warn('[skip] ansible-playbook not found: the AWX recipe is only checked by fleetRecipes.test.ts');
   return false;
 }
 
 function playbook(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string }> {
   return new Promise((res) => {
-    execFile(PLAYBOOK, args, { cwd: REPO, timeout: 230_000, env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ...env }, maxBuffer: 1 << 24 },
-      (err, stdout, stderr) => res({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0, out: stdout + stderr }));
+    execFile(
+      PLAYBOOK,
+      args,
+      {
+        cwd: REPO,
+        timeout: 230_000,
+        env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', ...env },
+        maxBuffer: 1 << 24,
+      },
+      (err, stdout, stderr) =>
+        res({
+          code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0,
+          out: stdout + stderr,
+        }),
+    );
   });
 }
 
@@ -38,14 +52,24 @@ describe.skipIf(!haveAnsible())('examples/awx-playbook.yml under ansible-playboo
     await writeFile(wrapper, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(cliPath())} "$@"\n`);
     await chmod(wrapper, 0o755);
     clusters = join(tmp, 'clusters.yml');
-    await writeFile(clusters, `emqx_clusters:\n  hosts:\n    sim:\n      emqx_rollout_inventory: ${JSON.stringify(c.inventoryPath)}\n      ansible_python_interpreter: ${JSON.stringify('/usr/bin/python3')}\n`);
+    await writeFile(
+      clusters,
+      `emqx_clusters:\n  hosts:\n    sim:\n      emqx_rollout_inventory: ${JSON.stringify(c.inventoryPath)}\n      ansible_python_interpreter: ${JSON.stringify('/usr/bin/python3')}\n`,
+    );
   }, 120_000);
   afterAll(async () => {
     await c?.destroy();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });
 
-  const vars = (tarball: string) => ['-e', `release_tarball=${tarball}`, '-e', `rollout_command=${wrapper}`, '-e', `rollout_state_root=${join(tmp, 'state')}`];
+  const vars = (tarball: string) => [
+    '-e',
+    `release_tarball=${tarball}`,
+    '-e',
+    `rollout_command=${wrapper}`,
+    '-e',
+    `rollout_state_root=${join(tmp, 'state')}`,
+  ];
 
   it('upgrades the cluster and keeps journal, report and events in <state_root>/<cluster>/', async () => {
     const r = await playbook(['examples/awx-playbook.yml', '-i', clusters, ...vars(c.tarballPath)], {});
@@ -57,7 +81,10 @@ describe.skipIf(!haveAnsible())('examples/awx-playbook.yml under ansible-playboo
     expect(files.some((f) => /^report-.*\.md$/.test(f))).toBe(true);
     const events = files.find((f) => /^events-.*\.ndjson$/.test(f));
     expect(events).toBeDefined();
-    const last = (await readFile(join(tmp, 'state', 'sim', events!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const last = (await readFile(join(tmp, 'state', 'sim', events!), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(last.filter((e) => e.type !== 'log').at(-1)?.type).toBe('rollout.done');
   }, 240_000);
 

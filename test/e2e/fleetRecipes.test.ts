@@ -44,7 +44,10 @@ export function commandLines(text: string): CommandLine[] {
 const help = new Map<string, string>();
 function helpOf(sub: string): string {
   if (!help.has(sub)) {
-    help.set(sub, execFileSync(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), sub, '--help'], { encoding: 'utf8' }));
+    help.set(
+      sub,
+      execFileSync(process.execPath, [join(REPO, 'dist', 'cli', 'main.js'), sub, '--help'], { encoding: 'utf8' }),
+    );
   }
   return help.get(sub)!;
 }
@@ -73,7 +76,8 @@ describe.each(RECIPES)('examples/%s', (file) => {
     for (const c of lines) {
       const h = helpOf(c.sub);
       expect(h, `${c.sub} is a command`).toMatch(new RegExp(`^Usage: emqx-rollout ${c.sub} `));
-      for (const f of c.flags) expect(h, `${c.line}: ${f} in \`${c.sub} --help\``).toMatch(new RegExp(`(^|[\\s,])${f}[\\s,<]`, 'm'));
+      for (const f of c.flags)
+        expect(h, `${c.line}: ${f} in \`${c.sub} --help\``).toMatch(new RegExp(`(^|[\\s,])${f}[\\s,<]`, 'm'));
     }
     // one machine-readable upgrade per cluster, non-interactive, with its state dir kept
     const up = lines.filter((c) => c.sub === 'upgrade');

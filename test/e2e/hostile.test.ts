@@ -34,7 +34,8 @@ async function canariesFound(roots: readonly string[]): Promise<string[]> {
     }
     for (const e of entries) {
       if (names.has(e.name)) found.push(join(d, e.name));
-      else if (e.isDirectory() && e.name !== 'node_modules' && e.name !== '.git') await walk(join(d, e.name), depth + 1);
+      else if (e.isDirectory() && e.name !== 'node_modules' && e.name !== '.git')
+        await walk(join(d, e.name), depth + 1);
     }
   };
   for (const r of roots) await walk(r, 0);
@@ -47,16 +48,25 @@ describe('hostile paths are quoted, not refused: a full upgrade works and runs n
     c = await startCluster('hostile', { nodes: 2 });
     let text = await readFile(c.inventoryPath, 'utf8');
     for (const n of c.nodes) {
-      for (const [key, old] of [['stagingDir', n.stagingDir], ['backupDir', n.backupDir]] as const) {
+      for (const [key, old] of [
+        ['stagingDir', n.stagingDir],
+        ['backupDir', n.backupDir],
+      ] as const) {
         const hostile = join(dirname(old), `${key} ${HOSTILE}`);
-        const line = text.split('\n').find((l) => l.trimStart().startsWith(`${key}:`) && l.includes(old.split('/').slice(-2).join('/')));
+        const line = text
+          .split('\n')
+          .find((l) => l.trimStart().startsWith(`${key}:`) && l.includes(old.split('/').slice(-2).join('/')));
         expect(line, `${key} line for ${n.name}`).toBeDefined();
         text = text.replace(line!, `    ${key}: ${JSON.stringify(hostile)}`);
       }
     }
     await writeFile(c.inventoryPath, text);
     // Templates substitute {rootDir} {node} {host} shell-quoted.
-    await c.setGates({ soakSeconds: 0, timeoutSeconds: 60, commands: ['test -d {rootDir} && test -n {node} && test -n {host}'] });
+    await c.setGates({
+      soakSeconds: 0,
+      timeoutSeconds: 60,
+      commands: ['test -d {rootDir} && test -n {node} && test -n {host}'],
+    });
   });
   afterAll(async () => {
     await c?.destroy();
@@ -83,7 +93,8 @@ describe('hostile names, hosts and tarballs are refused (exit 2) or blocked (exi
   let tarball: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'e2e-hostile-'));
-    tarball = (await (await sim()).tarball.buildReleaseTarball({ version: '5.10.5', outDir: join(dir, 'release') })).tarballPath;
+    tarball = (await (await sim()).tarball.buildReleaseTarball({ version: '5.10.5', outDir: join(dir, 'release') }))
+      .tarballPath;
     await writeFile(join(dir, 'known_hosts'), '');
   });
   afterAll(async () => {
@@ -119,11 +130,24 @@ describe('hostile names, hosts and tarballs are refused (exit 2) or blocked (exi
   it('a tarball with a ../ member, an absolute member or a symlink pointing out: exit 2 naming the member', async () => {
     const name = 'emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz';
     const inv = join(dir, 'ok.yaml');
-    await writeFile(inv, ['cluster: c1', `defaults: {user: emqx, knownHosts: ${join(dir, 'known_hosts')}}`, 'nodes:', '  - {name: emqx@127.0.0.41, host: 127.0.0.41}', ''].join('\n'));
+    await writeFile(
+      inv,
+      [
+        'cluster: c1',
+        `defaults: {user: emqx, knownHosts: ${join(dir, 'known_hosts')}}`,
+        'nodes:',
+        '  - {name: emqx@127.0.0.41, host: 127.0.0.41}',
+        '',
+      ].join('\n'),
+    );
     const cases: Array<[string, Parameters<typeof releaseMembers>[0], string]> = [
       ['dotdot', { extra: [{ path: 'lib/../../evil', body: 'x' }] }, '"lib/../../evil"'],
       ['absolute', { extra: [{ path: '/etc/cron.d/evil', body: 'x' }] }, '"/etc/cron.d/evil"'],
-      ['symlink', { extra: [{ path: 'bin/evil', type: 'SymbolicLink', linkpath: '../../../root/.ssh' }] }, '"bin/evil -> ../../../root/.ssh"'],
+      [
+        'symlink',
+        { extra: [{ path: 'bin/evil', type: 'SymbolicLink', linkpath: '../../../root/.ssh' }] },
+        '"bin/evil -> ../../../root/.ssh"',
+      ],
       ['no-vars', { varsLine: 'NOT_REL_VSN=1' }, 'REL_VSN'],
     ];
     for (const [sub, o, named] of cases) {
@@ -163,7 +187,10 @@ describe('non-patch hops block at preflight (exit 3), nothing changed', () => {
       const tb = (await m.tarball.buildReleaseTarball({ version, outDir: out })).tarballPath;
       const r = await runCli(['plan', '-i', c.inventoryPath, '--tarball', tb, '--json']);
       expect(r.code, `${version}: ${r.stderr}`).toBe(3);
-      const codes = r.events().filter((e) => e.type === 'preflight.finding' && e.severity === 'blocker').map((e) => e.code);
+      const codes = r
+        .events()
+        .filter((e) => e.type === 'preflight.finding' && e.severity === 'blocker')
+        .map((e) => e.code);
       expect(codes, version).toContain(code);
       const f = r.events().find((e) => e.type === 'preflight.finding' && e.code === code)!;
       expect(String(f.message), version).toContain(c.nodes[0].name);

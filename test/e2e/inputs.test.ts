@@ -46,7 +46,8 @@ function goodInventory(extra: string[] = []): string {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'e2e-inputs-'));
-  tarball = (await (await sim()).tarball.buildReleaseTarball({ version: '5.10.5', outDir: join(dir, 'release') })).tarballPath;
+  tarball = (await (await sim()).tarball.buildReleaseTarball({ version: '5.10.5', outDir: join(dir, 'release') }))
+    .tarballPath;
   await writeFile(join(dir, 'known_hosts'), '');
   ports.push(await listen('127.0.0.31'), await listen('127.0.0.32'));
 });
@@ -59,7 +60,19 @@ afterAll(async () => {
 describe('all input problems at once (exit 2, nothing contacted)', () => {
   it('plan -i broken.yaml --tarball missing.tar.gz: the YAML error with line:col AND the missing tarball', async () => {
     const inv = join(dir, 'broken.yaml');
-    await writeFile(inv, ['cluster: c1', 'defaults:', '  user: emqx', 'nodes:', '  - name: emqx@10.0.0.11', '    host: "10.0.0.11', '  - name: emqx@10.0.0.12', ''].join('\n'));
+    await writeFile(
+      inv,
+      [
+        'cluster: c1',
+        'defaults:',
+        '  user: emqx',
+        'nodes:',
+        '  - name: emqx@10.0.0.11',
+        '    host: "10.0.0.11',
+        '  - name: emqx@10.0.0.12',
+        '',
+      ].join('\n'),
+    );
     const r = await runCli(['plan', '-i', inv, '--tarball', join(dir, 'missing.tar.gz')], { cwd: dir });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('2 input problems; nothing was contacted');
@@ -79,7 +92,10 @@ describe('all input problems at once (exit 2, nothing contacted)', () => {
     const tb = join(noSidecar, 'emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz');
     await copyFile(tarball, tb);
     const before = accepted;
-    const r = await runCli(['upgrade', '-i', inv, '--tarball', tb, '--pause-after', 'x', '--window', 'someday', '--json'], { cwd: dir });
+    const r = await runCli(
+      ['upgrade', '-i', inv, '--tarball', tb, '--pause-after', 'x', '--window', 'someday', '--json'],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('5 input problems; nothing was contacted');
     expect(r.stderr).toContain('--pause-after must be an integer ≥ 1, found "x"');
@@ -104,11 +120,16 @@ describe('all input problems at once (exit 2, nothing contacted)', () => {
     await writeFile(bogus, 'not a tarball');
     await writeFile(`${bogus}.sha256`, 'f'.repeat(64));
     const before = accepted;
-    const r = await runCli(['plan', '-i', inv, '--tarball', bogus, '--state-dir', join(notADir, 'sub')], { cwd: dir, env: { EMQX_ROLLOUT_KEY_PASSPHRASE: undefined } });
+    const r = await runCli(['plan', '-i', inv, '--tarball', bogus, '--state-dir', join(notADir, 'sub')], {
+      cwd: dir,
+      env: { EMQX_ROLLOUT_KEY_PASSPHRASE: undefined },
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('3 input problems; nothing was contacted');
     expect(r.stderr).toContain('does not match its sha256 sidecar');
-    expect(r.stderr).toMatch(/state directory .*state-is-a-file\/sub cannot be created: .*state-is-a-file is not a directory/);
+    expect(r.stderr).toMatch(
+      /state directory .*state-is-a-file\/sub cannot be created: .*state-is-a-file is not a directory/,
+    );
     expect(r.stderr).toMatch(/encrypted key needs a passphrase: set EMQX_ROLLOUT_KEY_PASSPHRASE/);
     expect(r.stderr).not.toContain('pw-never-shown-1');
     expect(accepted - before).toBe(0);
@@ -121,7 +142,9 @@ describe('all input problems at once (exit 2, nothing contacted)', () => {
     await mkdir(sd);
     await chmod(sd, 0o500);
     const before = accepted;
-    const r = await runCli(['recover-boot', '-i', inv, '--node', 'emqx@nowhere', '--state-dir', join(sd, 'x')], { cwd: dir });
+    const r = await runCli(['recover-boot', '-i', inv, '--node', 'emqx@nowhere', '--state-dir', join(sd, 'x')], {
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('refusing to remove the boot marker');
     expect(r.stderr).toContain('emqx@nowhere');

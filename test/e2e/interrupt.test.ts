@@ -6,7 +6,7 @@ import { runCli, upgradeArgs } from './support/cli.js';
 import { startCluster, type E2eCluster } from './support/cluster.js';
 import { startCli, successRows } from './support/crashCli.js';
 
-describe('SIGTERM during a node\'s upgrade', () => {
+describe("SIGTERM during a node's upgrade", () => {
   let c: E2eCluster;
   beforeAll(async () => {
     c = await startCluster('sigterm');
@@ -18,7 +18,11 @@ describe('SIGTERM during a node\'s upgrade', () => {
 
   it('exits 130 with rollout.paused (no halt, no invented failure); a re-run re-gates node 2 and finishes', async () => {
     const run = startCli(upgradeArgs(c.inventoryPath, c.tarballPath));
-    await run.waitFor((e) => e.type === 'step.started' && e.step === 'upgrade' && e.node === c.nodes[1].name, 60_000, 'node 2 upgrade started');
+    await run.waitFor(
+      (e) => e.type === 'step.started' && e.step === 'upgrade' && e.node === c.nodes[1].name,
+      60_000,
+      'node 2 upgrade started',
+    );
     run.child.kill('SIGTERM');
     const r = await run.done;
     expect(r.code, r.stderr).toBe(130);
@@ -30,7 +34,9 @@ describe('SIGTERM during a node\'s upgrade', () => {
     await c.clearFaults(2);
     const again = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
     expect(again.code, again.stderr).toBe(0);
-    const plan = again.events().find((e) => e.type === 'plan.ready') as unknown as { plan: { nodes: { action: string }[] } };
+    const plan = again.events().find((e) => e.type === 'plan.ready') as unknown as {
+      plan: { nodes: { action: string }[] };
+    };
     expect(plan.plan.nodes.map((n) => n.action)).toEqual(['skip', 'regate', 'upgrade']);
     for (const n of c.nodes) expect(successRows(n.rootDir)).toBe(1); // nobody upgraded twice
   });

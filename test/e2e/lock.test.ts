@@ -12,7 +12,17 @@ import { lockPath } from '../../src/rollout/state/lock.js';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { setFaults } from '../../src/sim/faults.js';
 import { buildReleaseTarball } from '../../src/sim/tarball.js';
-import { ensureBuilt, explain, readJournalFile, relupRows, runCli, runningVersion, startCli, successRows, type CliResult } from './support/crashCli.js';
+import {
+  ensureBuilt,
+  explain,
+  readJournalFile,
+  relupRows,
+  runCli,
+  runningVersion,
+  startCli,
+  successRows,
+  type CliResult,
+} from './support/crashCli.js';
 
 let cluster: SimCluster | null = null;
 let dir = '';
@@ -28,8 +38,18 @@ afterAll(async () => {
 });
 
 const lockFile = (n: { stagingDir: string }) => lockPath(n as never);
-const upgrade = (c: SimCluster, ...more: string[]) => ['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes', '--json', ...more];
-const stagedFiles = (n: { stagingDir: string }) => readdirSync(n.stagingDir).filter((f) => f.endsWith('.tar.gz') || f.endsWith('.part'));
+const upgrade = (c: SimCluster, ...more: string[]) => [
+  'upgrade',
+  '-i',
+  c.inventoryPath,
+  '--tarball',
+  c.tarballPath,
+  '--yes',
+  '--json',
+  ...more,
+];
+const stagedFiles = (n: { stagingDir: string }) =>
+  readdirSync(n.stagingDir).filter((f) => f.endsWith('.tar.gz') || f.endsWith('.part'));
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -74,7 +94,12 @@ describe.sequential('cluster lock and --resume refusals (built CLI, sim cluster)
     const c = cluster!;
     const r = await runCli(upgrade(c, '--break-lock', '--pause-after', '1'));
     expect(r.code, explain(r)).toBe(5);
-    const takeovers = r.events.filter((e) => e.type === 'log' && e.level === 'warn' && /took over the cluster lock from alice@bastion-2\.example\.net pid 4242/.test(String(e.message)));
+    const takeovers = r.events.filter(
+      (e) =>
+        e.type === 'log' &&
+        e.level === 'warn' &&
+        /took over the cluster lock from alice@bastion-2\.example\.net pid 4242/.test(String(e.message)),
+    );
     expect(takeovers.map((e) => e.node)).toEqual(c.nodes.map((n) => n.name));
     expect(successRows(c.nodes[0].rootDir)).toBe(1);
     expect(relupRows(c.nodes[1].rootDir)).toHaveLength(0);
@@ -87,7 +112,16 @@ describe.sequential('cluster lock and --resume refusals (built CLI, sim cluster)
     const c = cluster!;
     // Same version, different bytes (other padding) → another sha256.
     const other = await buildReleaseTarball({ version: c.to, outDir: join(dir, 'other-release'), padBytes: 4096 });
-    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', other.tarballPath, '--yes', '--json', '--resume']);
+    const r = await runCli([
+      'upgrade',
+      '-i',
+      c.inventoryPath,
+      '--tarball',
+      other.tarballPath,
+      '--yes',
+      '--json',
+      '--resume',
+    ]);
     expect(r.code, explain(r)).toBe(3);
     const mism = r.events.filter((e) => e.type === 'preflight.finding' && e.code === 'resume-mismatch');
     expect(mism.length).toBeGreaterThanOrEqual(1);
@@ -120,7 +154,11 @@ describe.sequential('cluster lock and --resume refusals (built CLI, sim cluster)
     expect(lose.events.filter((e) => e.type === 'step.started')).toEqual([]);
     const j = readJournalFile(c.inventoryPath, 'sim');
     const mine = j.filter((r) => r.runId === loseId);
-    expect(mine.filter((r) => r.kind === 'stage' || r.kind === 'upgrade.begin' || r.kind === 'backup' || r.kind === 'run.meta')).toEqual([]);
+    expect(
+      mine.filter(
+        (r) => r.kind === 'stage' || r.kind === 'upgrade.begin' || r.kind === 'backup' || r.kind === 'run.meta',
+      ),
+    ).toEqual([]);
     expect(mine.filter((r) => r.kind === 'exec' && /relup upgrade|tar |rm -f/.test(String(r.command)))).toEqual([]);
     // the winner finished the rollout: nodes 2 and 3 once each (node 1 was done before)
     for (const n of c.nodes) {

@@ -36,11 +36,16 @@ const yq = (s: string) => JSON.stringify(s);
 async function commonFreePort(hosts: readonly string[]): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 40_000);
-    const ok = await Promise.all(hosts.map((h) => new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, h, () => s.close(() => resolve(true)));
-    })));
+    const ok = await Promise.all(
+      hosts.map(
+        (h) =>
+          new Promise<boolean>((resolve) => {
+            const s = createServer();
+            s.once('error', () => resolve(false));
+            s.listen(port, h, () => s.close(() => resolve(true)));
+          }),
+      ),
+    );
     if (ok.every(Boolean)) return port;
   }
   throw new Error('no common free port');
@@ -56,14 +61,29 @@ describe.skipIf(!SSHD)('gates.mqtt behind real OpenSSH sshd', () => {
     const pub = await readFile(`${c.keyPath}.pub`, 'utf8');
     for (const [i, h] of hosts.entries()) {
       // sshd 1 logs at DEBUG1, which names each direct-tcpip target it forwards to
-      sshds.push(await startSshd({ host: h, authorizedKeys: pub, ...(i === 0 ? { extraConfig: ['LogLevel DEBUG1'] } : {}) }));
+      sshds.push(
+        await startSshd({ host: h, authorizedKeys: pub, ...(i === 0 ? { extraConfig: ['LogLevel DEBUG1'] } : {}) }),
+      );
     }
     const knownHosts = join(dir, 'known_hosts.sshd');
     await writeFile(knownHosts, sshds.map((s) => `${knownHostsLine(s.host, s.port, s.hostPublicKey)}\n`).join(''));
-    const lines = ['cluster: mqtt-sshd', 'defaults:', `  user: ${yq(userInfo().username)}`, `  identityFile: ${yq(c.keyPath)}`, `  knownHosts: ${yq(knownHosts)}`, 'nodes:'];
+    const lines = [
+      'cluster: mqtt-sshd',
+      'defaults:',
+      `  user: ${yq(userInfo().username)}`,
+      `  identityFile: ${yq(c.keyPath)}`,
+      `  knownHosts: ${yq(knownHosts)}`,
+      'nodes:',
+    ];
     c.nodes.forEach((n, i) => {
-      lines.push(`  - name: ${yq(n.name)}`, `    host: ${yq(sshds[i].host)}`, `    port: ${sshds[i].port}`, `    rootDir: ${yq(n.rootDir)}`,
-        `    stagingDir: ${yq(n.stagingDir)}`, `    backupDir: ${yq(n.backupDir)}`);
+      lines.push(
+        `  - name: ${yq(n.name)}`,
+        `    host: ${yq(sshds[i].host)}`,
+        `    port: ${sshds[i].port}`,
+        `    rootDir: ${yq(n.rootDir)}`,
+        `    stagingDir: ${yq(n.stagingDir)}`,
+        `    backupDir: ${yq(n.backupDir)}`,
+      );
       if (i === 1) lines.push(`    jump: ${yq(`${userInfo().username}@${sshds[0].host}:${sshds[0].port}`)}`);
     });
     lines.push('gates:', '  soakSeconds: 1', '  timeoutSeconds: 60', `  mqtt: {host: "{host}", port: ${port}}`, '');
@@ -71,18 +91,31 @@ describe.skipIf(!SSHD)('gates.mqtt behind real OpenSSH sshd', () => {
     await writeFile(inv, lines.join('\n'));
     await setFaults(c.nodes[2].rootDir, { dropConnectionsOnUpgrade: true });
 
-    const r = await runCli(['upgrade', '-i', inv, '--tarball', c.tarballPath, '--yes', '--json'], { timeoutMs: 150_000 });
+    const r = await runCli(['upgrade', '-i', inv, '--tarball', c.tarballPath, '--yes', '--json'], {
+      timeoutMs: 150_000,
+    });
     expect(r.code, explain(r)).toBe(4);
-    const mqtt = (node: string) => r.events.filter((e) => e.type === 'gate.checked' && e.gate === 'mqtt' && e.node === node);
+    const mqtt = (node: string) =>
+      r.events.filter((e) => e.type === 'gate.checked' && e.gate === 'mqtt' && e.node === node);
     for (const n of c.nodes.slice(0, 2)) {
-      expect(mqtt(n.name).map((e) => [e.phase, e.ok]), n.name).toEqual([['before', true], ['after', true], ['soak', true]]);
+      expect(
+        mqtt(n.name).map((e) => [e.phase, e.ok]),
+        n.name,
+      ).toEqual([
+        ['before', true],
+        ['after', true],
+        ['soak', true],
+      ]);
       const p = mqtt(n.name)[2].probe as { sent: number; received: number; lost: number; disconnects: number };
       expect(p.sent).toBeGreaterThan(0);
       expect(p).toMatchObject({ received: p.sent, lost: 0, disconnects: 0 });
       expect(runningVersion(n.rootDir)).toBe(c.to);
     }
     const n3 = c.nodes[2].name;
-    expect(mqtt(n3).map((e) => [e.phase, e.ok])).toEqual([['before', true], ['after', false]]);
+    expect(mqtt(n3).map((e) => [e.phase, e.ok])).toEqual([
+      ['before', true],
+      ['after', false],
+    ]);
     const halted = r.events.find((e) => e.type === 'rollout.halted')!;
     expect(halted).toMatchObject({ node: n3, check: 'gate-after:mqtt' });
     expect(String(halted.message)).toMatch(/the probe client was disconnected/);

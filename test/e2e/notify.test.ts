@@ -22,7 +22,11 @@ describe('notifications never delay the rollout', { timeout: 180_000 }, () => {
   let noisy: E2eCluster;
   let hang: Receiver;
   beforeAll(async () => {
-    [plain, noisy, hang] = await Promise.all([startCluster('notify-base', { nodes: 2 }), startCluster('notify-dead', { nodes: 2 }), startReceiver(['hang'])]);
+    [plain, noisy, hang] = await Promise.all([
+      startCluster('notify-base', { nodes: 2 }),
+      startCluster('notify-dead', { nodes: 2 }),
+      startReceiver(['hang']),
+    ]);
     const refused = await refusedUrl();
     const all = `[${EVENT_TYPES.join(', ')}]`;
     const secret = (u: string) => u.replace('http://', 'http://bot:pa55word99@') + '?token=tok3nSECRET99';
@@ -39,27 +43,45 @@ describe('notifications never delay the rollout', { timeout: 180_000 }, () => {
   });
 
   it('a receiver that never answers, a refused one and a hanging hook: same rollout time, exit 0', async () => {
-    const [base, dead] = await Promise.all([runCli(upgradeArgs(plain.inventoryPath, plain.tarballPath)), runCli(upgradeArgs(noisy.inventoryPath, noisy.tarballPath))]);
+    const [base, dead] = await Promise.all([
+      runCli(upgradeArgs(plain.inventoryPath, plain.tarballPath)),
+      runCli(upgradeArgs(noisy.inventoryPath, noisy.tarballPath)),
+    ]);
     expect(base.code, base.stderr).toBe(0);
     expect(dead.code, dead.stderr).toBe(0);
-    const doneOf = (evs: ReturnType<typeof base.events>) => evs.find((e) => e.type === 'rollout.done')!.durationMs as number;
+    const doneOf = (evs: ReturnType<typeof base.events>) =>
+      evs.find((e) => e.type === 'rollout.done')!.durationMs as number;
     const b = doneOf(base.events());
     const d = doneOf(dead.events());
-    process.stdout.write(`notify e2e: rollout ${d} ms with dead receivers vs ${b} ms without; process ${dead.durationMs} ms vs ${base.durationMs} ms\n`);
+    process.stdout.write(
+      `notify e2e: rollout ${d} ms with dead receivers vs ${b} ms without; process ${dead.durationMs} ms vs ${base.durationMs} ms\n`,
+    );
     // the rollout itself (first event to rollout.done) did not wait on any receiver…
     expect(d, `rollout ${d} ms with dead receivers vs ${b} ms without`).toBeLessThan(b + NOISE_MS);
     // …and the process ended at most DRAIN_MS after it (the terminal event's notification)
-    expect(dead.durationMs, `process ${dead.durationMs} ms vs ${base.durationMs} ms`).toBeLessThan(base.durationMs + DRAIN_MS + NOISE_MS);
+    expect(dead.durationMs, `process ${dead.durationMs} ms vs ${base.durationMs} ms`).toBeLessThan(
+      base.durationMs + DRAIN_MS + NOISE_MS,
+    );
     expect(hang.hits()).toBeGreaterThan(0); // it really was asked
 
     const ev = dead.events();
     expect(ev[ev.length - 1].type).toBe('rollout.done'); // late warnings went to stderr, not into the stream
-    const warnings = ev.filter((e) => e.type === 'log' && e.level === 'warn' && String(e.message).startsWith('notification'));
+    const warnings = ev.filter(
+      (e) => e.type === 'log' && e.level === 'warn' && String(e.message).startsWith('notification'),
+    );
     expect(warnings.length).toBeGreaterThan(0);
-    expect(warnings.some((w) => /notify\[1\] webhook http:\/\/127\.0\.0\.1:\d+\/… \(rollout\.started\): ECONNREFUSED after 3 attempts/.test(String(w.message)))).toBe(true);
+    expect(
+      warnings.some((w) =>
+        /notify\[1\] webhook http:\/\/127\.0\.0\.1:\d+\/… \(rollout\.started\): ECONNREFUSED after 3 attempts/.test(
+          String(w.message),
+        ),
+      ),
+    ).toBe(true);
     const j = await readJournal(noisy.inventoryPath);
     const notifyRecords = j.filter((l) => l.kind === 'notify');
-    expect(notifyRecords.some((l) => l.ok === false && String(l.error).startsWith('no answer within 120s'))).toBe(false); // abandoned, not waited out
+    expect(notifyRecords.some((l) => l.ok === false && String(l.error).startsWith('no answer within 120s'))).toBe(
+      false,
+    ); // abandoned, not waited out
     expect(notifyRecords.some((l) => String(l.error).startsWith('abandoned at exit'))).toBe(true);
     const all = JSON.stringify(j) + dead.stdout + dead.stderr;
     for (const s of ['pa55word99', 'tok3nSECRET99', 'bot:']) expect(all).not.toContain(s);

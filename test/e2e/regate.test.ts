@@ -12,7 +12,11 @@ describe('re-gating a node whose gates failed', () => {
     c = await startCluster('regate');
     flag = `${c.dir}/gate-fails-on-node2`;
     // Fails on node 2 while the flag file exists (the gate command runs on the node; same host here).
-    await c.setGates({ soakSeconds: 0, timeoutSeconds: 60, commands: [`if [ {node} = ${c.nodes[1].name} ] && [ -e '${flag}' ]; then echo "health check failed"; exit 7; fi`] });
+    await c.setGates({
+      soakSeconds: 0,
+      timeoutSeconds: 60,
+      commands: [`if [ {node} = ${c.nodes[1].name} ] && [ -e '${flag}' ]; then echo "health check failed"; exit 7; fi`],
+    });
     await (await import('node:fs/promises')).writeFile(flag, '');
   });
   afterAll(async () => {
@@ -30,7 +34,9 @@ describe('re-gating a node whose gates failed', () => {
     const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
     expect(r.code, r.stderr).toBe(4);
     const ev = r.events();
-    const plan = ev.find((e) => e.type === 'plan.ready') as unknown as { plan: { nodes: { name: string; action: string }[] } };
+    const plan = ev.find((e) => e.type === 'plan.ready') as unknown as {
+      plan: { nodes: { name: string; action: string }[] };
+    };
     expect(plan.plan.nodes.map((n) => n.action)).toEqual(['skip', 'regate', 'upgrade']);
     const halted = ev.find((e) => e.type === 'rollout.halted');
     expect(halted?.node).toBe(c.nodes[1].name);
@@ -43,9 +49,17 @@ describe('re-gating a node whose gates failed', () => {
     await (await import('node:fs/promises')).rm(flag);
     const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
     expect(r.code, r.stderr).toBe(0);
-    const done = r.events().filter((e) => e.type === 'node.done').map((e) => e.node);
+    const done = r
+      .events()
+      .filter((e) => e.type === 'node.done')
+      .map((e) => e.node);
     expect(done).toEqual([c.nodes[1].name, c.nodes[2].name]);
-    expect(r.events().filter((e) => e.type === 'step.started' && e.step === 'upgrade').map((e) => e.node)).toEqual([c.nodes[2].name]);
+    expect(
+      r
+        .events()
+        .filter((e) => e.type === 'step.started' && e.step === 'upgrade')
+        .map((e) => e.node),
+    ).toEqual([c.nodes[2].name]);
     // and now everything is proven: a further run has nothing to do
     const again = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
     expect(again.code).toBe(0);

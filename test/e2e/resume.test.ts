@@ -38,7 +38,16 @@ afterEach(async () => {
   dir = '';
 });
 
-const upgradeArgs = (c: SimCluster, ...more: string[]) => ['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes', '--json', ...more];
+const upgradeArgs = (c: SimCluster, ...more: string[]) => [
+  'upgrade',
+  '-i',
+  c.inventoryPath,
+  '--tarball',
+  c.tarballPath,
+  '--yes',
+  '--json',
+  ...more,
+];
 
 describe('SIGKILL while node 2 upgrades, then continue', () => {
   for (const how of ['--resume', 'plain re-run'] as const) {
@@ -50,16 +59,28 @@ describe('SIGKILL while node 2 upgrades, then continue', () => {
       await setFaults(n2.rootDir, { slowUpgradeSeconds: SLOW_S });
 
       const first = startCli(upgradeArgs(c));
-      await first.waitFor((e) => e.type === 'step.started' && e.node === n2.name && e.step === 'upgrade', 60_000, `step.started upgrade on ${n2.name}`);
+      await first.waitFor(
+        (e) => e.type === 'step.started' && e.node === n2.name && e.step === 'upgrade',
+        60_000,
+        `step.started upgrade on ${n2.name}`,
+      );
       // Kill only once the command reached the VM (its log row is in-progress): the interesting
       // case, where the upgrade outlives the controller that sent it.
-      await until(() => relupRows(n2.rootDir).some((r) => r.status === 'in-progress'), 15_000, `an in-progress relup row on ${n2.name}`);
+      await until(
+        () => relupRows(n2.rootDir).some((r) => r.status === 'in-progress'),
+        15_000,
+        `an in-progress relup row on ${n2.name}`,
+      );
       const killed = await sigkill(first);
       expect(killed.signal).toBe('SIGKILL');
-      expect(killed.events.some((e) => e.type === 'node.done' && e.node === n1.name), 'node 1 finished before the kill').toBe(true);
+      expect(
+        killed.events.some((e) => e.type === 'node.done' && e.node === n1.name),
+        'node 1 finished before the kill',
+      ).toBe(true);
       // The upgrade is still running inside node 2's VM, and the killed run's lock is still there.
       expect(relupRows(n2.rootDir).at(-1)?.status).toBe('in-progress');
-      for (const n of c.nodes) expect(existsSync(lockPath({ stagingDir: n.stagingDir } as never)), `lock file on ${n.name}`).toBe(true);
+      for (const n of c.nodes)
+        expect(existsSync(lockPath({ stagingDir: n.stagingDir } as never)), `lock file on ${n.name}`).toBe(true);
 
       const again = await runCli(upgradeArgs(c, ...(how === '--resume' ? ['--resume'] : [])), { timeoutMs: 90_000 });
       expect(again.code, explain(again)).toBe(0);
@@ -77,19 +98,31 @@ describe('SIGKILL while node 2 upgrades, then continue', () => {
 
       // The second run did not send node 2 another upgrade; it awaited the first one.
       const ev = again.events;
-      const upgradeSteps = (node: string) => ev.filter((e: CliEvent) => e.type === 'step.started' && e.step === 'upgrade' && e.node === node);
+      const upgradeSteps = (node: string) =>
+        ev.filter((e: CliEvent) => e.type === 'step.started' && e.step === 'upgrade' && e.node === node);
       expect(upgradeSteps(n1.name)).toHaveLength(0);
       expect(upgradeSteps(n2.name)).toHaveLength(0);
       expect(upgradeSteps(n3.name)).toHaveLength(1);
-      expect(ev.some((e) => e.type === 'log' && e.node === n2.name && /without recording the end; re-observing/.test(String(e.message)))).toBe(true);
-      expect(ev.filter((e) => e.type === 'node.done' && e.outcome === 'upgraded').map((e) => e.node)).toEqual([n2.name, n3.name]);
+      expect(
+        ev.some(
+          (e) =>
+            e.type === 'log' && e.node === n2.name && /without recording the end; re-observing/.test(String(e.message)),
+        ),
+      ).toBe(true);
+      expect(ev.filter((e) => e.type === 'node.done' && e.outcome === 'upgraded').map((e) => e.node)).toEqual([
+        n2.name,
+        n3.name,
+      ]);
       expect(ev.at(-1)?.type === 'rollout.done' || ev.some((e) => e.type === 'rollout.done')).toBe(true);
 
       // The stale lock of the killed controller (same host, dead pid) was taken over, with a warning.
-      const takeovers = ev.filter((e) => e.type === 'log' && e.level === 'warn' && /took over the cluster lock/.test(String(e.message)));
+      const takeovers = ev.filter(
+        (e) => e.type === 'log' && e.level === 'warn' && /took over the cluster lock/.test(String(e.message)),
+      );
       expect(takeovers.map((e) => e.node)).toEqual(c.nodes.map((n) => n.name));
       for (const t of takeovers) expect(String(t.message)).toContain(`pid ${first.pid}`);
-      for (const n of c.nodes) expect(existsSync(lockPath({ stagingDir: n.stagingDir } as never)), `lock released on ${n.name}`).toBe(false);
+      for (const n of c.nodes)
+        expect(existsSync(lockPath({ stagingDir: n.stagingDir } as never)), `lock released on ${n.name}`).toBe(false);
 
       // The journal is complete: per node one begin and an end after it; the second run ended 'done'.
       const j = readJournalFile(c.inventoryPath, 'sim');

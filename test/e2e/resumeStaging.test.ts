@@ -7,7 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
-import { ensureBuilt, explain, readJournalFile, relupRows, runCli, runningVersion, sigkill, startCli, successRows } from './support/crashCli.js';
+import {
+  ensureBuilt,
+  explain,
+  readJournalFile,
+  relupRows,
+  runCli,
+  runningVersion,
+  sigkill,
+  startCli,
+  successRows,
+} from './support/crashCli.js';
 
 // 192 MiB of incompressible padding, uploaded one node at a time (--stage-concurrency 1). Uploads
 // to the simulator run at ~250 MiB/s and NDJSON progress is throttled to 4 events/s per node, so
@@ -34,11 +44,25 @@ describe('SIGKILL during staging, then --resume', () => {
     const [n1, n2, n3] = c.nodes;
     const fileName = c.tarballPath.split('/').pop()!;
     const size = statSync(c.tarballPath).size;
-    const args = ['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes', '--json', '--stage-concurrency', '1'];
+    const args = [
+      'upgrade',
+      '-i',
+      c.inventoryPath,
+      '--tarball',
+      c.tarballPath,
+      '--yes',
+      '--json',
+      '--stage-concurrency',
+      '1',
+    ];
 
     const first = startCli(args);
     const t0 = Date.now();
-    await first.waitFor((e) => e.type === 'step.started' && e.step === 'stage' && e.node === n1.name, 60_000, 'staging to start');
+    await first.waitFor(
+      (e) => e.type === 'step.started' && e.step === 'stage' && e.node === n1.name,
+      60_000,
+      'staging to start',
+    );
     const tStage = Date.now();
     // Kill while node 2's upload streams: past a quarter of the file, not finished.
     await first.waitFor(
@@ -49,9 +73,17 @@ describe('SIGKILL during staging, then --resume', () => {
     const killed = await sigkill(first);
     const tKill = Date.now();
     expect(killed.signal).toBe('SIGKILL');
-    expect(killed.events.some((e) => e.type === 'stage.progress' && e.node === n1.name && e.done === true), 'node 1 staged before the kill').toBe(true);
-    expect(killed.events.some((e) => e.type === 'step.started' && (e.step === 'backup' || e.step === 'upgrade')), 'nothing beyond staging before the kill').toBe(false);
-    console.log(`[measure] staging started ${tStage - t0} ms after launch; killed ${tKill - tStage} ms into staging (tarball ${(size / 1048576).toFixed(1)} MiB)`);
+    expect(
+      killed.events.some((e) => e.type === 'stage.progress' && e.node === n1.name && e.done === true),
+      'node 1 staged before the kill',
+    ).toBe(true);
+    expect(
+      killed.events.some((e) => e.type === 'step.started' && (e.step === 'backup' || e.step === 'upgrade')),
+      'nothing beyond staging before the kill',
+    ).toBe(false);
+    console.log(
+      `[measure] staging started ${tStage - t0} ms after launch; killed ${tKill - tStage} ms into staging (tarball ${(size / 1048576).toFixed(1)} MiB)`,
+    );
 
     const part2 = join(n2.stagingDir, `${fileName}.part`);
     expect(existsSync(part2), `${part2} left by the killed upload`).toBe(true);
@@ -63,13 +95,17 @@ describe('SIGKILL during staging, then --resume', () => {
     const again = await runCli([...args, '--resume'], { timeoutMs: 120_000 });
     expect(again.code, explain(again)).toBe(0);
 
-    const staged = new Map(again.events.filter((e) => e.type === 'stage.progress' && e.done === true).map((e) => [e.node, e.action]));
+    const staged = new Map(
+      again.events.filter((e) => e.type === 'stage.progress' && e.done === true).map((e) => [e.node, e.action]),
+    );
     expect(staged.get(n1.name)).toBe('present');
     expect(staged.get(n2.name)).toBe('resumed');
     expect(staged.get(n3.name)).toBe('uploaded');
     // the journal agrees: the resumed run sent node 2 only what was missing
     const j = readJournalFile(c.inventoryPath, 'sim');
-    const stage2 = j.filter((r) => r.kind === 'stage' && r.node === n2.name && r.remotePath === join(n2.stagingDir, fileName));
+    const stage2 = j.filter(
+      (r) => r.kind === 'stage' && r.node === n2.name && r.remotePath === join(n2.stagingDir, fileName),
+    );
     expect(stage2.map((r) => r.action)).toEqual(['resumed']);
     expect(Number(stage2[0].bytesSent)).toBeLessThanOrEqual(size - partBytes);
     expect(existsSync(part2)).toBe(false);
@@ -81,6 +117,10 @@ describe('SIGKILL during staging, then --resume', () => {
     }
     const runIds = [...new Set(j.filter((r) => r.kind === 'run.start').map((r) => r.runId))];
     expect(j.find((r) => r.kind === 'run.end' && r.runId === runIds.at(-1))?.outcome).toBe('done');
-    for (const n of c.nodes) expect(j.filter((r) => r.kind === 'upgrade.begin' && r.node === n.name), n.name).toHaveLength(1);
+    for (const n of c.nodes)
+      expect(
+        j.filter((r) => r.kind === 'upgrade.begin' && r.node === n.name),
+        n.name,
+      ).toHaveLength(1);
   }, 150_000);
 });

@@ -24,7 +24,9 @@ describe('an encrypted key', () => {
   });
 
   it('without the passphrase and without a TTY: exit 2, says how to give it, nothing touched', async () => {
-    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes'], { env: { EMQX_ROLLOUT_KEY_PASSPHRASE: undefined } });
+    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes'], {
+      env: { EMQX_ROLLOUT_KEY_PASSPHRASE: undefined },
+    });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/passphrase/i);
     expect(r.stderr).toMatch(/EMQX_ROLLOUT_KEY_PASSPHRASE/);
@@ -41,7 +43,9 @@ describe('an encrypted key', () => {
   });
 
   it('with EMQX_ROLLOUT_KEY_PASSPHRASE: the rollout runs, and the passphrase is in no output and not in the journal', async () => {
-    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes', '--json'], { env: { EMQX_ROLLOUT_KEY_PASSPHRASE: PASSPHRASE } });
+    const r = await runCli(['upgrade', '-i', c.inventoryPath, '--tarball', c.tarballPath, '--yes', '--json'], {
+      env: { EMQX_ROLLOUT_KEY_PASSPHRASE: PASSPHRASE },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(PASSPHRASE);
     const journal = await readFile(join(c.dir, '.emqx-rollout', 'sim', 'journal.ndjson'), 'utf8');
@@ -55,7 +59,11 @@ describe('credentials written inline in gate commands', () => {
   beforeAll(async () => {
     c = await startCluster('gatesecret', { nodes: 1 });
     // `true` ignores its arguments: the gate passes, and its command line carries the credentials.
-    await c.setGates({ soakSeconds: 0, timeoutSeconds: 60, commands: ['true -sf -u admin:S3cretPW http://127.0.0.1:18083/api/v5/status', 'MQTT_PASSWORD=hunter2xyz true'] });
+    await c.setGates({
+      soakSeconds: 0,
+      timeoutSeconds: 60,
+      commands: ['true -sf -u admin:S3cretPW http://127.0.0.1:18083/api/v5/status', 'MQTT_PASSWORD=hunter2xyz true'],
+    });
   });
   afterAll(async () => {
     await c?.destroy();
@@ -112,10 +120,16 @@ describe('every output, journal and report of a run with an encrypted key and in
     expect(files).toEqual(expect.arrayContaining(['journal.ndjson', 'last-report.json', 'last-report.md']));
     expect(files.some((f) => /^report-.+\.md$/.test(f))).toBe(true);
     const texts: Array<[string, string]> = [
-      ...runs.flatMap((r, i): Array<[string, string]> => [[`run ${i} stdout`, r.stdout], [`run ${i} stderr`, r.stderr]]),
-      ...(await Promise.all(files.map(async (f): Promise<[string, string]> => [f, await readFile(join(stateDir, f), 'utf8')]))),
+      ...runs.flatMap((r, i): Array<[string, string]> => [
+        [`run ${i} stdout`, r.stdout],
+        [`run ${i} stderr`, r.stderr],
+      ]),
+      ...(await Promise.all(
+        files.map(async (f): Promise<[string, string]> => [f, await readFile(join(stateDir, f), 'utf8')]),
+      )),
     ];
-    for (const [where, text] of texts) for (const s of SECRETS) expect(text.includes(s), `${s} in ${where}`).toBe(false);
+    for (const [where, text] of texts)
+      for (const s of SECRETS) expect(text.includes(s), `${s} in ${where}`).toBe(false);
     // …and the evidence was kept, redacted: the halt names the gate and shows what it printed.
     const halted = runs[1].events().find((e) => e.type === 'rollout.halted')!;
     expect(halted).toMatchObject({ node: c.nodes[1].name, check: 'gate-after:command:1' });

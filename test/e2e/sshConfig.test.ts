@@ -37,47 +37,56 @@ beforeAll(async () => {
   wrongKey = (await makeClientKey(dir, { name: 'not_authorized' })).privatePath;
   proxyLog = join(dir, 'proxy.log');
   const proxy = join(dir, 'proxy.cjs');
-  await writeFile(proxy, [
-    "const [host, port] = process.argv.slice(2);",
-    `require('fs').appendFileSync(${JSON.stringify(proxyLog)}, host + ':' + port + '\\n');`,
-    "const s = require('net').connect(Number(port), host);",
-    "process.stdin.pipe(s); s.pipe(process.stdout);",
-    "s.on('close', () => process.exit(0)); s.on('error', (e) => { console.error(e.message); process.exit(1); });",
-  ].join('\n'));
+  await writeFile(
+    proxy,
+    [
+      'const [host, port] = process.argv.slice(2);',
+      `require('fs').appendFileSync(${JSON.stringify(proxyLog)}, host + ':' + port + '\\n');`,
+      "const s = require('net').connect(Number(port), host);",
+      'process.stdin.pipe(s); s.pipe(process.stdout);',
+      "s.on('close', () => process.exit(0)); s.on('error', (e) => { console.error(e.message); process.exit(1); });",
+    ].join('\n'),
+  );
   const kh = join(dir, 'known_hosts.cfg');
   await writeFile(kh, [bastion, ...nodes].map((s) => `${knownHostsLine(s.host, s.port, s.hostPublicKey)}\n`).join(''));
   cfg = join(dir, 'ssh_config');
-  await writeFile(cfg, [
-    'Host jumpbox',
-    `  HostName ${bastion.host}`,
-    `  Port ${bastion.port}`,
-    ...nodes.flatMap((s, i) => [`Host emqx-${i + 1}`, `  HostName ${s.host}`, `  Port ${s.port}`]),
-    // first obtained wins: node 2's ProxyCommand comes before the ProxyJump of emqx-*
-    'Host emqx-2',
-    `  ProxyCommand ${process.execPath} ${proxy} %h %p`,
-    'Host emqx-*',
-    '  ProxyJump jumpbox',
-    `  IdentityFile ${wrongKey}`,
-    'Host *',
-    `  User ${me}`,
-    `  IdentityFile ${cluster.keyPath}`,
-    `  UserKnownHostsFile ${kh}`,
-    '  IdentitiesOnly yes',
-    '',
-  ].join('\n'));
+  await writeFile(
+    cfg,
+    [
+      'Host jumpbox',
+      `  HostName ${bastion.host}`,
+      `  Port ${bastion.port}`,
+      ...nodes.flatMap((s, i) => [`Host emqx-${i + 1}`, `  HostName ${s.host}`, `  Port ${s.port}`]),
+      // first obtained wins: node 2's ProxyCommand comes before the ProxyJump of emqx-*
+      'Host emqx-2',
+      `  ProxyCommand ${process.execPath} ${proxy} %h %p`,
+      'Host emqx-*',
+      '  ProxyJump jumpbox',
+      `  IdentityFile ${wrongKey}`,
+      'Host *',
+      `  User ${me}`,
+      `  IdentityFile ${cluster.keyPath}`,
+      `  UserKnownHostsFile ${kh}`,
+      '  IdentitiesOnly yes',
+      '',
+    ].join('\n'),
+  );
   inv = join(dir, 'inventory.cfg.yaml');
-  await writeFile(inv, [
-    'cluster: sshcfg-e2e',
-    'nodes:',
-    ...cluster.nodes.flatMap((n, i) => [
-      `  - name: ${JSON.stringify(n.name)}`,
-      `    host: emqx-${i + 1}`,
-      `    rootDir: ${JSON.stringify(n.rootDir)}`,
-      `    stagingDir: ${JSON.stringify(n.stagingDir)}`,
-      `    backupDir: ${JSON.stringify(n.backupDir)}`,
-    ]),
-    '',
-  ].join('\n'));
+  await writeFile(
+    inv,
+    [
+      'cluster: sshcfg-e2e',
+      'nodes:',
+      ...cluster.nodes.flatMap((n, i) => [
+        `  - name: ${JSON.stringify(n.name)}`,
+        `    host: emqx-${i + 1}`,
+        `    rootDir: ${JSON.stringify(n.rootDir)}`,
+        `    stagingDir: ${JSON.stringify(n.stagingDir)}`,
+        `    backupDir: ${JSON.stringify(n.backupDir)}`,
+      ]),
+      '',
+    ].join('\n'),
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -91,7 +100,17 @@ describe.skipIf(!SSHD)('ssh_config aliases with ProxyJump, over real OpenSSH ssh
   it('inventory resolves every node through the config, contacting none', async () => {
     const r = await runCli(['inventory', '-i', inv, '--ssh-config', cfg, '--json']);
     expect(r.code, explain(r)).toBe(0);
-    const out = JSON.parse(r.stdout) as { cluster: string; nodes: { host: string; port: number; identityFile: string; moreIdentityFiles: string[]; jump: unknown[]; sources: Record<string, { from: string; at?: string }> }[] };
+    const out = JSON.parse(r.stdout) as {
+      cluster: string;
+      nodes: {
+        host: string;
+        port: number;
+        identityFile: string;
+        moreIdentityFiles: string[];
+        jump: unknown[];
+        sources: Record<string, { from: string; at?: string }>;
+      }[];
+    };
     expect(out.cluster).toBe('sshcfg-e2e');
     expect(out.nodes.map((n) => [n.host, n.port])).toEqual(nodes.map((s) => [s.host, s.port]));
     for (const n of out.nodes) {
@@ -99,10 +118,25 @@ describe.skipIf(!SSHD)('ssh_config aliases with ProxyJump, over real OpenSSH ssh
       expect(n.sources.host).toMatchObject({ from: 'ssh_config', at: expect.stringMatching(/ssh_config:\d+$/) });
     }
     const [n1, n2] = out.nodes as unknown as Record<string, unknown>[];
-    expect(n1.jump).toEqual([{ user: me, host: bastion!.host, port: bastion!.port, identityFile: cluster!.keyPath, knownHosts: join(dir, 'known_hosts.cfg') }]);
-    expect(n1.sources).toMatchObject({ jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length + 2}`, key: 'ProxyJump' } });
-    expect(n2).toMatchObject({ jump: [], proxyCommand: expect.stringContaining(`proxy.cjs ${nodes[1].host} ${nodes[1].port}`) });
-    expect(n2.sources).toMatchObject({ jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length}`, key: 'ProxyCommand' } });
+    expect(n1.jump).toEqual([
+      {
+        user: me,
+        host: bastion!.host,
+        port: bastion!.port,
+        identityFile: cluster!.keyPath,
+        knownHosts: join(dir, 'known_hosts.cfg'),
+      },
+    ]);
+    expect(n1.sources).toMatchObject({
+      jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length + 2}`, key: 'ProxyJump' },
+    });
+    expect(n2).toMatchObject({
+      jump: [],
+      proxyCommand: expect.stringContaining(`proxy.cjs ${nodes[1].host} ${nodes[1].port}`),
+    });
+    expect(n2.sources).toMatchObject({
+      jump: { from: 'ssh_config', at: `${cfg}:${5 + 3 * nodes.length}`, key: 'ProxyCommand' },
+    });
     // nothing connected: no sshd saw a login
     for (const s of [bastion!, ...nodes]) expect(s.log()).not.toMatch(/Accepted publickey/);
   });
@@ -112,10 +146,17 @@ describe.skipIf(!SSHD)('ssh_config aliases with ProxyJump, over real OpenSSH ssh
     const st = await runCli(['status', '-i', inv, '--ssh-config', cfg, '--json'], { timeoutMs: 60_000 });
     console.log(`[measure] status through the config's ProxyJump and ProxyCommand: ${Date.now() - t0} ms`);
     expect(st.code, explain(st)).toBe(0);
-    const rows = st.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { node: string; reachable: boolean; version: string });
-    expect(rows.map((x) => [x.node, x.reachable, x.version])).toEqual(cluster!.nodes.map((n) => [n.name, true, cluster!.from]));
+    const rows = st.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { node: string; reachable: boolean; version: string });
+    expect(rows.map((x) => [x.node, x.reachable, x.version])).toEqual(
+      cluster!.nodes.map((n) => [n.name, true, cluster!.from]),
+    );
     t0 = Date.now();
-    const plan = await runCli(['plan', '-i', inv, '--ssh-config', cfg, '--tarball', cluster!.tarballPath, '--json'], { timeoutMs: 60_000 });
+    const plan = await runCli(['plan', '-i', inv, '--ssh-config', cfg, '--tarball', cluster!.tarballPath, '--json'], {
+      timeoutMs: 60_000,
+    });
     console.log(`[measure] plan through the config's ProxyJump and ProxyCommand: ${Date.now() - t0} ms`);
     expect(plan.code, explain(plan)).toBe(0);
     expect(plan.events.some((e) => e.type === 'plan.ready')).toBe(true);
@@ -123,7 +164,9 @@ describe.skipIf(!SSHD)('ssh_config aliases with ProxyJump, over real OpenSSH ssh
     // ProxyCommand and not the bastion; both ended at their node's sshd
     expect(bastion!.log()).toContain(`target ${nodes[0].host} port ${nodes[0].port}`);
     expect(bastion!.log()).not.toContain(`target ${nodes[1].host}`);
-    expect(new Set((await readFile(proxyLog, 'utf8')).trim().split('\n'))).toEqual(new Set([`${nodes[1].host}:${nodes[1].port}`]));
+    expect(new Set((await readFile(proxyLog, 'utf8')).trim().split('\n'))).toEqual(
+      new Set([`${nodes[1].host}:${nodes[1].port}`]),
+    );
     for (const s of nodes) expect(s.log()).toMatch(new RegExp(`Accepted publickey for ${me} `));
   }, 120_000);
 

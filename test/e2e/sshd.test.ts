@@ -32,7 +32,11 @@ afterEach(async () => {
 const yq = (s: string) => JSON.stringify(s);
 
 /** An inventory for the sim nodes, with each node's SSH endpoint replaced by a real sshd. */
-function inventory(c: SimCluster, ssh: readonly SshdInstance[], opts: { jumpNode3: boolean; knownHosts: string }): string {
+function inventory(
+  c: SimCluster,
+  ssh: readonly SshdInstance[],
+  opts: { jumpNode3: boolean; knownHosts: string },
+): string {
   const lines = [
     'cluster: sshd-e2e',
     'defaults:',
@@ -50,7 +54,8 @@ function inventory(c: SimCluster, ssh: readonly SshdInstance[], opts: { jumpNode
       `    stagingDir: ${yq(n.stagingDir)}`,
       `    backupDir: ${yq(n.backupDir)}`,
     );
-    if (i === 2 && opts.jumpNode3) lines.push(`    jump: ${yq(`${userInfo().username}@${ssh[0].host}:${ssh[0].port}`)}`);
+    if (i === 2 && opts.jumpNode3)
+      lines.push(`    jump: ${yq(`${userInfo().username}@${ssh[0].host}:${ssh[0].port}`)}`);
   });
   lines.push('gates:', '  soakSeconds: 0', '  timeoutSeconds: 60', '');
   return lines.join('\n');
@@ -85,7 +90,9 @@ async function rolloutAndCheck(c: SimCluster, inv: string): Promise<void> {
   const ms = Date.now() - t0;
   expect(r.code, `${explain(r)}\n\nsshd 1 log tail:\n${sshds[0]?.log().slice(-2000)}`).toBe(0);
   console.log(`[measure] 3-node rollout behind OpenSSH sshd: ${ms} ms`);
-  expect(r.events.filter((e) => e.type === 'node.done' && e.outcome === 'upgraded').map((e) => e.node)).toEqual(c.nodes.map((n) => n.name));
+  expect(r.events.filter((e) => e.type === 'node.done' && e.outcome === 'upgraded').map((e) => e.node)).toEqual(
+    c.nodes.map((n) => n.name),
+  );
   expect(r.events.some((e) => e.type === 'rollout.done')).toBe(true);
   for (const n of c.nodes) {
     expect(runningVersion(n.rootDir), n.name).toBe(c.to);

@@ -48,7 +48,16 @@ describe('upgrade: clean 3-node rollout', () => {
       expect(typeof e.type).toBe('string');
     }
     const types = new Set(events.map((e) => e.type));
-    for (const t of ['rollout.started', 'plan.ready', 'stage.progress', 'step.started', 'step.finished', 'gate.checked', 'node.done', 'rollout.done']) {
+    for (const t of [
+      'rollout.started',
+      'plan.ready',
+      'stage.progress',
+      'step.started',
+      'step.finished',
+      'gate.checked',
+      'node.done',
+      'rollout.done',
+    ]) {
       expect(types, t).toContain(t);
     }
     // events naming a node name one of ours (or '*' for cluster-wide steps)
@@ -69,16 +78,24 @@ describe('upgrade: clean 3-node rollout', () => {
     // the nodes' own clocks: each hop finished before the next one started
     for (let i = 1; i < rows.length; i++) {
       expect(rows[i - 1].finished, `${rows[i - 1].node} finished`).not.toBeNull();
-      expect(rows[i - 1].finished!, `${rows[i - 1].node} finished before ${rows[i].node} started`).toBeLessThanOrEqual(rows[i].started);
+      expect(rows[i - 1].finished!, `${rows[i - 1].node} finished before ${rows[i].node} started`).toBeLessThanOrEqual(
+        rows[i].started,
+      );
     }
     // the journal: begin/end strictly alternate in inventory order, and a node is done before the next begins
     const runId = events[0].runId as string;
     const j = ofRun(await readJournal(c.inventoryPath), runId);
     const seq = j
-      .filter((l) => l.kind === 'upgrade.begin' || l.kind === 'upgrade.end' || (l.kind === 'event' && l.type === 'node.done'))
+      .filter(
+        (l) => l.kind === 'upgrade.begin' || l.kind === 'upgrade.end' || (l.kind === 'event' && l.type === 'node.done'),
+      )
       .map((l) => `${l.kind === 'event' ? 'done' : l.kind.slice('upgrade.'.length)}:${l.node}`);
     expect(seq).toEqual(c.nodes.flatMap((n) => [`begin:${n.name}`, `end:${n.name}`, `done:${n.name}`]));
-    expect(j.filter((l) => l.kind === 'upgrade.end').map((l) => l.verdict)).toEqual(['complete', 'complete', 'complete']);
+    expect(j.filter((l) => l.kind === 'upgrade.end').map((l) => l.verdict)).toEqual([
+      'complete',
+      'complete',
+      'complete',
+    ]);
   });
 
   it('leaves one verified backup archive of data/ etc/ log/ per node', async () => {
@@ -88,7 +105,12 @@ describe('upgrade: clean 3-node rollout', () => {
       expect(files[0]).toContain(`-${c.from}-`);
       const t = await run('tar', ['-tzf', join(n.backupDir, files[0])]);
       expect(t.code, t.stderr).toBe(0);
-      const tops = new Set(t.stdout.split('\n').filter(Boolean).map((p) => p.split('/')[0]));
+      const tops = new Set(
+        t.stdout
+          .split('\n')
+          .filter(Boolean)
+          .map((p) => p.split('/')[0]),
+      );
       expect([...tops].sort()).toEqual(['data', 'etc', 'log']);
     }
   });
@@ -98,22 +120,32 @@ describe('upgrade: clean 3-node rollout', () => {
     const done = events.find((e) => e.type === 'node.done' && e.node === c.nodes[1].name)!;
     expect(done.connectionsBefore).toBeGreaterThanOrEqual(12);
     expect(done.connectionsAfter).toBeGreaterThanOrEqual(12);
-    const gates = events.filter((e) => e.type === 'gate.checked' && e.node === c.nodes[1].name && e.gate === 'connections');
-    expect(gates.map((g) => [g.phase, g.ok])).toEqual([['after', true], ['soak', true]]);
+    const gates = events.filter(
+      (e) => e.type === 'gate.checked' && e.node === c.nodes[1].name && e.gate === 'connections',
+    );
+    expect(gates.map((g) => [g.phase, g.ok])).toEqual([
+      ['after', true],
+      ['soak', true],
+    ]);
   });
 
   it('a re-run is a no-op: every node skipped, exit 0, nothing new on any node', async () => {
-    const before = await Promise.all(c.nodes.map(async (n) => ({ logs: (await relupLogs(n)).length, backups: (await readdir(n.backupDir)).length })));
+    const before = await Promise.all(
+      c.nodes.map(async (n) => ({ logs: (await relupLogs(n)).length, backups: (await readdir(n.backupDir)).length })),
+    );
     const again = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
     expect(again.code, again.stderr).toBe(0);
     const ev = again.events();
-    const done = ev.find((e) => e.type === 'rollout.done') as { rows: Array<{ node: string; outcome: string }> } | undefined;
+    const done = ev.find((e) => e.type === 'rollout.done') as
+      { rows: Array<{ node: string; outcome: string }> } | undefined;
     expect(done?.rows.map((r) => [r.node, r.outcome])).toEqual(c.nodes.map((n) => [n.name, 'skipped']));
     expect(ev.filter((e) => e.type === 'step.started' && e.node !== '*')).toEqual([]);
     const runId = ev[0].runId as string;
     const j = ofRun(await readJournal(c.inventoryPath), runId);
     expect(j.filter((l) => l.kind === 'upgrade.begin' || l.kind === 'backup')).toEqual([]);
-    const after = await Promise.all(c.nodes.map(async (n) => ({ logs: (await relupLogs(n)).length, backups: (await readdir(n.backupDir)).length })));
+    const after = await Promise.all(
+      c.nodes.map(async (n) => ({ logs: (await relupLogs(n)).length, backups: (await readdir(n.backupDir)).length })),
+    );
     expect(after).toEqual(before);
     expect((await ctl(c.nodes[0], 'relup', 'status')).stdout).toContain(c.to);
   });

@@ -20,7 +20,11 @@ describe('upgrade: gates after the hop fail on node 2 (exit 4)', () => {
     c = await startCluster('notrunning');
     await c.setFaults(2, { notRunningAfterUpgrade: true });
     const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
-    const h = await expectHaltedAtNode2(c, r, { check: 'gate-after:version', evidence: /stopping|not running/, recovery: /WAS applied/ });
+    const h = await expectHaltedAtNode2(c, r, {
+      check: 'gate-after:version',
+      evidence: /stopping|not running/,
+      recovery: /WAS applied/,
+    });
     expect(h.recovery.join('\n')).toContain(c.nodes[1].backupDir); // the verified backup to restore from
   });
 
@@ -29,7 +33,12 @@ describe('upgrade: gates after the hop fail on node 2 (exit 4)', () => {
     clients = await attachClients(c.nodes[1].host, c.nodes[1].mqttPort, 12, 'drop');
     await c.setFaults(2, { dropConnectionsOnUpgrade: true });
     const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
-    const h = await expectHaltedAtNode2(c, r, { check: 'gate-after:connections', evidence: /every connection lost: 1[2-9] → 0/, recovery: /WAS applied/, node2At: 'to' });
+    const h = await expectHaltedAtNode2(c, r, {
+      check: 'gate-after:connections',
+      evidence: /every connection lost: 1[2-9] → 0/,
+      recovery: /WAS applied/,
+      node2At: 'to',
+    });
     expect(h.message).toMatch(/every connection lost/);
     expect(clients.connected()).toBe(0);
   });
@@ -39,17 +48,33 @@ describe('upgrade: gates after the hop fail on node 2 (exit 4)', () => {
     clients = await attachClients(c.nodes[1].host, c.nodes[1].mqttPort, 3, 'drop3');
     await c.setFaults(2, { dropConnectionsOnUpgrade: true });
     const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
-    await expectHaltedAtNode2(c, r, { check: 'gate-after:connections', evidence: /every connection lost: 3 → 0/, recovery: /WAS applied/, node2At: 'to' });
+    await expectHaltedAtNode2(c, r, {
+      check: 'gate-after:connections',
+      evidence: /every connection lost: 3 → 0/,
+      recovery: /WAS applied/,
+      node2At: 'to',
+    });
   });
 
   it('an inventory gate command failing on node 2 → gate-after:command:0 with its output', async () => {
     c = await startCluster('gatecmd');
     // {node} is substituted shell-quoted; the check passes on every node but node 2
-    await c.setGates({ soakSeconds: 0, timeoutSeconds: 60, commands: [`if [ {node} = ${c.nodes[1].name} ]; then echo "health check failed on {node}"; exit 7; fi`] });
+    await c.setGates({
+      soakSeconds: 0,
+      timeoutSeconds: 60,
+      commands: [`if [ {node} = ${c.nodes[1].name} ]; then echo "health check failed on {node}"; exit 7; fi`],
+    });
     const r = await runCli(upgradeArgs(c.inventoryPath, c.tarballPath));
-    const h = await expectHaltedAtNode2(c, r, { check: 'gate-after:command:0', evidence: /health check failed on '?emqx@127\.0\.0\.12/, recovery: /WAS applied/, node2At: 'to' });
+    const h = await expectHaltedAtNode2(c, r, {
+      check: 'gate-after:command:0',
+      evidence: /health check failed on '?emqx@127\.0\.0\.12/,
+      recovery: /WAS applied/,
+      node2At: 'to',
+    });
     expect(h.message).toContain('exit 7');
-    const passed = r.events().filter((e) => e.type === 'gate.checked' && e.gate === 'command:0' && e.node === c!.nodes[0].name);
+    const passed = r
+      .events()
+      .filter((e) => e.type === 'gate.checked' && e.gate === 'command:0' && e.node === c!.nodes[0].name);
     expect(passed.map((g) => g.ok)).toEqual([true]);
   });
 
@@ -60,6 +85,11 @@ describe('upgrade: gates after the hop fail on node 2 (exit 4)', () => {
     expect(r.code, r.stderr).toBe(4);
     const h = r.events().find((e) => e.type === 'rollout.halted')!;
     expect(h).toMatchObject({ node: c.nodes[0].name, check: 'gate-after:command:0' });
-    expect(r.events().filter((e) => e.type === 'step.started' && e.node === c!.nodes[1].name).map((e) => e.step)).toEqual(['stage']);
+    expect(
+      r
+        .events()
+        .filter((e) => e.type === 'step.started' && e.node === c!.nodes[1].name)
+        .map((e) => e.step),
+    ).toEqual(['stage']);
   });
 });

@@ -12,7 +12,8 @@ let tarball: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'e2e-input-'));
-  tarball = (await (await sim()).tarball.buildReleaseTarball({ version: '5.10.5', outDir: join(dir, 'release') })).tarballPath;
+  tarball = (await (await sim()).tarball.buildReleaseTarball({ version: '5.10.5', outDir: join(dir, 'release') }))
+    .tarballPath;
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -21,7 +22,21 @@ afterAll(async () => {
 describe('upgrade: bad input → exit 2', () => {
   it('a bad inventory: every problem with file:line:col, no stack trace, nothing sent', async () => {
     const inv = join(dir, 'inv.yaml');
-    await writeFile(inv, ['cluster: prod', 'defaults:', '  user: emqx', `  knownHosts: ${join(dir, 'kh')}`, 'nodes:', '  - name: emqx@10.0.0.11', '    hostt: 10.0.0.11', 'gates:', '  soakSeconds: -1', ''].join('\n'));
+    await writeFile(
+      inv,
+      [
+        'cluster: prod',
+        'defaults:',
+        '  user: emqx',
+        `  knownHosts: ${join(dir, 'kh')}`,
+        'nodes:',
+        '  - name: emqx@10.0.0.11',
+        '    hostt: 10.0.0.11',
+        'gates:',
+        '  soakSeconds: -1',
+        '',
+      ].join('\n'),
+    );
     await writeFile(join(dir, 'kh'), '');
     const r = await runCli(['upgrade', '-i', inv, '--tarball', tarball, '--yes'], { cwd: dir });
     expect(r.code, r.stderr).toBe(2);
@@ -34,7 +49,10 @@ describe('upgrade: bad input → exit 2', () => {
   });
 
   it('a missing tarball names the path and what to pass', async () => {
-    const r = await runCli(['upgrade', '-i', join(dir, 'inv.yaml'), '--tarball', join(dir, 'nope.tar.gz'), '--yes', '--json'], { cwd: dir });
+    const r = await runCli(
+      ['upgrade', '-i', join(dir, 'inv.yaml'), '--tarball', join(dir, 'nope.tar.gz'), '--yes', '--json'],
+      { cwd: dir },
+    );
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`release tarball ${join(dir, 'nope.tar.gz')} not found`);
     expect(r.stderr).toContain('--tarball');

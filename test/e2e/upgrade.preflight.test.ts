@@ -7,7 +7,16 @@ import { basename, join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, upgradeArgs, type CliEvent, type CliRun } from './support/cli.js';
-import { footprint, relupLogs, run, runningVersion, sim, startCluster, type E2eCluster, type Faults } from './support/cluster.js';
+import {
+  footprint,
+  relupLogs,
+  run,
+  runningVersion,
+  sim,
+  startCluster,
+  type E2eCluster,
+  type Faults,
+} from './support/cluster.js';
 
 let c: E2eCluster;
 
@@ -19,11 +28,16 @@ afterAll(async () => {
 });
 
 const findings = (r: CliRun): CliEvent[] => r.events().filter((e) => e.type === 'preflight.finding');
-const blockers = (r: CliRun): string[] => findings(r).filter((f) => f.severity === 'blocker').map((f) => `${f.code}@${f.node ?? '-'}`);
+const blockers = (r: CliRun): string[] =>
+  findings(r)
+    .filter((f) => f.severity === 'blocker')
+    .map((f) => `${f.code}@${f.node ?? '-'}`);
 
 /** Nothing on any node: no staged file, no lock, no backup, still the from-version, no relup row. */
 async function expectUntouched(): Promise<void> {
-  const seen = await Promise.all(c.nodes.map(async (n) => ({ node: n.name, ...(await footprint(n)), logs: await relupLogs(n) })));
+  const seen = await Promise.all(
+    c.nodes.map(async (n) => ({ node: n.name, ...(await footprint(n)), logs: await relupLogs(n) })),
+  );
   expect(seen).toEqual(c.nodes.map((n) => ({ node: n.name, staging: [], backups: [], lock: false, logs: [] })));
 }
 
@@ -113,7 +127,10 @@ describe('upgrade: faults caught at preflight (exit 3, nothing staged anywhere)'
     const reinstall = async (file: string): Promise<void> => {
       await m.cluster.stopNodeDaemon(n2.rootDir);
       await tar.x({ file, cwd: n2.rootDir });
-      const s = await run(join(n2.rootDir, 'bin', 'emqx'), ['start'], { ...process.env, TMPDIR: join(c.dir, 'nodes', '2', 'tmp') });
+      const s = await run(join(n2.rootDir, 'bin', 'emqx'), ['start'], {
+        ...process.env,
+        TMPDIR: join(c.dir, 'nodes', '2', 'tmp'),
+      });
       expect(s.code, s.stdout + s.stderr).toBe(0);
     };
     await reinstall(old.tarballPath);

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as c from '../../src/emqx/commands.js';
-import { parseDfAvailBytes, parseMarker, parsePatchesList, parseSha256, parseWritable } from '../../src/emqx/parse/probes.js';
+import {
+  parseDfAvailBytes,
+  parseMarker,
+  parsePatchesList,
+  parseSha256,
+  parseWritable,
+} from '../../src/emqx/parse/probes.js';
 
 describe('command strings', () => {
   it.each([
@@ -18,9 +24,18 @@ describe('command strings', () => {
     [c.relupLogs('/opt/emqx'), "'/opt/emqx/bin/emqx' ctl relup logs"],
     [c.relupSupportedPaths('/opt/emqx'), "'/opt/emqx/bin/emqx' ctl relup list-supported-paths"],
     [c.emqxCmd('/opt/emqx', 'ctl', 'relup', 'status'), "'/opt/emqx/bin/emqx' ctl relup status"],
-    [c.emqxCmd("/opt/it's here", 'eval', 'emqx_release:version().'), "'/opt/it'\\''s here/bin/emqx' eval 'emqx_release:version().'"],
-    [c.relupUpgrade('/opt/emqx', '/opt/upgrade/a b.tar.gz'), "'/opt/emqx/bin/emqx' ctl relup upgrade '/opt/upgrade/a b.tar.gz'"],
-    [c.relupUpgrade('/opt/emqx', '/opt/upgrade/x.tar.gz', { force: true }), "'/opt/emqx/bin/emqx' ctl relup upgrade '/opt/upgrade/x.tar.gz' --force"],
+    [
+      c.emqxCmd("/opt/it's here", 'eval', 'emqx_release:version().'),
+      "'/opt/it'\\''s here/bin/emqx' eval 'emqx_release:version().'",
+    ],
+    [
+      c.relupUpgrade('/opt/emqx', '/opt/upgrade/a b.tar.gz'),
+      "'/opt/emqx/bin/emqx' ctl relup upgrade '/opt/upgrade/a b.tar.gz'",
+    ],
+    [
+      c.relupUpgrade('/opt/emqx', '/opt/upgrade/x.tar.gz', { force: true }),
+      "'/opt/emqx/bin/emqx' ctl relup upgrade '/opt/upgrade/x.tar.gz' --force",
+    ],
     [c.dfAvail('/opt/upgrade'), "df -Pk '/opt/upgrade'"],
     [c.sha256('/opt/upgrade/$(reboot).tar.gz'), "sha256sum '/opt/upgrade/$(reboot).tar.gz'"],
   ])('%s', (actual, expected) => {

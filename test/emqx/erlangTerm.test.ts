@@ -40,7 +40,7 @@ describe('parseWholeTerm', () => {
   });
 
   it('ignores arbitrary newlines and indentation between tokens (~p wrapping, CRLF)', () => {
-    const t = ok('#{running_nodes =>\r\n      [\'a@h\',\n       \'b@h\'],\r\n  stopped_nodes => []}');
+    const t = ok("#{running_nodes =>\r\n      ['a@h',\n       'b@h'],\r\n  stopped_nodes => []}");
     expect(toPlain(t)).toEqual({ running_nodes: ['a@h', 'b@h'], stopped_nodes: [] });
   });
 
@@ -57,8 +57,18 @@ describe('parseWholeTerm', () => {
 
   it('reads a list with an improper tail and a stacktrace-ish tuple', () => {
     expect(toPlain(ok('[a|b]'))).toEqual(['a', 'b']);
-    const st = ok("[{emqx_relup_main,upgrade,2,[{file,\"src/emqx_relup_main.erl\"},{line,88}]}]");
-    expect(toPlain(st)).toEqual([['emqx_relup_main', 'upgrade', 2, [['file', 'src/emqx_relup_main.erl'], ['line', 88]]]]);
+    const st = ok('[{emqx_relup_main,upgrade,2,[{file,"src/emqx_relup_main.erl"},{line,88}]}]');
+    expect(toPlain(st)).toEqual([
+      [
+        'emqx_relup_main',
+        'upgrade',
+        2,
+        [
+          ['file', 'src/emqx_relup_main.erl'],
+          ['line', 88],
+        ],
+      ],
+    ]);
   });
 
   it.each([

@@ -71,11 +71,20 @@ function expected(list: AnsibleList) {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-const files = readdirSync(corpus).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(corpus)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 describe.skipIf(!ANSIBLE)('Ansible YAML inventories resolve as ansible-inventory resolves them', () => {
   it('the corpus has the cases it claims', () => {
-    expect(files).toEqual(['hostport.yaml', 'legacy.yaml', 'nested.yaml', 'plain.yaml', 'priority.yaml', 'ranges.yaml']);
+    expect(files).toEqual([
+      'hostport.yaml',
+      'legacy.yaml',
+      'nested.yaml',
+      'plain.yaml',
+      'priority.yaml',
+      'ranges.yaml',
+    ]);
   });
 
   for (const f of files) {
@@ -84,7 +93,15 @@ describe.skipIf(!ANSIBLE)('Ansible YAML inventories resolve as ansible-inventory
       const want = expected(ansibleList(file));
       const inv = await loadInventory(file, env);
       const got = inv.nodes
-        .map((n) => ({ name: n.name, host: n.host, port: n.port, user: n.user, rootDir: n.rootDir, stagingDir: n.stagingDir, backupDir: n.backupDir }))
+        .map((n) => ({
+          name: n.name,
+          host: n.host,
+          port: n.port,
+          user: n.user,
+          rootDir: n.rootDir,
+          stagingDir: n.stagingDir,
+          backupDir: n.backupDir,
+        }))
         .sort((a, b) => a.name.localeCompare(b.name));
       expect(got).toEqual(want);
     });
@@ -110,7 +127,10 @@ describe('Ansible constructs we do not read are refused, never resolved differen
   });
 
   it('a vault-encrypted value we would read', async () => {
-    const msg = await refused('vault', 'all:\n  hosts:\n    a:\n      ansible_host: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        3133\n');
+    const msg = await refused(
+      'vault',
+      'all:\n  hosts:\n    a:\n      ansible_host: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n        3133\n',
+    );
     expect(msg).toMatch(/Vault/);
   });
 

@@ -38,7 +38,9 @@ describe('broken inventory corpus', () => {
       const ie = err as InventoryError;
       const shown = `test/inventory/corpus/${f}`;
       expect(ie.kind).toBe('bad-input');
-      expect(ie.message).toBe(`inventory ${shown} is invalid: ${expected.length} problem${expected.length === 1 ? '' : 's'}`);
+      expect(ie.message).toBe(
+        `inventory ${shown} is invalid: ${expected.length} problem${expected.length === 1 ? '' : 's'}`,
+      );
       expect(ie.details.every((d) => d.startsWith(`${shown}:`))).toBe(true);
       expect(ie.details.map((d) => d.slice(shown.length + 1))).toEqual(expected);
       // Operator-facing text, never a stack trace.

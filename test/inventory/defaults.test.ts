@@ -18,7 +18,13 @@ const h = makeHome();
 afterAll(() => h.cleanup());
 const env: InventoryEnv = { home: h.home, cwd: repo, user: 'operator' };
 const kh = path.join(h.home, '.ssh/known_hosts');
-const DEF_GATES = { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5, minConnectionsJudged: 10 };
+const DEF_GATES = {
+  soakSeconds: 30,
+  timeoutSeconds: 300,
+  commands: [],
+  minConnectionRatio: 0.5,
+  minConnectionsJudged: 10,
+};
 const DEF_RESTART = { command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start' };
 
 function node(n: Partial<NodeSpec> & Pick<NodeSpec, 'name' | 'host' | 'user'>): NodeSpec {
@@ -94,7 +100,12 @@ describe('plain Ansible inventories', () => {
 
   it('good-ansible-own-vars.yaml: emqx_rollout_* vars take precedence over every default', async () => {
     const file = path.join(corpus, 'good-ansible-own-vars.yaml');
-    const own = { knownHosts: path.join(files, 'known_hosts'), rootDir: '/srv/emqx', stagingDir: '/srv/stage', backupDir: '/srv/backup' };
+    const own = {
+      knownHosts: path.join(files, 'known_hosts'),
+      rootDir: '/srv/emqx',
+      stagingDir: '/srv/stage',
+      backupDir: '/srv/backup',
+    };
     expect(await loadInventory(file, env)).toStrictEqual({
       file,
       cluster: 'prod-eu',
@@ -109,10 +120,16 @@ describe('plain Ansible inventories', () => {
   });
 
   it('a single group names the cluster, whether under all.children or at the top level', () => {
-    expect(clusterOf('all:\n  children:\n    emqx:\n      hosts:\n        e1: {ansible_host: 10.0.0.11}\n')).toBe('emqx');
+    expect(clusterOf('all:\n  children:\n    emqx:\n      hosts:\n        e1: {ansible_host: 10.0.0.11}\n')).toBe(
+      'emqx',
+    );
     expect(clusterOf('brokers:\n  hosts:\n    e1:\n    e2:\n')).toBe('brokers');
     // Nested groups below the single top-level group do not change its name.
-    expect(clusterOf('all:\n  children:\n    prod:\n      children:\n        a: {hosts: {e1: }}\n        b: {hosts: {e2: }}\n')).toBe('prod');
+    expect(
+      clusterOf(
+        'all:\n  children:\n    prod:\n      children:\n        a: {hosts: {e1: }}\n        b: {hosts: {e2: }}\n',
+      ),
+    ).toBe('prod');
     // Group names are sanitised to [A-Za-z0-9._-]+.
     expect(clusterOf('all:\n  children:\n    "emqx prod/eu":\n      hosts: {e1: }\n')).toBe('emqx-prod-eu');
   });
@@ -134,11 +151,16 @@ describe('plain Ansible inventories', () => {
     expect(clusterOf(withBastion)).toBe('EMQX');
     expect(namesOf(withBastion)).toEqual(['emqx@e1', 'emqx@e2']);
     // …but a group without hosts does not count.
-    expect(namesOf('all:\n  hosts: {h1: , h2: }\n  children:\n    emqx: {vars: {ansible_port: 2}}\n')).toEqual(['emqx@h1', 'emqx@h2']);
+    expect(namesOf('all:\n  hosts: {h1: , h2: }\n  children:\n    emqx: {vars: {ansible_port: 2}}\n')).toEqual([
+      'emqx@h1',
+      'emqx@h2',
+    ]);
   });
 
   it('a host without ansible_user and no env user is still an error at the host', () => {
-    expect(problems('all:\n  hosts:\n    e1: {ansible_host: 10.0.0.1}\n', '/inv/hosts.yaml', { home: '/h', cwd: '/inv' })).toEqual([
+    expect(
+      problems('all:\n  hosts:\n    e1: {ansible_host: 10.0.0.1}\n', '/inv/hosts.yaml', { home: '/h', cwd: '/inv' }),
+    ).toEqual([
       'hosts.yaml:3:5 all.hosts.e1.ansible_user: user is required (set ansible_user in the host vars or in the vars of one of its groups)',
     ]);
   });
@@ -150,7 +172,11 @@ describe('our format without user', () => {
   it('defaults to the env user; a node or defaults.user still wins', () => {
     const inv = parseInventory(text, '/w/inv.yaml', { home: '/h', cwd: '/w', user: 'operator' });
     expect(inv.nodes.map((n) => n.user)).toEqual(['operator', 'admin']);
-    const withDefaults = parseInventory(text.replace('nodes:', 'defaults: {user: emqx}\nnodes:'), '/w/inv.yaml', { home: '/h', cwd: '/w', user: 'operator' });
+    const withDefaults = parseInventory(text.replace('nodes:', 'defaults: {user: emqx}\nnodes:'), '/w/inv.yaml', {
+      home: '/h',
+      cwd: '/w',
+      user: 'operator',
+    });
     expect(withDefaults.nodes.map((n) => n.user)).toEqual(['emqx', 'admin']);
   });
 

@@ -13,7 +13,11 @@ export function makeHome(): TempHome {
   const home = mkdtempSync(path.join(os.tmpdir(), 'emqx-rollout-inv-home-'));
   mkdirSync(path.join(home, '.ssh'), { mode: 0o700 });
   writeFileSync(path.join(home, '.ssh', 'known_hosts'), '10.0.0.11 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake\n');
-  writeFileSync(path.join(home, '.ssh', 'id_ed25519'), '-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----\n', { mode: 0o600 });
+  writeFileSync(
+    path.join(home, '.ssh', 'id_ed25519'),
+    '-----BEGIN OPENSSH PRIVATE KEY-----\nfake\n-----END OPENSSH PRIVATE KEY-----\n',
+    { mode: 0o600 },
+  );
   writeFileSync(path.join(home, '.ssh', 'id_ed25519.pub'), 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake test\n');
   return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
 }

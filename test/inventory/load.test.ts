@@ -23,7 +23,13 @@ afterAll(() => {
 const env = { home: h.home, cwd: repo };
 const files = path.join(corpus, 'files');
 
-const DEF_GATES = { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5, minConnectionsJudged: 10 };
+const DEF_GATES = {
+  soakSeconds: 30,
+  timeoutSeconds: 300,
+  commands: [],
+  minConnectionRatio: 0.5,
+  minConnectionsJudged: 10,
+};
 const DEF_RESTART = { command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start' };
 const DIRS = { rootDir: '/opt/emqx', stagingDir: '/opt/upgrade', backupDir: '/var/backups/emqx' };
 
@@ -116,8 +122,23 @@ describe('good inventories', () => {
       cluster: 'eu1',
       nodes: [
         // File order of first appearance: e2 (in the child group, written first), e1, e3.
-        node({ name: 'emqx@10.1.0.2', host: '10.1.0.2', port: 2202, user: 'deploy', knownHosts: kh, jump: viaBastion, rootDir: '/opt/emqx-new' }),
-        node({ name: 'emqx@e1.internal', host: '10.1.0.1', user: 'deploy', identityFile: path.join(files, 'id_test'), knownHosts: kh, jump: viaBastion }),
+        node({
+          name: 'emqx@10.1.0.2',
+          host: '10.1.0.2',
+          port: 2202,
+          user: 'deploy',
+          knownHosts: kh,
+          jump: viaBastion,
+          rootDir: '/opt/emqx-new',
+        }),
+        node({
+          name: 'emqx@e1.internal',
+          host: '10.1.0.1',
+          user: 'deploy',
+          identityFile: path.join(files, 'id_test'),
+          knownHosts: kh,
+          jump: viaBastion,
+        }),
         node({
           name: 'emqx@e3',
           host: 'e3',
@@ -144,7 +165,12 @@ describe('good inventories', () => {
     expect(full.cluster).toBe('prod-eu');
     expect(full.nodes.map((n) => `${n.host}:${n.port}`)).toEqual(['10.0.0.11:22', '10.0.0.12:2222', '10.0.0.13:22']);
     expect(full.nodes[2].jump).toEqual([]);
-    expect(full.window).toEqual({ days: ['sat', 'sun'], startMinutes: 120, endMinutes: 300, timezone: 'Europe/Berlin' });
+    expect(full.window).toEqual({
+      days: ['sat', 'sun'],
+      startMinutes: 120,
+      endMinutes: 300,
+      timezone: 'Europe/Berlin',
+    });
     const min = ex('minimal.yaml');
     expect(min.nodes).toStrictEqual([
       node({ name: 'emqx@emqx-1.staging.internal', host: 'emqx-1.staging.internal', user: 'operator' }),
@@ -169,7 +195,8 @@ describe('good inventories', () => {
 
 describe('loader edges', () => {
   it('parseInventory is pure: it does not check local files', () => {
-    const text = 'cluster: c\ndefaults: {user: u, identityFile: /nonexistent/key, knownHosts: /nonexistent/kh}\nnodes: [{name: a@b, host: b}]\n';
+    const text =
+      'cluster: c\ndefaults: {user: u, identityFile: /nonexistent/key, knownHosts: /nonexistent/kh}\nnodes: [{name: a@b, host: b}]\n';
     const inv = parseInventory(text, 'inv.yaml', { home: '/home/x', cwd: '/work' });
     expect(inv.file).toBe('/work/inv.yaml');
     expect(inv.nodes[0].identityFile).toBe('/nonexistent/key');
@@ -191,7 +218,9 @@ describe('loader edges', () => {
         return e as InventoryError;
       }
     })();
-    expect(inside?.details).toEqual(['a.yaml:2:8 nodes: expected a non-empty list of nodes (each with name and host), found an empty list']);
+    expect(inside?.details).toEqual([
+      'a.yaml:2:8 nodes: expected a non-empty list of nodes (each with name and host), found an empty list',
+    ]);
     const outside = (() => {
       try {
         parseInventory(bad, path.join(tmp, 'a.yaml'), { home: h.home, cwd: repo });
@@ -204,7 +233,10 @@ describe('loader edges', () => {
 
   it('reads the file it is given and reports problems from every layer at once', async () => {
     const file = path.join(tmp, 'mixed.yaml');
-    writeFileSync(file, 'cluster: c\ndefaults: {user: u, knownHosts: ./kh}\nnodes:\n  - {name: a@b, host: b, port: 0}\n');
+    writeFileSync(
+      file,
+      'cluster: c\ndefaults: {user: u, knownHosts: ./kh}\nnodes:\n  - {name: a@b, host: b, port: 0}\n',
+    );
     const err = (await loadInventory(file, { home: h.home, cwd: tmp }).catch((e: unknown) => e)) as InventoryError;
     expect(err).toBeInstanceOf(InventoryError);
     expect(err.details).toEqual([
@@ -216,7 +248,10 @@ describe('loader edges', () => {
 
   it('reports the built-in known_hosts default when it is missing, once, at the first node', async () => {
     const file = path.join(tmp, 'nokh.yaml');
-    writeFileSync(file, 'cluster: c\ndefaults: {user: u}\nnodes:\n  - {name: a@b, host: b}\n  - {name: a@c, host: c}\n');
+    writeFileSync(
+      file,
+      'cluster: c\ndefaults: {user: u}\nnodes:\n  - {name: a@b, host: b}\n  - {name: a@c, host: c}\n',
+    );
     const err = (await loadInventory(file, { home: tmp, cwd: tmp }).catch((e: unknown) => e)) as InventoryError;
     expect(err.details).toEqual([
       `nokh.yaml:4:5 nodes[0].knownHosts: expected a known_hosts file holding the nodes' host keys (the default), found "~/.ssh/known_hosts" (${path.join(tmp, '.ssh/known_hosts')}) which does not exist (used by 2 nodes); host keys are always verified — add them with ssh-keyscan after checking the fingerprints, or set knownHosts`,
@@ -225,7 +260,10 @@ describe('loader edges', () => {
 
   it('Ansible: a missing default known_hosts points at the host line and names emqx_rollout_known_hosts', async () => {
     const file = path.join(tmp, 'nokh-ansible.yaml');
-    writeFileSync(file, 'all:\n  children:\n    emqx:\n      vars:\n        ansible_user: u\n      hosts:\n        n1:\n        n2:\n');
+    writeFileSync(
+      file,
+      'all:\n  children:\n    emqx:\n      vars:\n        ansible_user: u\n      hosts:\n        n1:\n        n2:\n',
+    );
     const err = (await loadInventory(file, { home: tmp, cwd: tmp }).catch((e: unknown) => e)) as InventoryError;
     expect(err).toBeInstanceOf(InventoryError);
     expect(err.details).toEqual([
@@ -236,7 +274,10 @@ describe('loader edges', () => {
   it('rejects numbers where a string is expected (YAML would read 1.10 as 1.1); quoted, they are kept as written', () => {
     let err: unknown;
     try {
-      parseInventory('cluster: 1.10\ndefaults: {user: 1000}\nnodes: [{name: a@b, host: 10}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
+      parseInventory('cluster: 1.10\ndefaults: {user: 1000}\nnodes: [{name: a@b, host: 10}]\n', 'x.yaml', {
+        home: '/h',
+        cwd: '/w',
+      });
     } catch (e) {
       err = e;
     }
@@ -246,7 +287,11 @@ describe('loader edges', () => {
       'x.yaml:2:18 defaults.user: expected a string, found 1000 (a number; quote it if you mean the text "1000")',
       'x.yaml:3:27 nodes[0].host: expected a string, found 10 (a number; quote it if you mean the text "10")',
     ]);
-    const inv = parseInventory('cluster: "1.10"\ndefaults: {user: "1000"}\nnodes: [{name: a@b, host: "10"}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
+    const inv = parseInventory(
+      'cluster: "1.10"\ndefaults: {user: "1000"}\nnodes: [{name: a@b, host: "10"}]\n',
+      'x.yaml',
+      { home: '/h', cwd: '/w' },
+    );
     expect(inv.cluster).toBe('1.10');
     expect(inv.nodes[0].user).toBe('1000');
     expect(inv.nodes[0].host).toBe('10');

@@ -8,8 +8,14 @@ import { isTimeZone, parseHHMM } from '../../src/inventory/window.js';
 describe('jump', () => {
   it('parses [user@]host[:port], IPv6 in brackets, and chains outermost first', () => {
     expect(parseJumpHop('bastion')).toEqual({ ok: true, hops: [{ user: undefined, host: 'bastion', port: 22 }] });
-    expect(parseJumpHop('ops@bastion.example.com:2222')).toEqual({ ok: true, hops: [{ user: 'ops', host: 'bastion.example.com', port: 2222 }] });
-    expect(parseJumpHop('[2001:db8::1]:2200')).toEqual({ ok: true, hops: [{ user: undefined, host: '2001:db8::1', port: 2200 }] });
+    expect(parseJumpHop('ops@bastion.example.com:2222')).toEqual({
+      ok: true,
+      hops: [{ user: 'ops', host: 'bastion.example.com', port: 2222 }],
+    });
+    expect(parseJumpHop('[2001:db8::1]:2200')).toEqual({
+      ok: true,
+      hops: [{ user: undefined, host: '2001:db8::1', port: 2200 }],
+    });
     expect(parseJumpChain('a@outer,inner:2022')).toEqual({
       ok: true,
       hops: [
@@ -19,8 +25,14 @@ describe('jump', () => {
     });
   });
   it('rejects what ssh -J would not take, saying what was expected', () => {
-    expect(parseJumpHop('host:0')).toEqual({ ok: false, message: 'expected [user@]host[:port] with a port 1–65535, found "host:0"' });
-    expect(parseJumpHop('2001:db8::1')).toEqual({ ok: false, message: 'expected [user@]host[:port] (IPv6 in brackets: [::1]:22), found "2001:db8::1"' });
+    expect(parseJumpHop('host:0')).toEqual({
+      ok: false,
+      message: 'expected [user@]host[:port] with a port 1–65535, found "host:0"',
+    });
+    expect(parseJumpHop('2001:db8::1')).toEqual({
+      ok: false,
+      message: 'expected [user@]host[:port] (IPv6 in brackets: [::1]:22), found "2001:db8::1"',
+    });
     expect(parseJumpHop('ssh://x')).toMatchObject({ ok: false });
     expect(parseJumpChain('a,,b')).toEqual({ ok: false, message: 'expected [user@]host[:port], found an empty hop' });
   });

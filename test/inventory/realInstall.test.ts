@@ -42,17 +42,36 @@ describe('real-install inventory keys', () => {
         '',
       ].join('\n'),
     );
-    expect(inv.nodes[0]).toMatchObject({ rootDir: '/usr/lib/emqx', dataDir: '/var/lib/emqx', etcDir: '/etc/emqx', logDir: '/var/log/emqx', become: 'sudo', becomeUser: 'root' });
+    expect(inv.nodes[0]).toMatchObject({
+      rootDir: '/usr/lib/emqx',
+      dataDir: '/var/lib/emqx',
+      etcDir: '/etc/emqx',
+      logDir: '/var/log/emqx',
+      become: 'sudo',
+      becomeUser: 'root',
+    });
     expect(inv.nodes[1]).toMatchObject({ dataDir: '/data/emqx', become: 'sudo', becomeUser: 'emqx' });
   });
 
   it.each([
-    ['dataDir: var/lib/emqx', 'nodes[0].dataDir: expected an absolute path on the node (starting with /), found "var/lib/emqx"'],
-    ['etcDir: /etc/../emqx', 'nodes[0].etcDir: expected an absolute path without ".." or control characters, found "/etc/../emqx"'],
+    [
+      'dataDir: var/lib/emqx',
+      'nodes[0].dataDir: expected an absolute path on the node (starting with /), found "var/lib/emqx"',
+    ],
+    [
+      'etcDir: /etc/../emqx',
+      'nodes[0].etcDir: expected an absolute path without ".." or control characters, found "/etc/../emqx"',
+    ],
     ['logDir: 5', 'nodes[0].logDir: expected a string, found 5'],
-    ['become: su', 'nodes[0].become: expected `sudo` (the only privilege method), found "su"; omit the key to run as the SSH user'],
+    [
+      'become: su',
+      'nodes[0].become: expected `sudo` (the only privilege method), found "su"; omit the key to run as the SSH user',
+    ],
     ['become: true', 'nodes[0].become: expected `sudo` (the only privilege method), found true; write `become: sudo`'],
-    ['becomeUser: "emqx user"', 'nodes[0].becomeUser: expected a user name on the node such as root or emqx, found "emqx user"'],
+    [
+      'becomeUser: "emqx user"',
+      'nodes[0].becomeUser: expected a user name on the node such as root or emqx, found "emqx user"',
+    ],
   ])('rejects %s with file:line:col', (kv, msg) => {
     const ps = problems(`cluster: c\ndefaults: {user: u}\nnodes:\n  - name: a@b\n    host: b\n    ${kv}\n`);
     expect(ps).toHaveLength(1);

@@ -25,7 +25,11 @@ import { EVENT_TYPES } from '../../src/notify/eventNames.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const schema = JSON.parse(readFileSync(path.join(repo, 'schema/inventory.schema.json'), 'utf8'));
-type Obj = { properties: Record<string, { default?: unknown; description?: string }>; additionalProperties: boolean; required?: string[] };
+type Obj = {
+  properties: Record<string, { default?: unknown; description?: string }>;
+  additionalProperties: boolean;
+  required?: string[];
+};
 const defs = schema.$defs as Record<string, Obj>;
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
@@ -47,17 +51,33 @@ describe('schema/inventory.schema.json', () => {
     expect(sorted(Object.keys(defs.window.properties))).toEqual(sorted(WINDOW_KEYS));
     expect((defs.window.properties.days as unknown as { items: { enum: string[] } }).items.enum).toEqual([...WEEKDAYS]);
     expect(sorted(Object.keys(defs.notify.properties))).toEqual(sorted(NOTIFY_KEYS));
-    expect((defs.notify.properties.events as unknown as { items: { enum: string[] } }).items.enum).toEqual([...EVENT_TYPES]);
+    expect((defs.notify.properties.events as unknown as { items: { enum: string[] } }).items.enum).toEqual([
+      ...EVENT_TYPES,
+    ]);
   });
 
   it('notify: the schema states the loader defaults, and the loader applies them', () => {
     expect(defs.notify.properties.events.default).toEqual([...NOTIFY_DEFAULTS.events]);
     expect(defs.notify.properties.timeoutSeconds.default).toBe(NOTIFY_DEFAULTS.timeoutSeconds);
     for (const [k, p] of Object.entries(defs.notify.properties)) expect(p.description, k).toBeTruthy();
-    const inv = parseInventory('cluster: c\ndefaults: {user: u}\nnodes: [{name: a@b, host: b}]\nnotify: [{webhook: "https://h.example/x"}, {command: "cat"}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
+    const inv = parseInventory(
+      'cluster: c\ndefaults: {user: u}\nnodes: [{name: a@b, host: b}]\nnotify: [{webhook: "https://h.example/x"}, {command: "cat"}]\n',
+      'x.yaml',
+      { home: '/h', cwd: '/w' },
+    );
     expect(inv.notify).toEqual([
-      { kind: 'webhook', url: 'https://h.example/x', events: [...NOTIFY_DEFAULTS.events], timeoutSeconds: NOTIFY_DEFAULTS.timeoutSeconds },
-      { kind: 'command', command: 'cat', events: [...NOTIFY_DEFAULTS.events], timeoutSeconds: NOTIFY_DEFAULTS.timeoutSeconds },
+      {
+        kind: 'webhook',
+        url: 'https://h.example/x',
+        events: [...NOTIFY_DEFAULTS.events],
+        timeoutSeconds: NOTIFY_DEFAULTS.timeoutSeconds,
+      },
+      {
+        kind: 'command',
+        command: 'cat',
+        events: [...NOTIFY_DEFAULTS.events],
+        timeoutSeconds: NOTIFY_DEFAULTS.timeoutSeconds,
+      },
     ]);
   });
 
@@ -72,14 +92,25 @@ describe('schema/inventory.schema.json', () => {
     for (const o of [defs.node, defs.gates, defs.mqttGate, defs.restart, defs.window])
       for (const [k, p] of Object.entries(o.properties)) if (k !== 'days') expect(p.description, k).toBeTruthy();
     // …and the loader really applies those defaults.
-    const inv = parseInventory('cluster: c\ndefaults: {user: u}\nnodes: [{name: a@b, host: b}]\n', 'x.yaml', { home: '/h', cwd: '/w' });
-    expect(inv.nodes[0]).toMatchObject({ port: NODE_DEFAULTS.port, knownHosts: '/h/.ssh/known_hosts', rootDir: NODE_DEFAULTS.rootDir, stagingDir: NODE_DEFAULTS.stagingDir, backupDir: NODE_DEFAULTS.backupDir });
+    const inv = parseInventory('cluster: c\ndefaults: {user: u}\nnodes: [{name: a@b, host: b}]\n', 'x.yaml', {
+      home: '/h',
+      cwd: '/w',
+    });
+    expect(inv.nodes[0]).toMatchObject({
+      port: NODE_DEFAULTS.port,
+      knownHosts: '/h/.ssh/known_hosts',
+      rootDir: NODE_DEFAULTS.rootDir,
+      stagingDir: NODE_DEFAULTS.stagingDir,
+      backupDir: NODE_DEFAULTS.backupDir,
+    });
     expect(inv.gates).toEqual(GATES_DEFAULTS);
     expect(inv.restart).toEqual(RESTART_DEFAULTS);
   });
 
   it('the shipped inventories point editors at it', () => {
     for (const f of ['example.yaml', 'minimal.yaml'])
-      expect(readFileSync(path.join(repo, 'inventories', f), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schema/inventory.schema.json');
+      expect(readFileSync(path.join(repo, 'inventories', f), 'utf8').split('\n')[0]).toBe(
+        '# yaml-language-server: $schema=../schema/inventory.schema.json',
+      );
   });
 });

@@ -25,8 +25,12 @@ for (const f of readdirSync(work, { recursive: true }) as string[]) {
 }
 const home = path.join(work, 'home');
 const me = os.userInfo();
-const DEFAULT_IDS = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map((k) => `~/.ssh/${k}`);
-const configs = readdirSync(work).filter((f) => f.endsWith('.conf')).sort();
+const DEFAULT_IDS = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed25519_sk', 'id_xmss', 'id_dsa'].map(
+  (k) => `~/.ssh/${k}`,
+);
+const configs = readdirSync(work)
+  .filter((f) => f.endsWith('.conf'))
+  .sort();
 
 function load(file: string): SshConfig {
   const cfg = loadSshConfig(path.join(work, file), fsSshConfigIO(home));
@@ -45,7 +49,14 @@ const khExpand = (p: string) => (p.startsWith('~/') ? path.join(me.homedir, p.sl
 
 describe.skipIf(!SSH)('ssh_config resolution agrees with `ssh -G`', () => {
   it('the corpus has the cases it claims', () => {
-    expect(configs).toEqual(['chains.conf', 'firstwins.conf', 'identity.conf', 'include.conf', 'match.conf', 'patterns.conf']);
+    expect(configs).toEqual([
+      'chains.conf',
+      'firstwins.conf',
+      'identity.conf',
+      'include.conf',
+      'match.conf',
+      'patterns.conf',
+    ]);
   });
 
   for (const file of configs) {
@@ -60,8 +71,16 @@ describe.skipIf(!SSH)('ssh_config resolution agrees with `ssh -G`', () => {
           port: String(r.port?.value ?? 22),
           user: r.user?.value ?? me.username,
           identityfile: r.identityFiles.length ? r.identityFiles.map((f) => f.value) : DEFAULT_IDS,
-          userknownhostsfile: r.userKnownHostsFiles ? khExpand(r.userKnownHostsFiles.value[0]) : khExpand('~/.ssh/known_hosts'),
-          proxyjump: r.proxyJump?.value === 'none' ? undefined : r.proxyJump?.value.split(',').map((h) => h.replace(/^ssh:\/\//, '')).join(','),
+          userknownhostsfile: r.userKnownHostsFiles
+            ? khExpand(r.userKnownHostsFiles.value[0])
+            : khExpand('~/.ssh/known_hosts'),
+          proxyjump:
+            r.proxyJump?.value === 'none'
+              ? undefined
+              : r.proxyJump?.value
+                  .split(',')
+                  .map((h) => h.replace(/^ssh:\/\//, ''))
+                  .join(','),
           proxycommand: r.proxyCommand?.value,
           identitiesonly: r.identitiesOnly?.value ? 'yes' : 'no',
         };
@@ -101,7 +120,10 @@ describe.skipIf(!SSH)('ssh_config resolution agrees with `ssh -G`', () => {
     for (const host of queries('chains.conf')) {
       const ours = resolveNodeSsh(ctx, { host });
       expect(ours.problems).toEqual([]);
-      expect((ours.jump ?? []).map((j) => `${j.user}@${j.host}:${j.port}`), host).toEqual(oracle(host));
+      expect(
+        (ours.jump ?? []).map((j) => `${j.user}@${j.host}:${j.port}`),
+        host,
+      ).toEqual(oracle(host));
     }
   });
 });
@@ -125,37 +147,76 @@ describe('ssh_config details ssh -G does not show', () => {
 
   it('ProxyCommand: tokens expanded, the first of ProxyCommand / ProxyJump wins, a written jump overrides it', () => {
     const f = path.join(work, 'pc.conf.txt');
-    writeFileSync(f, '# c\nHost pc\n  HostName 10.0.0.9\n  ProxyCommand nc %h %p %r %n %%\nHost * !b\n  ProxyJump b\n  ProxyCommand never\n  User u\nHost b\n  ProxyCommand x %q\n');
+    writeFileSync(
+      f,
+      '# c\nHost pc\n  HostName 10.0.0.9\n  ProxyCommand nc %h %p %r %n %%\nHost * !b\n  ProxyJump b\n  ProxyCommand never\n  User u\nHost b\n  ProxyCommand x %q\n',
+    );
     const cfg = loadSshConfig(f, fsSshConfigIO(home));
     const ctx = { config: cfg, home, localUser: 'me', localHost: 'h', cwd: work, exists: () => false };
     const r = resolveNodeSsh(ctx, { host: 'pc', port: 2200 });
-    expect(r).toMatchObject({ problems: [], proxyCommand: 'nc 10.0.0.9 2200 u pc %', jump: undefined, sources: { jump: { file: f, line: 4 } } });
+    expect(r).toMatchObject({
+      problems: [],
+      proxyCommand: 'nc 10.0.0.9 2200 u pc %',
+      jump: undefined,
+      sources: { jump: { file: f, line: 4 } },
+    });
     expect(resolveNodeSsh(ctx, { host: 'pc', jump: [] }).proxyCommand).toBeUndefined();
     const other = resolveNodeSsh(ctx, { host: 'other' });
     expect(other.proxyCommand).toBeUndefined();
     // b's own ProxyCommand has an unknown token: named with file:line
-    expect(other.problems).toEqual([{ file: f, line: 10, message: expect.stringMatching(/ProxyCommand: unknown token %q/) }]);
+    expect(other.problems).toEqual([
+      { file: f, line: 10, message: expect.stringMatching(/ProxyCommand: unknown token %q/) },
+    ]);
   });
 
   it('UserKnownHostsFile none is refused unless the inventory names a known_hosts file', () => {
     const f = path.join(work, 'khnone.conf.txt');
     writeFileSync(f, 'Host *\n  UserKnownHostsFile none\n');
-    const ctx = { config: loadSshConfig(f, fsSshConfigIO(home)), home, localUser: 'me', localHost: 'h', cwd: work, exists: () => false };
-    expect(resolveNodeSsh(ctx, { host: 'n' }).problems).toEqual([{ file: f, line: 2, message: expect.stringMatching(/host keys are always verified/) }]);
+    const ctx = {
+      config: loadSshConfig(f, fsSshConfigIO(home)),
+      home,
+      localUser: 'me',
+      localHost: 'h',
+      cwd: work,
+      exists: () => false,
+    };
+    expect(resolveNodeSsh(ctx, { host: 'n' }).problems).toEqual([
+      { file: f, line: 2, message: expect.stringMatching(/host keys are always verified/) },
+    ]);
     expect(resolveNodeSsh(ctx, { host: 'n', knownHosts: '/kh' }).problems).toEqual([]);
   });
 
   it('the inventory wins over the config; IdentityFile tokens and ~ expand; missing keys are skipped', () => {
     const f = path.join(work, 'ov.conf.txt');
-    writeFileSync(f, 'Host n\n  HostName 10.9.9.9\n  User cu\n  Port 2222\n  IdentityFile ~/.ssh/%r_%h\n  IdentityFile ~/.ssh/missing\n  UserKnownHostsFile ~/.ssh/kh_%h other\n');
+    writeFileSync(
+      f,
+      'Host n\n  HostName 10.9.9.9\n  User cu\n  Port 2222\n  IdentityFile ~/.ssh/%r_%h\n  IdentityFile ~/.ssh/missing\n  UserKnownHostsFile ~/.ssh/kh_%h other\n',
+    );
     const cfg = loadSshConfig(f, fsSshConfigIO(home));
     const present = path.join(home, '.ssh', 'cu_10.9.9.9');
     const ctx = { config: cfg, home, localUser: 'me', localHost: 'h', cwd: work, exists: (p: string) => p === present };
     const r = resolveNodeSsh(ctx, { host: 'n' });
-    expect(r).toMatchObject({ host: '10.9.9.9', port: 2222, user: 'cu', identityFiles: [present], knownHosts: path.join(home, '.ssh', 'kh_10.9.9.9') });
-    expect(r.sources).toMatchObject({ host: { file: f, line: 2 }, port: { file: f, line: 4 }, user: { file: f, line: 3 }, identityFile: { file: f, line: 5 } });
+    expect(r).toMatchObject({
+      host: '10.9.9.9',
+      port: 2222,
+      user: 'cu',
+      identityFiles: [present],
+      knownHosts: path.join(home, '.ssh', 'kh_10.9.9.9'),
+    });
+    expect(r.sources).toMatchObject({
+      host: { file: f, line: 2 },
+      port: { file: f, line: 4 },
+      user: { file: f, line: 3 },
+      identityFile: { file: f, line: 5 },
+    });
     const w = resolveNodeSsh(ctx, { host: 'n', port: 22, user: 'inv', identityFile: null, knownHosts: '/kh' });
-    expect(w).toMatchObject({ host: '10.9.9.9', port: 22, user: 'inv', identityFiles: undefined, knownHosts: undefined });
+    expect(w).toMatchObject({
+      host: '10.9.9.9',
+      port: 22,
+      user: 'inv',
+      identityFiles: undefined,
+      knownHosts: undefined,
+    });
     expect(w.sources).toEqual({ host: { file: f, line: 2 } });
   });
 });

@@ -10,15 +10,47 @@ import { BACKOFF_MS, MAX_ATTEMPTS } from '../../src/notify/webhook.js';
 import type { RolloutEvent } from '../../src/rollout/core/events.js';
 import { refusedUrl, startReceiver, type Receiver } from './receivers.js';
 
-const DEFAULT_EVENTS = ['rollout.started', 'rollout.awaiting-approval', 'node.done', 'rollout.paused', 'rollout.halted', 'rollout.done'];
+const DEFAULT_EVENTS = [
+  'rollout.started',
+  'rollout.awaiting-approval',
+  'node.done',
+  'rollout.paused',
+  'rollout.halted',
+  'rollout.done',
+];
 const ts = () => new Date().toISOString();
-const started = (): RolloutEvent => ({ ts: ts(), type: 'rollout.started', command: 'upgrade', cluster: 'c', runId: 'r1', nodes: ['a@x', 'b@x'] });
+const started = (): RolloutEvent => ({
+  ts: ts(),
+  type: 'rollout.started',
+  command: 'upgrade',
+  cluster: 'c',
+  runId: 'r1',
+  nodes: ['a@x', 'b@x'],
+});
 const step = (node: string): RolloutEvent => ({ ts: ts(), type: 'step.started', node, step: 'upgrade' });
-const nodeDone = (node: string): RolloutEvent => ({ ts: ts(), type: 'node.done', node, outcome: 'upgraded', from: '5.10.4', to: '5.10.5', durationMs: 1 });
+const nodeDone = (node: string): RolloutEvent => ({
+  ts: ts(),
+  type: 'node.done',
+  node,
+  outcome: 'upgraded',
+  from: '5.10.4',
+  to: '5.10.5',
+  durationMs: 1,
+});
 const done = (): RolloutEvent => ({ ts: ts(), type: 'rollout.done', rows: [], durationMs: 5 });
 
-const web = (url: string, o: Partial<{ events: string[]; timeoutSeconds: number }> = {}): NotifyTarget => ({ kind: 'webhook', url, events: o.events ?? DEFAULT_EVENTS, timeoutSeconds: o.timeoutSeconds ?? 5 });
-const cmd = (command: string, o: Partial<{ events: string[]; timeoutSeconds: number }> = {}): NotifyTarget => ({ kind: 'command', command, events: o.events ?? DEFAULT_EVENTS, timeoutSeconds: o.timeoutSeconds ?? 5 });
+const web = (url: string, o: Partial<{ events: string[]; timeoutSeconds: number }> = {}): NotifyTarget => ({
+  kind: 'webhook',
+  url,
+  events: o.events ?? DEFAULT_EVENTS,
+  timeoutSeconds: o.timeoutSeconds ?? 5,
+});
+const cmd = (command: string, o: Partial<{ events: string[]; timeoutSeconds: number }> = {}): NotifyTarget => ({
+  kind: 'command',
+  command,
+  events: o.events ?? DEFAULT_EVENTS,
+  timeoutSeconds: o.timeoutSeconds ?? 5,
+});
 
 function notifier(targets: NotifyTarget[], extra: Partial<NotifierOptions> = {}) {
   const warnings: string[] = [];
@@ -61,7 +93,12 @@ describe('webhooks', () => {
     for (const e of [started(), step('a@x'), nodeDone('a@x'), nodeDone('b@x'), done()]) n.dispatch(e);
     const r = await n.drain();
     expect(r.abandoned).toBe(0);
-    expect(all.received.map((x) => (x.body as { type: string }).type)).toEqual(['rollout.started', 'node.done', 'node.done', 'rollout.done']);
+    expect(all.received.map((x) => (x.body as { type: string }).type)).toEqual([
+      'rollout.started',
+      'node.done',
+      'node.done',
+      'rollout.done',
+    ]);
     expect(all.received.map((x) => (x.body as { node?: string }).node)).toEqual([undefined, 'a@x', 'b@x', undefined]);
     expect(only.received.map((x) => (x.body as { type: string }).type)).toEqual(['rollout.done']);
     const h = all.received[0].headers;
@@ -89,13 +126,20 @@ describe('webhooks', () => {
     await dead.n.settled();
     expect(dead.warnings).toHaveLength(1);
     expect(dead.warnings[0]).toMatch(new RegExp(`ECONNREFUSED after ${MAX_ATTEMPTS} attempts`));
-    expect(dead.records.find((x) => x.kind === 'notify')).toMatchObject({ ok: false, attempts: MAX_ATTEMPTS, error: 'ECONNREFUSED' });
+    expect(dead.records.find((x) => x.kind === 'notify')).toMatchObject({
+      ok: false,
+      attempts: MAX_ATTEMPTS,
+      error: 'ECONNREFUSED',
+    });
   });
 
   it('does not retry a 404 (a wrong URL) nor a timeout', async () => {
     const wrong = await receiver([404]);
     const slow = await receiver(['hang']);
-    const { n, warnings, records } = notifier([web(wrong.url, { events: ['rollout.started'] }), web(slow.url, { events: ['rollout.started'], timeoutSeconds: 0.3 })]);
+    const { n, warnings, records } = notifier([
+      web(wrong.url, { events: ['rollout.started'] }),
+      web(slow.url, { events: ['rollout.started'], timeoutSeconds: 0.3 }),
+    ]);
     const t = Date.now();
     n.dispatch(started());
     await n.settled();
@@ -107,14 +151,16 @@ describe('webhooks', () => {
     expect(records.filter((x) => x.ok === false)).toHaveLength(2);
   });
 
-  it('never shows a URL\'s userinfo, path or query: only scheme://host:port', async () => {
+  it("never shows a URL's userinfo, path or query: only scheme://host:port", async () => {
     const slow = await receiver([401]);
-    const secretUrl = slow.url.replace('http://', 'http://ops:hunter2secret@') + '/T0123/B0456/XyZsecretToken?token=abc123def456';
+    const secretUrl =
+      slow.url.replace('http://', 'http://ops:hunter2secret@') + '/T0123/B0456/XyZsecretToken?token=abc123def456';
     const { n, warnings, records } = notifier([web(secretUrl, { events: ['rollout.started'] })]);
     n.dispatch(started());
     await n.settled();
     const text = JSON.stringify([warnings, records]);
-    for (const s of ['hunter2', 'ops:', 'XyZsecretToken', 'abc123def456', '/hook', 'T0123']) expect(text).not.toContain(s);
+    for (const s of ['hunter2', 'ops:', 'XyZsecretToken', 'abc123def456', '/hook', 'T0123'])
+      expect(text).not.toContain(s);
     expect(warnings[0]).toContain(`${new URL(slow.url).origin}/…`);
   });
 
@@ -156,12 +202,18 @@ describe('command hooks', () => {
   it('runs the command with the event JSON on stdin, filtered, in order', async () => {
     const out = join(dir, 'hook.out');
     const script = join(dir, 'hook.sh');
-    await writeFile(script, `#!/bin/sh\n{ cat; echo "$EMQX_ROLLOUT_EVENT $EMQX_ROLLOUT_RUN_ID"; } >> '${out}'\n`, { mode: 0o755 });
+    await writeFile(script, `#!/bin/sh\n{ cat; echo "$EMQX_ROLLOUT_EVENT $EMQX_ROLLOUT_RUN_ID"; } >> '${out}'\n`, {
+      mode: 0o755,
+    });
     const { n, warnings } = notifier([cmd(script, { events: ['rollout.started', 'node.done', 'rollout.done'] })]);
     for (const e of [started(), step('a@x'), nodeDone('a@x'), done()]) n.dispatch(e);
     await n.drain();
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
-    expect(lines.filter((_, i) => i % 2 === 0).map((l) => (JSON.parse(l) as { type: string }).type)).toEqual(['rollout.started', 'node.done', 'rollout.done']);
+    expect(lines.filter((_, i) => i % 2 === 0).map((l) => (JSON.parse(l) as { type: string }).type)).toEqual([
+      'rollout.started',
+      'node.done',
+      'rollout.done',
+    ]);
     expect(lines.filter((_, i) => i % 2 === 1)).toEqual(['rollout.started r1', 'node.done r1', 'rollout.done r1']);
     expect(warnings).toEqual([]);
   });
@@ -179,7 +231,9 @@ describe('command hooks', () => {
     expect(warnings).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/notify\[0\] command echo … \(rollout\.started\): exit code 3: chat service said no/),
-        expect.stringMatching(/notify\[1\] command \(sleep … \(rollout\.started\): did not finish within 0\.5s \(killed\)/),
+        expect.stringMatching(
+          /notify\[1\] command \(sleep … \(rollout\.started\): did not finish within 0\.5s \(killed\)/,
+        ),
       ]),
     );
     await new Promise((r) => setTimeout(r, 2_500));

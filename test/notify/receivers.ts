@@ -32,7 +32,8 @@ export async function startReceiver(statuses: ReadonlyArray<number | 'hang'> = [
     req.setEncoding('utf8').on('data', (d: string) => (text += d));
     req.on('end', () => {
       if (status === 'hang') return; // keep the socket open, say nothing
-      if (status >= 200 && status < 300) received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(text), at: Date.now() });
+      if (status >= 200 && status < 300)
+        received.push({ path: req.url ?? '', headers: req.headers, body: JSON.parse(text), at: Date.now() });
       res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
     });
   });

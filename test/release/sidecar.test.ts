@@ -7,7 +7,10 @@ import { BadInputError } from '../../src/util/errors.js';
 
 const HEX = 'A3F1C2A9E8B7D6C5F4E3D2C1B0A9F8E7D6C5B4A3F2E1D0C9B8A7F6E5D4C3B2A1';
 const hex = HEX.toLowerCase();
-const where = { sidecar: '/x/emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz.sha256', tarballName: 'emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz' };
+const where = {
+  sidecar: '/x/emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz.sha256',
+  tarballName: 'emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz',
+};
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'emqx-rollout-sidecar-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -27,20 +30,29 @@ describe('parseSidecar', () => {
     expect(parseSidecar(`${hex}\n`, where)).toEqual({ digest: hex, fileName: undefined });
   });
   it('sha256sum output, text and binary mode, with or without a directory', () => {
-    expect(parseSidecar(`${hex}  emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n`, where)).toEqual({ digest: hex, fileName: 'emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz' });
+    expect(parseSidecar(`${hex}  emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\n`, where)).toEqual({
+      digest: hex,
+      fileName: 'emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz',
+    });
     expect(parseSidecar(`${hex} *emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz`, where).digest).toBe(hex);
     expect(parseSidecar(`${hex}  dl/emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz\r\n`, where).digest).toBe(hex);
   });
   it('a name of another file is refused, naming both', () => {
     const e = fails(`${hex}  emqx-enterprise-5.10.4-ubuntu22.04-amd64.tar.gz\n`);
     expect(e.message).toBe(`sha256 sidecar ${where.sidecar} names another file`);
-    expect(e.details).toEqual(['expected a digest of emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz, found one of emqx-enterprise-5.10.4-ubuntu22.04-amd64.tar.gz']);
+    expect(e.details).toEqual([
+      'expected a digest of emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz, found one of emqx-enterprise-5.10.4-ubuntu22.04-amd64.tar.gz',
+    ]);
   });
   it('garbage, short digests and empty files are refused with the fix', () => {
     expect(fails('').details).toEqual(['expected 64 hex characters at the start of the file, found an empty file']);
-    expect(fails(hex.slice(0, 63)).details[0]).toMatch(/^expected 64 hex characters at the start of the file, found "a3f1/);
+    expect(fails(hex.slice(0, 63)).details[0]).toMatch(
+      /^expected 64 hex characters at the start of the file, found "a3f1/,
+    );
     expect(fails(`${hex}x`).details).toEqual([`expected the digest alone or "<digest>  <file name>", found "${hex}x"`]);
-    expect(fails('sha256:abc').hint).toBe(`recreate it: sha256sum ${where.tarballName} | head -c 64 > ${where.tarballName}.sha256`);
+    expect(fails('sha256:abc').hint).toBe(
+      `recreate it: sha256sum ${where.tarballName} | head -c 64 > ${where.tarballName}.sha256`,
+    );
   });
   it('readSidecar: a missing file says what the node would do and how to fix it', async () => {
     const p = path.join(tmp, 'none.sha256');

@@ -52,11 +52,13 @@ describe('inspectRelease: good tarballs', () => {
   });
 
   it('adds up the uncompressed sizes: U (every member) and R (bin, lib, releases, erts-*)', async () => {
-    const members = releaseMembers({ extra: [
-      { path: 'erts-15.2.7.2/bin/beam.smp', body: 'x'.repeat(1000) },
-      { path: 'data/configs/cluster.hocon', body: 'y'.repeat(300) },
-      { path: 'etc/emqx.conf', body: 'z'.repeat(20) },
-    ] });
+    const members = releaseMembers({
+      extra: [
+        { path: 'erts-15.2.7.2/bin/beam.smp', body: 'x'.repeat(1000) },
+        { path: 'data/configs/cluster.hocon', body: 'y'.repeat(300) },
+        { path: 'etc/emqx.conf', body: 'z'.repeat(20) },
+      ],
+    });
     const bodies = (pred: (p: string) => boolean) =>
       members.filter((m) => m.body !== undefined && pred(m.path)).reduce((n, m) => n + Buffer.byteLength(m.body!), 0);
     const r = writeRelease(dir(), NAME, tarGz(members));
@@ -67,8 +69,15 @@ describe('inspectRelease: good tarballs', () => {
   });
 
   it.each([
-    ['bin/emqx', true], ['./lib/emqx-5.10.5/ebin/x.beam', true], ['releases/emqx_vars', true], ['erts-15.2/bin/beam.smp', true],
-    ['data/x', false], ['etc/emqx.conf', false], ['dynlibs/libx.so', false], ['binaries/x', false], ['erts', false],
+    ['bin/emqx', true],
+    ['./lib/emqx-5.10.5/ebin/x.beam', true],
+    ['releases/emqx_vars', true],
+    ['erts-15.2/bin/beam.smp', true],
+    ['data/x', false],
+    ['etc/emqx.conf', false],
+    ['dynlibs/libx.so', false],
+    ['binaries/x', false],
+    ['erts', false],
   ])('isReleasePart(%s) = %s', (p, want) => expect(isReleasePart(p)).toBe(want));
 
   it('accepts sha256sum-format sidecars, ./ prefixes, elixir and arm64 builds, untagged -g<sha>', async () => {
@@ -77,9 +86,15 @@ describe('inspectRelease: good tarballs', () => {
     const r = writeRelease(d, NAME, data, `${sha256(data).toUpperCase()}  ${NAME}\n`);
     expect((await inspectRelease(r.tarball)).version).toBe('5.10.5');
 
-    const ex = tarGz(releaseMembers({ vsn: '5.10.6', os: 'debian12', arch: 'aarch64-unknown-linux-gnu', elixir: '1.15.7' }));
+    const ex = tarGz(
+      releaseMembers({ vsn: '5.10.6', os: 'debian12', arch: 'aarch64-unknown-linux-gnu', elixir: '1.15.7' }),
+    );
     const r2 = writeRelease(d, 'emqx-enterprise-5.10.6-elixir-debian12-arm64.tar.gz', ex);
-    expect(await inspectRelease(r2.tarball)).toMatchObject({ version: '5.10.6', os: 'debian12', arch: 'aarch64-unknown-linux-gnu' });
+    expect(await inspectRelease(r2.tarball)).toMatchObject({
+      version: '5.10.6',
+      os: 'debian12',
+      arch: 'aarch64-unknown-linux-gnu',
+    });
 
     const g = tarGz(releaseMembers({ vsn: '5.10.6' }));
     const r3 = writeRelease(d, 'emqx-enterprise-5.10.6-g1a2b3c4d-ubuntu22.04-amd64.tar.gz', g);
@@ -105,7 +120,9 @@ describe('inspectRelease: refusals', () => {
   it('wrong name shape, before reading the content', async () => {
     const r = writeRelease(dir(), 'emqx-5.10.5.tgz', tarGz(releaseMembers()));
     const e = await failure(inspectRelease(r.tarball));
-    expect(e.details).toEqual(['expected emqx-enterprise-<vsn>[-elixir]-<os>-<arch>.tar.gz (arch amd64|arm64|arm), found emqx-5.10.5.tgz']);
+    expect(e.details).toEqual([
+      'expected emqx-enterprise-<vsn>[-elixir]-<os>-<arch>.tar.gz (arch amd64|arm64|arm), found emqx-5.10.5.tgz',
+    ]);
   });
 
   it('missing sidecar', async () => {
@@ -120,20 +137,27 @@ describe('inspectRelease: refusals', () => {
     const r = writeRelease(dir(), NAME, data, wrong);
     const e = await failure(inspectRelease(r.tarball));
     expect(e.message).toBe(`release tarball ${NAME} does not match its sha256 sidecar`);
-    expect(e.details).toEqual([`tarball ${r.tarball}: sha256 ${sha256(data)}`, `sidecar ${r.sidecar}: expected ${wrong}`]);
+    expect(e.details).toEqual([
+      `tarball ${r.tarball}: sha256 ${sha256(data)}`,
+      `sidecar ${r.sidecar}: expected ${wrong}`,
+    ]);
   });
 
   it('name that does not match REL_VSN / BUILD_INFO', async () => {
     const d = dir();
     const r = writeRelease(d, 'emqx-enterprise-5.10.4-ubuntu22.04-amd64.tar.gz', tarGz(releaseMembers()));
     const e = await failure(inspectRelease(r.tarball));
-    expect(e.message).toBe('release tarball name emqx-enterprise-5.10.4-ubuntu22.04-amd64.tar.gz does not match its content');
+    expect(e.message).toBe(
+      'release tarball name emqx-enterprise-5.10.4-ubuntu22.04-amd64.tar.gz does not match its content',
+    );
     expect(e.details).toEqual([
       `expected ${NAME} (from REL_VSN 5.10.5 and BUILD_INFO os ubuntu22.04, arch x86_64-pc-linux-gnu)`,
       'found emqx-enterprise-5.10.4-ubuntu22.04-amd64.tar.gz',
     ]);
     const r2 = writeRelease(d, 'emqx-enterprise-5.10.5-ubuntu22.04-arm64.tar.gz', tarGz(releaseMembers()));
-    expect((await failure(inspectRelease(r2.tarball))).details[0]).toBe(`expected ${NAME} (from REL_VSN 5.10.5 and BUILD_INFO os ubuntu22.04, arch x86_64-pc-linux-gnu)`);
+    expect((await failure(inspectRelease(r2.tarball))).details[0]).toBe(
+      `expected ${NAME} (from REL_VSN 5.10.5 and BUILD_INFO os ubuntu22.04, arch x86_64-pc-linux-gnu)`,
+    );
     const r3 = writeRelease(d, 'emqx-enterprise-5.10.5-elixir-ubuntu22.04-amd64.tar.gz', tarGz(releaseMembers()));
     await failure(inspectRelease(r3.tarball));
   });
@@ -142,25 +166,51 @@ describe('inspectRelease: refusals', () => {
     const r = writeRelease(dir(), NAME, tarGz(releaseMembers({ extra: [{ path: '/etc/cron.d/x', body: 'x' }] })));
     const e = await failure(inspectRelease(r.tarball));
     expect(e.message).toBe(`release tarball ${r.tarball} has an unsafe member`);
-    expect(e.details).toEqual(['expected relative member paths without ".." and links that stay inside, found "/etc/cron.d/x"']);
+    expect(e.details).toEqual([
+      'expected relative member paths without ".." and links that stay inside, found "/etc/cron.d/x"',
+    ]);
   });
 
   it('".." member path, and a hard link escaping', async () => {
     const d = dir();
     const r = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'lib/../../evil', body: 'x' }] })));
-    expect((await failure(inspectRelease(r.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "lib/../../evil"']);
-    const r2 = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'bin/x', type: 'Link', linkpath: '../../etc/shadow' }] })));
-    expect((await failure(inspectRelease(r2.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "bin/x"']);
+    expect((await failure(inspectRelease(r.tarball))).details).toEqual([
+      'expected relative member paths without ".." and links that stay inside, found "lib/../../evil"',
+    ]);
+    const r2 = writeRelease(
+      d,
+      NAME,
+      tarGz(releaseMembers({ extra: [{ path: 'bin/x', type: 'Link', linkpath: '../../etc/shadow' }] })),
+    );
+    expect((await failure(inspectRelease(r2.tarball))).details).toEqual([
+      'expected relative member paths without ".." and links that stay inside, found "bin/x"',
+    ]);
   });
 
   it('symbolic links pointing out of the tree (absolute, or climbing above the root); links inside pass', async () => {
     const d = dir();
-    const abs = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'bin/sh', type: 'SymbolicLink', linkpath: '/bin/sh' }] })));
-    expect((await failure(inspectRelease(abs.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "bin/sh -> /bin/sh"']);
-    const up = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'lib/a/x', type: 'SymbolicLink', linkpath: '../../../etc/passwd' }] })));
-    expect((await failure(inspectRelease(up.tarball))).details).toEqual(['expected relative member paths without ".." and links that stay inside, found "lib/a/x -> ../../../etc/passwd"']);
+    const abs = writeRelease(
+      d,
+      NAME,
+      tarGz(releaseMembers({ extra: [{ path: 'bin/sh', type: 'SymbolicLink', linkpath: '/bin/sh' }] })),
+    );
+    expect((await failure(inspectRelease(abs.tarball))).details).toEqual([
+      'expected relative member paths without ".." and links that stay inside, found "bin/sh -> /bin/sh"',
+    ]);
+    const up = writeRelease(
+      d,
+      NAME,
+      tarGz(releaseMembers({ extra: [{ path: 'lib/a/x', type: 'SymbolicLink', linkpath: '../../../etc/passwd' }] })),
+    );
+    expect((await failure(inspectRelease(up.tarball))).details).toEqual([
+      'expected relative member paths without ".." and links that stay inside, found "lib/a/x -> ../../../etc/passwd"',
+    ]);
     // `lib/a/x -> ../../bin/emqx` resolves to bin/emqx: inside, as real releases have
-    const ok = writeRelease(d, NAME, tarGz(releaseMembers({ extra: [{ path: 'lib/a/x', type: 'SymbolicLink', linkpath: '../../bin/emqx' }] })));
+    const ok = writeRelease(
+      d,
+      NAME,
+      tarGz(releaseMembers({ extra: [{ path: 'lib/a/x', type: 'SymbolicLink', linkpath: '../../bin/emqx' }] })),
+    );
     expect((await inspectRelease(ok.tarball)).version).toBe('5.10.5');
   });
 
@@ -181,27 +231,37 @@ describe('inspectRelease: refusals', () => {
     expect(e.message).toBe(`release tarball ${r.tarball}: releases/emqx_vars has an invalid REL_VSN`);
     expect(e.details[0]).toContain('found "5.10.5$(touch /tmp/x)"');
     const bad = writeRelease(d, 'emqx-enterprise-5.10.5;id-ubuntu22.04-amd64.tar.gz', tarGz(releaseMembers()));
-    expect((await failure(inspectRelease(bad.tarball))).message).toBe(`release tarball ${bad.tarball} has an unexpected name`);
+    expect((await failure(inspectRelease(bad.tarball))).message).toBe(
+      `release tarball ${bad.tarball} has an unexpected name`,
+    );
   });
 
   it('a top-level folder', async () => {
     const r = writeRelease(dir(), NAME, tarGz(releaseMembers({ prefix: 'emqx/' })));
     const e = await failure(inspectRelease(r.tarball));
     expect(e.message).toBe(`release tarball ${r.tarball} is not an EMQX release in the official layout`);
-    expect(e.details).toEqual(['expected releases/emqx_vars at the top level (the official tarball has no top-level folder), found emqx/releases/emqx_vars']);
+    expect(e.details).toEqual([
+      'expected releases/emqx_vars at the top level (the official tarball has no top-level folder), found emqx/releases/emqx_vars',
+    ]);
     expect(e.hint).toContain('tar -zcf');
   });
 
   it('not a release at all, no REL_VSN, no BUILD_INFO for the version', async () => {
     const d = dir();
     const r = writeRelease(d, NAME, tarGz([{ path: 'README', body: 'hi' }]));
-    expect((await failure(inspectRelease(r.tarball))).details).toEqual(['expected releases/emqx_vars (it names the target version), found no such member']);
+    expect((await failure(inspectRelease(r.tarball))).details).toEqual([
+      'expected releases/emqx_vars (it names the target version), found no such member',
+    ]);
     const r2 = writeRelease(d, NAME, tarGz(releaseMembers({ varsLine: 'REL_VSN=5.10.5' })));
-    expect((await failure(inspectRelease(r2.tarball))).details).toEqual(['expected a line REL_VSN="<version>" (the node reads the target version from it), found none']);
+    expect((await failure(inspectRelease(r2.tarball))).details).toEqual([
+      'expected a line REL_VSN="<version>" (the node reads the target version from it), found none',
+    ]);
     const members = releaseMembers({ vsn: '5.10.5' }).filter((m) => !m.path.endsWith('BUILD_INFO'));
     members.push({ path: 'releases/5.10.4/BUILD_INFO', body: 'os: "x"\n' });
     const r3 = writeRelease(d, NAME, tarGz(members));
-    expect((await failure(inspectRelease(r3.tarball))).details).toEqual(['expected releases/5.10.5/BUILD_INFO (REL_VSN is 5.10.5), found releases/5.10.4/BUILD_INFO']);
+    expect((await failure(inspectRelease(r3.tarball))).details).toEqual([
+      'expected releases/5.10.5/BUILD_INFO (REL_VSN is 5.10.5), found releases/5.10.4/BUILD_INFO',
+    ]);
   });
 
   it('truncated or non-gzip files whose sidecar matches', async () => {
@@ -217,7 +277,9 @@ describe('inspectRelease: refusals', () => {
 
     const junk = Buffer.from('this is not a tarball at all, just text\n'.repeat(100));
     const r2 = writeRelease(d, NAME, junk);
-    expect((await failure(inspectRelease(r2.tarball))).message).toBe(`release tarball ${r2.tarball} is not a readable gzip'd tar`);
+    expect((await failure(inspectRelease(r2.tarball))).message).toBe(
+      `release tarball ${r2.tarball} is not a readable gzip'd tar`,
+    );
   });
 
   it('honours an abort signal', async () => {

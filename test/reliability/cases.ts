@@ -30,7 +30,12 @@ const HALTING: Array<[string, string, Partial<Faults>, Partial<ReliabilityCase>?
   ['sim-sha-mismatch', "node's sha256 of the staged tarball disagrees (corrupted copy)", { shaMismatch: true }],
   ['sim-crash-code-change', 'exception in code_change: VM restarts on the old tree', { crashDuringCodeChange: true }],
   ['sim-not-running-after', 'node stops right after a successful hop', { notRunningAfterUpgrade: true }],
-  ['sim-drop-connections', 'the hop drops every MQTT connection (3 clients)', { dropConnectionsOnUpgrade: true }, { clients: { node: N2, count: 3 } }],
+  [
+    'sim-drop-connections',
+    'the hop drops every MQTT connection (3 clients)',
+    { dropConnectionsOnUpgrade: true },
+    { clients: { node: N2, count: 3 } },
+  ],
 ];
 
 /**
@@ -49,14 +54,19 @@ const DEADLINE: ReliabilityCase = {
   checks: ({ runs, journal, c }) => {
     const out: string[] = [];
     const h = runs[0]?.events.find((e) => e.type === 'rollout.halted');
-    if (h?.node !== c.nodes[1].name || h.check !== 'upgrade' || !/timed out|deadline/.test(`${String(h.message)} ${JSON.stringify(h.evidence)}`)) {
+    if (
+      h?.node !== c.nodes[1].name ||
+      h.check !== 'upgrade' ||
+      !/timed out|deadline/.test(`${String(h.message)} ${JSON.stringify(h.evidence)}`)
+    ) {
       out.push(`first run: expected a halt on ${c.nodes[1].name} at the upgrade deadline, got ${JSON.stringify(h)}`);
     }
     const first = journal.find((r) => r.kind === 'run.start')?.runId;
     const n2 = c.nodes[1].name;
     const ended = journal.some((r) => r.kind === 'upgrade.end' && r.node === n2 && r.runId === first);
     if (ended) out.push('first run: recorded a verdict for node 2 although its state was unknown at the deadline');
-    const again = runs[1]?.events.filter((e) => e.type === 'step.started' && e.step === 'upgrade' && e.node === n2) ?? [];
+    const again =
+      runs[1]?.events.filter((e) => e.type === 'step.started' && e.step === 'upgrade' && e.node === n2) ?? [];
     if (again.length > 0) out.push('re-run: sent node 2 a second `relup upgrade` instead of re-observing it');
     return out;
   },
@@ -75,15 +85,21 @@ const SSHD_UPLOAD: ReliabilityCase = {
     const out: string[] = [];
     const n2 = c.nodes[1].name;
     const h = runs[0]?.events.find((e) => e.type === 'rollout.halted');
-    if (h?.node !== n2 || h.check !== 'stage') out.push(`first run: expected a halt on ${n2} at stage, got ${JSON.stringify(h)}`);
-    if (runs[0]?.events.some((e) => e.type === 'step.started' && (e.step === 'backup' || e.step === 'upgrade'))) out.push('first run: went past staging');
+    if (h?.node !== n2 || h.check !== 'stage')
+      out.push(`first run: expected a halt on ${n2} at stage, got ${JSON.stringify(h)}`);
+    if (runs[0]?.events.some((e) => e.type === 'step.started' && (e.step === 'backup' || e.step === 'upgrade')))
+      out.push('first run: went past staging');
     const staged = runs[1]?.events.find((e) => e.type === 'stage.progress' && e.node === n2 && e.done === true);
-    if (staged?.action !== 'resumed') out.push(`re-run: node 2's upload was ${String(staged?.action)}, expected resumed from the .part`);
+    if (staged?.action !== 'resumed')
+      out.push(`re-run: node 2's upload was ${String(staged?.action)}, expected resumed from the .part`);
     return out;
   },
 };
 
-const step = (name: string, node = N2) => (e: CliEvent, nodes: readonly string[]) => e.type === 'step.started' && e.step === name && e.node === nodes[node - 1];
+const step =
+  (name: string, node = N2) =>
+  (e: CliEvent, nodes: readonly string[]) =>
+    e.type === 'step.started' && e.step === name && e.node === nodes[node - 1];
 
 /** SIGKILL of the controller at each step boundary, then a plain re-run: all at the target, once. */
 const KILLS: Array<[string, string, (e: CliEvent, nodes: readonly string[]) => boolean, Partial<ReliabilityCase>?]> = [
@@ -91,7 +107,12 @@ const KILLS: Array<[string, string, (e: CliEvent, nodes: readonly string[]) => b
   ['staging', 'staging started (node 1)', step('stage', 1)],
   ['gate-before', 'gate-before of node 2', step('gate-before')],
   ['backup', 'backup of node 2', step('backup')],
-  ['upgrade', '`relup upgrade` sent to node 2 (still running in the VM)', step('upgrade'), { faults: [{ node: N2, faults: { slowUpgradeSeconds: 3 } }] }],
+  [
+    'upgrade',
+    '`relup upgrade` sent to node 2 (still running in the VM)',
+    step('upgrade'),
+    { faults: [{ node: N2, faults: { slowUpgradeSeconds: 3 } }] },
+  ],
   ['gate-after', 'gate-after of node 2', step('gate-after')],
   ['soak', 'soak of node 2 (soakSeconds 2)', step('soak'), { soakSeconds: 2 }],
 ];
@@ -127,6 +148,8 @@ export const CASES: readonly ReliabilityCase[] = [
 
 /** `RELIABILITY_CASES=id1,id2 npm run reliability` runs only those rows (the others show as not run). */
 export function selected(): readonly ReliabilityCase[] {
-  const only = process.env.RELIABILITY_CASES?.split(',').map((s) => s.trim()).filter(Boolean);
+  const only = process.env.RELIABILITY_CASES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return only && only.length > 0 ? CASES.filter((k) => only.includes(k.id)) : CASES;
 }

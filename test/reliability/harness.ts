@@ -10,7 +10,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
 import { clearFaults, setFaults, type Faults } from '../../src/sim/faults.js';
-import { explain, readJournalFile, relupRows, runCli, runningVersion, sigkill, startCli, type CliEvent, type CliResult, type JournalRecord } from '../e2e/support/crashCli.js';
+import {
+  explain,
+  readJournalFile,
+  relupRows,
+  runCli,
+  runningVersion,
+  sigkill,
+  startCli,
+  type CliEvent,
+  type CliResult,
+  type JournalRecord,
+} from '../e2e/support/crashCli.js';
 import { attachClients, type Clients } from '../e2e/support/mqtt.js';
 
 export const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '.results');
@@ -52,7 +63,11 @@ export interface ReliabilityCase {
    */
   readonly drive?: (ctx: CaseContext) => Promise<CliResult>;
   /** Case-specific truths about the runs (e.g. "the halt names the deadline"); each string is a problem. */
-  readonly checks?: (o: { readonly runs: ReadonlyArray<CliResult | null>; readonly journal: readonly JournalRecord[]; readonly c: SimCluster }) => string[];
+  readonly checks?: (o: {
+    readonly runs: ReadonlyArray<CliResult | null>;
+    readonly journal: readonly JournalRecord[];
+    readonly c: SimCluster;
+  }) => string[];
   /** After the first run: clear the faults and run again (how an operator continues). */
   readonly rerun?: boolean;
   readonly expect: {
@@ -80,7 +95,13 @@ export interface CaseResult {
   readonly durationMs: number;
 }
 
-const OUTCOME_OF_EXIT: Record<number, string> = { 0: 'done', 3: 'blocked', 4: 'halted', 5: 'paused', 130: 'interrupted' };
+const OUTCOME_OF_EXIT: Record<number, string> = {
+  0: 'done',
+  3: 'blocked',
+  4: 'halted',
+  5: 'paused',
+  130: 'interrupted',
+};
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -110,7 +131,13 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   let journalTruthful = false;
   let reportTruthful = false;
   try {
-    c = await startSimCluster({ dir, nodes: k.nodes ?? 3, soakSeconds: k.soakSeconds ?? 0, timeoutSeconds: k.timeoutSeconds ?? 60, ...(k.padBytes ? { padBytes: k.padBytes } : {}) });
+    c = await startSimCluster({
+      dir,
+      nodes: k.nodes ?? 3,
+      soakSeconds: k.soakSeconds ?? 0,
+      timeoutSeconds: k.timeoutSeconds ?? 60,
+      ...(k.padBytes ? { padBytes: k.padBytes } : {}),
+    });
     const cl = c;
     const names = cl.nodes.map((n) => n.name);
     // Data a rollout must never lose: a random file in every node's data/, checked at the end.
@@ -122,9 +149,24 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
       return { p, sum: sha(b) };
     });
     for (const f of k.faults ?? []) await setFaults(cl.nodes[f.node - 1].rootDir, f.faults);
-    if (k.clients) clients = await attachClients(cl.nodes[k.clients.node - 1].host, cl.nodes[k.clients.node - 1].mqttPort, k.clients.count, k.id);
+    if (k.clients)
+      clients = await attachClients(
+        cl.nodes[k.clients.node - 1].host,
+        cl.nodes[k.clients.node - 1].mqttPort,
+        k.clients.count,
+        k.id,
+      );
 
-    const args = (...more: string[]) => ['upgrade', '-i', cl.inventoryPath, '--tarball', cl.tarballPath, '--yes', '--json', ...more];
+    const args = (...more: string[]) => [
+      'upgrade',
+      '-i',
+      cl.inventoryPath,
+      '--tarball',
+      cl.tarballPath,
+      '--yes',
+      '--json',
+      ...more,
+    ];
     const runs: Array<{ r: CliResult | null; code: number | null }> = [];
     if (k.drive) {
       const r = await k.drive({ c: cl, args });
@@ -147,8 +189,14 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
 
     // ---- judge -----------------------------------------------------------------------------
     const exits = runs.map((x) => x.code);
-    if (exits[0] !== k.expect.exit) problems.push(`first run exit ${exits[0]}, expected ${k.expect.exit}${runs[0].r ? `\n${explain(runs[0].r)}` : ''}`);
-    if (k.expect.rerunExit !== undefined && exits[1] !== k.expect.rerunExit) problems.push(`re-run exit ${exits[1]}, expected ${k.expect.rerunExit}${runs[1]?.r ? `\n${explain(runs[1].r)}` : ''}`);
+    if (exits[0] !== k.expect.exit)
+      problems.push(
+        `first run exit ${exits[0]}, expected ${k.expect.exit}${runs[0].r ? `\n${explain(runs[0].r)}` : ''}`,
+      );
+    if (k.expect.rerunExit !== undefined && exits[1] !== k.expect.rerunExit)
+      problems.push(
+        `re-run exit ${exits[1]}, expected ${k.expect.rerunExit}${runs[1]?.r ? `\n${explain(runs[1].r)}` : ''}`,
+      );
 
     const versions = cl.nodes.map((n) => versionOf(n.rootDir));
     const rows = cl.nodes.map((n) => relupRows(n.rootDir));
@@ -157,12 +205,16 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
       const successes = rows[i].filter((r) => r.result === 'success').length;
       const backups = existsSync(n.backupDir) ? readdirSync(n.backupDir).filter((f) => f.endsWith('.tar.gz')) : [];
       if (want === 'to' && (versions[i] !== cl.to || successes !== 1)) {
-        problems.push(`${n.name}: expected at ${cl.to} upgraded exactly once, found ${versions[i]} with ${successes} successful hops`);
+        problems.push(
+          `${n.name}: expected at ${cl.to} upgraded exactly once, found ${versions[i]} with ${successes} successful hops`,
+        );
         if (successes > 1) wronglyTouched++;
       }
       // Untouched: never hopped, never backed up. (A node the fault stopped reads 'down': not our doing.)
       if (want === 'from' && (versions[i] === cl.to || rows[i].length > 0 || backups.length > 0)) {
-        problems.push(`${n.name}: expected untouched at ${cl.from}, found ${versions[i]}, ${rows[i].length} relup rows, ${backups.length} backups`);
+        problems.push(
+          `${n.name}: expected untouched at ${cl.from}, found ${versions[i]}, ${rows[i].length} relup rows, ${backups.length} backups`,
+        );
         wronglyTouched++;
       }
       if (want === 'any' && rows[i].filter((r) => r.result === 'success').length > 1) {
@@ -179,14 +231,20 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
 
     // The journal tells the truth: every hop a node recorded was journaled before it was sent, every
     // journaled hop has a verdict (upgrade.end) by the end, and each finished run says how it ended.
-    const j: JournalRecord[] = existsSync(join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'journal.ndjson')) ? readJournalFile(cl.inventoryPath, 'sim') : [];
+    const j: JournalRecord[] = existsSync(join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'journal.ndjson'))
+      ? readJournalFile(cl.inventoryPath, 'sim')
+      : [];
     const jp: string[] = [];
     cl.nodes.forEach((n, i) => {
       const begins = j.filter((r) => r.kind === 'upgrade.begin' && r.node === n.name);
       const ends = j.filter((r) => r.kind === 'upgrade.end' && r.node === n.name);
-      if (rows[i].length > begins.length) jp.push(`${n.name}: ${rows[i].length} relup attempts on the node, ${begins.length} upgrade.begin in the journal`);
+      if (rows[i].length > begins.length)
+        jp.push(
+          `${n.name}: ${rows[i].length} relup attempts on the node, ${begins.length} upgrade.begin in the journal`,
+        );
       const lastBegin = begins.at(-1);
-      if (lastBegin && !ends.some((e) => j.indexOf(e) > j.indexOf(lastBegin))) jp.push(`${n.name}: upgrade.begin without a later upgrade.end`);
+      if (lastBegin && !ends.some((e) => j.indexOf(e) > j.indexOf(lastBegin)))
+        jp.push(`${n.name}: upgrade.begin without a later upgrade.end`);
     });
     const runIds = [...new Set(j.filter((r) => r.kind === 'run.start').map((r) => r.runId))];
     const finished = runs.filter((x) => x.code !== null);
@@ -195,9 +253,11 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
       const id = runIds[runIds.length - finished.length + idx];
       const end = j.find((r) => r.kind === 'run.end' && r.runId === id);
       const want = OUTCOME_OF_EXIT[x.code!];
-      if (want && end?.outcome !== want) jp.push(`run ${id}: run.end ${String(end?.outcome)}, expected ${want} (exit ${x.code})`);
+      if (want && end?.outcome !== want)
+        jp.push(`run ${id}: run.end ${String(end?.outcome)}, expected ${want} (exit ${x.code})`);
     });
-    if (k.kill && runIds.length > 0 && j.some((r) => r.kind === 'run.end' && r.runId === runIds[0])) jp.push('the SIGKILLed run has a run.end it cannot have written');
+    if (k.kill && runIds.length > 0 && j.some((r) => r.kind === 'run.end' && r.runId === runIds[0]))
+      jp.push('the SIGKILLed run has a run.end it cannot have written');
     if (k.checks) jp.push(...k.checks({ runs: runs.map((x) => x.r), journal: j, c: cl }));
     journalTruthful = jp.length === 0;
     problems.push(...jp);
@@ -209,12 +269,17 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
     if (last && (last.code === 0 || last.code === 4)) {
       if (!existsSync(reportFile)) rp.push('no last-report.json');
       else {
-        const rep = JSON.parse(readFileSync(reportFile, 'utf8')) as { outcome: string; rows: Array<{ node: string; outcome: string }> };
+        const rep = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+          outcome: string;
+          rows: Array<{ node: string; outcome: string }>;
+        };
         if (rep.outcome !== OUTCOME_OF_EXIT[last.code]) rp.push(`report outcome ${rep.outcome}, exit ${last.code}`);
         for (const row of rep.rows) {
           const i = names.indexOf(row.node);
-          if (row.outcome === 'upgraded' && versions[i] !== cl.to) rp.push(`report says ${row.node} upgraded, it runs ${versions[i]}`);
-          if (row.outcome === 'untouched' && rows[i].length > 0) rp.push(`report says ${row.node} untouched, it has relup rows`);
+          if (row.outcome === 'upgraded' && versions[i] !== cl.to)
+            rp.push(`report says ${row.node} upgraded, it runs ${versions[i]}`);
+          if (row.outcome === 'untouched' && rows[i].length > 0)
+            rp.push(`report says ${row.node} untouched, it has relup rows`);
         }
       }
     }

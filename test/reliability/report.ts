@@ -10,7 +10,10 @@ const DOC = resolve(RESULTS_DIR, '..', '..', '..', 'docs', 'RELIABILITY.md');
 
 const cell = (s: string): string => s.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
-export function renderReliability(results: ReadonlyMap<string, CaseResult>, meta: { date: string; wallMs: number }): string {
+export function renderReliability(
+  results: ReadonlyMap<string, CaseResult>,
+  meta: { date: string; wallMs: number },
+): string {
   const ran = CASES.filter((k) => results.has(k.id)).map((k) => results.get(k.id)!);
   const survived = ran.filter((r) => r.survived).length;
   const touched = ran.reduce((n, r) => n + r.wronglyTouched, 0);
@@ -53,7 +56,8 @@ export function renderReliability(results: ReadonlyMap<string, CaseResult>, meta
   const failed = ran.filter((r) => !r.survived);
   if (failed.length) {
     lines.push('', '## Failures', '');
-    for (const r of failed) lines.push(`### \`${r.id}\``, '', '```', ...r.problems.map((p) => p.slice(0, 2000)), '```', '');
+    for (const r of failed)
+      lines.push(`### \`${r.id}\``, '', '```', ...r.problems.map((p) => p.slice(0, 2000)), '```', '');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -71,6 +75,12 @@ export default function setup(): () => void {
       }
     }
     mkdirSync(resolve(DOC, '..'), { recursive: true });
-    writeFileSync(DOC, renderReliability(results, { date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', wallMs: Date.now() - t0 }));
+    writeFileSync(
+      DOC,
+      renderReliability(results, {
+        date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+        wallMs: Date.now() - t0,
+      }),
+    );
   };
 }

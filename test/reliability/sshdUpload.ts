@@ -37,9 +37,23 @@ function processTree(root: number): number[] {
 }
 
 function sshdInventory(c: SimCluster, ssh: readonly SshdInstance[], knownHosts: string): string {
-  const lines = ['cluster: sim', 'defaults:', `  user: ${yq(userInfo().username)}`, `  identityFile: ${yq(c.keyPath)}`, `  knownHosts: ${yq(knownHosts)}`, 'nodes:'];
+  const lines = [
+    'cluster: sim',
+    'defaults:',
+    `  user: ${yq(userInfo().username)}`,
+    `  identityFile: ${yq(c.keyPath)}`,
+    `  knownHosts: ${yq(knownHosts)}`,
+    'nodes:',
+  ];
   c.nodes.forEach((n, i) => {
-    lines.push(`  - name: ${yq(n.name)}`, `    host: ${yq(ssh[i].host)}`, `    port: ${ssh[i].port}`, `    rootDir: ${yq(n.rootDir)}`, `    stagingDir: ${yq(n.stagingDir)}`, `    backupDir: ${yq(n.backupDir)}`);
+    lines.push(
+      `  - name: ${yq(n.name)}`,
+      `    host: ${yq(ssh[i].host)}`,
+      `    port: ${ssh[i].port}`,
+      `    rootDir: ${yq(n.rootDir)}`,
+      `    stagingDir: ${yq(n.stagingDir)}`,
+      `    backupDir: ${yq(n.backupDir)}`,
+    );
   });
   lines.push('gates:', '  soakSeconds: 0', '  timeoutSeconds: 60', '');
   return lines.join('\n');
@@ -49,16 +63,31 @@ export async function killSshdDuringUpload({ c }: CaseContext): Promise<CliResul
   const pub = await readFile(`${c.keyPath}.pub`, 'utf8');
   const ssh: SshdInstance[] = [];
   try {
-    for (let i = 0; i < c.nodes.length; i++) ssh.push(await startSshd({ host: `127.0.0.${51 + i}`, authorizedKeys: pub }));
+    for (let i = 0; i < c.nodes.length; i++)
+      ssh.push(await startSshd({ host: `127.0.0.${51 + i}`, authorizedKeys: pub }));
     // Next to the sim inventory, same cluster name: one journal for both runs.
     const kh = join(dirname(c.inventoryPath), 'known_hosts.sshd');
     await writeFile(kh, ssh.map((s) => `${knownHostsLine(s.host, s.port, s.hostPublicKey)}\n`).join(''));
     const inv = join(dirname(c.inventoryPath), 'inventory.sshd.yaml');
     await writeFile(inv, sshdInventory(c, ssh, kh));
     const size = Number((await readFile(c.tarballPath)).length);
-    const run = startCli(['upgrade', '-i', inv, '--tarball', c.tarballPath, '--yes', '--json', '--stage-concurrency', '1']);
+    const run = startCli([
+      'upgrade',
+      '-i',
+      inv,
+      '--tarball',
+      c.tarballPath,
+      '--yes',
+      '--json',
+      '--stage-concurrency',
+      '1',
+    ]);
     const n2 = c.nodes[1].name;
-    await run.waitFor((e) => e.type === 'stage.progress' && e.node === n2 && e.done === false && Number(e.bytesDone) > size / 5, 90_000, `upload to ${n2} past 20%`);
+    await run.waitFor(
+      (e) => e.type === 'stage.progress' && e.node === n2 && e.done === false && Number(e.bytesDone) > size / 5,
+      90_000,
+      `upload to ${n2} past 20%`,
+    );
     for (const pid of processTree(ssh[1].pid)) {
       try {
         process.kill(pid, 'SIGKILL');

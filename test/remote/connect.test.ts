@@ -11,7 +11,10 @@ import { haveSshd, hashedKnownHostsLine, knownHostsLine, makeClientKey, type Ssh
 import { makeFixture, type Fixture } from './fixture.js';
 
 async function refusal(p: Promise<unknown>): Promise<RolloutError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(RolloutError);
   return e as RolloutError;
 }
@@ -74,7 +77,10 @@ describe.skipIf(!haveSshd())('connectNode against real OpenSSH sshd', () => {
 
   it('refuses a @revoked key even when another line accepts it', async () => {
     const [type, b64] = a.hostPublicKey.split(/\s+/);
-    const kh = fx.knownHosts([knownHostsLine(a.host, a.port, a.hostPublicKey), `@revoked * ${type} ${b64}`], 'kh-revoked');
+    const kh = fx.knownHosts(
+      [knownHostsLine(a.host, a.port, a.hostPublicKey), `@revoked * ${type} ${b64}`],
+      'kh-revoked',
+    );
     const e = await refusal(connectNode(fx.spec(a, { knownHosts: kh })));
     expect(e.message).toContain('@revoked');
   });
@@ -126,7 +132,9 @@ describe.skipIf(!haveSshd())('connectNode against real OpenSSH sshd', () => {
     fx.knownHosts();
     const spec = fx.spec(s, { identityFile: enc.privatePath });
     const missing = await refusal(connectNode(spec));
-    expect(missing.message).toBe(`${spec.name}: encrypted key needs a passphrase: set EMQX_ROLLOUT_KEY_PASSPHRASE or run on a TTY`);
+    expect(missing.message).toBe(
+      `${spec.name}: encrypted key needs a passphrase: set EMQX_ROLLOUT_KEY_PASSPHRASE or run on a TTY`,
+    );
     const wrongPass = 'hunter2-wrong';
     const wrong = await refusal(connectNode(spec, { passphrase: wrongPass }));
     expect(wrong.message).toBe(`${spec.name}: wrong passphrase for identityFile ${enc.privatePath}`);
@@ -153,7 +161,10 @@ describe.skipIf(!haveSshd())('connectNode against real OpenSSH sshd', () => {
     const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', sock], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
-      execFileSync('ssh-add', ['-q', agentKey.privatePath], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+      execFileSync('ssh-add', ['-q', agentKey.privatePath], {
+        env: { ...process.env, SSH_AUTH_SOCK: sock },
+        stdio: 'ignore',
+      });
       // agent only
       const c1 = await connectNode(fx.spec(s, { identityFile: undefined }), { agentSocket: sock });
       await c1.close();
@@ -180,14 +191,21 @@ describe.skipIf(!haveSshd())('connectNode against real OpenSSH sshd', () => {
       const [, , dstIp, dstPort] = r.stdout.trim().split(' ');
       expect(dstIp).toBe(b.host);
       expect(dstPort).toBe(String(b.port));
-      expect(bastion.log()).toContain(`server_request_direct_tcpip: originator 127.0.0.1 port 0, target ${b.host} port ${b.port}`);
+      expect(bastion.log()).toContain(
+        `server_request_direct_tcpip: originator 127.0.0.1 port 0, target ${b.host} port ${b.port}`,
+      );
     } finally {
       await h.close();
     }
   });
 
   it('jump chain A → B → C, each hop verifying its own key', async () => {
-    const spec = fx.spec(c, { jump: [{ host: a.host, port: a.port, user: undefined }, { host: b.host, port: b.port, user: fx.user }] });
+    const spec = fx.spec(c, {
+      jump: [
+        { host: a.host, port: a.port, user: undefined },
+        { host: b.host, port: b.port, user: fx.user },
+      ],
+    });
     const h = new SshRemoteHost(spec);
     try {
       const r = await h.exec('echo "$SSH_CONNECTION"');
@@ -196,7 +214,10 @@ describe.skipIf(!haveSshd())('connectNode against real OpenSSH sshd', () => {
       await h.close();
     }
     // hop B unknown → refusal names the hop
-    const kh = fx.knownHosts([a, c].map((s) => knownHostsLine(s.host, s.port, s.hostPublicKey)), 'kh-no-b');
+    const kh = fx.knownHosts(
+      [a, c].map((s) => knownHostsLine(s.host, s.port, s.hostPublicKey)),
+      'kh-no-b',
+    );
     const e = await refusal(connectNode({ ...spec, knownHosts: kh }));
     expect(e.message).toContain(`${spec.name} via jump 2/2 (${fx.user}@${b.host}:${b.port})`);
     expect(e.message).toContain(`host key of ${b.host}:${b.port} is not in ${kh}`);

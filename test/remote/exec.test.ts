@@ -32,7 +32,14 @@ describe.skipIf(!haveSshd())('exec against real OpenSSH sshd', () => {
 
   it('returns exit code, stdout and stderr separately; non-zero exit is data', async () => {
     const r = await host.exec('echo out; echo err >&2; exit 7');
-    expect(r).toMatchObject({ exitCode: 7, signal: null, stdout: 'out\n', stderr: 'err\n', timedOut: false, aborted: false });
+    expect(r).toMatchObject({
+      exitCode: 7,
+      signal: null,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      timedOut: false,
+      aborted: false,
+    });
     expect(r.node).toBe(host.node);
     expect(r.command).toBe('echo out; echo err >&2; exit 7');
     const ok = await host.exec('true');
@@ -56,7 +63,9 @@ describe.skipIf(!haveSshd())('exec against real OpenSSH sshd', () => {
   it('streams stdout as it arrives and never waits for stdin', async () => {
     const chunks: { t: number; s: string }[] = [];
     const t0 = Date.now();
-    const r = await host.exec('cat; for i in 1 2 3; do echo line$i; sleep 0.2; done', { onStdout: (s) => chunks.push({ t: Date.now() - t0, s }) });
+    const r = await host.exec('cat; for i in 1 2 3; do echo line$i; sleep 0.2; done', {
+      onStdout: (s) => chunks.push({ t: Date.now() - t0, s }),
+    });
     expect(r.stdout).toBe('line1\nline2\nline3\n');
     expect(chunks.length).toBeGreaterThanOrEqual(3);
     expect(chunks[chunks.length - 1].t - chunks[0].t).toBeGreaterThan(300);
@@ -126,7 +135,10 @@ describe.skipIf(!haveSshd())('exec against real OpenSSH sshd', () => {
     const conn = await host.connection();
     const p = host.exec('echo started; sleep 5');
     setTimeout(() => (conn.client as unknown as { _sock: { destroy(): void } })._sock.destroy(), 300);
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     const re = err as RolloutError;
     expect(re.kind).toBe('remote');

@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { NodeSpec } from '../../src/inventory/types.js';
-import { knownHostsLine, makeClientKey, startSshd, type ClientKey, type SshdInstance, type SshdOptions } from '../support/sshd.js';
+import {
+  knownHostsLine,
+  makeClientKey,
+  startSshd,
+  type ClientKey,
+  type SshdInstance,
+  type SshdOptions,
+} from '../support/sshd.js';
 
 export interface Fixture {
   readonly dir: string;

@@ -45,8 +45,12 @@ describe('followerCommand', () => {
     writeFileSync(file, randomBytes(1000));
     const r = await runSh(followerCommand(file, 5000, 2)); // 2 checks × 0.5 s
     expect(r.code).toBe(0);
-    expect(r.out.split('\n')[0].slice(0, 64)).toBe(createHash('sha256').update(Buffer.alloc(0)).update(
-      (await import('node:fs')).readFileSync(file)).digest('hex'));
+    expect(r.out.split('\n')[0].slice(0, 64)).toBe(
+      createHash('sha256')
+        .update(Buffer.alloc(0))
+        .update((await import('node:fs')).readFileSync(file))
+        .digest('hex'),
+    );
     expect(r.ms).toBeLessThan(4_000);
   });
 });

@@ -30,12 +30,20 @@ describe.skipIf(!haveSshd())('SshRemoteHost / openHosts against real sshd', () =
       const data = randomBytes(256 * 1024);
       const local = join(fx.dir, 'one-conn.bin');
       writeFileSync(local, data);
-      const r = await h.stage(local, join(fx.dir, 'staging', 'one-conn.bin'), createHash('sha256').update(data).digest('hex'));
+      const r = await h.stage(
+        local,
+        join(fx.dir, 'staging', 'one-conn.bin'),
+        createHash('sha256').update(data).digest('hex'),
+      );
       expect(r.action).toBe('uploaded');
       expect((await h.exec('echo after')).stdout).toBe('after\n');
       expect(logins(s) - before).toBe(1);
       // every session (commands and the sftp subsystem) came from the same client port = one TCP connection
-      const ports = new Set([...s.log().matchAll(/Starting session: (?:command|subsystem 'sftp') for \S+ from [\d.]+ port (\d+)/g)].map((m) => m[1]));
+      const ports = new Set(
+        [...s.log().matchAll(/Starting session: (?:command|subsystem 'sftp') for \S+ from [\d.]+ port (\d+)/g)].map(
+          (m) => m[1],
+        ),
+      );
       expect(s.log()).toMatch(/Starting session: subsystem 'sftp'/);
       expect(ports.size).toBe(1);
     } finally {
@@ -86,7 +94,10 @@ describe.skipIf(!haveSshd())('SshRemoteHost / openHosts against real sshd', () =
     } finally {
       await Promise.all([...hosts.values()].map((h) => h.close()));
     }
-    const e = await openHosts([good, refused, unknownKey]).then(() => undefined, (x: unknown) => x);
+    const e = await openHosts([good, refused, unknownKey]).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(RolloutError);
     expect((e as RolloutError).message).toMatch(/^2 of 3 nodes unreachable; first: emqx@refused: connection refused/);
     expect((e as RolloutError).details).toHaveLength(2);

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  blobKeyType, checkHostKey, fingerprint, hostKeyAlgorithms, hostMatches, hostToken, knownHostsEntryLine, parseKnownHosts,
+  blobKeyType,
+  checkHostKey,
+  fingerprint,
+  hostKeyAlgorithms,
+  hostMatches,
+  hostToken,
+  knownHostsEntryLine,
+  parseKnownHosts,
 } from '../../src/remote/knownHosts.js';
 import { hashedKnownHostsLine } from '../support/sshd.js';
 
@@ -82,7 +89,10 @@ describe('knownHosts', () => {
   });
 
   it('skips @cert-authority and malformed lines with a note', () => {
-    const { entries, notes } = parseKnownHosts(`@cert-authority *.example.com ${edPub}\nbroken-line\nh ssh-rsa ${b64(edPub)}\n`, '/kh');
+    const { entries, notes } = parseKnownHosts(
+      `@cert-authority *.example.com ${edPub}\nbroken-line\nh ssh-rsa ${b64(edPub)}\n`,
+      '/kh',
+    );
     expect(entries).toEqual([]);
     expect(notes[0]).toMatch(/^\/kh:1: @cert-authority line skipped/);
     expect(notes[1]).toMatch(/^\/kh:2: /);
@@ -110,4 +120,3 @@ describe('knownHosts', () => {
     expect(knownHostsEntryLine('10.0.0.12', 22, blob(edPub))).toBe(`10.0.0.12 ssh-ed25519 ${b64(edPub)}`);
   });
 });
-

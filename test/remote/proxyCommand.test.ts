@@ -13,20 +13,34 @@ const knownHosts = path.join(dir, 'known_hosts');
 writeFileSync(knownHosts, '');
 
 const spec = (proxyCommand: string): NodeSpec => ({
-  name: 'emqx@pc', host: '127.0.0.1', port: 1, user: 'u', identityFile: undefined, knownHosts, jump: [],
-  rootDir: '/opt/emqx', stagingDir: '/opt/upgrade', backupDir: '/var/backups/emqx', proxyCommand,
+  name: 'emqx@pc',
+  host: '127.0.0.1',
+  port: 1,
+  user: 'u',
+  identityFile: undefined,
+  knownHosts,
+  jump: [],
+  rootDir: '/opt/emqx',
+  stagingDir: '/opt/upgrade',
+  backupDir: '/var/backups/emqx',
+  proxyCommand,
 });
 
 describe('ProxyCommand transport', () => {
   it('a command that fails is named with its exit code and stderr, not a bare "connection lost"', async () => {
-    const e = await connectNode(spec(`sh -c 'echo no route to bastion >&2; exit 3'`), { agentSocket: '/nonexistent', readyTimeoutMs: 10_000 })
-      .catch((x: unknown) => x as Error);
+    const e = await connectNode(spec(`sh -c 'echo no route to bastion >&2; exit 3'`), {
+      agentSocket: '/nonexistent',
+      readyTimeoutMs: 10_000,
+    }).catch((x: unknown) => x as Error);
     expect(e).toBeInstanceOf(Error);
     expect((e as Error).message).toMatch(/ProxyCommand exited with code 3: no route to bastion/);
   });
 
   it('a command that cannot be found says so', async () => {
-    const e = await connectNode(spec('/nonexistent/proxy %h'), { agentSocket: '/nonexistent', readyTimeoutMs: 10_000 }).catch((x: unknown) => x as Error);
+    const e = await connectNode(spec('/nonexistent/proxy %h'), {
+      agentSocket: '/nonexistent',
+      readyTimeoutMs: 10_000,
+    }).catch((x: unknown) => x as Error);
     expect((e as Error).message).toMatch(/ProxyCommand exited with code 127: .*not found/);
   });
 });

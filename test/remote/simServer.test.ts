@@ -24,14 +24,24 @@ describe('remote layer against the in-process ssh2 server', () => {
     fx = await makeFixture();
     const hk = join(fx.dir, 'sim_host_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hk]);
-    srv = await startSshServer({ host: '127.0.0.1', hostKey: readFileSync(hk, 'utf8'), authorizedKeys: [fx.key.publicKey], cwd: fx.dir });
+    srv = await startSshServer({
+      host: '127.0.0.1',
+      hostKey: readFileSync(hk, 'utf8'),
+      authorizedKeys: [fx.key.publicKey],
+      cwd: fx.dir,
+    });
     fx.knownHosts([knownHostsLine(srv.host, srv.port, srv.hostPublicKey)]);
     const data = randomBytes(12 * 1024 * 1024 + 5);
     file = { path: join(fx.dir, 'emqx.tar.gz'), sha: sha(data), size: data.length };
     writeFileSync(file.path, data);
     host = new SshRemoteHost({
-      name: 'emqx@sim1', host: srv.host, port: srv.port, user: fx.user, identityFile: fx.key.privatePath,
-      knownHosts: join(fx.dir, 'known_hosts'), jump: [],
+      name: 'emqx@sim1',
+      host: srv.host,
+      port: srv.port,
+      user: fx.user,
+      identityFile: fx.key.privatePath,
+      knownHosts: join(fx.dir, 'known_hosts'),
+      jump: [],
     });
     await host.connect();
   });
@@ -69,7 +79,10 @@ describe('remote layer against the in-process ssh2 server', () => {
   it('resumes after the server drops the connection mid-upload', async () => {
     const remote = join(fx.dir, 'staging', 'b', 'emqx.tar.gz');
     srv.dropConnectionsAfterBytes(8 * 1024 * 1024);
-    const err = await host.stage(file.path, remote, file.sha).then(() => undefined, (e: unknown) => e);
+    const err = await host.stage(file.path, remote, file.sha).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).message).toContain('lost while');
     await new Promise((res) => setTimeout(res, 100));
@@ -79,13 +92,19 @@ describe('remote layer against the in-process ssh2 server', () => {
     expect(r.action).toBe('resumed');
     // This server runs WRITEs concurrently, so the .part may end in a hole; then the resume starts
     // from the verified earlier offset (stagePlan.resumeCandidates), never from unverified bytes.
-    expect([file.size - part, file.size - Math.floor((part - 4 * 1024 * 1024) / (1024 * 1024)) * 1024 * 1024]).toContain(r.bytesSent);
+    expect([
+      file.size - part,
+      file.size - Math.floor((part - 4 * 1024 * 1024) / (1024 * 1024)) * 1024 * 1024,
+    ]).toContain(r.bytesSent);
     expect(sha(readFileSync(remote))).toBe(file.sha);
   });
 
   it('refuses an unknown host key here too', async () => {
     const kh = fx.knownHosts([], 'empty_known_hosts');
-    const e = await connectNode({ ...host.spec, knownHosts: kh }).then(() => undefined, (x: unknown) => x);
+    const e = await connectNode({ ...host.spec, knownHosts: kh }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(RolloutError);
     expect((e as RolloutError).message).toContain(`host key of ${srv.host}:${srv.port} is not in ${kh}`);
   });

@@ -53,7 +53,8 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
     expect(progress.length).toBeLessThanOrEqual(Math.floor(took / 100) + 2);
     expect(progress.at(-1)).toMatchObject({ bytesDone: big.size, bytesTotal: big.size, file: remote });
     expect(progress.at(-1)!.rate).toBeGreaterThan(0);
-    for (let i = 1; i < progress.length; i++) expect(progress[i].bytesDone).toBeGreaterThanOrEqual(progress[i - 1].bytesDone);
+    for (let i = 1; i < progress.length; i++)
+      expect(progress[i].bytesDone).toBeGreaterThanOrEqual(progress[i - 1].bytesDone);
 
     const again = await host.stage(big.path, remote, big.sha);
     expect(again).toMatchObject({ action: 'present', bytesSent: 0 });
@@ -63,15 +64,20 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
     const remote = join(staging, 'resume', 'emqx.tar.gz');
     const conn = await host.connection();
     let killed = false;
-    const err = await host.stage(big.path, remote, big.sha, {
-      onProgress: (p) => {
-        if (!killed && p.bytesDone >= 12 * 1024 * 1024) {
-          killed = true;
-          // End the TCP connection under the transfer, like a network drop.
-          (conn.client as unknown as { _sock: { destroy(): void } })._sock.destroy();
-        }
-      },
-    }).then(() => undefined, (e: unknown) => e);
+    const err = await host
+      .stage(big.path, remote, big.sha, {
+        onProgress: (p) => {
+          if (!killed && p.bytesDone >= 12 * 1024 * 1024) {
+            killed = true;
+            // End the TCP connection under the transfer, like a network drop.
+            (conn.client as unknown as { _sock: { destroy(): void } })._sock.destroy();
+          }
+        },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(killed).toBe(true);
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).kind).toBe('remote');
@@ -91,12 +97,17 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
   it('an AbortSignal stops the upload, leaves the .part, and the next stage resumes', async () => {
     const remote = join(staging, 'abort', 'emqx.tar.gz');
     const ac = new AbortController();
-    const err = await host.stage(big.path, remote, big.sha, {
-      signal: ac.signal,
-      onProgress: (p) => {
-        if (p.bytesDone >= 8 * 1024 * 1024) ac.abort(new Error('operator'));
-      },
-    }).then(() => undefined, (e: unknown) => e);
+    const err = await host
+      .stage(big.path, remote, big.sha, {
+        signal: ac.signal,
+        onProgress: (p) => {
+          if (p.bytesDone >= 8 * 1024 * 1024) ac.abort(new Error('operator'));
+        },
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((err as RolloutError).kind).toBe('interrupted');
     await new Promise((res) => setTimeout(res, 200));
     expect(existsSync(`${remote}.part`)).toBe(true);
@@ -134,7 +145,10 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
     const freeBytes = Number(dfOut.split(/\s+/)[3]) * 1024;
     const factor = Math.ceil((freeBytes * 2) / small.size);
     const remote = join(staging, 'full', 'emqx.tar.gz');
-    const err = await host.stage(small.path, remote, small.sha, { freeSpaceFactor: factor }).then(() => undefined, (e: unknown) => e);
+    const err = await host.stage(small.path, remote, small.sha, { freeSpaceFactor: factor }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     const e = err as RolloutError;
     expect(e.kind).toBe('remote');
@@ -158,7 +172,10 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
 
   it('a local file that does not match its sha256 is bad input and leaves nothing behind', async () => {
     const remote = join(staging, 'wrongsha', 'emqx.tar.gz');
-    const err = await host.stage(small.path, remote, 'ab'.repeat(32)).then(() => undefined, (e: unknown) => e);
+    const err = await host.stage(small.path, remote, 'ab'.repeat(32)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BadInputError);
     expect((err as BadInputError).message).toContain('does not match its expected sha256');
     expect(existsSync(`${remote}.part`)).toBe(false);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decideStage, formatBytes, parseDfPkLine, parseObservation, resumeCandidates } from '../../src/remote/stagePlan.js';
+import {
+  decideStage,
+  formatBytes,
+  parseDfPkLine,
+  parseObservation,
+  resumeCandidates,
+} from '../../src/remote/stagePlan.js';
 
 const SHA = 'a'.repeat(64);
 const OTHER = 'b'.repeat(64);
@@ -20,7 +26,13 @@ describe('stagePlan', () => {
     expect(parseObservation('sha \n').remoteSha).toBeUndefined(); // unreadable file
   });
 
-  const obs = (o: Partial<ReturnType<typeof parseObservation>>) => ({ remoteSha: undefined, partSize: undefined, freeBytes: 10_000 * MiB, dfLine: 'x', ...o });
+  const obs = (o: Partial<ReturnType<typeof parseObservation>>) => ({
+    remoteSha: undefined,
+    partSize: undefined,
+    freeBytes: 10_000 * MiB,
+    dfLine: 'x',
+    ...o,
+  });
   const local = { size: 100 * MiB, sha256: SHA, freeSpaceFactor: 4 };
 
   it('present when the digest matches, even with little space', () => {
@@ -36,7 +48,11 @@ describe('stagePlan', () => {
 
   it('needs size × 4 free, counting a resumable part as already there', () => {
     // 100 MiB × 4 = 400 MiB; with a 40 MiB part: 360 MiB
-    expect(decideStage(obs({ freeBytes: 399 * MiB }), local)).toEqual({ kind: 'refuse-disk', needBytes: 400 * MiB, freeBytes: 399 * MiB });
+    expect(decideStage(obs({ freeBytes: 399 * MiB }), local)).toEqual({
+      kind: 'refuse-disk',
+      needBytes: 400 * MiB,
+      freeBytes: 399 * MiB,
+    });
     expect(decideStage(obs({ freeBytes: 400 * MiB }), local).kind).toBe('fresh');
     expect(decideStage(obs({ freeBytes: 360 * MiB, partSize: 40 * MiB }), local).kind).toBe('check-part');
     expect(decideStage(obs({ freeBytes: undefined }), local)).toEqual({ kind: 'disk-unknown', needBytes: 400 * MiB });

@@ -14,7 +14,9 @@ import { haveSshd, knownHostsLine } from '../support/sshd.js';
 import { makeFixture, type Fixture } from './fixture.js';
 
 /** A line-echo server: answers every chunk with `echo:<chunk>`; remembers its peers' addresses. */
-async function echoServer(host: string): Promise<{ server: Server; port: number; peers: string[]; sockets: Set<Socket> }> {
+async function echoServer(
+  host: string,
+): Promise<{ server: Server; port: number; peers: string[]; sockets: Set<Socket> }> {
   const peers: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
@@ -46,7 +48,14 @@ async function freePort(host: string): Promise<number> {
   return p;
 }
 
-function contract(name: string, setup: () => Promise<{ host: () => SshRemoteHost; echo: () => Awaited<ReturnType<typeof echoServer>>; echoHost: string }>) {
+function contract(
+  name: string,
+  setup: () => Promise<{
+    host: () => SshRemoteHost;
+    echo: () => Awaited<ReturnType<typeof echoServer>>;
+    echoHost: string;
+  }>,
+) {
   describe(name, () => {
     let env: Awaited<ReturnType<typeof setup>>;
     beforeAll(async () => {
@@ -65,7 +74,10 @@ function contract(name: string, setup: () => Promise<{ host: () => SshRemoteHost
 
     it('several channels share the one SSH connection, and ending one closes the far socket', async () => {
       const e = env.echo();
-      const [a, b] = await Promise.all([env.host().openTcp(env.echoHost, e.port), env.host().openTcp(env.echoHost, e.port)]);
+      const [a, b] = await Promise.all([
+        env.host().openTcp(env.echoHost, e.port),
+        env.host().openTcp(env.echoHost, e.port),
+      ]);
       expect(await roundTrip(a, 'a')).toBe('echo:a');
       expect(await roundTrip(b, 'b')).toBe('echo:b');
       const before = e.sockets.size;
@@ -80,14 +92,20 @@ function contract(name: string, setup: () => Promise<{ host: () => SshRemoteHost
 
     it('rejects with a RolloutError when nothing listens there', async () => {
       const port = await freePort(env.echoHost);
-      const err = await env.host().openTcp(env.echoHost, port).then(() => undefined, (x: unknown) => x);
+      const err = await env
+        .host()
+        .openTcp(env.echoHost, port)
+        .then(
+          () => undefined,
+          (x: unknown) => x,
+        );
       expect(err).toBeInstanceOf(RolloutError);
       expect((err as RolloutError).message).toContain(`forwarded channel to ${env.echoHost}:${port}`);
     });
   });
 }
 
-describe('openTcp over the simulator\'s ssh2 server', () => {
+describe("openTcp over the simulator's ssh2 server", () => {
   let fx: Fixture;
   let srv: SimSshServer;
   let host: SshRemoteHost;
@@ -96,12 +114,25 @@ describe('openTcp over the simulator\'s ssh2 server', () => {
     fx = await makeFixture();
     const hk = join(fx.dir, 'sim_host_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hk]);
-    srv = await startSshServer({ host: '127.0.0.1', hostKey: readFileSync(hk, 'utf8'), authorizedKeys: [fx.key.publicKey], cwd: fx.dir });
+    srv = await startSshServer({
+      host: '127.0.0.1',
+      hostKey: readFileSync(hk, 'utf8'),
+      authorizedKeys: [fx.key.publicKey],
+      cwd: fx.dir,
+    });
     fx.knownHosts([knownHostsLine(srv.host, srv.port, srv.hostPublicKey)]);
     echo = await echoServer('127.0.0.1');
     const spec: NodeSpec = {
-      name: 'emqx@sim1', host: srv.host, port: srv.port, user: fx.user, identityFile: fx.key.privatePath,
-      knownHosts: join(fx.dir, 'known_hosts'), jump: [], rootDir: '/opt/emqx', stagingDir: join(fx.dir, 's'), backupDir: join(fx.dir, 'b'),
+      name: 'emqx@sim1',
+      host: srv.host,
+      port: srv.port,
+      user: fx.user,
+      identityFile: fx.key.privatePath,
+      knownHosts: join(fx.dir, 'known_hosts'),
+      jump: [],
+      rootDir: '/opt/emqx',
+      stagingDir: join(fx.dir, 's'),
+      backupDir: join(fx.dir, 'b'),
     };
     host = new SshRemoteHost(spec);
     await host.connect();
@@ -116,7 +147,10 @@ describe('openTcp over the simulator\'s ssh2 server', () => {
   contract('contract', async () => ({ host: () => host, echo: () => echo, echoHost: '127.0.0.1' }));
 
   it('the simulator forwards to loopback only', async () => {
-    const err = await host.openTcp('192.0.2.1', 1883).then(() => undefined, (x: unknown) => x);
+    const err = await host.openTcp('192.0.2.1', 1883).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).details).toContain('reason 2: connect failed'); // ssh2's only refusal
     expect(srv.connectionCount()).toBe(1); // the refusal did not cost the connection
@@ -158,7 +192,10 @@ describe.skipIf(!haveSshd())('openTcp over real OpenSSH sshd', () => {
   contract('contract', async () => ({ host: () => host, echo: () => echo, echoHost: fx.servers[0].host }));
 
   it('AllowTcpForwarding no: reason 1 and a hint that names the setting', async () => {
-    const err = await denied.openTcp(fx.servers[0].host, echo.port).then(() => undefined, (x: unknown) => x);
+    const err = await denied.openTcp(fx.servers[0].host, echo.port).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).details).toContain('reason 1: administratively prohibited');
     expect((err as RolloutError).hint).toMatch(/AllowTcpForwarding yes/);

@@ -40,9 +40,13 @@ export function facts(node: string, over: Partial<NodeFacts> & { version?: strin
     node,
     host: node.split('@')[1],
     reachable: true,
-    ctl: version === null ? { kind: 'down', node, message: `Node '${node}' not responding to pings.` } : { kind: 'running', node, version, status: 'started' },
+    ctl:
+      version === null
+        ? { kind: 'down', node, message: `Node '${node}' not responding to pings.` }
+        : { kind: 'running', node, version, status: 'started' },
     version,
-    relupStatus: version === null ? { kind: 'down', node, message: `Node '${node}' not responding to pings.` } : { kind: 'idle' },
+    relupStatus:
+      version === null ? { kind: 'down', node, message: `Node '${node}' not responding to pings.` } : { kind: 'idle' },
     supportedPaths: [{ from: '5.10.4', to: '5.10.5' }],
     supportedPathsKind: 'paths',
     logs: [],
@@ -70,9 +74,28 @@ export const bootedNew = (node: string, t = '5.10.5', over: Partial<NodeFacts> =
   facts(node, { version: t, marker: t, relupStatus: { kind: 'idle' }, ...over });
 
 export function unreachable(node: string): NodeFacts {
-  return { ...facts(node, { version: null }), reachable: false, unreachable: { message: `${node}: connection refused`, details: [], code: 'node-unreachable' }, ctl: null, relupStatus: null, cluster: null, connections: null };
+  return {
+    ...facts(node, { version: null }),
+    reachable: false,
+    unreachable: { message: `${node}: connection refused`, details: [], code: 'node-unreachable' },
+    ctl: null,
+    relupStatus: null,
+    cluster: null,
+    connections: null,
+  };
 }
 
 export function execResult(over: Partial<ExecResult> = {}): ExecResult {
-  return { node: NAMES[0], command: 'true', exitCode: 0, signal: null, stdout: '', stderr: '', durationMs: 5, timedOut: false, aborted: false, ...over };
+  return {
+    node: NAMES[0],
+    command: 'true',
+    exitCode: 0,
+    signal: null,
+    stdout: '',
+    stderr: '',
+    durationMs: 5,
+    timedOut: false,
+    aborted: false,
+    ...over,
+  };
 }

@@ -38,7 +38,11 @@ export const PAYLOADS = [
 ];
 
 const sh = (command: string, cwd: string) =>
-  promisify(execFile)('/bin/sh', ['-c', command], { cwd, timeout: 10_000, env: { PATH: process.env.PATH, HOME: cwd } }).then(
+  promisify(execFile)('/bin/sh', ['-c', command], {
+    cwd,
+    timeout: 10_000,
+    env: { PATH: process.env.PATH, HOME: cwd },
+  }).then(
     () => 0,
     (e: { code?: number }) => e.code ?? 1,
   );

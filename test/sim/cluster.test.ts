@@ -24,7 +24,8 @@ function connect(n: SimClusterNode, id: string): Promise<MqttClient> {
     cl.once('error', rej);
   });
 }
-const closed = (cl: MqttClient): Promise<void> => new Promise((r) => (cl.connected ? cl.once('close', () => r()) : r()));
+const closed = (cl: MqttClient): Promise<void> =>
+  new Promise((r) => (cl.connected ? cl.once('close', () => r()) : r()));
 
 async function roundTrip(pub: MqttClient, sub: MqttClient, topic: string, payload: string): Promise<string> {
   const got = new Promise<string>((r) => sub.once('message', (_t, m) => r(m.toString())));
@@ -49,13 +50,21 @@ describe('startSimCluster', () => {
     expect(inv.cluster).toBe('sim');
     expect(inv.defaults).toMatchObject({ user: c.user, identityFile: c.keyPath, knownHosts: c.knownHostsPath });
     expect(inv.gates).toEqual({ soakSeconds: 1, timeoutSeconds: 120 });
-    expect(inv.nodes.map((n: { name: string }) => n.name)).toEqual(['emqx@127.0.0.11', 'emqx@127.0.0.12', 'emqx@127.0.0.13']);
+    expect(inv.nodes.map((n: { name: string }) => n.name)).toEqual([
+      'emqx@127.0.0.11',
+      'emqx@127.0.0.12',
+      'emqx@127.0.0.13',
+    ]);
     expect(inv.nodes[0]).toMatchObject({ host: '127.0.0.11', port: c.nodes[0].sshPort, rootDir: c.nodes[0].rootDir });
-    expect((await readFile(c.knownHostsPath, 'utf8')).split('\n')[0]).toMatch(/^\[127\.0\.0\.11\]:\d+ ssh-ed25519 AAAA\S+$/);
+    expect((await readFile(c.knownHostsPath, 'utf8')).split('\n')[0]).toMatch(
+      /^\[127\.0\.0\.11\]:\d+ ssh-ed25519 AAAA\S+$/,
+    );
     const r = await on(c.nodes[0], `${bin(c.nodes[0])} ctl cluster status --json`);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('{\n  "stopped_nodes" : [\n    \n  ],\n  "running_nodes" : [\n    "emqx@127.0.0.11",\n    "emqx@127.0.0.12",\n    "emqx@127.0.0.13"\n  ]\n}\n');
-    expect((await readFile(c.sidecarPath, 'utf8'))).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.stdout).toBe(
+      '{\n  "stopped_nodes" : [\n    \n  ],\n  "running_nodes" : [\n    "emqx@127.0.0.11",\n    "emqx@127.0.0.12",\n    "emqx@127.0.0.13"\n  ]\n}\n',
+    );
+    expect(await readFile(c.sidecarPath, 'utf8')).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('MQTT clients survive a hot upgrade over SSH and are dropped by stop/start into relup/<T>/', async () => {
@@ -81,7 +90,9 @@ describe('startSimCluster', () => {
     expect(closes).toBe(0);
 
     const restart = await on(n, `${bin(n)} stop && ${bin(n)} start`);
-    expect(restart.stdout).toBe(`ok\nINFO: Loading emqx from hot-upgrade dir: ${n.rootDir}/relup\nEMQX Enterprise 5.10.5 is started successfully!\n`);
+    expect(restart.stdout).toBe(
+      `ok\nINFO: Loading emqx from hot-upgrade dir: ${n.rootDir}/relup\nEMQX Enterprise 5.10.5 is started successfully!\n`,
+    );
     await Promise.all([closed(sub), closed(pub)]);
     expect(closes).toBeGreaterThanOrEqual(2);
     expect((await on(n, `${bin(n)} ctl status`)).stdout).toBe("Node 'emqx@127.0.0.11' 5.10.5 is started\n");

@@ -77,8 +77,20 @@ describe('non-map relup failures, boot windows, uptime, memory (pkg node, offici
     // the extraction (whole tarball, U) stays in the node's TMPDIR, keyed by the digest
     const hash16 = (await sha256File(c.tarballPath)).slice(0, 16);
     const ext = join(n.tmpDir, `emqx_relup_${hash16}`);
-    expect(readdirSync(ext).sort()).toEqual(['bin', 'data', 'erts-15.2.7.2', 'etc', 'lib', 'log', 'plugins', 'releases', 'relup']);
-    expect(readFileSync(join(n.logDir, 'emqx.log'), 'utf8')).toMatch(/sh_failed[^\n]*\n[^\n]*check_upgrade_failed[^\n]*reason: sh_aborted/);
+    expect(readdirSync(ext).sort()).toEqual([
+      'bin',
+      'data',
+      'erts-15.2.7.2',
+      'etc',
+      'lib',
+      'log',
+      'plugins',
+      'releases',
+      'relup',
+    ]);
+    expect(readFileSync(join(n.logDir, 'emqx.log'), 'utf8')).toMatch(
+      /sh_failed[^\n]*\n[^\n]*check_upgrade_failed[^\n]*reason: sh_aborted/,
+    );
   });
 
   it('A: the marker write fails (enospc): empty output, exit 1, the target runs, no marker; a retry says already upgraded', async () => {
@@ -123,11 +135,23 @@ describe('non-map relup failures, boot windows, uptime, memory (pkg node, offici
       expect((await local(n, 'stop')).code).toBe(0);
       expect((await local(n, 'start')).code).toBe(0);
       const t0 = Date.now();
-      expect(await local(n, 'ctl', 'relup', 'status')).toEqual({ stdout: 'Command table is initializing.\n', stderr: '', code: 1 });
-      expect(await local(n, 'ctl', 'help')).toEqual({ stdout: 'Command table is initializing.\n', stderr: '', code: 0 });
+      expect(await local(n, 'ctl', 'relup', 'status')).toEqual({
+        stdout: 'Command table is initializing.\n',
+        stderr: '',
+        code: 1,
+      });
+      expect(await local(n, 'ctl', 'help')).toEqual({
+        stdout: 'Command table is initializing.\n',
+        stderr: '',
+        code: 0,
+      });
       expect(Date.now() - t0).toBeLessThan(3500); // else the machine is too slow for the windows below
       await sleep(4300 - (Date.now() - t0));
-      expect(await local(n, 'ctl', 'relup', 'status')).toEqual({ stdout: 'No commands available.\n', stderr: '', code: 1 });
+      expect(await local(n, 'ctl', 'relup', 'status')).toEqual({
+        stdout: 'No commands available.\n',
+        stderr: '',
+        code: 1,
+      });
       await sleep(8300 - (Date.now() - t0));
       const r = await local(n, 'ctl', 'relup', 'status');
       expect(r.code).toBe(1);
@@ -144,7 +168,9 @@ describe('non-map relup failures, boot windows, uptime, memory (pkg node, offici
   it('A3 risk: restarted into the tarball-form relup tree, a package node does not find emqx.conf', async () => {
     await svc(n, 'ctl relup logs-clear');
     expect((await upgrade()).stdout).toBe('upgrade complete\n');
-    expect(readFileSync(join(n.rootDir, 'relup', '5.10.5', 'releases', 'emqx_vars'), 'utf8')).toContain('\nRUNNER_USER=""\n');
+    expect(readFileSync(join(n.rootDir, 'relup', '5.10.5', 'releases', 'emqx_vars'), 'utf8')).toContain(
+      '\nRUNNER_USER=""\n',
+    );
     expect((await svc(n, 'stop')).stdout).toBe('ok\n');
     const r = await svc(n, 'start');
     expect(r).toEqual({
@@ -154,7 +180,9 @@ describe('non-map relup failures, boot windows, uptime, memory (pkg node, offici
     });
     // the relup tree has RUNNER_USER="": even the login user passes check_user now
     expect(await on(n, `${n.rootDir}/bin/emqx ctl status`)).toEqual({
-      stdout: '', stderr: `ERROR: emqx.conf is not found in ${n.rootDir}/etc\n`, code: 1,
+      stdout: '',
+      stderr: `ERROR: emqx.conf is not found in ${n.rootDir}/etc\n`,
+      code: 1,
     });
     // recovery: remove the marker, boot the old tree
     await rm(join(n.rootDir, 'relup', 'current'));
@@ -165,12 +193,18 @@ describe('non-map relup failures, boot windows, uptime, memory (pkg node, offici
     await setFaults(n.rootDir, { memLowKb: 1 });
     try {
       const free = await on(n, 'free -k');
-      expect(free.stdout.split('\n')[0]).toBe('               total        used        free      shared  buff/cache   available');
+      expect(free.stdout.split('\n')[0]).toBe(
+        '               total        used        free      shared  buff/cache   available',
+      );
       expect(free.stdout.split('\n')[1]).toMatch(/^Mem: +\d+ +\d+ +1 +0 +0 +1$/);
       expect((await on(n, 'free -b')).stdout.split('\n')[1]).toMatch(/ 1024$/);
       expect(await upgrade()).toEqual({ stdout: `RPC to ${n.name} failed: nodedown\n`, stderr: '', code: 1 });
       await sleep(300);
-      expect(await svc(n, 'ctl status')).toEqual({ stdout: '', stderr: `Node '${n.name}' not responding to pings.\n`, code: 1 });
+      expect(await svc(n, 'ctl status')).toEqual({
+        stdout: '',
+        stderr: `Node '${n.name}' not responding to pings.\n`,
+        code: 1,
+      });
     } finally {
       await clearFaults(n.rootDir);
     }
@@ -196,12 +230,19 @@ describe('a package-form target (targetForm pkg): the restart into relup/<T>/ wo
   it('upgrade, stop, start from relup/5.10.5 with the same etc/data/log', async () => {
     const n = c.nodes[0];
     expect((await svc(n, `ctl relup upgrade ${c.tarballPath}`)).stdout).toBe('upgrade complete\n');
-    expect(readFileSync(join(n.rootDir, 'relup/5.10.5/releases/5.10.5/BUILD_INFO'), 'utf8')).toContain('relform: "deb"');
+    expect(readFileSync(join(n.rootDir, 'relup/5.10.5/releases/5.10.5/BUILD_INFO'), 'utf8')).toContain(
+      'relform: "deb"',
+    );
     expect((await svc(n, 'stop')).stdout).toBe('ok\n');
     expect((await svc(n, 'start')).code).toBe(0);
     expect((await svc(n, 'ctl status')).stdout).toBe(`Node '${n.name}' 5.10.5 is started\n`);
-    expect((await on(n, `${n.rootDir}/bin/emqx ctl status`)).stdout).toBe('You need to be root or use sudo to run this command\n');
+    expect((await on(n, `${n.rootDir}/bin/emqx ctl status`)).stdout).toBe(
+      'You need to be root or use sudo to run this command\n',
+    );
     const pid = (await svc(n, 'pid')).stdout.trim();
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(-3, -1)).toEqual(['-emqx_data_dir', n.dataDir]);
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(-3, -1)).toEqual([
+      '-emqx_data_dir',
+      n.dataDir,
+    ]);
   });
 });

@@ -16,10 +16,19 @@ export interface Run {
 
 export function runCmd(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, [...args], { env: env ?? process.env, timeout: 60_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ stdout, stderr, code });
-    });
+    execFile(
+      file,
+      [...args],
+      { env: env ?? process.env, timeout: 60_000, maxBuffer: 1 << 24 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ stdout, stderr, code });
+      },
+    );
   });
 }
 
@@ -27,10 +36,23 @@ export function runCmd(file: string, args: readonly string[], env?: NodeJS.Proce
 export const emqx = (root: string, args: readonly string[], tmpDir?: string): Promise<Run> =>
   runCmd(join(root, 'bin', 'emqx'), args, tmpDir ? { ...process.env, TMPDIR: tmpDir } : process.env);
 
-export function ssh(o: { key: string; knownHosts: string; port: number; user: string; host: string }, command: string): Promise<Run> {
+export function ssh(
+  o: { key: string; knownHosts: string; port: number; user: string; host: string },
+  command: string,
+): Promise<Run> {
   return runCmd('ssh', [
-    '-i', o.key, '-o', `UserKnownHostsFile=${o.knownHosts}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
-    '-p', String(o.port), `${o.user}@${o.host}`, command,
+    '-i',
+    o.key,
+    '-o',
+    `UserKnownHostsFile=${o.knownHosts}`,
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-p',
+    String(o.port),
+    `${o.user}@${o.host}`,
+    command,
   ]);
 }
 

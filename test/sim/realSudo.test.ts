@@ -57,8 +57,18 @@ describe.skipIf(missingPrerequisite() !== null)('a pkg node over real sshd and r
   const created: string[] = [];
   const as = (user: string, command: string): Promise<Run> =>
     runCmd('ssh', [
-      '-i', keyPath, '-o', `UserKnownHostsFile=${knownHosts}`, '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
-      '-p', String(sshd.port), `${user}@${sshd.host}`, command,
+      '-i',
+      keyPath,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-p',
+      String(sshd.port),
+      `${user}@${sshd.host}`,
+      command,
     ]);
 
   beforeAll(async () => {
@@ -94,10 +104,20 @@ describe.skipIf(missingPrerequisite() !== null)('a pkg node over real sshd and r
     const rel = await buildReleaseTarball({ version: '5.10.4', outDir: join(dir, 'build') });
     await tar.x({ file: rel.tarballPath, cwd: root });
     await makePackageInstall({
-      nodeDir, rootDir: root, etcDir: join(nodeDir, 'etc/emqx'), dataDir, logDir: join(nodeDir, 'var/log/emqx'),
-      from: '5.10.4', serviceUser: SVC, name: NAME, realSu: true,
+      nodeDir,
+      rootDir: root,
+      etcDir: join(nodeDir, 'etc/emqx'),
+      dataDir,
+      logDir: join(nodeDir, 'var/log/emqx'),
+      from: '5.10.4',
+      serviceUser: SVC,
+      name: NAME,
+      realSu: true,
     });
-    writeFileSync(nodeConfigPath(root), JSON.stringify({ name: NAME, mqttHost: '127.0.0.1', mqttPort: 0, layout: 'pkg', dataDir }));
+    writeFileSync(
+      nodeConfigPath(root),
+      JSON.stringify({ name: NAME, mqttHost: '127.0.0.1', mqttPort: 0, layout: 'pkg', dataDir }),
+    );
     writeState(root, { logs: [], catalog: [{ from: '5.10.4', target: '5.10.5' }] });
     sh('chown', ['-R', `${SVC}:${SVC}`, nodeDir]);
     // root starts it: bin/emqx's check_user execs the real `su - <svc>`, so the daemon runs as <svc>
@@ -143,7 +163,11 @@ describe.skipIf(missingPrerequisite() !== null)('a pkg node over real sshd and r
     const status = { stdout: `Node '${NAME}' 5.10.4 is started\n`, stderr: '', code: 0 };
     expect(await as(OP, `sudo -n -u ${SVC} ${bin} ctl status`)).toEqual(status);
     expect(await as(OP, `sudo -n ${bin} ctl status`)).toEqual(status);
-    expect(await as(OP, `sudo -n -u ${SVC} ${bin} ctl rebalance node-status`)).toEqual({ stdout: 'Rebalance disabled\n', stderr: '', code: 0 });
+    expect(await as(OP, `sudo -n -u ${SVC} ${bin} ctl rebalance node-status`)).toEqual({
+      stdout: 'Rebalance disabled\n',
+      stderr: '',
+      code: 0,
+    });
   });
 
   it("real sudo's password messages are the ones the simulator's shim prints", async () => {
@@ -151,14 +175,31 @@ describe.skipIf(missingPrerequisite() !== null)('a pkg node over real sshd and r
     const realN = await as(OP2, `sudo -n -u ${SVC} ${bin} ctl status`);
     expect(realN).toEqual({ stdout: '', stderr: 'sudo: a password is required\n', code: 1 });
     const realS = await as(OP2, `echo '${OP2_PASSWORD}' | sudo -S -u ${SVC} ${bin} ctl status`);
-    expect(realS).toEqual({ stdout: `Node '${NAME}' 5.10.4 is started\n`, stderr: `[sudo] password for ${OP2}: `, code: 0 });
+    expect(realS).toEqual({
+      stdout: `Node '${NAME}' 5.10.4 is started\n`,
+      stderr: `[sudo] password for ${OP2}: `,
+      code: 0,
+    });
     // the shim, as the in-process SSH server would run it for the same login user and policy
     const shim = join(dir, 'shim');
     mkdirSync(shim, { recursive: true });
     writeFileSync(join(shim, 'sudo'), sudoShimScript(), { mode: 0o755 });
     writeFileSync(join(dir, 'sudoers.sim'), `policy password\npassword ${OP2_PASSWORD}\n`);
-    const env = { ...process.env, PATH: `${shim}:${process.env.PATH}`, EMQX_SIM_LOGIN_USER: OP2, EMQX_SIM_SUDOERS: join(dir, 'sudoers.sim') };
-    expect(await runCmd('/bin/sh', ['-c', 'sudo -n -u x true'], env)).toEqual({ stdout: '', stderr: realN.stderr, code: 1 });
-    expect(await runCmd('/bin/sh', ['-c', `echo '${OP2_PASSWORD}' | sudo -S -u x true`], env)).toEqual({ stdout: '', stderr: realS.stderr, code: 0 });
+    const env = {
+      ...process.env,
+      PATH: `${shim}:${process.env.PATH}`,
+      EMQX_SIM_LOGIN_USER: OP2,
+      EMQX_SIM_SUDOERS: join(dir, 'sudoers.sim'),
+    };
+    expect(await runCmd('/bin/sh', ['-c', 'sudo -n -u x true'], env)).toEqual({
+      stdout: '',
+      stderr: realN.stderr,
+      code: 1,
+    });
+    expect(await runCmd('/bin/sh', ['-c', `echo '${OP2_PASSWORD}' | sudo -S -u x true`], env)).toEqual({
+      stdout: '',
+      stderr: realS.stderr,
+      code: 0,
+    });
   });
 });

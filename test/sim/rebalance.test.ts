@@ -1,8 +1,15 @@
 // The rebalance CLI texts of the simulator, byte for byte against reference/emqx-cli-facts.md A1.
 import { describe, expect, it } from 'vitest';
 import {
-  EVAC_DEFAULTS, evacuationFileText, formatGlobalStatus, formatNodeStatus, parseEvacuationFile, parseRebalanceStart,
-  REBALANCE_TEXT, REBALANCE_USAGE, type EvacView,
+  EVAC_DEFAULTS,
+  evacuationFileText,
+  formatGlobalStatus,
+  formatNodeStatus,
+  parseEvacuationFile,
+  parseRebalanceStart,
+  REBALANCE_TEXT,
+  REBALANCE_USAGE,
+  type EvacView,
 } from '../../src/sim/rebalance.js';
 import { ctlHelp } from '../../src/sim/outputs.js';
 
@@ -16,9 +23,15 @@ const err = (args: string[], existing = none, available = none): string => {
 describe('rebalance start argument errors (facts A1, rendered)', () => {
   it('prints the exact error lines', () => {
     expect(err(['--evacuation', '--foo-bar'])).toBe('Rebalance start error: unknown arguments: ["--foo-bar"]\n');
-    expect(err(['--evacuation', '--conn-evict-rate', 'x'])).toBe('Rebalance start error: invalid --conn-evict-rate value\n');
-    expect(err(['--evacuation', '--wait-takeover', '0'])).toBe('Rebalance start error: invalid --wait-takeover value\n');
-    expect(err(['--evacuation', '--wait-health-check', '5s'])).toBe('Rebalance start error: invalid --wait-health-check value\n');
+    expect(err(['--evacuation', '--conn-evict-rate', 'x'])).toBe(
+      'Rebalance start error: invalid --conn-evict-rate value\n',
+    );
+    expect(err(['--evacuation', '--wait-takeover', '0'])).toBe(
+      'Rebalance start error: invalid --wait-takeover value\n',
+    );
+    expect(err(['--evacuation', '--wait-health-check', '5s'])).toBe(
+      'Rebalance start error: invalid --wait-health-check value\n',
+    );
     expect(err(['--evacuation', '--migrate-to', 'nonexistent@node'])).toBe(
       'Rebalance start error: invalid --migrate-to, invalid nodes: ["nonexistent@node"]\n',
     );
@@ -29,13 +42,17 @@ describe('rebalance start argument errors (facts A1, rendered)', () => {
     expect(err(['--evacuation', '--migrate-to', 'emqx@10.0.0.2,emqx@10.0.0.9'], both, new Set(['emqx@10.0.0.2']))).toBe(
       "Rebalance start error: invalid --migrate-to, unavailable nodes: ['emqx@10.0.0.9']\n",
     );
-    expect(err(['--evacuation', '--purge'])).toBe('Rebalance start error: unknown evacuation arguments: [{"--purge",true}]\n');
+    expect(err(['--evacuation', '--purge'])).toBe(
+      'Rebalance start error: unknown evacuation arguments: [{"--purge",true}]\n',
+    );
     expect(err(['--evacuation', '--conn-evict-rpc-timeout', '15'])).toBe(
       'Rebalance start error: unknown evacuation arguments: [{"--conn-evict-rpc-timeout","15"},\n' +
         '                               {"--evacuation",true}]\n',
     );
     // a flag given last with no value
-    expect(err(['--evacuation', '--wait-takeover'])).toBe('Rebalance start error: unknown arguments: ["--wait-takeover"]\n');
+    expect(err(['--evacuation', '--wait-takeover'])).toBe(
+      'Rebalance start error: unknown arguments: ["--wait-takeover"]\n',
+    );
   });
 
   it('validates in sorted key order (first failure wins) and keeps the last of a repeated flag', () => {
@@ -43,7 +60,11 @@ describe('rebalance start argument errors (facts A1, rendered)', () => {
     expect(err(['--evacuation', '--wait-takeover', 'no', '--conn-evict-rate', 'no'])).toBe(
       'Rebalance start error: invalid --conn-evict-rate value\n',
     );
-    const r = parseRebalanceStart(['--evacuation', '--conn-evict-rate', '5', '--conn-evict-rate', '7', '--redirect-to', 'a b'], none, none);
+    const r = parseRebalanceStart(
+      ['--evacuation', '--conn-evict-rate', '5', '--conn-evict-rate', '7', '--redirect-to', 'a b'],
+      none,
+      none,
+    );
     expect(r).toEqual({ kind: 'evacuation', opts: { ...EVAC_DEFAULTS, connEvictRate: 7, serverReference: 'a b' } });
     expect(parseRebalanceStart(['--evacuation'], none, none)).toEqual({ kind: 'evacuation', opts: EVAC_DEFAULTS });
   });
@@ -51,8 +72,13 @@ describe('rebalance start argument errors (facts A1, rendered)', () => {
 
 describe('rebalance outputs', () => {
   const view: EvacView = {
-    phase: 'evicting_conns', opts: EVAC_DEFAULTS, recipients: ['emqx@10.0.0.2', 'emqx@10.0.0.3'],
-    initialConnected: 200, initialSessions: 210, currentConnected: 120, currentSessions: 130,
+    phase: 'evicting_conns',
+    opts: EVAC_DEFAULTS,
+    recipients: ['emqx@10.0.0.2', 'emqx@10.0.0.3'],
+    initialConnected: 200,
+    initialSessions: 210,
+    currentConnected: 120,
+    currentSessions: 130,
   };
   const fields = [
     'Rebalance state: evicting_conns',
@@ -91,9 +117,17 @@ describe('rebalance outputs', () => {
   });
 
   it('.evacuation keeps four keys as pretty JSON and reads back', () => {
-    const o = { ...EVAC_DEFAULTS, serverReference: 'mqtt://b:1883', waitTakeover: 3, migrateTo: ['x@y'], waitHealthCheck: 9 };
+    const o = {
+      ...EVAC_DEFAULTS,
+      serverReference: 'mqtt://b:1883',
+      waitTakeover: 3,
+      migrateTo: ['x@y'],
+      waitHealthCheck: 9,
+    };
     const text = evacuationFileText(o);
-    expect(text).toBe('{\n  "wait_takeover" : 3,\n  "sess_evict_rate" : 500,\n  "server_reference" : "mqtt://b:1883",\n  "conn_evict_rate" : 500\n}');
+    expect(text).toBe(
+      '{\n  "wait_takeover" : 3,\n  "sess_evict_rate" : 500,\n  "server_reference" : "mqtt://b:1883",\n  "conn_evict_rate" : 500\n}',
+    );
     expect(parseEvacuationFile(text)).toEqual({ ...EVAC_DEFAULTS, serverReference: 'mqtt://b:1883', waitTakeover: 3 });
     expect(parseEvacuationFile('not json')).toBeNull();
   });

@@ -35,8 +35,10 @@ function run(cmd: string, args: string[], input?: string): Promise<Run> {
 
 const keygen = (file: string, type: 'ed25519' | 'rsa'): Promise<void> =>
   new Promise((resolve, reject) =>
-    execFile('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', 'test', '-f', file], (e) =>
-      e ? reject(e) : resolve(),
+    execFile(
+      'ssh-keygen',
+      ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-C', 'test', '-f', file],
+      (e) => (e ? reject(e) : resolve()),
     ),
   );
 
@@ -68,15 +70,24 @@ const key = (name: string): string => path.join(dir, name);
 
 function sshArgs(s: SimSshServer, idFile: string, command: string): string[] {
   return [
-    '-F', '/dev/null',
-    '-i', idFile,
-    '-o', 'IdentitiesOnly=yes',
-    '-o', `UserKnownHostsFile=${key('known_hosts')}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes',
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', 'ConnectTimeout=5',
-    '-p', String(s.port),
+    '-F',
+    '/dev/null',
+    '-i',
+    idFile,
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    `UserKnownHostsFile=${key('known_hosts')}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'ConnectTimeout=5',
+    '-p',
+    String(s.port),
     `${USER}@${s.host}`,
     command,
   ];
@@ -140,7 +151,11 @@ beforeAll(async () => {
   srv = await startSshServer({
     host: HOST,
     hostKey: fs.readFileSync(key('host'), 'utf8'),
-    authorizedKeys: [fs.readFileSync(key('id_ed25519.pub'), 'utf8'), '# comment', fs.readFileSync(key('id_rsa.pub'), 'utf8')],
+    authorizedKeys: [
+      fs.readFileSync(key('id_ed25519.pub'), 'utf8'),
+      '# comment',
+      fs.readFileSync(key('id_rsa.pub'), 'utf8'),
+    ],
     env: { SIM_NODE: 'emqx1' },
     cwd: key('home'),
   });
@@ -206,12 +221,31 @@ describe('startSshServer with the OpenSSH client', () => {
       `ln -s moved.bin sftpdir/link`,
       `rm sftpdir/link`,
     ].join('\n');
-    const r = await run('sftp', [
-      '-F', '/dev/null', '-i', key('id_ed25519'), '-o', 'IdentitiesOnly=yes',
-      '-o', `UserKnownHostsFile=${key('known_hosts')}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-P', String(srv.port),
-      '-b', '-', `${USER}@${srv.host}`,
-    ], batch);
+    const r = await run(
+      'sftp',
+      [
+        '-F',
+        '/dev/null',
+        '-i',
+        key('id_ed25519'),
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        `UserKnownHostsFile=${key('known_hosts')}`,
+        '-o',
+        'GlobalKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-P',
+        String(srv.port),
+        '-b',
+        '-',
+        `${USER}@${srv.host}`,
+      ],
+      batch,
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(sha(key('down.bin'))).toBe(sha(src));
@@ -222,9 +256,23 @@ describe('startSshServer with the OpenSSH client', () => {
 
     // scp in SFTP mode (-s), both directions.
     const scpOpts = [
-      '-F', '/dev/null', '-s', '-i', key('id_ed25519'), '-o', 'IdentitiesOnly=yes',
-      '-o', `UserKnownHostsFile=${key('known_hosts')}`, '-o', 'GlobalKnownHostsFile=/dev/null',
-      '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-P', String(srv.port),
+      '-F',
+      '/dev/null',
+      '-s',
+      '-i',
+      key('id_ed25519'),
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      `UserKnownHostsFile=${key('known_hosts')}`,
+      '-o',
+      'GlobalKnownHostsFile=/dev/null',
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-P',
+      String(srv.port),
     ];
     const up = await run('scp', [...scpOpts, src, `${USER}@${srv.host}:${remoteDir}/scp.bin`]);
     expect(up).toMatchObject({ code: 0, stderr: '' });
@@ -239,7 +287,12 @@ describe('startSshServer with the ssh2 Client', () => {
   it('exec: exit codes, split streams, stdin, env, RSA keys (rsa-sha2)', async () => {
     const c = await connect(srv, key('id_rsa'));
     try {
-      expect(await exec(c, 'echo a; echo b >&2; exit 0')).toEqual({ code: 0, signal: null, stdout: 'a\n', stderr: 'b\n' });
+      expect(await exec(c, 'echo a; echo b >&2; exit 0')).toEqual({
+        code: 0,
+        signal: null,
+        stdout: 'a\n',
+        stderr: 'b\n',
+      });
       expect((await exec(c, 'exit 3')).code).toBe(3);
       const piped = await exec(c, 'tr a-z A-Z', (ch) => ch.end('hello\n'));
       expect(piped.stdout).toBe('HELLO\n');
@@ -323,8 +376,12 @@ describe('startSshServer with the ssh2 Client', () => {
       c.on('ready', () => resolve());
       // 3 unanswered keepalives at 50 ms would end the connection within ~150 ms.
       c.connect({
-        host: srv.host, port: srv.port, username: USER, privateKey: fs.readFileSync(key('id_ed25519')),
-        keepaliveInterval: 50, keepaliveCountMax: 2,
+        host: srv.host,
+        port: srv.port,
+        username: USER,
+        privateKey: fs.readFileSync(key('id_ed25519')),
+        keepaliveInterval: 50,
+        keepaliveCountMax: 2,
       });
     });
     try {
@@ -348,7 +405,9 @@ describe('startSshServer with the ssh2 Client', () => {
       const sftp = await openSftp(c);
       const t0 = Date.now();
       await new Promise<void>((resolve, reject) =>
-        sftp.fastPut(src, 'big.part', { concurrency: 64, chunkSize: 32768, mode: 0o644 }, (e) => (e ? reject(e) : resolve())),
+        sftp.fastPut(src, 'big.part', { concurrency: 64, chunkSize: 32768, mode: 0o644 }, (e) =>
+          e ? reject(e) : resolve(),
+        ),
       );
       const ms = Date.now() - t0;
       console.log(`fastPut 20 MB to the sim server: ${ms} ms`);
@@ -398,8 +457,9 @@ describe('startSshServer with the ssh2 Client', () => {
     const c = await connect(srv);
     try {
       const s = await openSftp(c);
-      const call = <T>(fn: (cb: (e: (Error & { code?: number }) | null | undefined, v?: T) => void) => void): Promise<T> =>
-        new Promise((resolve, reject) => fn((e, v) => (e ? reject(e) : resolve(v as T))));
+      const call = <T>(
+        fn: (cb: (e: (Error & { code?: number }) | null | undefined, v?: T) => void) => void,
+      ): Promise<T> => new Promise((resolve, reject) => fn((e, v) => (e ? reject(e) : resolve(v as T))));
       const home = key('home');
 
       await expect(call((cb) => s.stat('nope', cb))).rejects.toMatchObject({ code: 2 }); // NO_SUCH_FILE

@@ -43,18 +43,34 @@ it('official name, no top dir or ./ prefix, emqx_vars/BUILD_INFO/start_erl.data,
   expect(new Set(names.map((p) => p.split('/')[0]))).toEqual(
     new Set(['bin', 'data', 'erts-15.2.7.2', 'etc', 'lib', 'log', 'plugins', 'releases', 'relup']),
   );
-  for (const p of ['data/patches/', 'data/mnesia/', 'relup/', 'lib/mnesia-4.23.5.1/ebin/mnesia_hook.beam', 'releases/5.10.5/emqx.rel', 'bin/nodetool']) {
+  for (const p of [
+    'data/patches/',
+    'data/mnesia/',
+    'relup/',
+    'lib/mnesia-4.23.5.1/ebin/mnesia_hook.beam',
+    'releases/5.10.5/emqx.rel',
+    'bin/nodetool',
+  ]) {
     expect(names).toContain(p);
   }
   expect(m.get('bin/emqx')!.mode & 0o111).toBe(0o111);
   expect(m.get('bin/emqx')!.body).toMatch(/^#!\/bin\/sh\n/);
   expect(m.get('releases/emqx_vars')!.body).toMatch(/^REL_VSN="5\.10\.5"$/m);
   expect(m.get('releases/start_erl.data')!.body).toBe('15.2.7.2 5.10.5\n');
-  expect(m.get('releases/5.10.5/BUILD_INFO')!.body).toBe('arch: "x86_64-pc-linux-gnu"\nwordsize: 64\nos: "ubuntu22.04"\nerlang: "27.3.4.2-8"\nelixir: "none"\nrelform: "tgz"\n');
+  expect(m.get('releases/5.10.5/BUILD_INFO')!.body).toBe(
+    'arch: "x86_64-pc-linux-gnu"\nwordsize: 64\nos: "ubuntu22.04"\nerlang: "27.3.4.2-8"\nelixir: "none"\nrelform: "tgz"\n',
+  );
 });
 
 it('sha256sum sidecar, other os/arch, and an incompressible pad', async () => {
-  const r = await buildReleaseTarball({ version: '5.10.6', outDir: join(dir, 'b'), os: 'el9', arch: 'arm64', sidecar: 'sha256sum', padBytes: 3 << 20 });
+  const r = await buildReleaseTarball({
+    version: '5.10.6',
+    outDir: join(dir, 'b'),
+    os: 'el9',
+    arch: 'arm64',
+    sidecar: 'sha256sum',
+    padBytes: 3 << 20,
+  });
   expect(r.fileName).toBe('emqx-enterprise-5.10.6-el9-arm64.tar.gz');
   expect(await readFile(r.sidecarPath, 'utf8')).toBe(`${r.sha256}  ${r.fileName}\n`);
   expect(r.size).toBeGreaterThan(3 << 20);

@@ -30,7 +30,11 @@ export function ensureBuilt(): void {
 export default function setup(): void {
   if (distIsFresh()) return;
   try {
-    execFileSync(process.execPath, [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(REPO, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+      { cwd: REPO, stdio: 'inherit' },
+    );
   } catch {
     // tsc still emits JavaScript when it reports type errors; `npm test` runs `npm run build`
     // first and fails on them, so here we only say so and test what was emitted.

@@ -15,8 +15,19 @@ export const haveSsh = () => have('ssh', ['-V'], 'apt-get install -y openssh-cli
 export const haveAnsible = () => have('ansible-inventory', ['--version'], 'apt-get install -y ansible-core');
 
 /** `ssh -G` for one host: key → values (multi-valued keys such as identityfile keep every line). */
-export function sshG(configFile: string, host: string, opts: { home?: string; user?: string; port?: number } = {}): Map<string, string[]> {
-  const args = ['-G', '-F', configFile, ...(opts.user ? ['-l', opts.user] : []), ...(opts.port ? ['-p', String(opts.port)] : []), host];
+export function sshG(
+  configFile: string,
+  host: string,
+  opts: { home?: string; user?: string; port?: number } = {},
+): Map<string, string[]> {
+  const args = [
+    '-G',
+    '-F',
+    configFile,
+    ...(opts.user ? ['-l', opts.user] : []),
+    ...(opts.port ? ['-p', String(opts.port)] : []),
+    host,
+  ];
   const r = spawnSync('ssh', args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     encoding: 'utf8',

@@ -22,6 +22,8 @@ export function haveSshd(): boolean {
   if (process.env.CI === 'true') {
     throw new Error('sshd is required under CI=true: apt-get install -y openssh-server');
   }
-  console.warn('[skip] OpenSSH sshd not found (/usr/sbin/sshd): remote-layer integration tests skipped; apt-get install -y openssh-server');
+  console.warn(
+    '[skip] OpenSSH sshd not found (/usr/sbin/sshd): remote-layer integration tests skipped; apt-get install -y openssh-server',
+  );
   return false;
 }

@@ -9,7 +9,16 @@ import { reduceAll } from '../../src/ui/reducer.js';
 import { NODES, T0, ts } from './fixtures.js';
 import { FakeTerminal, stripAnsi, waitFor } from './helpers.js';
 
-const started: RolloutEvent = { ts: ts(0), type: 'rollout.started', command: 'upgrade', cluster: 'demo', runId: 'r1', nodes: [...NODES], from: '5.10.4', to: '5.10.5' };
+const started: RolloutEvent = {
+  ts: ts(0),
+  type: 'rollout.started',
+  command: 'upgrade',
+  cluster: 'demo',
+  runId: 'r1',
+  nodes: [...NODES],
+  from: '5.10.4',
+  to: '5.10.5',
+};
 const awaiting: RolloutEvent = {
   ts: ts(10_000),
   type: 'rollout.awaiting-approval',
@@ -33,8 +42,12 @@ describe('plain', () => {
       '2026-11-26T21:03:10Z AWAITING APPROVAL: 1 node upgraded, 1/3 at the target; next node emqx@127.0.0.12 (until 2026-11-26T21:04:10Z, then paused)',
       '  to continue run `emqx-rollout approve -i /inv.yaml` in another shell',
     ]);
-    expect(f.format(approved)).toEqual(['2026-11-26T21:03:20Z approved by jo@bastion: continuing with emqx@127.0.0.12']);
-    expect(f.format(rejected)).toEqual(['2026-11-26T21:03:20Z rejected by jo@bastion: stopping before emqx@127.0.0.12']);
+    expect(f.format(approved)).toEqual([
+      '2026-11-26T21:03:20Z approved by jo@bastion: continuing with emqx@127.0.0.12',
+    ]);
+    expect(f.format(rejected)).toEqual([
+      '2026-11-26T21:03:20Z rejected by jo@bastion: stopping before emqx@127.0.0.12',
+    ]);
   });
 });
 
@@ -46,7 +59,10 @@ describe('reducer', () => {
     const s2 = reduceAll([started, awaiting, approved]);
     expect(s2.awaiting).toBeNull();
     expect(s2.nodes[1].message).toBeNull();
-    expect(s2.settled.at(-1)).toMatchObject({ kind: 'log', message: 'approved by jo@bastion: continuing with emqx@127.0.0.12' });
+    expect(s2.settled.at(-1)).toMatchObject({
+      kind: 'log',
+      message: 'approved by jo@bastion: continuing with emqx@127.0.0.12',
+    });
     const s3 = reduceAll([started, awaiting, rejected]);
     expect(s3.awaiting).toBeNull();
     expect(s3.settled.at(-1)).toMatchObject({ kind: 'log', level: 'warn' });
@@ -81,9 +97,21 @@ describe('live view', () => {
   ] as const)('key %j answers %s; raw mode only while asking', async (key, answer) => {
     const stdout = new FakeTerminal(100);
     const stdin = new TtyStdin();
-    const r = mountInk({ stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new FakeTerminal() as unknown as NodeJS.WriteStream, now: () => T0 + 40_000, color: false, debug: true });
+    const r = mountInk({
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: new FakeTerminal() as unknown as NodeJS.WriteStream,
+      now: () => T0 + 40_000,
+      color: false,
+      debug: true,
+    });
     r.onEvent(started);
-    r.onEvent({ ...awaiting, via: 'terminal', deadline: null, hint: 'press y to continue with the next node, n to stop here (paused, exit 5)' });
+    r.onEvent({
+      ...awaiting,
+      via: 'terminal',
+      deadline: null,
+      hint: 'press y to continue with the next node, n to stop here (paused, exit 5)',
+    });
     await waitFor(() => expect(stripAnsi(stdout.lastFrame())).toContain('AWAITING APPROVAL'));
     expect(stripAnsi(stdout.lastFrame())).toContain('press y to continue');
     expect(stdin.raw).toBe(false);
@@ -98,7 +126,13 @@ describe('live view', () => {
 
   it('shows the time left before the deadline', async () => {
     const stdout = new FakeTerminal(100);
-    const r = mountInk({ stdout: stdout as unknown as NodeJS.WriteStream, stdin: new TtyStdin() as unknown as NodeJS.ReadStream, now: () => T0 + 40_000, color: false, debug: true });
+    const r = mountInk({
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: new TtyStdin() as unknown as NodeJS.ReadStream,
+      now: () => T0 + 40_000,
+      color: false,
+      debug: true,
+    });
     r.onEvent(started);
     r.onEvent(awaiting);
     await waitFor(() => expect(stripAnsi(stdout.lastFrame())).toContain('AWAITING APPROVAL · 0:30 left'));

@@ -37,7 +37,8 @@ function builder() {
   };
 }
 
-export const backupPath = (i: number) => `/var/backups/emqx/emqx-backup-${NODES[i].replace('@', '_')}-20261126T2103${String(40 + i * 7).padStart(2, '0')}Z.tar.gz`;
+export const backupPath = (i: number) =>
+  `/var/backups/emqx/emqx-backup-${NODES[i].replace('@', '_')}-20261126T2103${String(40 + i * 7).padStart(2, '0')}Z.tar.gz`;
 
 export function plan(): Plan {
   const steps: PlanNode['steps'] = [
@@ -64,7 +65,15 @@ export function plan(): Plan {
       otp: '27.3.4.2-8',
     },
     fingerprint: 'b7e0c1d2',
-    nodes: NODES.map((name, i) => ({ name, host: `127.0.0.${11 + i}`, from: FROM, to: TO, action: 'upgrade', steps, findings: [] })),
+    nodes: NODES.map((name, i) => ({
+      name,
+      host: `127.0.0.${11 + i}`,
+      from: FROM,
+      to: TO,
+      action: 'upgrade',
+      steps,
+      findings: [],
+    })),
     findings: [],
     canProceed: true,
   };
@@ -73,13 +82,28 @@ export function plan(): Plan {
 /** Start, observe, plan, stage all three in parallel (0 → 25 → 50 → 75 → 100 %). Ends at 12 s. */
 function prologue(b: ReturnType<typeof builder>) {
   b.at(0);
-  b.ev({ type: 'rollout.started', command: 'upgrade', cluster: CLUSTER, runId: RUN_ID, nodes: [...NODES], from: FROM, to: TO });
+  b.ev({
+    type: 'rollout.started',
+    command: 'upgrade',
+    cluster: CLUSTER,
+    runId: RUN_ID,
+    nodes: [...NODES],
+    from: FROM,
+    to: TO,
+  });
   b.ev({ type: 'log', level: 'info', message: `lock taken: .emqx-rollout/${CLUSTER}/lock` });
   b.at(1_000);
   NODES.forEach((node, i) =>
     b.ev({ type: 'node.observed', node, reachable: true, version: FROM, relupStatus: 'idle', connections: CONNS[i] }),
   );
-  b.ev({ type: 'preflight.finding', code: 'backup-space-low', severity: 'warning', node: NODES[2], message: `${NODES[2]}: /var/backups/emqx has 2.1 GB free`, fix: 'free space or set backupDir' });
+  b.ev({
+    type: 'preflight.finding',
+    code: 'backup-space-low',
+    severity: 'warning',
+    node: NODES[2],
+    message: `${NODES[2]}: /var/backups/emqx has 2.1 GB free`,
+    fix: 'free space or set backupDir',
+  });
   b.at(1_500);
   b.ev({ type: 'plan.ready', plan: plan() });
   b.ev({ type: 'traffic', clients: 30, connected: 30, disconnects: 0, published: 0, received: 0, lost: 0 });
@@ -102,14 +126,27 @@ function prologue(b: ReturnType<typeof builder>) {
       });
     }
   }
-  for (const node of NODES) b.ev({ type: 'step.finished', node, step: 'stage', ok: true, durationMs: 10_000, message: 'uploaded, sha256 verified' });
+  for (const node of NODES)
+    b.ev({
+      type: 'step.finished',
+      node,
+      step: 'stage',
+      ok: true,
+      durationMs: 10_000,
+      message: 'uploaded, sha256 verified',
+    });
 }
 
 /** One node's serial turn, starting at `t0`; returns the time it ended. Fails at `failGate` if given. */
 function nodeTurn(b: ReturnType<typeof builder>, i: number, t0: number, failGate?: string): number {
   const node = NODES[i];
   let t = t0;
-  const step = (s: 'gate-before' | 'backup' | 'upgrade' | 'gate-after' | 'soak', ms: number, detail: string, body?: () => boolean | void) => {
+  const step = (
+    s: 'gate-before' | 'backup' | 'upgrade' | 'gate-after' | 'soak',
+    ms: number,
+    detail: string,
+    body?: () => boolean | void,
+  ) => {
     b.at(t);
     b.ev({ type: 'step.started', node, step: s, detail });
     t += ms;
@@ -117,11 +154,15 @@ function nodeTurn(b: ReturnType<typeof builder>, i: number, t0: number, failGate
     const ok = body ? body() !== false : true;
     return { ok, ms };
   };
-  const finish = (s: 'gate-before' | 'backup' | 'upgrade' | 'gate-after' | 'soak', r: { ok: boolean; ms: number }, message?: string) =>
-    b.ev({ type: 'step.finished', node, step: s, ok: r.ok, durationMs: r.ms, ...(message ? { message } : {}) });
+  const finish = (
+    s: 'gate-before' | 'backup' | 'upgrade' | 'gate-after' | 'soak',
+    r: { ok: boolean; ms: number },
+    message?: string,
+  ) => b.ev({ type: 'step.finished', node, step: s, ok: r.ok, durationMs: r.ms, ...(message ? { message } : {}) });
 
   let r = step('gate-before', 800, 'version, cluster, relup idle, sha256', () => {
-    for (const g of GATES_BEFORE) b.ev({ type: 'gate.checked', node, gate: g, phase: 'before', ok: true, message: gateMsg(g, i, 'before') });
+    for (const g of GATES_BEFORE)
+      b.ev({ type: 'gate.checked', node, gate: g, phase: 'before', ok: true, message: gateMsg(g, i, 'before') });
   });
   finish('gate-before', r);
   r = step('backup', 2_400, `tar czf ${backupPath(i)} data etc log`);
@@ -151,11 +192,28 @@ function nodeTurn(b: ReturnType<typeof builder>, i: number, t0: number, failGate
   finish('gate-after', r, failed ? `gate marker failed` : undefined);
   if (failed) return t;
   r = step('soak', 5_000, 'wait 5s, check again', () => {
-    for (const g of GATES_AFTER) b.ev({ type: 'gate.checked', node, gate: g, phase: 'soak', ok: true, message: gateMsg(g, i, 'soak') });
+    for (const g of GATES_AFTER)
+      b.ev({ type: 'gate.checked', node, gate: g, phase: 'soak', ok: true, message: gateMsg(g, i, 'soak') });
   });
   finish('soak', r);
-  b.ev({ type: 'node.observed', node, reachable: true, version: TO, relupStatus: `hot-upgraded to ${TO}`, connections: CONNS[i] });
-  b.ev({ type: 'node.done', node, outcome: 'upgraded', from: FROM, to: TO, durationMs: t - t0, connectionsBefore: CONNS[i], connectionsAfter: CONNS[i] });
+  b.ev({
+    type: 'node.observed',
+    node,
+    reachable: true,
+    version: TO,
+    relupStatus: `hot-upgraded to ${TO}`,
+    connections: CONNS[i],
+  });
+  b.ev({
+    type: 'node.done',
+    node,
+    outcome: 'upgraded',
+    from: FROM,
+    to: TO,
+    durationMs: t - t0,
+    connectionsBefore: CONNS[i],
+    connectionsAfter: CONNS[i],
+  });
   return t;
 }
 
@@ -211,7 +269,15 @@ export function cleanRollout(): RolloutEvent[] {
   let t = 12_000;
   for (let i = 0; i < NODES.length; i++) {
     t = nodeTurn(b, i, t);
-    b.ev({ type: 'traffic', clients: 30, connected: 30, disconnects: 0, published: 412 * (i + 1), received: 412 * (i + 1), lost: 0 });
+    b.ev({
+      type: 'traffic',
+      clients: 30,
+      connected: 30,
+      disconnects: 0,
+      published: 412 * (i + 1),
+      received: 412 * (i + 1),
+      lost: 0,
+    });
   }
   b.ev({ type: 'traffic', clients: 30, connected: 30, disconnects: 0, published: 1234, received: 1234, lost: 0 });
   b.ev({ type: 'rollout.done', rows: rows(), durationMs: t });

@@ -71,6 +71,10 @@ export function lineSink() {
   } as unknown as NodeJS.WritableStream;
   return {
     out,
-    lines: () => chunks.join('').split('\n').filter((l, i, a) => !(l === '' && i === a.length - 1)),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l, i, a) => !(l === '' && i === a.length - 1)),
   };
 }

@@ -31,7 +31,17 @@ describe('NDJSON renderer', () => {
     for (let k = 1; k <= 100; k++) {
       for (const node of [NODES[0], NODES[1]]) {
         const done = k === 100;
-        events.push({ ts: ts(k * 20), type: 'stage.progress', node, file: FILE, bytesDone: (SIZE * k) / 100, bytesTotal: SIZE, rate: 1 << 20, done, ...(done ? { action: 'uploaded' as const } : {}) });
+        events.push({
+          ts: ts(k * 20),
+          type: 'stage.progress',
+          node,
+          file: FILE,
+          bytesDone: (SIZE * k) / 100,
+          bytesTotal: SIZE,
+          rate: 1 << 20,
+          done,
+          ...(done ? { action: 'uploaded' as const } : {}),
+        });
       }
     }
     const out = run(events).map((l) => JSON.parse(l) as Extract<RolloutEvent, { type: 'stage.progress' }>);

@@ -16,12 +16,23 @@ describe('plain renderer', () => {
     const lines = run(cleanRollout());
     expect(lines).toContain('2026-11-26T21:03:18Z [emqx@127.0.0.11] upgrade ✓ 3.2s upgrade complete');
     expect(lines).toContain('2026-11-26T21:03:00Z upgrade demo: 3 nodes, 5.10.4 → 5.10.5 (run 20261126T210300Z-4f2a)');
-    expect(lines).toContain('2026-11-26T21:03:24Z [emqx@127.0.0.11] upgraded 5.10.4 → 5.10.5 in 12.5s, connections 10 → 10');
+    expect(lines).toContain(
+      '2026-11-26T21:03:24Z [emqx@127.0.0.11] upgraded 5.10.4 → 5.10.5 in 12.5s, connections 10 → 10',
+    );
     for (const l of lines) expect(l).toMatch(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ | {2})/);
   });
 
   it('rollout.started before the from-version is known shows only the target, never "? →"', () => {
-    const started = (from?: string | null): RolloutEvent => ({ ts: ts(0), type: 'rollout.started', command: 'upgrade', cluster: 'sim', runId: 'r1', nodes: [...NODES], ...(from === undefined ? {} : { from }), to: '5.10.5' });
+    const started = (from?: string | null): RolloutEvent => ({
+      ts: ts(0),
+      type: 'rollout.started',
+      command: 'upgrade',
+      cluster: 'sim',
+      runId: 'r1',
+      nodes: [...NODES],
+      ...(from === undefined ? {} : { from }),
+      to: '5.10.5',
+    });
     expect(run([started()])).toEqual(['2026-11-26T21:03:00Z upgrade sim: 3 nodes, → 5.10.5 (run r1)']);
     expect(run([started(null)])).toEqual(['2026-11-26T21:03:00Z upgrade sim: 3 nodes, → 5.10.5 (run r1)']);
     expect(run([started('5.10.4')])).toEqual(['2026-11-26T21:03:00Z upgrade sim: 3 nodes, 5.10.4 → 5.10.5 (run r1)']);
@@ -31,7 +42,17 @@ describe('plain renderer', () => {
     const events: RolloutEvent[] = [];
     // 200 chunk events from 0.5 % to 100 %
     for (let k = 1; k <= 200; k++) {
-      events.push({ ts: ts(k * 50), type: 'stage.progress', node: NODES[0], file: FILE, bytesDone: (SIZE * k) / 200, bytesTotal: SIZE, rate: 8 << 20, done: k === 200, ...(k === 200 ? { action: 'uploaded' as const } : {}) });
+      events.push({
+        ts: ts(k * 50),
+        type: 'stage.progress',
+        node: NODES[0],
+        file: FILE,
+        bytesDone: (SIZE * k) / 200,
+        bytesTotal: SIZE,
+        rate: 8 << 20,
+        done: k === 200,
+        ...(k === 200 ? { action: 'uploaded' as const } : {}),
+      });
     }
     expect(run(events)).toEqual([
       '2026-11-26T21:03:02Z [emqx@127.0.0.11] stage 25% (20.0 MB / 80.0 MB, 8.0 MB/s)',
@@ -42,9 +63,21 @@ describe('plain renderer', () => {
   });
 
   it('an already-present tarball is one line', () => {
-    expect(run([{ ts: ts(0), type: 'stage.progress', node: NODES[1], file: FILE, bytesDone: SIZE, bytesTotal: SIZE, rate: 0, done: true, action: 'present' }])).toEqual([
-      `2026-11-26T21:03:00Z [emqx@127.0.0.12] stage ${FILE}: already present, sha256 verified`,
-    ]);
+    expect(
+      run([
+        {
+          ts: ts(0),
+          type: 'stage.progress',
+          node: NODES[1],
+          file: FILE,
+          bytesDone: SIZE,
+          bytesTotal: SIZE,
+          rate: 0,
+          done: true,
+          action: 'present',
+        },
+      ]),
+    ).toEqual([`2026-11-26T21:03:00Z [emqx@127.0.0.12] stage ${FILE}: already present, sha256 verified`]);
   });
 
   it('halt: indented evidence and numbered recovery', () => {
@@ -64,7 +97,9 @@ describe('plain renderer', () => {
       '  no further node was touched',
     ]);
     // the failing gate carries its evidence too
-    expect(lines).toContain('2026-11-26T21:03:32Z [emqx@127.0.0.12] gate after marker ✗ relup/current holds 5.10.4, expected 5.10.5');
+    expect(lines).toContain(
+      '2026-11-26T21:03:32Z [emqx@127.0.0.12] gate after marker ✗ relup/current holds 5.10.4, expected 5.10.5',
+    );
   });
 
   it('done: aligned summary table and the MQTT line', () => {
@@ -81,8 +116,25 @@ describe('plain renderer', () => {
   });
 
   it('repeated observations and growing traffic counters are not news', () => {
-    const obs: RolloutEvent = { ts: ts(0), type: 'node.observed', node: NODES[0], reachable: true, version: '5.10.4', relupStatus: 'idle', connections: 10 };
-    const tr = (published: number, connected = 30): RolloutEvent => ({ ts: ts(published), type: 'traffic', clients: 30, connected, disconnects: 30 - connected, published, received: published, lost: 0 });
+    const obs: RolloutEvent = {
+      ts: ts(0),
+      type: 'node.observed',
+      node: NODES[0],
+      reachable: true,
+      version: '5.10.4',
+      relupStatus: 'idle',
+      connections: 10,
+    };
+    const tr = (published: number, connected = 30): RolloutEvent => ({
+      ts: ts(published),
+      type: 'traffic',
+      clients: 30,
+      connected,
+      disconnects: 30 - connected,
+      published,
+      received: published,
+      lost: 0,
+    });
     expect(run([obs, obs, { ...obs, connections: 9 }, tr(1), tr(2), tr(3, 28)])).toEqual([
       '2026-11-26T21:03:00Z [emqx@127.0.0.11] observed: 5.10.4, relup idle, 10 connections',
       '2026-11-26T21:03:00Z [emqx@127.0.0.11] observed: 5.10.4, relup idle, 9 connections',
@@ -101,14 +153,34 @@ describe('plain renderer', () => {
 
   it('findings, paused and warnings', () => {
     const f = new PlainFormatter({ color: false });
-    expect(f.format({ ts: ts(0), type: 'preflight.finding', code: 'hop-unsupported', severity: 'blocker', node: NODES[0], message: '5.10.3 → 5.10.5 is not a supported hop', fix: 'upgrade to 5.10.4 first' })).toEqual([
+    expect(
+      f.format({
+        ts: ts(0),
+        type: 'preflight.finding',
+        code: 'hop-unsupported',
+        severity: 'blocker',
+        node: NODES[0],
+        message: '5.10.3 → 5.10.5 is not a supported hop',
+        fix: 'upgrade to 5.10.4 first',
+      }),
+    ).toEqual([
       '2026-11-26T21:03:00Z [emqx@127.0.0.11] blocker hop-unsupported: 5.10.3 → 5.10.5 is not a supported hop (fix: upgrade to 5.10.4 first)',
     ]);
-    expect(f.format({ ts: ts(0), type: 'rollout.paused', reason: 'window closed', resumeHint: 'emqx-rollout upgrade --resume', nextNode: NODES[1] })).toEqual([
+    expect(
+      f.format({
+        ts: ts(0),
+        type: 'rollout.paused',
+        reason: 'window closed',
+        resumeHint: 'emqx-rollout upgrade --resume',
+        nextNode: NODES[1],
+      }),
+    ).toEqual([
       '2026-11-26T21:03:00Z PAUSED: window closed',
       '  next node: emqx@127.0.0.12',
       '  to resume: emqx-rollout upgrade --resume',
     ]);
-    expect(f.format({ ts: ts(0), type: 'log', level: 'warn', message: 'backups disabled (--no-backup)' })).toEqual(['2026-11-26T21:03:00Z warning: backups disabled (--no-backup)']);
+    expect(f.format({ ts: ts(0), type: 'log', level: 'warn', message: 'backups disabled (--no-backup)' })).toEqual([
+      '2026-11-26T21:03:00Z warning: backups disabled (--no-backup)',
+    ]);
   });
 });

@@ -6,7 +6,8 @@ import { FakeStdin, FakeTerminal, stripAnsi } from './helpers.js';
 
 describe('rendererKind / chooseRenderer', () => {
   it('picks json for --json, ink only on a non-CI TTY without --plain, else plain', () => {
-    const k = (json: boolean, plain: boolean, isTTY: boolean, env: Record<string, string | undefined> = {}) => rendererKind({ json, plain, isTTY, env });
+    const k = (json: boolean, plain: boolean, isTTY: boolean, env: Record<string, string | undefined> = {}) =>
+      rendererKind({ json, plain, isTTY, env });
     expect(k(true, false, true)).toBe('json');
     expect(k(true, true, false)).toBe('json');
     expect(k(false, false, true)).toBe('ink');
@@ -27,7 +28,10 @@ describe('rendererKind / chooseRenderer', () => {
   });
 
   const streams = () => ({ stdout: new FakeTerminal(), stderr: new FakeTerminal(), stdin: new FakeStdin() });
-  const opts = (s: ReturnType<typeof streams>, o: { json: boolean; plain: boolean; isTTY: boolean; env: Record<string, string | undefined> }) => ({
+  const opts = (
+    s: ReturnType<typeof streams>,
+    o: { json: boolean; plain: boolean; isTTY: boolean; env: Record<string, string | undefined> },
+  ) => ({
     ...o,
     stdout: s.stdout as unknown as NodeJS.WriteStream,
     stderr: s.stderr as unknown as NodeJS.WriteStream,

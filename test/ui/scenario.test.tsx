@@ -9,7 +9,13 @@ import { FakeStdin, FakeTerminal, lineSink, stripAnsi } from './helpers.js';
 
 async function allThree(events: RolloutEvent[]) {
   const term = new FakeTerminal(100);
-  const ink = mountInk({ stdout: term as unknown as NodeJS.WriteStream, stdin: new FakeStdin() as unknown as NodeJS.ReadStream, now: () => T0, color: false, debug: true });
+  const ink = mountInk({
+    stdout: term as unknown as NodeJS.WriteStream,
+    stdin: new FakeStdin() as unknown as NodeJS.ReadStream,
+    now: () => T0,
+    color: false,
+    debug: true,
+  });
   const plain = lineSink();
   const json = lineSink();
   const renderers = [ink, createPlainRenderer(plain.out, { color: false }), createJsonRenderer(json.out)];
@@ -44,9 +50,13 @@ describe('scenario through all renderers', () => {
     const events = haltedRollout();
     const { frame, plain, json } = await allThree(events);
     const lines = frame.split('\n');
-    expect(lines).toContain('✗ emqx@127.0.0.12 failed    relup/current holds 5.10.4, expected 5.10.5 · 7.5s · conn 10 → 10');
+    expect(lines).toContain(
+      '✗ emqx@127.0.0.12 failed    relup/current holds 5.10.4, expected 5.10.5 · 7.5s · conn 10 → 10',
+    );
     expect(lines).toContain('· emqx@127.0.0.13 untouched not touched · conn 10');
-    expect(lines).toContain('│ HALTED at emqx@127.0.0.12 · check marker                                                         │');
+    expect(lines).toContain(
+      '│ HALTED at emqx@127.0.0.12 · check marker                                                         │',
+    );
     expect(plain.at(-1)).toBe('  no further node was touched');
     expect(plain.some((l) => l.includes('[emqx@127.0.0.13] gate-before'))).toBe(false);
     expect(json.map((l) => JSON.parse(l))).toEqual(events);

@@ -7,7 +7,20 @@ const echoBack = (s: string) => execFileSync('/bin/sh', ['-c', `printf %s ${shq(
 
 describe('shq', () => {
   it.each([
-    '', 'plain', 'with space', "it's", `"double"`, '$(touch /tmp/pwned)', '`id`', '$HOME', 'a\nb', '*', '\\', "''", '-n', 'ü→✓',
+    '',
+    'plain',
+    'with space',
+    "it's",
+    `"double"`,
+    '$(touch /tmp/pwned)',
+    '`id`',
+    '$HOME',
+    'a\nb',
+    '*',
+    '\\',
+    "''",
+    '-n',
+    'ü→✓',
   ])('keeps %j literal', (s) => {
     expect(echoBack(s)).toBe(s);
   });

@@ -25,7 +25,11 @@ export interface ApproveFlags {
 export const ACK_WAIT_MS = 10_000;
 
 export async function approveCommand(io: CliIO, f: ApproveFlags): Promise<void> {
-  const inv = await loadInventory(resolve(io.cwd, f.inventory), { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
+  const inv = await loadInventory(resolve(io.cwd, f.inventory), {
+    home: io.home,
+    cwd: io.cwd,
+    sshConfigFile: io.sshConfigFile,
+  });
   const dir = stateDirFor(inv, f.stateDir, io.cwd);
   const board = fileBoard(dir);
   const shownInv = displayFile(f.inventory, io.cwd);
@@ -47,8 +51,17 @@ export async function approveCommand(io: CliIO, f: ApproveFlags): Promise<void> 
     });
   }
   const by = `${userInfo().username}@${host}`;
-  await board.decide({ schemaVersion: RECORD_VERSION, runId: rec.runId, decision: f.reject ? 'reject' : 'approve', by, pid: process.pid, at: io.now().toISOString() });
-  const what = f.reject ? `rejected: run ${rec.runId} stops before ${rec.nextNode} and ends paused (exit 5)` : `approved: run ${rec.runId} continues with ${rec.nextNode}`;
+  await board.decide({
+    schemaVersion: RECORD_VERSION,
+    runId: rec.runId,
+    decision: f.reject ? 'reject' : 'approve',
+    by,
+    pid: process.pid,
+    at: io.now().toISOString(),
+  });
+  const what = f.reject
+    ? `rejected: run ${rec.runId} stops before ${rec.nextNode} and ends paused (exit 5)`
+    : `approved: run ${rec.runId} continues with ${rec.nextNode}`;
   // The run removes its record once it took the decision; say so only when it did.
   const until = Date.now() + ACK_WAIT_MS;
   while (Date.now() < until) {
@@ -59,5 +72,7 @@ export async function approveCommand(io: CliIO, f: ApproveFlags): Promise<void> 
     }
     await realSleep(100, io.signal);
   }
-  io.stdout.write(`${f.reject ? 'rejection' : 'approval'} written for run ${rec.runId} (by ${by}); the run has not taken it yet — it will at its next look, or its deadline (${rec.deadline}) ends it paused\n`);
+  io.stdout.write(
+    `${f.reject ? 'rejection' : 'approval'} written for run ${rec.runId} (by ${by}); the run has not taken it yet — it will at its next look, or its deadline (${rec.deadline}) ends it paused\n`,
+  );
 }

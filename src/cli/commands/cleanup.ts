@@ -25,14 +25,26 @@ export async function cleanupCommand(io: CliIO, f: CleanupFlags, argv: readonly 
   });
   const release = input.release!;
   const view = pickView(io, f);
-  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'cleanup', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, {
+    loaded: input,
+    inventory: f.inventory,
+    command: 'cleanup',
+    json: f.json,
+    plain: false,
+    stateDir: f.stateDir,
+    argv,
+    renderer: view.renderer,
+  });
   await runEngine(io, s, {
     run: async (startedAt) => {
-    return runCleanup(s.ctx, {
-      tarball: { fileName: release.tarball.fileName, version: release.tarball.version },
-      lock: lockFor(s, 'cleanup', f.breakLock ?? false, startedAt),
-      confirm: (n) => view.ask(`Every node runs ${release.tarball.version}. Remove ${release.tarball.fileName} and its .sha256 from the staging dir of ${n} node${n === 1 ? '' : 's'}?`),
-    });
+      return runCleanup(s.ctx, {
+        tarball: { fileName: release.tarball.fileName, version: release.tarball.version },
+        lock: lockFor(s, 'cleanup', f.breakLock ?? false, startedAt),
+        confirm: (n) =>
+          view.ask(
+            `Every node runs ${release.tarball.version}. Remove ${release.tarball.fileName} and its .sha256 from the staging dir of ${n} node${n === 1 ? '' : 's'}?`,
+          ),
+      });
     },
     versions: () => ({ from: release.tarball.version, to: release.tarball.version }),
   });

@@ -63,14 +63,22 @@ export const MAX_NODES = 20;
 export const MAX_CLIENTS = 100;
 
 export async function demoCommand(io: CliIO, f: DemoFlags, argv: readonly string[] = []): Promise<void> {
-  if (f.nodes > MAX_NODES) throw new BadInputError(`--nodes ${f.nodes}: the demo runs at most ${MAX_NODES} simulated nodes on one machine`, { hint: `use --nodes ${MAX_NODES} or fewer` });
+  if (f.nodes > MAX_NODES)
+    throw new BadInputError(`--nodes ${f.nodes}: the demo runs at most ${MAX_NODES} simulated nodes on one machine`, {
+      hint: `use --nodes ${MAX_NODES} or fewer`,
+    });
   checkSandboxLayout(f.layout ?? 'tgz');
-  if (f.clients > MAX_CLIENTS) throw new BadInputError(`--clients ${f.clients}: the demo runs at most ${MAX_CLIENTS} MQTT clients per node`, { hint: `use --clients ${MAX_CLIENTS} or fewer` });
+  if (f.clients > MAX_CLIENTS)
+    throw new BadInputError(`--clients ${f.clients}: the demo runs at most ${MAX_CLIENTS} MQTT clients per node`, {
+      hint: `use --clients ${MAX_CLIENTS} or fewer`,
+    });
   const say = (s: string) => (f.json ? io.stderr : io.stdout).write(s);
   const now = () => io.now().getTime();
   const interrupted = (when: string) => new RolloutError('interrupted', `demo interrupted ${when}`);
   const dir = await mkdtemp(join(tmpdir(), 'emqx-rollout-demo-'));
-  say(`demo: starting ${f.nodes} simulated EMQX node${f.nodes === 1 ? '' : 's'} with ${f.clients} MQTT client${f.clients === 1 ? '' : 's'} each in ${dir}\n`);
+  say(
+    `demo: starting ${f.nodes} simulated EMQX node${f.nodes === 1 ? '' : 's'} with ${f.clients} MQTT client${f.clients === 1 ? '' : 's'} each in ${dir}\n`,
+  );
 
   let cluster: Running | null = null;
   let traffic: Traffic | null = null;
@@ -87,10 +95,20 @@ export async function demoCommand(io: CliIO, f: DemoFlags, argv: readonly string
     if (io.stopRequested()) throw interrupted('while the MQTT clients connected');
 
     const watch = watchRun(
-      chooseRenderer({ json: f.json, plain: f.plain, isTTY: io.stdoutTTY, env: io.env, stdout: io.stdout, stderr: io.stderr, stdin: io.stdin, now }),
+      chooseRenderer({
+        json: f.json,
+        plain: f.plain,
+        isTTY: io.stdoutTTY,
+        env: io.env,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        stdin: io.stdin,
+        now,
+      }),
     );
     const t = traffic;
-    const pushTraffic = () => watch.renderer.onEvent({ ts: io.now().toISOString(), type: 'traffic', ...t.snapshot() } satisfies RolloutEvent);
+    const pushTraffic = () =>
+      watch.renderer.onEvent({ ts: io.now().toISOString(), type: 'traffic', ...t.snapshot() } satisfies RolloutEvent);
     pushTraffic();
     feed = setInterval(pushTraffic, TRAFFIC_EVERY_MS);
 
@@ -135,17 +153,25 @@ export async function demoCommand(io: CliIO, f: DemoFlags, argv: readonly string
       outcome: failure ? 'failed' : 'done',
       traffic: final,
     });
-    if (f.json) io.stdout.write(`${JSON.stringify({ ts: io.now().toISOString(), type: 'demo.verdict', ok: v.ok, line: v.line, problems: v.problems, ...final })}\n`);
+    if (f.json)
+      io.stdout.write(
+        `${JSON.stringify({ ts: io.now().toISOString(), type: 'demo.verdict', ok: v.ok, line: v.line, problems: v.problems, ...final })}\n`,
+      );
     else io.stdout.write(`\n${verdictLines(v.line, io.stdoutTTY ? io.stdout.columns || 80 : Infinity).join('\n')}\n`);
     const failed = asError(failure);
     if (failed) throw failed;
-    if (!v.ok) throw new RolloutError('halted', 'demo: the hot upgrade was not invisible to MQTT clients', { details: v.problems });
+    if (!v.ok)
+      throw new RolloutError('halted', 'demo: the hot upgrade was not invisible to MQTT clients', {
+        details: v.problems,
+      });
   } finally {
     if (feed) clearInterval(feed);
     await traffic?.close();
     await cluster?.stop();
     if (f.keep) {
-      say(`demo: the simulated cluster is still running in ${dir}\n  inventory: ${join(dir, 'inventory.yaml')}\n  stop it with: emqx-rollout sandbox down --dir ${dir}\n`);
+      say(
+        `demo: the simulated cluster is still running in ${dir}\n  inventory: ${join(dir, 'inventory.yaml')}\n  stop it with: emqx-rollout sandbox down --dir ${dir}\n`,
+      );
     } else {
       await rm(dir, { recursive: true, force: true });
     }

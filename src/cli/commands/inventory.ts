@@ -59,7 +59,12 @@ function ansibleOwner(p: string): { group?: string; host?: string; key?: string 
 export function sourceJson(s: FieldSource, field: string, shown: string, format: string | undefined): SourceJson {
   switch (s.kind) {
     case 'ssh_config':
-      return { from: 'ssh_config', at: `${s.file}:${s.line}`, key: SSH_KEYWORD[field], ...(s.alias ? { alias: s.alias } : {}) };
+      return {
+        from: 'ssh_config',
+        at: `${s.file}:${s.line}`,
+        key: SSH_KEYWORD[field],
+        ...(s.alias ? { alias: s.alias } : {}),
+      };
     case 'default':
       return { from: 'default' };
     default: {
@@ -91,14 +96,31 @@ export function sourceText(s: SourceJson): string {
 
 const jumpText = (j: readonly JumpHost[]) => j.map((h) => `${h.user ? `${h.user}@` : ''}${h.host}:${h.port}`).join(',');
 
-const FIELDS = ['name', 'host', 'port', 'user', 'identityFile', 'knownHosts', 'jump', 'rootDir', 'stagingDir', 'backupDir'] as const;
+const FIELDS = [
+  'name',
+  'host',
+  'port',
+  'user',
+  'identityFile',
+  'knownHosts',
+  'jump',
+  'rootDir',
+  'stagingDir',
+  'backupDir',
+] as const;
 
 export function nodeJson(n: NodeSpec, src: NodeSources | undefined, shown: string, format: string | undefined): object {
   const sources: Record<string, SourceJson> = {};
   for (const f of FIELDS) if (src?.[f]) sources[f] = sourceJson(src[f], f, shown, format);
   if (n.proxyCommand && sources.jump?.from === 'ssh_config') sources.jump = { ...sources.jump, key: 'ProxyCommand' };
   // Fields other helpers add to NodeSpec (become, dataDir, …) are shown when set, never invented here.
-  const extra = Object.fromEntries(Object.entries(n).filter(([k]) => !(FIELDS as readonly string[]).includes(k) && !['moreIdentityFiles', 'identitiesOnly', 'proxyCommand'].includes(k)));
+  const extra = Object.fromEntries(
+    Object.entries(n).filter(
+      ([k]) =>
+        !(FIELDS as readonly string[]).includes(k) &&
+        !['moreIdentityFiles', 'identitiesOnly', 'proxyCommand'].includes(k),
+    ),
+  );
   return {
     name: n.name,
     host: n.host,
@@ -109,7 +131,14 @@ export function nodeJson(n: NodeSpec, src: NodeSources | undefined, shown: strin
     ...(n.identitiesOnly !== undefined ? { identitiesOnly: n.identitiesOnly } : {}),
     knownHosts: n.knownHosts,
     ...(n.proxyCommand ? { proxyCommand: n.proxyCommand } : {}),
-    jump: n.jump.map((j) => ({ user: j.user ?? n.user, host: j.host, port: j.port, ...(j.identityFile ? { identityFile: j.identityFile } : {}), ...(j.knownHosts ? { knownHosts: j.knownHosts } : {}), ...(j.proxyCommand ? { proxyCommand: j.proxyCommand } : {}) })),
+    jump: n.jump.map((j) => ({
+      user: j.user ?? n.user,
+      host: j.host,
+      port: j.port,
+      ...(j.identityFile ? { identityFile: j.identityFile } : {}),
+      ...(j.knownHosts ? { knownHosts: j.knownHosts } : {}),
+      ...(j.proxyCommand ? { proxyCommand: j.proxyCommand } : {}),
+    })),
     rootDir: n.rootDir,
     stagingDir: n.stagingDir,
     backupDir: n.backupDir,
@@ -122,9 +151,16 @@ export async function inventoryCommand(io: CliIO, f: InventoryFlags): Promise<vo
   const a = await explainInventory(f.inventory, { home: io.home, cwd: io.cwd, sshConfigFile: io.sshConfigFile });
   if (!a.inventory || a.problems.length) throw new InventoryError(a.shown, a.problems);
   const inv = a.inventory;
-  const nodes = inv.nodes.map((n, i) => nodeJson(n, a.sources?.[i], a.shown, a.format) as Record<string, unknown> & { sources: Record<string, SourceJson> });
+  const nodes = inv.nodes.map(
+    (n, i) =>
+      nodeJson(n, a.sources?.[i], a.shown, a.format) as Record<string, unknown> & {
+        sources: Record<string, SourceJson>;
+      },
+  );
   if (f.json) {
-    io.stdout.write(`${JSON.stringify({ cluster: inv.cluster, file: inv.file, format: a.format, sshConfig: a.sshConfigFile ?? null, nodes })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ cluster: inv.cluster, file: inv.file, format: a.format, sshConfig: a.sshConfigFile ?? null, nodes })}\n`,
+    );
     return;
   }
   const home = (p: string) => (p.startsWith(`${io.home}/`) ? `~/${relative(io.home, p)}` : p);
@@ -135,20 +171,38 @@ export async function inventoryCommand(io: CliIO, f: InventoryFlags): Promise<vo
   inv.nodes.forEach((n, i) => {
     const j = nodes[i];
     const rows: string[][] = [];
-    const row = (field: string, value: string) => rows.push([`  ${field}`, value, j.sources[field] ? sourceText(j.sources[field]) : '']);
+    const row = (field: string, value: string) =>
+      rows.push([`  ${field}`, value, j.sources[field] ? sourceText(j.sources[field]) : '']);
     row('name', n.name);
     row('host', n.host);
     row('port', String(n.port));
     row('user', n.user);
-    row('identityFile', n.identityFile ? home(n.identityFile) + (n.moreIdentityFiles?.length ? ` (+${n.moreIdentityFiles.length} more)` : '') : '(ssh-agent)');
+    row(
+      'identityFile',
+      n.identityFile
+        ? home(n.identityFile) + (n.moreIdentityFiles?.length ? ` (+${n.moreIdentityFiles.length} more)` : '')
+        : '(ssh-agent)',
+    );
     row('knownHosts', home(n.knownHosts));
-    row('jump', n.jump.length ? jumpText(n.jump.map((h) => ({ ...h, user: h.user ?? n.user }))) + (n.jump[0]?.proxyCommand ? ` (first hop via ProxyCommand ${n.jump[0].proxyCommand})` : '')
-      : n.proxyCommand ? `(ProxyCommand ${n.proxyCommand})` : '(direct)');
+    row(
+      'jump',
+      n.jump.length
+        ? jumpText(n.jump.map((h) => ({ ...h, user: h.user ?? n.user }))) +
+            (n.jump[0]?.proxyCommand ? ` (first hop via ProxyCommand ${n.jump[0].proxyCommand})` : '')
+        : n.proxyCommand
+          ? `(ProxyCommand ${n.proxyCommand})`
+          : '(direct)',
+    );
     row('rootDir', n.rootDir);
     row('stagingDir', n.stagingDir);
     row('backupDir', n.backupDir);
     for (const [k, v] of Object.entries(j))
-      if (!(FIELDS as readonly string[]).includes(k) && !['sources', 'moreIdentityFiles', 'identitiesOnly', 'proxyCommand'].includes(k) && v !== undefined && v !== null)
+      if (
+        !(FIELDS as readonly string[]).includes(k) &&
+        !['sources', 'moreIdentityFiles', 'identitiesOnly', 'proxyCommand'].includes(k) &&
+        v !== undefined &&
+        v !== null
+      )
         rows.push([`  ${k}`, typeof v === 'string' ? v : JSON.stringify(v), '']);
     out.push(n.name, ...alignTable(rows));
   });

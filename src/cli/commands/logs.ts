@@ -2,7 +2,14 @@
 // object per row with --json); `--clear` then runs `relup logs-clear` after confirmation
 // (rollout/logs/engine.ts runLogsClear), which ends its events with rollout.done/halted/paused and writes a report.
 import { renderTimeline } from '../../ui/timeline.js';
-import { collectLogs, runLogsClear, selectNode, timeline, type NodeLogs, type NodeLogsError } from '../../rollout/logs/engine.js';
+import {
+  collectLogs,
+  runLogsClear,
+  selectNode,
+  timeline,
+  type NodeLogs,
+  type NodeLogsError,
+} from '../../rollout/logs/engine.js';
 import { createJsonRenderer } from '../../ui/ndjson.js';
 import { createPlainRenderer } from '../../ui/plain.js';
 import { noColor, type Renderer } from '../../ui/renderer.js';
@@ -34,7 +41,8 @@ function clearRenderer(io: CliIO, json: boolean): Renderer {
   const plain = createPlainRenderer(io.stdout, { color: io.stdoutTTY && !noColor(io.env) });
   return {
     onEvent: (e) => {
-      if (e.type === 'log' || e.type === 'rollout.done' || e.type === 'rollout.halted' || e.type === 'rollout.paused') plain.onEvent(e);
+      if (e.type === 'log' || e.type === 'rollout.done' || e.type === 'rollout.halted' || e.type === 'rollout.paused')
+        plain.onEvent(e);
     },
     finish: () => plain.finish(),
   };
@@ -52,7 +60,17 @@ export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string
   const selected = f.node ? [selectNode(inv, f.node)] : inv.nodes;
   const names = selected.map((n) => n.name);
   // Reading connects to the selected nodes only; clearing takes the cluster lock, so it needs all.
-  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'logs', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.clear ? clearRenderer(io, f.json) : quiet, ...(f.clear ? {} : { only: names }) });
+  const s = await openSession(io, {
+    loaded: input,
+    inventory: f.inventory,
+    command: 'logs',
+    json: f.json,
+    plain: true,
+    stateDir: f.stateDir,
+    argv,
+    renderer: f.clear ? clearRenderer(io, f.json) : quiet,
+    ...(f.clear ? {} : { only: names }),
+  });
   const out = (line: string) => io.stdout.write(`${line}\n`);
   const json = (o: object) => out(JSON.stringify({ ts: io.now().toISOString(), ...o }));
   const specs = s.inv.nodes.filter((n) => names.includes(n.name));
@@ -63,7 +81,9 @@ export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string
       for (const e of errors) json({ type: 'node.error', node: e.node, message: e.message, evidence: e.evidence });
     } else {
       const total = perNode.reduce((a, n) => a + n.rows.length, 0);
-      out(`cluster ${s.inv.cluster}: ${total} relup log row${total === 1 ? '' : 's'} from ${perNode.length} of ${specs.length} node${specs.length === 1 ? '' : 's'}`);
+      out(
+        `cluster ${s.inv.cluster}: ${total} relup log row${total === 1 ? '' : 's'} from ${perNode.length} of ${specs.length} node${specs.length === 1 ? '' : 's'}`,
+      );
       if (rows.length > 0) out(renderTimeline(rows));
       for (const n of perNode) if (n.rows.length === 0) out(`  ${n.node}: no upgrade history on this node`);
       for (const e of errors) out(`  ${e.node}: ${e.message}`);
@@ -86,7 +106,12 @@ export async function logsCommand(io: CliIO, f: LogsFlags, argv: readonly string
       runLogsClear(s.ctx, {
         nodes: specs,
         show,
-        confirm: async (n, total) => f.yes || (await confirm(io, `Clear the relup upgrade history (${total} row${total === 1 ? '' : 's'}) on ${n} node${n === 1 ? '' : 's'}? It cannot be restored.`)),
+        confirm: async (n, total) =>
+          f.yes ||
+          (await confirm(
+            io,
+            `Clear the relup upgrade history (${total} row${total === 1 ? '' : 's'}) on ${n} node${n === 1 ? '' : 's'}? It cannot be restored.`,
+          )),
         onCleared: (r) => {
           if (f.json) json({ type: 'logs.cleared', node: r.node, ok: r.ok, ...(r.ok ? {} : { evidence: r.evidence }) });
           else out(`${r.node}: ${r.ok ? 'cleared all upgrade logs' : 'logs-clear FAILED'}`);

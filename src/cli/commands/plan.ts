@@ -47,18 +47,24 @@ const quiet = (io: CliIO): Renderer => ({
 
 async function checkFlags(io: CliIO, f: PlanFlags): Promise<{ to: string | null; releasesDir: string | null }> {
   if (f.tarball && f.releases) {
-    throw new BadInputError('--tarball and --releases exclude each other', { hint: 'pass one tarball with --tarball, or a directory of them with --releases' });
+    throw new BadInputError('--tarball and --releases exclude each other', {
+      hint: 'pass one tarball with --tarball, or a directory of them with --releases',
+    });
   }
   const to = f.to?.trim() ?? null;
   if (to !== null && !parseEmqxVersion(to)) {
-    throw new BadInputError(`--to: ${JSON.stringify(f.to)} is not an EMQX version`, { hint: 'give it as `emqx ctl status` prints it, e.g. --to 5.10.5' });
+    throw new BadInputError(`--to: ${JSON.stringify(f.to)} is not an EMQX version`, {
+      hint: 'give it as `emqx ctl status` prints it, e.g. --to 5.10.5',
+    });
   }
   let releasesDir: string | null = null;
   if (f.releases) {
     releasesDir = resolve(io.cwd, f.releases);
     const st = await stat(releasesDir).catch(() => null);
     if (!st?.isDirectory()) {
-      throw new BadInputError(`--releases ${releasesDir} is not a directory`, { hint: 'pass a directory holding emqx-enterprise-<vsn>-<os>-<arch>.tar.gz files with their .sha256 sidecars' });
+      throw new BadInputError(`--releases ${releasesDir} is not a directory`, {
+        hint: 'pass a directory holding emqx-enterprise-<vsn>-<os>-<arch>.tar.gz files with their .sha256 sidecars',
+      });
     }
   }
   return { to, releasesDir };
@@ -82,9 +88,21 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
   const { to, releasesDir } = flags;
   const release = input.release ?? null;
   if (release && to !== null && release.tarball.version !== to) {
-    throw new BadInputError(`--to ${to} but the tarball is ${release.tarball.version}`, { details: [`tarball ${release.tarball.path}`], hint: 'drop --to, or pass the tarball of that version' });
+    throw new BadInputError(`--to ${to} but the tarball is ${release.tarball.version}`, {
+      details: [`tarball ${release.tarball.path}`],
+      hint: 'drop --to, or pass the tarball of that version',
+    });
   }
-  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'plan', json: f.json, plain: true, stateDir: f.stateDir, argv, renderer: f.json ? createJsonRenderer(io.stdout) : quiet(io) });
+  const s = await openSession(io, {
+    loaded: input,
+    inventory: f.inventory,
+    command: 'plan',
+    json: f.json,
+    plain: true,
+    stateDir: f.stateDir,
+    argv,
+    renderer: f.json ? createJsonRenderer(io.stdout) : quiet(io),
+  });
   try {
     const { mode, spec } = parseWindowFlag(f.window, s.inv.window);
     const summary = await readJournalSummary(s.stateDir);
@@ -97,7 +115,15 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
       noBackup: f.noBackup,
     };
     const target = release?.tarball.version ?? to;
-    s.ctx.emit({ type: 'rollout.started', command: 'plan', cluster: s.inv.cluster, runId: s.runId, nodes: s.inv.nodes.map((n) => n.name), ...(target ? { to: target } : {}), ...(spec ? { window: describeWindow(spec) } : {}) });
+    s.ctx.emit({
+      type: 'rollout.started',
+      command: 'plan',
+      cluster: s.inv.cluster,
+      runId: s.runId,
+      nodes: s.inv.nodes.map((n) => n.name),
+      ...(target ? { to: target } : {}),
+      ...(spec ? { window: describeWindow(spec) } : {}),
+    });
 
     let tarball: TarballInfo | null = release?.tarball ?? null;
     let choice: ReleaseChoice | null = null;
@@ -108,7 +134,11 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
       if (releasesDir && (hop !== null || (to === null && survey.common.length > 0))) {
         if (to !== null && hop !== null && hop !== to) {
           const chain = survey.nodes.find((n) => n.chain)?.chain;
-          s.ctx.emit({ type: 'log', level: 'warn', message: `no direct hot hop to ${to}: planning only the first hop of the chain ${chain?.versions.join(' -> ') ?? `${hop} -> ${to}`} (hop to ${hop}, restart, then plan again); ${chain?.note ?? ''}` });
+          s.ctx.emit({
+            type: 'log',
+            level: 'warn',
+            message: `no direct hot hop to ${to}: planning only the first hop of the chain ${chain?.versions.join(' -> ') ?? `${hop} -> ${to}`} (hop to ${hop}, restart, then plan again); ${chain?.note ?? ''}`,
+          });
         }
         // Without --to: the newest hop every node can take that the directory holds a tarball for.
         const wanted = hop !== null ? [hop] : [...survey.common].reverse();
@@ -118,15 +148,25 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
           choice = chooseRelease(releasesDir, files, t, moving(t));
           if (choice.chosen) break;
         }
-        for (const r of choice?.rejected ?? []) s.ctx.emit({ type: 'log', level: 'warn', message: `--releases: skipped ${r.fileName}: ${r.reason}${r.details.length ? ` (${r.details.join('; ')})` : ''}` });
-        if (!choice?.chosen) {
-          throw new BadInputError(`--releases ${releasesDir}: no usable tarball for ${wanted.length ? wanted.join(' or ') : 'any hop every node can take'}`, {
-            details: [
-              ...(choice?.rejected ?? []).map((r) => `${r.fileName}: ${r.reason}${r.details.length ? ` — ${r.details.join('; ')}` : ''}`),
-              `the directory holds: ${files.map((x) => x.fileName).join(', ') || 'no *.tar.gz'}`,
-            ],
-            hint: 'add the official tarball for the nodes\' OS and arch with its .sha256 sidecar, unmodified',
+        for (const r of choice?.rejected ?? [])
+          s.ctx.emit({
+            type: 'log',
+            level: 'warn',
+            message: `--releases: skipped ${r.fileName}: ${r.reason}${r.details.length ? ` (${r.details.join('; ')})` : ''}`,
           });
+        if (!choice?.chosen) {
+          throw new BadInputError(
+            `--releases ${releasesDir}: no usable tarball for ${wanted.length ? wanted.join(' or ') : 'any hop every node can take'}`,
+            {
+              details: [
+                ...(choice?.rejected ?? []).map(
+                  (r) => `${r.fileName}: ${r.reason}${r.details.length ? ` — ${r.details.join('; ')}` : ''}`,
+                ),
+                `the directory holds: ${files.map((x) => x.fileName).join(', ') || 'no *.tar.gz'}`,
+              ],
+              hint: "add the official tarball for the nodes' OS and arch with its .sha256 sidecar, unmodified",
+            },
+          );
         }
         tarball = choice.chosen;
       } else {
@@ -134,12 +174,24 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
         for (const x of plan.findings) s.ctx.emit({ type: 'preflight.finding', ...x });
         s.ctx.emit({ type: 'plan.ready', plan });
         // --releases without a hop to pick a tarball for: nothing could proceed.
-        const nothing = releasesDir && to === null && plan.canProceed ? 'no hot hop every node can take, so --releases has nothing to pick' : null;
+        const nothing =
+          releasesDir && to === null && plan.canProceed
+            ? 'no hot hop every node can take, so --releases has nothing to pick'
+            : null;
         finish(io, s, f, plan, nothing);
         return;
       }
     }
-    const releases = choice?.chosen ? { releases: { dir: choice.dir, target: choice.target, chosen: choice.chosen.fileName, rejected: choice.rejected } } : {};
+    const releases = choice?.chosen
+      ? {
+          releases: {
+            dir: choice.dir,
+            target: choice.target,
+            chosen: choice.chosen.fileName,
+            rejected: choice.rejected,
+          },
+        }
+      : {};
     const { plan } = await observeAndPlan(s.ctx, tarball, {
       force: f.force,
       noBackup: f.noBackup,
@@ -154,12 +206,28 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
   }
 }
 
-function finish(io: CliIO, s: Awaited<ReturnType<typeof openSession>>, f: PlanFlags, plan: Plan | SurveyPlan, blocked: string | null = null): void {
+function finish(
+  io: CliIO,
+  s: Awaited<ReturnType<typeof openSession>>,
+  f: PlanFlags,
+  plan: Plan | SurveyPlan,
+  blocked: string | null = null,
+): void {
   if (!f.json) io.stdout.write(plan.tarball === null ? renderSurveyText(plan) : renderPlanText(plan));
   s.ctx.note({ kind: 'run.end', runId: s.runId, outcome: plan.canProceed && !blocked ? 'plan-ok' : 'plan-blocked' });
-  if (blocked) throw new RolloutError('preflight-blocked', blocked, { hint: 'pass --to VERSION to see why each node cannot take it' });
+  if (blocked)
+    throw new RolloutError('preflight-blocked', blocked, {
+      hint: 'pass --to VERSION to see why each node cannot take it',
+    });
   if (!plan.canProceed) {
-    const what = plan.tarball === null ? (plan.to ? `not every node of ${s.inv.cluster} has a hot hop to ${plan.to}` : `not every node of ${s.inv.cluster} could be read`) : `preflight blocks the rollout of ${s.inv.cluster}`;
-    throw new RolloutError('preflight-blocked', what, { details: plan.findings.filter((x) => x.severity === 'blocker').map((x) => `[${x.code}] ${x.message}`) });
+    const what =
+      plan.tarball === null
+        ? plan.to
+          ? `not every node of ${s.inv.cluster} has a hot hop to ${plan.to}`
+          : `not every node of ${s.inv.cluster} could be read`
+        : `preflight blocks the rollout of ${s.inv.cluster}`;
+    throw new RolloutError('preflight-blocked', what, {
+      details: plan.findings.filter((x) => x.severity === 'blocker').map((x) => `[${x.code}] ${x.message}`),
+    });
   }
 }

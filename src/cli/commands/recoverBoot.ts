@@ -40,20 +40,35 @@ export async function recoverBootCommand(io: CliIO, f: RecoverBootFlags, argv: r
   });
   const view = pickView(io, f);
   // All nodes: the cluster lock is taken on every node, and the gates read the whole cluster's view.
-  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'recover-boot', json: f.json, plain: false, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, {
+    loaded: input,
+    inventory: f.inventory,
+    command: 'recover-boot',
+    json: f.json,
+    plain: false,
+    stateDir: f.stateDir,
+    argv,
+    renderer: view.renderer,
+  });
   await runEngine(io, s, {
     run: async (startedAt) => {
-    const spec = selectNode(s.inv, f.node);
-    const journalFile = join(s.stateDir, 'journal.ndjson');
-    return runRecoverBoot(s.ctx, {
-      node: spec,
-      removeTree: f.removeTree,
-      backup: newestBackup(await journalRecords(journalFile), spec.name),
-      journalFile,
-      lock: lockFor(s, 'recover-boot', f.breakLock ?? false, startedAt),
-      confirm: (d) => view.ask(`Remove relup/current${f.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} and restart it into ${d.back}, accepting what it cannot undo (above)?`),
-    });
+      const spec = selectNode(s.inv, f.node);
+      const journalFile = join(s.stateDir, 'journal.ndjson');
+      return runRecoverBoot(s.ctx, {
+        node: spec,
+        removeTree: f.removeTree,
+        backup: newestBackup(await journalRecords(journalFile), spec.name),
+        journalFile,
+        lock: lockFor(s, 'recover-boot', f.breakLock ?? false, startedAt),
+        confirm: (d) =>
+          view.ask(
+            `Remove relup/current${f.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} and restart it into ${d.back}, accepting what it cannot undo (above)?`,
+          ),
+      });
     },
-    versions: (res) => (res.decision?.kind === 'recover' ? { from: res.decision.target, to: res.decision.back } : { from: null, to: null }),
+    versions: (res) =>
+      res.decision?.kind === 'recover'
+        ? { from: res.decision.target, to: res.decision.back }
+        : { from: null, to: null },
   });
 }

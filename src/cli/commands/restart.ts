@@ -18,20 +18,35 @@ export interface RestartFlags {
 }
 
 export async function restartCommand(io: CliIO, f: RestartFlags, argv: readonly string[]): Promise<void> {
-  const input = await validateInputs(io, { inventory: f.inventory, confirm: { yes: f.yes, what: 'restart nodes' }, stateDir: f.stateDir });
+  const input = await validateInputs(io, {
+    inventory: f.inventory,
+    confirm: { yes: f.yes, what: 'restart nodes' },
+    stateDir: f.stateDir,
+  });
   const view = pickView(io, f);
-  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'restart', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, {
+    loaded: input,
+    inventory: f.inventory,
+    command: 'restart',
+    json: f.json,
+    plain: f.plain,
+    stateDir: f.stateDir,
+    argv,
+    renderer: view.renderer,
+  });
   await runEngine(io, s, {
     run: async (startedAt) => {
-    return runRestart(s.ctx, {
-      evacuate: f.evacuate,
-      lock: lockFor(s, 'restart', f.breakLock, startedAt),
-      confirm: (plan) => {
-        const n = plan.nodes.filter((x) => x.action === 'restart').length;
-        const into = plan.target ? `relup/${plan.target}/` : 'their relup trees';
-        return view.ask(`Restart ${n} node${n === 1 ? '' : 's'} of ${plan.cluster} into ${into}, one at a time${f.evacuate ? ', evacuating each first' : ''}? Each node's MQTT clients are disconnected.`);
-      },
-    });
+      return runRestart(s.ctx, {
+        evacuate: f.evacuate,
+        lock: lockFor(s, 'restart', f.breakLock, startedAt),
+        confirm: (plan) => {
+          const n = plan.nodes.filter((x) => x.action === 'restart').length;
+          const into = plan.target ? `relup/${plan.target}/` : 'their relup trees';
+          return view.ask(
+            `Restart ${n} node${n === 1 ? '' : 's'} of ${plan.cluster} into ${into}, one at a time${f.evacuate ? ', evacuating each first' : ''}? Each node's MQTT clients are disconnected.`,
+          );
+        },
+      });
     },
     versions: (res) => ({ from: res.plan?.target ?? null, to: res.plan?.target ?? null }),
   });

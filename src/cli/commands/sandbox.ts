@@ -3,14 +3,21 @@ import { formatSandboxInfo, sandboxDown, sandboxUp } from '../../sim/sandbox.js'
 import { BadInputError } from '../../util/errors.js';
 import type { CliIO } from '../io.js';
 
-const VERSION_SHAPE = 'an EMQX version like 5.10.4 (Major.Minor.Patch, optionally -rc.N/-alpha.N/-beta.N/-patch.N and -g<sha>)';
+const VERSION_SHAPE =
+  'an EMQX version like 5.10.4 (Major.Minor.Patch, optionally -rc.N/-alpha.N/-beta.N/-patch.N and -g<sha>)';
 
 /** Pure: the sandbox only makes sense as a forward hop between two real version strings. */
 export function checkSandboxVersions(from: string, to: string): void {
   const f = parseEmqxVersion(from);
-  if (!f) throw new BadInputError(`--from: expected ${VERSION_SHAPE}, found ${JSON.stringify(from)}`, { hint: 'e.g. --from 5.10.4' });
+  if (!f)
+    throw new BadInputError(`--from: expected ${VERSION_SHAPE}, found ${JSON.stringify(from)}`, {
+      hint: 'e.g. --from 5.10.4',
+    });
   const t = parseEmqxVersion(to);
-  if (!t) throw new BadInputError(`--to: expected ${VERSION_SHAPE}, found ${JSON.stringify(to)}`, { hint: 'e.g. --to 5.10.5' });
+  if (!t)
+    throw new BadInputError(`--to: expected ${VERSION_SHAPE}, found ${JSON.stringify(to)}`, {
+      hint: 'e.g. --to 5.10.5',
+    });
   if (compareEmqxVersions(f, t) >= 0) {
     throw new BadInputError(`--to: expected a version newer than --from ${from}, found ${to}`, {
       hint: 'a hot upgrade only moves forward: pick a --to above --from (e.g. --from 5.10.4 --to 5.10.5)',
@@ -26,9 +33,12 @@ export function checkSandboxLayout(layout: string, sshUser?: string): 'tgz' | 'p
     });
   }
   if (sshUser !== undefined && !/^[a-z_][a-z0-9_-]{0,31}$/.test(sshUser)) {
-    throw new BadInputError(`--ssh-user: expected a login name like operator (lower case, digits, _ or -), found ${JSON.stringify(sshUser)}`, {
-      hint: 'e.g. --ssh-user operator',
-    });
+    throw new BadInputError(
+      `--ssh-user: expected a login name like operator (lower case, digits, _ or -), found ${JSON.stringify(sshUser)}`,
+      {
+        hint: 'e.g. --ssh-user operator',
+      },
+    );
   }
   return layout;
 }
@@ -40,7 +50,12 @@ export async function sandboxUpCommand(
   checkSandboxVersions(o.from, o.to);
   const layout = checkSandboxLayout(o.layout ?? 'tgz', o.sshUser);
   const info = await sandboxUp({
-    dir: o.dir, nodes: o.nodes, from: o.from, to: o.to, layout, sshUser: layout === 'pkg' ? o.sshUser : undefined,
+    dir: o.dir,
+    nodes: o.nodes,
+    from: o.from,
+    to: o.to,
+    layout,
+    sshUser: layout === 'pkg' ? o.sshUser : undefined,
     ctlLatencyMs: o.ctlLatencyMs,
   });
   io.stdout.write(formatSandboxInfo(info));

@@ -49,18 +49,43 @@ export function statusRow(f: NodeFacts, tarballGiven: boolean): StatusRow {
 
 const quiet: Renderer = { onEvent: () => undefined, finish: async () => undefined };
 
-export async function statusCommand(io: CliIO, o: { inventory: string; json: boolean; tarball?: string; stateDir?: string }, argv: readonly string[]): Promise<void> {
+export async function statusCommand(
+  io: CliIO,
+  o: { inventory: string; json: boolean; tarball?: string; stateDir?: string },
+  argv: readonly string[],
+): Promise<void> {
   const input = await validateInputs(io, { inventory: o.inventory, stateDir: o.stateDir });
-  const s = await openSession(io, { loaded: input, inventory: o.inventory, command: 'status', json: o.json, plain: true, stateDir: o.stateDir, argv, renderer: quiet });
+  const s = await openSession(io, {
+    loaded: input,
+    inventory: o.inventory,
+    command: 'status',
+    json: o.json,
+    plain: true,
+    stateDir: o.stateDir,
+    argv,
+    renderer: quiet,
+  });
   try {
     const facts = await observeAll(s.ctx, o.tarball ? basename(o.tarball) : null);
     const rows = facts.map((f) => statusRow(f, Boolean(o.tarball)));
     if (o.json) {
-      for (const r of rows) io.stdout.write(`${JSON.stringify({ ts: io.now().toISOString(), type: 'node.status', ...r })}\n`);
+      for (const r of rows)
+        io.stdout.write(`${JSON.stringify({ ts: io.now().toISOString(), type: 'node.status', ...r })}\n`);
     } else {
       const total = s.inv.nodes.length;
       const grid = [
-        ['node', 'ssh', 'emqx', 'version', 'relup status', 'relup/current', 'plugin', 'cluster', 'conns', ...(o.tarball ? ['staged'] : [])],
+        [
+          'node',
+          'ssh',
+          'emqx',
+          'version',
+          'relup status',
+          'relup/current',
+          'plugin',
+          'cluster',
+          'conns',
+          ...(o.tarball ? ['staged'] : []),
+        ],
         ...rows.map((r) => [
           r.node,
           r.reachable ? 'ok' : 'UNREACHABLE',
@@ -69,13 +94,17 @@ export async function statusCommand(io: CliIO, o: { inventory: string; json: boo
           r.relupStatus ?? '-',
           r.marker ?? '-',
           r.plugin ? `${r.plugin} (${r.pluginStatus})` : r.reachable && r.running ? 'MISSING' : '-',
-          r.clusterRunning ? `${r.clusterRunning.filter((n) => s.inv.nodes.some((x) => x.name === n)).length}/${total} running` : '-',
+          r.clusterRunning
+            ? `${r.clusterRunning.filter((n) => s.inv.nodes.some((x) => x.name === n)).length}/${total} running`
+            : '-',
           r.connections === null ? '-' : String(r.connections),
           ...(o.tarball ? [r.staged === null ? '-' : r.staged ? 'yes' : 'no'] : []),
         ]),
       ];
       const table = fitTable(grid, io.stdoutTTY ? io.stdout.columns : undefined).join('\n');
-      io.stdout.write(`cluster ${s.inv.cluster}: ${rows.filter((r) => r.running).length}/${total} nodes running\n${table}\n`);
+      io.stdout.write(
+        `cluster ${s.inv.cluster}: ${rows.filter((r) => r.running).length}/${total} nodes running\n${table}\n`,
+      );
       for (const r of rows) if (r.error) io.stdout.write(`  ${r.node}: ${r.error}\n`);
     }
   } finally {

@@ -35,11 +35,14 @@ export interface UpgradeFlags {
   readonly renderer?: Renderer;
 }
 
-
 export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly string[]): Promise<void> {
   const flagProblems = [...(f.flagProblems ?? [])];
   if (f.awaitApproval !== undefined && f.pauseAfter === undefined) {
-    flagProblems.push(new BadInputError('--await-approval needs --pause-after N: it says how long to wait at that pause', { hint: 'add --pause-after 1 (a canary node) or drop --await-approval' }));
+    flagProblems.push(
+      new BadInputError('--await-approval needs --pause-after N: it says how long to wait at that pause', {
+        hint: 'add --pause-after 1 (a canary node) or drop --await-approval',
+      }),
+    );
   }
   const input = await validateInputs(io, {
     inventory: f.inventory,
@@ -51,36 +54,49 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
   });
   const release = input.release!;
   const view = pickView(io, f);
-  const s = await openSession(io, { loaded: input, inventory: f.inventory, command: 'upgrade', json: f.json, plain: f.plain, stateDir: f.stateDir, argv, renderer: view.renderer });
+  const s = await openSession(io, {
+    loaded: input,
+    inventory: f.inventory,
+    command: 'upgrade',
+    json: f.json,
+    plain: f.plain,
+    stateDir: f.stateDir,
+    argv,
+    renderer: view.renderer,
+  });
   await runEngine(io, s, {
     run: async (startedAt) => {
-    const { mode, spec } = parseWindowFlag(f.window, s.inv.window);
-    const summary = await readJournalSummary(s.stateDir);
-    if (f.resume && (!summary.lastRun || summary.lastRun.ended === 'done')) {
-      throw new BadInputError(`--resume: no unfinished upgrade run of ${s.inv.cluster} in ${s.stateDir}`, { hint: 'run without --resume to start a rollout' });
-    }
-    return runUpgrade(s.ctx, {
-      tarball: release.tarball,
-      sidecar: release.sidecar,
-      force: f.force,
-      noBackup: !f.backup,
-      pauseAfter: f.pauseAfter ?? null,
-      approval: approvalFor(io, f, s.renderer, s.stateDir),
-      window: spec,
-      windowMode: mode,
-      stageConcurrency: f.stageConcurrency,
-      inFlight: summary.inFlight,
-      ungated: summary.ungated,
-      resumeOf: f.resume ? summary.lastRun!.meta : null,
-      lock: lockFor(s, 'upgrade', f.breakLock, startedAt),
-      confirm: async (plan) => {
-        if (f.yes) return true;
-        const n = plan.nodes.filter((x) => x.action === 'upgrade').length;
-        // With --json, stdout carries only NDJSON: the human plan goes with the prompt, to stderr.
-        (f.json ? io.stderr : io.stdout).write(`\n${renderPlanText(plan)}\n`);
-        return view.ask(`Upgrade ${n} node${n === 1 ? '' : 's'} of ${plan.cluster} from ${plan.from ?? '?'} to ${plan.to}, one at a time?`);
-      },
-    });
+      const { mode, spec } = parseWindowFlag(f.window, s.inv.window);
+      const summary = await readJournalSummary(s.stateDir);
+      if (f.resume && (!summary.lastRun || summary.lastRun.ended === 'done')) {
+        throw new BadInputError(`--resume: no unfinished upgrade run of ${s.inv.cluster} in ${s.stateDir}`, {
+          hint: 'run without --resume to start a rollout',
+        });
+      }
+      return runUpgrade(s.ctx, {
+        tarball: release.tarball,
+        sidecar: release.sidecar,
+        force: f.force,
+        noBackup: !f.backup,
+        pauseAfter: f.pauseAfter ?? null,
+        approval: approvalFor(io, f, s.renderer, s.stateDir),
+        window: spec,
+        windowMode: mode,
+        stageConcurrency: f.stageConcurrency,
+        inFlight: summary.inFlight,
+        ungated: summary.ungated,
+        resumeOf: f.resume ? summary.lastRun!.meta : null,
+        lock: lockFor(s, 'upgrade', f.breakLock, startedAt),
+        confirm: async (plan) => {
+          if (f.yes) return true;
+          const n = plan.nodes.filter((x) => x.action === 'upgrade').length;
+          // With --json, stdout carries only NDJSON: the human plan goes with the prompt, to stderr.
+          (f.json ? io.stderr : io.stdout).write(`\n${renderPlanText(plan)}\n`);
+          return view.ask(
+            `Upgrade ${n} node${n === 1 ? '' : 's'} of ${plan.cluster} from ${plan.from ?? '?'} to ${plan.to}, one at a time?`,
+          );
+        },
+      });
     },
     versions: (res) => ({ from: res.plan?.from ?? null, to: release.tarball.version }),
   });

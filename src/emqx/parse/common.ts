@@ -57,7 +57,9 @@ export function detectNotRegistered(stdout: string, exitCode: number | null): No
 export function detectRelupUsage(stdout: string): Usage | null {
   const t = normalize(stdout);
   if (/^Usage: emqx ctl\s*$/m.test(t)) return null;
-  return /^relup upgrade <TarballPath>/m.test(t) && /^relup status\s+#/m.test(t) ? { kind: 'usage', raw: stdout } : null;
+  return /^relup upgrade <TarballPath>/m.test(t) && /^relup status\s+#/m.test(t)
+    ? { kind: 'usage', raw: stdout }
+    : null;
 }
 
 /** The answers any `emqx ctl relup …` subcommand can give instead of its own output. */

@@ -68,7 +68,10 @@ export function parseRelForm(buildInfo: string): RelForm | null {
 /** `bin/emqx root_dir` prints the base <RootDir> and exits 0 (bin/emqx@416bc5c:199-201). */
 export function parseRootDir(stdout: string, exitCode: number | null): string | null {
   if (exitCode !== 0) return null;
-  const ls = normalize(stdout).split('\n').map((l) => l.trim()).filter(Boolean);
+  const ls = normalize(stdout)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return ls.length === 1 && ls[0].startsWith('/') ? ls[0].replace(/\/+$/, '') || '/' : null;
 }
 
@@ -192,7 +195,10 @@ export function resolveLayout(node: string, o: LayoutOverrides, p: LayoutProbe):
   const root = o.rootDir;
   const vars = p.vars !== null ? parseEmqxVars(p.vars, root) : null;
   const relform = p.buildInfo !== null ? parseRelForm(p.buildInfo) : null;
-  const pkg = relform === 'deb' || relform === 'rpm' || (relform === null && vars?.runnerUser === 'emqx' && vars.etcDir === PKG.etc);
+  const pkg =
+    relform === 'deb' ||
+    relform === 'rpm' ||
+    (relform === null && vars?.runnerUser === 'emqx' && vars.etcDir === PKG.etc);
   const dflt = (k: 'etc' | 'data' | 'log'): Located =>
     pkg ? { path: PKG[k], source: 'relform default' } : { path: `${root}/${k}`, source: 'tarball default' };
   const beamData = p.ps !== null ? parseBeamDataDir(p.ps, node, root) : null;
@@ -201,9 +207,21 @@ export function resolveLayout(node: string, o: LayoutOverrides, p: LayoutProbe):
     rootDir: root,
     reportedRootDir: reported !== null && reported !== root ? reported : null,
     relform,
-    etcDir: o.etcDir ? { path: o.etcDir, source: 'inventory' } : vars?.etcDir ? { path: vars.etcDir, source: 'emqx_vars' } : dflt('etc'),
-    dataDir: o.dataDir ? { path: o.dataDir, source: 'inventory' } : beamData ? { path: beamData, source: 'process' } : dflt('data'),
-    logDir: o.logDir ? { path: o.logDir, source: 'inventory' } : vars?.logDir ? { path: vars.logDir, source: 'emqx_vars' } : dflt('log'),
+    etcDir: o.etcDir
+      ? { path: o.etcDir, source: 'inventory' }
+      : vars?.etcDir
+        ? { path: vars.etcDir, source: 'emqx_vars' }
+        : dflt('etc'),
+    dataDir: o.dataDir
+      ? { path: o.dataDir, source: 'inventory' }
+      : beamData
+        ? { path: beamData, source: 'process' }
+        : dflt('data'),
+    logDir: o.logDir
+      ? { path: o.logDir, source: 'inventory' }
+      : vars?.logDir
+        ? { path: vars.logDir, source: 'emqx_vars' }
+        : dflt('log'),
     runnerUser: vars?.runnerUser ?? null,
     processUser: p.ps !== null ? parseBeamUser(p.ps, node, root) : null,
   };

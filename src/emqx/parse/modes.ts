@@ -28,10 +28,15 @@ export function parseStatLines(text: string): Entry[] {
  * owner bits when it owns the entry, else by the other bits (group membership is not known here,
  * so it does not count). null when that user is unknown: then this is not judged at all.
  */
-export function judgeStagedReadable(statText: string, files: readonly string[], runnerUser: string | null): ReadableVerdict | null {
+export function judgeStagedReadable(
+  statText: string,
+  files: readonly string[],
+  runnerUser: string | null,
+): ReadableVerdict | null {
   // Unknown user (a tarball install whose beam we did not find): nothing to judge against.
   if (!runnerUser) return null;
-  if (runnerUser === 'root' || runnerUser === '0') return { ok: true, message: 'the EMQX node runs as root: it reads any staged file' };
+  if (runnerUser === 'root' || runnerUser === '0')
+    return { ok: true, message: 'the EMQX node runs as root: it reads any staged file' };
   const es = parseStatLines(statText);
   const who = runnerUser;
   for (const f of files) if (!es.some((e) => e.path === f)) return { ok: false, message: `cannot stat ${f}` };
@@ -41,7 +46,10 @@ export function judgeStagedReadable(statText: string, files: readonly string[], 
     const bits = runnerUser && e.owner === runnerUser ? (e.mode >> 6) & 7 : e.mode & 7;
     if ((bits & need) === 0) {
       const fix = isFile ? `chmod o+r ${e.path}` : `chmod o+x ${e.path}`;
-      return { ok: false, message: `${e.path} (mode ${e.mode.toString(8).padStart(4, '0')}, owner ${e.owner}) is not ${isFile ? 'readable' : 'searchable'} by ${who}, who runs the relup handler: ${fix}` };
+      return {
+        ok: false,
+        message: `${e.path} (mode ${e.mode.toString(8).padStart(4, '0')}, owner ${e.owner}) is not ${isFile ? 'readable' : 'searchable'} by ${who}, who runs the relup handler: ${fix}`,
+      };
     }
   }
   return { ok: true, message: `staged tarball and sidecar readable by ${who}` };

@@ -22,7 +22,10 @@ export const CHECK_USER_REFUSAL = 'You need to be root or use sudo to run this c
 const SUDO: ReadonlyArray<readonly [PrivilegeProblem['kind'], RegExp]> = [
   ['password-required', /^sudo: (a password is required|a terminal is required to read the password.*)$/m],
   ['password-wrong', /^(sudo: \d+ incorrect password attempts?|Sorry, try again\.|sudo: no password was provided)$/m],
-  ['not-allowed', /^(Sorry, user \S+ is not allowed to execute .*|\S+ is not in the sudoers file.*|sudo: \S+ may not run sudo.*|Sorry, user \S+ may not run sudo.*)$/m],
+  [
+    'not-allowed',
+    /^(Sorry, user \S+ is not allowed to execute .*|\S+ is not in the sudoers file.*|sudo: \S+ may not run sudo.*|Sorry, user \S+ may not run sudo.*)$/m,
+  ],
   ['unknown-user', /^sudo: unknown user:? \S+$/m],
   ['sudo-missing', /^(sh: \d+: sudo: not found|sh: sudo: (command )?not found|.*: sudo: command not found)$/m],
 ];
@@ -31,7 +34,11 @@ const SUDO: ReadonlyArray<readonly [PrivilegeProblem['kind'], RegExp]> = [
  * The privilege problem a command ran into, if any. Only a non-zero exit counts: a command whose
  * normal output quotes such a line is not a refusal. sudo writes to stderr; check_user to stdout.
  */
-export function detectPrivilegeProblem(stdout: string, stderr: string, exitCode: number | null): PrivilegeProblem | null {
+export function detectPrivilegeProblem(
+  stdout: string,
+  stderr: string,
+  exitCode: number | null,
+): PrivilegeProblem | null {
   if (exitCode === 0) return null;
   const err = normalize(stderr);
   for (const [kind, re] of SUDO) {

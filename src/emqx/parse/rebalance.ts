@@ -82,7 +82,12 @@ export function parseRebalanceNodeStatus(stdout: string, stderr: string, exitCod
       return m ? Number(m[1]) : null;
     };
     const rec = /^Session recipient nodes: \[(.*)\]$/m.exec(t);
-    const recipients = rec ? rec[1].split(',').map((x) => x.trim().replace(/^'|'$/g, '')).filter(Boolean) : null;
+    const recipients = rec
+      ? rec[1]
+          .split(',')
+          .map((x) => x.trim().replace(/^'|'$/g, ''))
+          .filter(Boolean)
+      : null;
     return {
       kind: 'enabled',
       type: type[1],
@@ -95,7 +100,8 @@ export function parseRebalanceNodeStatus(stdout: string, stderr: string, exitCod
   return unrecognised(stdout, stderr, exitCode);
 }
 
-export type EvictionStatus = { readonly kind: 'eviction'; readonly enabled: boolean } | Transient | NodeDown | Unrecognised;
+export type EvictionStatus =
+  { readonly kind: 'eviction'; readonly enabled: boolean } | Transient | NodeDown | Unrecognised;
 
 /** `emqx ctl eviction status`: `Eviction status: enabled|disabled`, exit 0 (A1 "Other read-only probes"). */
 export function parseEvictionStatus(stdout: string, stderr: string, exitCode: number | null): EvictionStatus {
@@ -104,7 +110,9 @@ export function parseEvictionStatus(stdout: string, stderr: string, exitCode: nu
   const tr = detectTransient(stdout, exitCode, 'eviction');
   if (tr) return tr;
   const m = /^Eviction status: (enabled|disabled)$/m.exec(normalize(stdout).trim());
-  return m && exitCode === 0 ? { kind: 'eviction', enabled: m[1] === 'enabled' } : unrecognised(stdout, stderr, exitCode);
+  return m && exitCode === 0
+    ? { kind: 'eviction', enabled: m[1] === 'enabled' }
+    : unrecognised(stdout, stderr, exitCode);
 }
 
 /** Drained: an evacuation with no client connected any more (state evicting_sessions or later). */

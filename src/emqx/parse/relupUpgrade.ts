@@ -50,7 +50,9 @@ export function parseRelupUpgrade(stdout: string, stderr: string, exitCode: numb
 }
 
 function joinRaw(stdout: string, stderr: string): string {
-  return stderr.trim() === '' ? stdout : `${stdout}${stdout.endsWith('\n') || stdout === '' ? '' : '\n'}[stderr] ${stderr.trim()}`;
+  return stderr.trim() === ''
+    ? stdout
+    : `${stdout}${stdout.endsWith('\n') || stdout === '' ? '' : '\n'}[stderr] ${stderr.trim()}`;
 }
 
 /** Index of `prefix` at the start of a line, or -1. */

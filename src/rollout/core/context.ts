@@ -11,7 +11,10 @@ export interface RunContext {
   /** Reachable nodes only (unreachable ones are preflight findings). */
   readonly hosts: ReadonlyMap<string, RemoteHost>;
   /** Connection failures by node: message, evidence, finding code. */
-  readonly unreachable: ReadonlyMap<string, { readonly message: string; readonly details: readonly string[]; readonly code: string }>;
+  readonly unreachable: ReadonlyMap<
+    string,
+    { readonly message: string; readonly details: readonly string[]; readonly code: string }
+  >;
   readonly emit: (e: EventInput) => void;
   readonly now: () => Date;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -1,13 +1,6 @@
 // What observe() learns about one node: typed facts plus the raw evidence they came from.
 // Facts are inputs to the pure decisions (preflight, plan, gates); they never carry behaviour.
-import type {
-  ClusterStatus,
-  CtlStatus,
-  PluginInfo,
-  RelupLogRow,
-  RelupStatus,
-  UpgradePath,
-} from '../../emqx/types.js';
+import type { ClusterStatus, CtlStatus, PluginInfo, RelupLogRow, RelupStatus, UpgradePath } from '../../emqx/types.js';
 import type { ExecResult } from '../../util/execResult.js';
 import type { EmqxVars, NodeLayout, Workspace } from '../../emqx/parse/layout.js';
 import type { PrivilegeProblem } from '../../emqx/parse/privilege.js';

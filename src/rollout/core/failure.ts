@@ -64,23 +64,32 @@ export function rerunCommand(mode: RunMode, spec: NodeSpec): string {
 }
 
 const refusalFix: Record<string, string> = {
-  sha256_mismatch: 'the staged tarball is corrupt or the sidecar is wrong: re-run (staging verifies and replaces the file)',
+  sha256_mismatch:
+    'the staged tarball is corrupt or the sidecar is wrong: re-run (staging verifies and replaces the file)',
   missing_sha256_sidecar: 'the sidecar is missing next to the staged tarball: re-run to stage it again',
-  patches_dir_not_empty: 'remove the stale data/patches/*.beam if the target contains those fixes, or re-run with --force',
-  no_relup_entry: 'install the emqx_relup plugin version whose catalog lists this hop; note the handler already deployed relup/<vsn>/ (harmless, no marker written)',
-  duplicate_pending_target: 'this target is already deployed and pending restart: run `emqx-rollout restart`, or remove the marker to retry',
+  patches_dir_not_empty:
+    'remove the stale data/patches/*.beam if the target contains those fixes, or re-run with --force',
+  no_relup_entry:
+    'install the emqx_relup plugin version whose catalog lists this hop; note the handler already deployed relup/<vsn>/ (harmless, no marker written)',
+  duplicate_pending_target:
+    'this target is already deployed and pending restart: run `emqx-rollout restart`, or remove the marker to retry',
   already_upgraded_to_target_vsn: 'the node already runs the target: re-run, it will be skipped',
   no_write_permission: 'make <RootDir>/relup writable for the EMQX user, then re-run',
-  os_arch_mismatch: 'use the tarball built for this node\'s OS and architecture',
-  otp_major_vsn_mismatch: 'use the official tarball built on the node\'s OTP major',
-  otp_compatible_mismatch: 'use the official tarball built on EMQX\'s OTP fork',
+  os_arch_mismatch: "use the tarball built for this node's OS and architecture",
+  otp_major_vsn_mismatch: "use the official tarball built on the node's OTP major",
+  otp_compatible_mismatch: "use the official tarball built on EMQX's OTP fork",
 };
 
 /**
  * The recovery steps for a failure of `mode` on `spec` (target: the version the run was taking the
  * node to, or null when the command has none).
  */
-export function recoverySteps(c: FailureCase, spec: NodeSpec, target: string | null, mode: RunMode = 'upgrade'): string[] {
+export function recoverySteps(
+  c: FailureCase,
+  spec: NodeSpec,
+  target: string | null,
+  mode: RunMode = 'upgrade',
+): string[] {
   const root = spec.rootDir;
   const bin = `${root}/bin/emqx`;
   const rerun = rerunCommand(mode, spec);

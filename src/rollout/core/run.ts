@@ -38,7 +38,8 @@ export async function takeLock(ctx: RunContext, lock: LockOptions): Promise<Lock
   const h = await acquireClusterLock(ctx.inv.nodes, ctx.hosts, lock.owner, {
     breakLock: lock.breakLock,
     pidAlive: lock.pidAlive,
-    onTakeover: (node, prev) => ctx.emit({ type: 'log', level: 'warn', node, message: `took over the cluster lock from ${prev}` }),
+    onTakeover: (node, prev) =>
+      ctx.emit({ type: 'log', level: 'warn', node, message: `took over the cluster lock from ${prev}` }),
   });
   ctx.emit({ type: 'log', level: 'info', message: `cluster lock taken on ${ctx.hosts.size} nodes (run ${ctx.runId})` });
   return h;
@@ -83,7 +84,13 @@ export function emitDeclined(ctx: RunContext, message: string): RolloutError {
  * Maps what a day-2 engine threw to its outcome and emits the terminal event. The abort test comes
  * FIRST: a failure observed after SIGTERM is the abort's doing, never a node's (no false halt).
  */
-export function settleFailure(ctx: RunContext, e: unknown, mode: RunMode, target: string | null, flight: InFlight): { outcome: Outcome; error: RolloutError } {
+export function settleFailure(
+  ctx: RunContext,
+  e: unknown,
+  mode: RunMode,
+  target: string | null,
+  flight: InFlight,
+): { outcome: Outcome; error: RolloutError } {
   if (isInterruption(ctx, e)) {
     // "terminated (SIGTERM): interrupted while observing X": why, then where, when both are known.
     const why = ctx.signal.aborted && ctx.signal.reason instanceof Error ? ctx.signal.reason.message : null;
@@ -96,25 +103,61 @@ export function settleFailure(ctx: RunContext, e: unknown, mode: RunMode, target
         ? 're-run the same command (or add --resume) to continue: a node whose hop landed is gated, not upgraded again'
         : 're-run the same command to continue; nodes already done are skipped';
     ctx.emit({ type: 'rollout.paused', reason: note ? `${base}; ${note}` : base, resumeHint });
-    return { outcome: 'interrupted', error: new RolloutError('interrupted', base, { details: note ? [note] : [], hint: resumeHint, cause: e }) };
+    return {
+      outcome: 'interrupted',
+      error: new RolloutError('interrupted', base, { details: note ? [note] : [], hint: resumeHint, cause: e }),
+    };
   }
   if (e instanceof NodeFailure) {
     const spec = ctx.inv.nodes.find((n) => n.name === e.node)!;
     const recovery = recoverySteps(e.failure, spec, target, mode);
-    ctx.emit({ type: 'rollout.halted', node: e.node, check: e.check, message: e.message, evidence: e.evidence, recovery });
+    ctx.emit({
+      type: 'rollout.halted',
+      node: e.node,
+      check: e.check,
+      message: e.message,
+      evidence: e.evidence,
+      recovery,
+    });
     return { outcome: 'halted', error: e };
   }
   if (e instanceof RolloutError && (e.kind === 'lock-held' || e.kind === 'preflight-blocked')) {
     // The lock was not ours (exit 6) or could not be written (exit 3): nothing was changed.
-    ctx.emit({ type: 'rollout.halted', check: 'lock', message: e.message, evidence: [...e.details], recovery: [e.hint ?? (e.kind === 'lock-held' ? 'wait for the other run to finish' : 'fix the cause and re-run the same command')] });
+    ctx.emit({
+      type: 'rollout.halted',
+      check: 'lock',
+      message: e.message,
+      evidence: [...e.details],
+      recovery: [
+        e.hint ??
+          (e.kind === 'lock-held' ? 'wait for the other run to finish' : 'fix the cause and re-run the same command'),
+      ],
+    });
     return { outcome: e.kind === 'lock-held' ? 'halted' : 'blocked', error: e };
   }
   if (e instanceof RolloutError) {
-    ctx.emit({ type: 'rollout.halted', message: e.message, evidence: [...e.details], recovery: [e.hint ?? 'fix the cause and re-run the same command'] });
-    return { outcome: 'halted', error: new RolloutError('halted', e.message, { details: e.details, ...(e.hint ? { hint: e.hint } : {}), cause: e }) };
+    ctx.emit({
+      type: 'rollout.halted',
+      message: e.message,
+      evidence: [...e.details],
+      recovery: [e.hint ?? 'fix the cause and re-run the same command'],
+    });
+    return {
+      outcome: 'halted',
+      error: new RolloutError('halted', e.message, {
+        details: e.details,
+        ...(e.hint ? { hint: e.hint } : {}),
+        cause: e,
+      }),
+    };
   }
   // A bug: still end the stream, then let the CLI report it (exit 1).
-  ctx.emit({ type: 'rollout.halted', message: `internal error: ${errorMessage(e)}`, evidence: flight.note ? [flight.note] : [], recovery: ['this is a bug: report it with the output and the journal under .emqx-rollout/'] });
+  ctx.emit({
+    type: 'rollout.halted',
+    message: `internal error: ${errorMessage(e)}`,
+    evidence: flight.note ? [flight.note] : [],
+    recovery: ['this is a bug: report it with the output and the journal under .emqx-rollout/'],
+  });
   throw e;
 }
 

@@ -8,7 +8,15 @@ import { describeResult } from '../../remote/exec.js';
 import { BadInputError, RolloutError } from '../../util/errors.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import { NodeFailure } from '../core/failure.js';
-import { emitBlocked, emitDeclined, throwIfAborted, withRun, type Outcome, type LockOptions, type MutableRow } from '../core/run.js';
+import {
+  emitBlocked,
+  emitDeclined,
+  throwIfAborted,
+  withRun,
+  type Outcome,
+  type LockOptions,
+  type MutableRow,
+} from '../core/run.js';
 import type { Finding, ReportRow } from '../core/types.js';
 
 export interface TimelineRow {
@@ -70,14 +78,26 @@ export function timeline(perNode: readonly NodeLogs[]): TimelineRow[] {
   const all = perNode.flatMap((n, ni) =>
     n.rows.map((r, ri) => ({
       key: [Date.parse(r.started), ni, ri] as const,
-      row: { node: n.node, started: r.started, finished: r.finished, from: r.from, to: r.target, status: r.status, ...resultOf(r.result), line: r.line } satisfies TimelineRow,
+      row: {
+        node: n.node,
+        started: r.started,
+        finished: r.finished,
+        from: r.from,
+        to: r.target,
+        status: r.status,
+        ...resultOf(r.result),
+        line: r.line,
+      } satisfies TimelineRow,
     })),
   );
-  all.sort((a, b) => (a.key[0] - b.key[0]) || (a.key[1] - b.key[1]) || (a.key[2] - b.key[2]));
+  all.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2]);
   return all.map((x) => x.row);
 }
 
-export async function collectLogs(ctx: RunContext, nodes: readonly NodeSpec[]): Promise<{ perNode: NodeLogs[]; errors: NodeLogsError[] }> {
+export async function collectLogs(
+  ctx: RunContext,
+  nodes: readonly NodeSpec[],
+): Promise<{ perNode: NodeLogs[]; errors: NodeLogsError[] }> {
   const perNode: NodeLogs[] = [];
   const errors: NodeLogsError[] = [];
   await Promise.all(
@@ -85,14 +105,28 @@ export async function collectLogs(ctx: RunContext, nodes: readonly NodeSpec[]): 
       const host = ctx.hosts.get(spec.name);
       if (!host) {
         const u = ctx.unreachable.get(spec.name);
-        errors.push({ node: spec.name, message: `unreachable: ${u?.message ?? 'not connected'}`, evidence: u?.details ?? [] });
+        errors.push({
+          node: spec.name,
+          message: `unreachable: ${u?.message ?? 'not connected'}`,
+          evidence: u?.details ?? [],
+        });
         return;
       }
       const r = await host.exec(cmd.relupLogs(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
       if (r.aborted) return; // reported once below, as an interruption
       const p = parseRelupLogs(r.stdout, r.stderr, r.exitCode);
       if (p.kind === 'logs') perNode.push({ node: spec.name, rows: p.rows });
-      else errors.push({ node: spec.name, message: p.kind === 'down' ? `not running (${p.message})` : p.kind === 'not-registered' ? 'the emqx_relup plugin is not running (relup is not a ctl command)' : `relup logs output not understood (${p.kind})`, evidence: describeResult(r, 5) });
+      else
+        errors.push({
+          node: spec.name,
+          message:
+            p.kind === 'down'
+              ? `not running (${p.message})`
+              : p.kind === 'not-registered'
+                ? 'the emqx_relup plugin is not running (relup is not a ctl command)'
+                : `relup logs output not understood (${p.kind})`,
+          evidence: describeResult(r, 5),
+        });
     }),
   );
   // An aborted read comes back empty: it is an interruption, not "output not understood".
@@ -133,48 +167,94 @@ export interface LogsClearResult {
  */
 export async function runLogsClear(ctx: RunContext, opts: LogsClearOptions): Promise<LogsClearResult> {
   const t0 = ctx.now().getTime();
-  ctx.emit({ type: 'rollout.started', command: 'logs', cluster: ctx.inv.cluster, runId: ctx.runId, nodes: opts.nodes.map((n) => n.name) });
-  const rows = new Map<string, MutableRow>(opts.nodes.map((n) => [n.name, { node: n.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }]));
-  const result = (outcome: Outcome, error?: RolloutError): LogsClearResult => ({ outcome, rows: [...rows.values()], ...(error ? { error } : {}) });
-  return withRun(ctx, { mode: 'logs', target: () => null }, async ({ flight, lock }) => {
-    const { perNode, errors } = await collectLogs(ctx, opts.nodes);
-    opts.show(perNode, errors);
-    if (errors.length > 0) {
-      const findings = errors.map((e): Finding => ({ code: 'logs-unreadable', severity: 'blocker', node: e.node, message: `${e.node}: ${e.message}`, fix: 'fix that node, or pass --node to clear the readable nodes one at a time' }));
-      for (const f of findings) ctx.emit({ type: 'preflight.finding', ...f });
-      const err = new RolloutError('preflight-blocked', `not clearing: the relup logs of ${errors.length} node${errors.length === 1 ? '' : 's'} could not be read; nothing was cleared`, {
-        details: errors.map((e) => `${e.node}: ${e.message}`),
-        hint: 'fix those nodes, or pass --node to clear one node at a time',
-      });
-      emitBlocked(ctx, err, findings);
-      return result('blocked', err);
-    }
-    const total = perNode.reduce((a, x) => a + x.rows.length, 0);
-    if (!(await opts.confirm(perNode.length, total))) return result('declined', emitDeclined(ctx, 'logs --clear declined at the confirmation prompt; nothing was cleared'));
-    throwIfAborted(ctx, null, 'taking the cluster lock (nothing was cleared)');
-
-    await lock(opts.lock);
-    for (const spec of opts.nodes) {
-      if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
-      const row = rows.get(spec.name)!;
-      flight.note = `\`relup logs-clear\` was running on ${spec.name}: its upgrade history may already be cleared (check with \`emqx-rollout logs --node ${spec.name}\`)`;
-      const r = await hostOf(ctx, spec.name).exec(cmd.ctlCmd(spec.rootDir, 'relup', 'logs-clear'), { timeoutMs: 30_000, signal: ctx.signal });
-      const ok = !r.aborted && r.exitCode === 0 && /^cleared all upgrade logs$/m.test(r.stdout);
-      ctx.note({ kind: 'logs.clear', runId: ctx.runId, node: spec.name, ok, exitCode: r.exitCode, aborted: r.aborted });
-      throwIfAborted(ctx, r, `clearing the relup logs of ${spec.name}`);
-      row.durationMs = r.durationMs;
-      const evidence = ok ? [] : describeResult(r, 5);
-      opts.onCleared({ node: spec.name, ok, evidence });
-      if (!ok) {
-        row.outcome = 'failed';
-        throw new NodeFailure(spec.name, 'logs-clear', `relup logs-clear failed on ${spec.name}`, evidence, { kind: 'logs-clear' });
-      }
-      row.outcome = 'cleared';
-      flight.note = null;
-    }
-    ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
-    return result('done');
-  }, (outcome, error) => {
-    return result(outcome, error);
+  ctx.emit({
+    type: 'rollout.started',
+    command: 'logs',
+    cluster: ctx.inv.cluster,
+    runId: ctx.runId,
+    nodes: opts.nodes.map((n) => n.name),
   });
+  const rows = new Map<string, MutableRow>(
+    opts.nodes.map((n) => [
+      n.name,
+      { node: n.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 },
+    ]),
+  );
+  const result = (outcome: Outcome, error?: RolloutError): LogsClearResult => ({
+    outcome,
+    rows: [...rows.values()],
+    ...(error ? { error } : {}),
+  });
+  return withRun(
+    ctx,
+    { mode: 'logs', target: () => null },
+    async ({ flight, lock }) => {
+      const { perNode, errors } = await collectLogs(ctx, opts.nodes);
+      opts.show(perNode, errors);
+      if (errors.length > 0) {
+        const findings = errors.map((e): Finding => ({
+          code: 'logs-unreadable',
+          severity: 'blocker',
+          node: e.node,
+          message: `${e.node}: ${e.message}`,
+          fix: 'fix that node, or pass --node to clear the readable nodes one at a time',
+        }));
+        for (const f of findings) ctx.emit({ type: 'preflight.finding', ...f });
+        const err = new RolloutError(
+          'preflight-blocked',
+          `not clearing: the relup logs of ${errors.length} node${errors.length === 1 ? '' : 's'} could not be read; nothing was cleared`,
+          {
+            details: errors.map((e) => `${e.node}: ${e.message}`),
+            hint: 'fix those nodes, or pass --node to clear one node at a time',
+          },
+        );
+        emitBlocked(ctx, err, findings);
+        return result('blocked', err);
+      }
+      const total = perNode.reduce((a, x) => a + x.rows.length, 0);
+      if (!(await opts.confirm(perNode.length, total)))
+        return result(
+          'declined',
+          emitDeclined(ctx, 'logs --clear declined at the confirmation prompt; nothing was cleared'),
+        );
+      throwIfAborted(ctx, null, 'taking the cluster lock (nothing was cleared)');
+
+      await lock(opts.lock);
+      for (const spec of opts.nodes) {
+        if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
+        const row = rows.get(spec.name)!;
+        flight.note = `\`relup logs-clear\` was running on ${spec.name}: its upgrade history may already be cleared (check with \`emqx-rollout logs --node ${spec.name}\`)`;
+        const r = await hostOf(ctx, spec.name).exec(cmd.ctlCmd(spec.rootDir, 'relup', 'logs-clear'), {
+          timeoutMs: 30_000,
+          signal: ctx.signal,
+        });
+        const ok = !r.aborted && r.exitCode === 0 && /^cleared all upgrade logs$/m.test(r.stdout);
+        ctx.note({
+          kind: 'logs.clear',
+          runId: ctx.runId,
+          node: spec.name,
+          ok,
+          exitCode: r.exitCode,
+          aborted: r.aborted,
+        });
+        throwIfAborted(ctx, r, `clearing the relup logs of ${spec.name}`);
+        row.durationMs = r.durationMs;
+        const evidence = ok ? [] : describeResult(r, 5);
+        opts.onCleared({ node: spec.name, ok, evidence });
+        if (!ok) {
+          row.outcome = 'failed';
+          throw new NodeFailure(spec.name, 'logs-clear', `relup logs-clear failed on ${spec.name}`, evidence, {
+            kind: 'logs-clear',
+          });
+        }
+        row.outcome = 'cleared';
+        flight.note = null;
+      }
+      ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
+      return result('done');
+    },
+    (outcome, error) => {
+      return result(outcome, error);
+    },
+  );
 }

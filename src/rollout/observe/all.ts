@@ -5,24 +5,41 @@ import type { RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
 import { observeNode, unreachableFacts } from './node.js';
 
-export async function observeAll(ctx: RunContext, tarballName: string | null, tarballSha256?: string): Promise<NodeFacts[]> {
+export async function observeAll(
+  ctx: RunContext,
+  tarballName: string | null,
+  tarballSha256?: string,
+): Promise<NodeFacts[]> {
   const queue = new PQueue({ concurrency: 8 });
   const facts = await Promise.all(
     ctx.inv.nodes.map((spec) =>
       queue.add(async (): Promise<NodeFacts> => {
         const host = ctx.hosts.get(spec.name);
         if (!host) {
-          const u = ctx.unreachable.get(spec.name) ?? { message: 'not connected', details: [], code: 'node-unreachable' };
+          const u = ctx.unreachable.get(spec.name) ?? {
+            message: 'not connected',
+            details: [],
+            code: 'node-unreachable',
+          };
           return unreachableFacts(spec, u.message, u.details, u.code);
         }
         try {
-          return await observeNode(host, spec, { tarballName, signal: ctx.signal, ...(tarballSha256 ? { tarballSha256 } : {}) });
+          return await observeNode(host, spec, {
+            tarballName,
+            signal: ctx.signal,
+            ...(tarballSha256 ? { tarballSha256 } : {}),
+          });
         } catch (e) {
           // A connection that dies mid-observation makes that node unreachable (a finding), not the
           // whole command a failure. An interruption stays an interruption.
           if (ctx.signal.aborted || (e instanceof RolloutError && e.kind === 'interrupted')) throw e;
           const err = e instanceof RolloutError ? e : new RolloutError('remote', errorMessage(e), { cause: e });
-          return unreachableFacts(spec, `${spec.name}: lost while observing: ${err.message}`, [...err.details], 'node-unreachable');
+          return unreachableFacts(
+            spec,
+            `${spec.name}: lost while observing: ${err.message}`,
+            [...err.details],
+            'node-unreachable',
+          );
         }
       }),
     ),

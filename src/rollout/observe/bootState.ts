@@ -23,24 +23,41 @@ export type BootState =
 export function bootState(f: NodeFacts): BootState {
   if (!f.reachable) return { kind: 'unreachable', message: f.unreachable?.message ?? 'not reachable over SSH' };
   if (f.ctl?.kind === 'down') return { kind: 'down', message: f.ctl.message };
-  if (f.ctl?.kind !== 'running') return { kind: 'unclear', reason: `ctl status unrecognised${f.ctl?.kind === 'unrecognised' ? `: ${f.ctl.raw.trim().split('\n')[0] ?? ''}` : ''}` };
+  if (f.ctl?.kind !== 'running')
+    return {
+      kind: 'unclear',
+      reason: `ctl status unrecognised${f.ctl?.kind === 'unrecognised' ? `: ${f.ctl.raw.trim().split('\n')[0] ?? ''}` : ''}`,
+    };
   const s = f.relupStatus;
   if (s?.kind === 'in-progress') return { kind: 'in-progress', marker: f.marker };
   if (f.marker === null) {
-    if (s?.kind === 'hot-upgraded') return { kind: 'unclear', reason: `relup status says hot-upgraded to ${s.target} but <RootDir>/relup/current is missing` };
+    if (s?.kind === 'hot-upgraded')
+      return {
+        kind: 'unclear',
+        reason: `relup status says hot-upgraded to ${s.target} but <RootDir>/relup/current is missing`,
+      };
     return { kind: 'no-marker', version: f.version };
   }
   if (s?.kind === 'hot-upgraded') {
     return s.target === f.marker
       ? { kind: 'pending', target: f.marker, version: f.version }
-      : { kind: 'unclear', reason: `relup status says hot-upgraded to ${s.target} but relup/current holds ${f.marker}` };
+      : {
+          kind: 'unclear',
+          reason: `relup status says hot-upgraded to ${s.target} but relup/current holds ${f.marker}`,
+        };
   }
   if (s?.kind === 'idle') {
     return f.version === f.marker
       ? { kind: 'booted-new', target: f.marker }
-      : { kind: 'unclear', reason: `relup/current holds ${f.marker}, relup status is idle, but the node runs ${f.version ?? 'an unknown version'}` };
+      : {
+          kind: 'unclear',
+          reason: `relup/current holds ${f.marker}, relup status is idle, but the node runs ${f.version ?? 'an unknown version'}`,
+        };
   }
-  return { kind: 'unclear', reason: `relup status unreadable (${s?.kind ?? 'not observed'}) with relup/current holding ${f.marker}` };
+  return {
+    kind: 'unclear',
+    reason: `relup status unreadable (${s?.kind ?? 'not observed'}) with relup/current holding ${f.marker}`,
+  };
 }
 
 export function describeBootState(b: BootState): string {

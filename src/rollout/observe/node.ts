@@ -5,7 +5,13 @@ import { connectionCount, parseBrokerStats } from '../../emqx/parse/broker.js';
 import { parseClusterStatus } from '../../emqx/parse/clusterStatus.js';
 import { parseCtlStatus } from '../../emqx/parse/ctlStatus.js';
 import { parsePluginsList } from '../../emqx/parse/plugins.js';
-import { parseDfAvailBytes, parseMarker, parsePatchesList, parseSha256, parseWritable } from '../../emqx/parse/probes.js';
+import {
+  parseDfAvailBytes,
+  parseMarker,
+  parsePatchesList,
+  parseSha256,
+  parseWritable,
+} from '../../emqx/parse/probes.js';
 import { parseRelupLogs } from '../../emqx/parse/relupLogs.js';
 import { parseSupportedPaths } from '../../emqx/parse/relupPaths.js';
 import { parseRelupStatus } from '../../emqx/parse/relupStatus.js';
@@ -14,7 +20,13 @@ import { shq } from '../../util/shellQuote.js';
 import type { ExecResult, RemoteHost } from '../../remote/types.js';
 import type { NodeFacts } from '../core/facts.js';
 import { RolloutError } from '../../util/errors.js';
-import { parseEmqxVars, parseLayoutProbe, parseWorkspaceProbe, resolveLayout, type EmqxVars } from '../../emqx/parse/layout.js';
+import {
+  parseEmqxVars,
+  parseLayoutProbe,
+  parseWorkspaceProbe,
+  resolveLayout,
+  type EmqxVars,
+} from '../../emqx/parse/layout.js';
 import { detectPrivilegeProblem } from '../../emqx/parse/privilege.js';
 import { execAsLogin } from '../../remote/become.js';
 import { judgeStagedReadable } from '../../emqx/parse/modes.js';
@@ -112,7 +124,10 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
   // whether or not EMQX answers.
   // SFTP uploads as the login user, so that user (not the `become` one) must be able to write there.
   const loginWritable = host.execAsLogin
-    ? execAsLogin(host, stagingWritable(spec.stagingDir), { timeoutMs: opts.commandTimeoutMs ?? 30_000, signal: opts.signal })
+    ? execAsLogin(host, stagingWritable(spec.stagingDir), {
+        timeoutMs: opts.commandTimeoutMs ?? 30_000,
+        signal: opts.signal,
+      })
     : null;
   loginWritable?.catch(() => undefined); // awaited below; an interruption must not leave it unhandled
   const [st, mk, lp, wr, df, sw0, bw, ws, tc, sh] = await runAll([
@@ -125,13 +140,26 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     stagingWritable(spec.backupDir), // same question: can the SSH user create files there
     opts.tarballSha256 ? cmd.workspaceProbe(root, spec.name, opts.tarballSha256) : 'true',
     cmd.troubleshootCount(root),
-    ...(staged ? [`if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`] : []),
+    ...(staged
+      ? [
+          `if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`,
+        ]
+      : []),
   ]);
   const sw = loginWritable ? await loginWritable : sw0;
   if (loginWritable) evidence.push(sw);
   // sudo's or check_user's refusal comes back from every command: nothing else here is a fact then.
-  const privilege = detectPrivilegeProblem(st.stdout, st.stderr, st.exitCode) ?? detectPrivilegeProblem(lp.stdout, lp.stderr, lp.exitCode);
-  if (privilege) return { ...unreachableFacts(spec, privilege.line, [], privilege.kind), reachable: true, unreachable: undefined, privilege, evidence };
+  const privilege =
+    detectPrivilegeProblem(st.stdout, st.stderr, st.exitCode) ??
+    detectPrivilegeProblem(lp.stdout, lp.stderr, lp.exitCode);
+  if (privilege)
+    return {
+      ...unreachableFacts(spec, privilege.line, [], privilege.kind),
+      reachable: true,
+      unreachable: undefined,
+      privilege,
+      evidence,
+    };
   const probe = parseLayoutProbe(lp.stdout);
   const layout = resolveLayout(spec.name, spec, probe);
   const relupVars: Record<string, EmqxVars> = {};
@@ -182,7 +210,8 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
     ]);
     [pt, ev] = [pt2, ev2];
     const parsed = bi.exitCode === 0 ? parseBuildInfo(bi.stdout) : {};
-    buildInfo = parsed.os && parsed.arch && parsed.erlang ? { os: parsed.os, arch: parsed.arch, otp: parsed.erlang } : null;
+    buildInfo =
+      parsed.os && parsed.arch && parsed.erlang ? { os: parsed.os, arch: parsed.arch, otp: parsed.erlang } : null;
     relupStatus = parseRelupStatus(rs.stdout, rs.stderr, rs.exitCode);
     const paths = parseSupportedPaths(sp.stdout, sp.exitCode, sp.stderr);
     supportedPathsKind = paths.kind;
@@ -201,7 +230,8 @@ export async function observeNode(host: RemoteHost, spec: NodeSpec, opts: Observ
   if (staged && stagedSha256 !== null && stagedSidecar) {
     const files = [staged, `${staged}.sha256`];
     const [mo] = await runAll([cmd.stagedModes(files)]);
-    stagedReadable = judgeStagedReadable(mo.stdout, files, layout.processUser ?? (layout.runnerUser || null)) ?? undefined;
+    stagedReadable =
+      judgeStagedReadable(mo.stdout, files, layout.processUser ?? (layout.runnerUser || null)) ?? undefined;
   }
   const wsp = opts.tarballSha256 ? parseWorkspaceProbe(ws.stdout) : null;
   return {

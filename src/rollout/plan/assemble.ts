@@ -3,7 +3,14 @@
 import type { Inventory, WindowSpec } from '../../inventory/types.js';
 import type { NodeFacts } from '../core/facts.js';
 import { commonFrom } from '../upgrade/preflight.js';
-import { PLAN_SCHEMA_VERSION, type Finding, type Plan, type SurveyPlan, type SurveyPlanNode, type TarballInfo } from '../core/types.js';
+import {
+  PLAN_SCHEMA_VERSION,
+  type Finding,
+  type Plan,
+  type SurveyPlan,
+  type SurveyPlanNode,
+  type TarballInfo,
+} from '../core/types.js';
 import { estimateNodes, type Estimate, type History } from './estimate.js';
 import { surveyHops, type HopSurvey } from './hops.js';
 import { schedule, type Schedule } from './schedule.js';
@@ -25,7 +32,12 @@ interface Timing {
 }
 
 /** Estimate and schedule for the nodes that will run, in inventory order. */
-function timing(input: ExtrasInput, moving: readonly { name: string; regate: boolean }[], tarball: TarballInfo | null, facts: readonly NodeFacts[]): Timing {
+function timing(
+  input: ExtrasInput,
+  moving: readonly { name: string; regate: boolean }[],
+  tarball: TarballInfo | null,
+  facts: readonly NodeFacts[],
+): Timing {
   const staged = new Set(tarball ? facts.filter((f) => f.stagedSha256 === tarball.sha256).map((f) => f.node) : []);
   const estimate = estimateNodes(
     {
@@ -43,7 +55,12 @@ function timing(input: ExtrasInput, moving: readonly { name: string; regate: boo
     moving[i].regate ? { ...n, expectedMs: n.parts.gateAfterMs + n.parts.soakMs, stageMs: 0 } : n,
   );
   const stagingMs = Math.max(0, ...nodes.map((n) => n.stageMs));
-  const est: Estimate = { ...estimate, nodes, stagingMs, totalMs: stagingMs + nodes.reduce((a, n) => a + n.expectedMs, 0) };
+  const est: Estimate = {
+    ...estimate,
+    nodes,
+    stagingMs,
+    totalMs: stagingMs + nodes.reduce((a, n) => a + n.expectedMs, 0),
+  };
   const sched = schedule({
     now: input.now,
     ...(input.window ? { window: input.window } : {}),
@@ -62,7 +79,9 @@ const strip = <T extends { nodes: unknown }>(x: T): Omit<T, 'nodes'> => {
 /** The `--tarball` / `--releases` plan with schema 2's hops, estimate and schedule added. */
 export function decoratePlan(plan: Plan, facts: readonly NodeFacts[], input: ExtrasInput): Plan {
   const survey = surveyHops(facts, plan.to);
-  const moving = plan.nodes.filter((n) => n.action === 'upgrade' || n.action === 'regate').map((n) => ({ name: n.name, regate: n.action === 'regate' }));
+  const moving = plan.nodes
+    .filter((n) => n.action === 'upgrade' || n.action === 'regate')
+    .map((n) => ({ name: n.name, regate: n.action === 'regate' }));
   const t = timing(input, moving, plan.tarball, facts);
   return {
     ...plan,
@@ -83,7 +102,15 @@ export function decoratePlan(plan: Plan, facts: readonly NodeFacts[], input: Ext
 export function surveyFindings(survey: HopSurvey): Finding[] {
   return survey.nodes.flatMap((n): Finding[] =>
     n.noHop
-      ? [{ code: n.noHop.code, severity: 'blocker', node: n.node, message: n.noHop.message, ...(n.noHop.instead.length ? { fix: n.noHop.instead.join('; or ') } : {}) }]
+      ? [
+          {
+            code: n.noHop.code,
+            severity: 'blocker',
+            node: n.node,
+            message: n.noHop.message,
+            ...(n.noHop.instead.length ? { fix: n.noHop.instead.join('; or ') } : {}),
+          },
+        ]
       : [],
   );
 }
@@ -92,16 +119,26 @@ export function surveyFindings(survey: HopSurvey): Finding[] {
 export function buildSurveyPlan(facts: readonly NodeFacts[], to: string | null, input: ExtrasInput): SurveyPlan {
   const survey = surveyHops(facts, to);
   const findings = surveyFindings(survey);
-  const moving = survey.nodes.filter((n) => to !== null && n.hot && !n.atTarget).map((n) => ({ name: n.node, regate: false }));
+  const moving = survey.nodes
+    .filter((n) => to !== null && n.hot && !n.atTarget)
+    .map((n) => ({ name: n.node, regate: false }));
   const t = to !== null ? timing(input, moving, null, facts) : null;
   const nodes = input.inv.nodes.map((spec): SurveyPlanNode => {
     const h = survey.nodes.find((x) => x.node === spec.name)!;
     const estimate = t?.estimate.nodes.find((e) => e.node === spec.name);
     const slot = t?.schedule.nodes.find((e) => e.node === spec.name);
     const mine = findings.filter((x) => x.node === spec.name);
-    const listed = h.targets.length ? `lists ${h.targets.map((x) => `${h.version} -> ${x}`).join(', ')}` : 'lists no hop from its version';
+    const listed = h.targets.length
+      ? `lists ${h.targets.map((x) => `${h.version} -> ${x}`).join(', ')}`
+      : 'lists no hop from its version';
     const action = h.noHop ? 'blocked' : to === null || h.atTarget ? 'skip' : 'upgrade';
-    const reason = h.noHop ? h.noHop.message : to === null ? `no --to given; ${listed}` : h.atTarget ? `already at ${to}` : undefined;
+    const reason = h.noHop
+      ? h.noHop.message
+      : to === null
+        ? `no --to given; ${listed}`
+        : h.atTarget
+          ? `already at ${to}`
+          : undefined;
     return {
       name: spec.name,
       host: spec.host,

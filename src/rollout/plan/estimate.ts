@@ -38,7 +38,13 @@ export interface NodeEstimate {
   /** What the engine requires before starting it in a window: deadline + soak, ms. */
   readonly reserveMs: number;
   readonly stageMs: number;
-  readonly parts: { readonly gateBeforeMs: number; readonly backupMs: number; readonly upgradeMs: number; readonly gateAfterMs: number; readonly soakMs: number };
+  readonly parts: {
+    readonly gateBeforeMs: number;
+    readonly backupMs: number;
+    readonly upgradeMs: number;
+    readonly gateAfterMs: number;
+    readonly soakMs: number;
+  };
   readonly source: 'history' | 'inventory';
   /** In words, where the numbers come from. */
   readonly basis: string;
@@ -68,10 +74,17 @@ export function historyFromJournal(records: readonly object[], skipRun?: string)
   const used = new Set<string>();
   for (const raw of records) {
     const r = raw as Rec;
-    if ((r.kind === 'run.start' || r.kind === 'run.meta') && r.command === 'upgrade' && typeof r.runId === 'string') upgradeRuns.add(r.runId);
+    if ((r.kind === 'run.start' || r.kind === 'run.meta') && r.command === 'upgrade' && typeof r.runId === 'string')
+      upgradeRuns.add(r.runId);
     if (r.kind !== 'event' || r.type !== 'step.finished' || r.ok !== true) continue;
     if (typeof r.runId !== 'string' || r.runId === skipRun || !upgradeRuns.has(r.runId)) continue;
-    if (typeof r.node !== 'string' || typeof r.durationMs !== 'number' || !Number.isFinite(r.durationMs) || r.durationMs < 0) continue;
+    if (
+      typeof r.node !== 'string' ||
+      typeof r.durationMs !== 'number' ||
+      !Number.isFinite(r.durationMs) ||
+      r.durationMs < 0
+    )
+      continue;
     const step = r.step as EstimatedStep;
     if (!STEPS.includes(step)) continue;
     // "already staged"/"already at target" steps took no work: they would drag the median down.

@@ -104,27 +104,53 @@ export function findChain(paths: readonly UpgradePath[], from: string, to: strin
 
 function baseHops(f: NodeFacts): NodeHops {
   const listed = f.supportedPaths;
-  const targets = listed && f.version ? [...new Set(listed.filter((p) => p.from === f.version).map((p) => p.to))].sort(byVersion) : [];
+  const targets =
+    listed && f.version
+      ? [...new Set(listed.filter((p) => p.from === f.version).map((p) => p.to))].sort(byVersion)
+      : [];
   return { node: f.node, version: f.version, plugin: pluginOf(f)?.relVsn ?? null, listed, targets };
 }
 
 /** Why a node cannot take any hot hop (before looking at a target), or null when it can list them. */
 function nodeProblem(f: NodeFacts, h: NodeHops): NoHop | null {
   if (!f.reachable) {
-    return { code: 'node-unreachable', message: `${f.node} is not reachable over SSH: ${f.unreachable?.message ?? 'not connected'}`, instead: ['fix SSH access (host, port, user, key, known_hosts), then plan again'] };
+    return {
+      code: 'node-unreachable',
+      message: `${f.node} is not reachable over SSH: ${f.unreachable?.message ?? 'not connected'}`,
+      instead: ['fix SSH access (host, port, user, key, known_hosts), then plan again'],
+    };
   }
   if (!f.version) {
-    return { code: 'node-not-running', message: `${f.node}: EMQX is not running, so its version and catalog are unknown`, instead: ['start the node, then plan again'] };
+    return {
+      code: 'node-not-running',
+      message: `${f.node}: EMQX is not running, so its version and catalog are unknown`,
+      instead: ['start the node, then plan again'],
+    };
   }
   const plugin = pluginOf(f);
   if (f.supportedPathsKind === 'paths' && h.listed) return null;
   if (!plugin && f.plugins !== null) {
-    return { code: 'plugin-missing', message: `${f.node}: the emqx_relup plugin is not installed, so it has no hot hops`, instead: ['install the emqx_relup plugin that ships the hop (1.0.1 lists 5.10.4 -> 5.10.5) and start it', 'or upgrade with a rolling restart'] };
+    return {
+      code: 'plugin-missing',
+      message: `${f.node}: the emqx_relup plugin is not installed, so it has no hot hops`,
+      instead: [
+        'install the emqx_relup plugin that ships the hop (1.0.1 lists 5.10.4 -> 5.10.5) and start it',
+        'or upgrade with a rolling restart',
+      ],
+    };
   }
   if (f.supportedPathsKind === 'not-registered' || (plugin && plugin.runningStatus !== 'running')) {
-    return { code: 'plugin-not-running', message: `${f.node}: plugin emqx_relup${plugin ? `-${plugin.relVsn}` : ''} is not running, so \`relup list-supported-paths\` is not available`, instead: [`start it: bin/emqx ctl plugins start emqx_relup-${plugin?.relVsn ?? '<vsn>'}, then plan again`] };
+    return {
+      code: 'plugin-not-running',
+      message: `${f.node}: plugin emqx_relup${plugin ? `-${plugin.relVsn}` : ''} is not running, so \`relup list-supported-paths\` is not available`,
+      instead: [`start it: bin/emqx ctl plugins start emqx_relup-${plugin?.relVsn ?? '<vsn>'}, then plan again`],
+    };
   }
-  return { code: 'supported-paths-unknown', message: `${f.node}: could not read \`relup list-supported-paths\` (${f.supportedPathsKind ?? 'no answer'})`, instead: ['check the emqx_relup plugin on the node, then plan again'] };
+  return {
+    code: 'supported-paths-unknown',
+    message: `${f.node}: could not read \`relup list-supported-paths\` (${f.supportedPathsKind ?? 'no answer'})`,
+    instead: ['check the emqx_relup plugin on the node, then plan again'],
+  };
 }
 
 function judgeTarget(f: NodeFacts, h: NodeHops, to: string): NodeHops {
@@ -140,9 +166,21 @@ function judgeTarget(f: NodeFacts, h: NodeHops, to: string): NodeHops {
       hop.kind === 'downgrade'
         ? ['a hot upgrade cannot go back; restore the backup taken before the hop, or reinstall the older release']
         : hop.kind === 'minor-or-major'
-          ? [`upgrade with a rolling restart (stop, install ${to}, start, one node at a time)`, ...(h.targets.length ? [`hot hops this node does list: ${h.targets.map((t) => `${v} -> ${t}`).join(', ')}`] : [])]
-          : ['hot upgrade needs a catalog hop from exactly the running version to a later release; use a rolling restart'];
-    return { ...h, hot: false, atTarget: false, noHop: { code: 'hop-not-patch', kind: hop.kind, message: `${f.node}: ${hop.reason}`, instead } };
+          ? [
+              `upgrade with a rolling restart (stop, install ${to}, start, one node at a time)`,
+              ...(h.targets.length
+                ? [`hot hops this node does list: ${h.targets.map((t) => `${v} -> ${t}`).join(', ')}`]
+                : []),
+            ]
+          : [
+              'hot upgrade needs a catalog hop from exactly the running version to a later release; use a rolling restart',
+            ];
+    return {
+      ...h,
+      hot: false,
+      atTarget: false,
+      noHop: { code: 'hop-not-patch', kind: hop.kind, message: `${f.node}: ${hop.reason}`, instead },
+    };
   }
   const chain = findChain(listed, v, to);
   if (chain) {
@@ -154,7 +192,9 @@ function judgeTarget(f: NodeFacts, h: NodeHops, to: string): NodeHops {
       noHop: {
         code: 'hop-chain-only',
         message: `${f.node}: no direct hop ${v} -> ${to}; the catalog only chains ${chain.join(' -> ')}, with a restart between hops (unverified)`,
-        instead: [`upgrade to ${chain[1]} first (one hop per run), restart into it, then plan ${chain[1]} -> ${to} again`],
+        instead: [
+          `upgrade to ${chain[1]} first (one hop per run), restart into it, then plan ${chain[1]} -> ${to} again`,
+        ],
       },
     };
   }
@@ -166,7 +206,10 @@ function judgeTarget(f: NodeFacts, h: NodeHops, to: string): NodeHops {
       noHop: {
         code: 'plugin-empty-catalog',
         message: `${f.node}: plugin emqx_relup${h.plugin ? `-${h.plugin}` : ''} lists no hops at all (plugin 1.0.0 ships an empty catalog)`,
-        instead: [`install the emqx_relup version that ships ${v} -> ${to} (1.0.1 ships 5.10.4 -> 5.10.5) on every node`, 'or upgrade with a rolling restart'],
+        instead: [
+          `install the emqx_relup version that ships ${v} -> ${to} (1.0.1 ships 5.10.4 -> 5.10.5) on every node`,
+          'or upgrade with a rolling restart',
+        ],
       },
     };
   }
@@ -198,7 +241,12 @@ export function surveyHops(facts: readonly NodeFacts[], to: string | null): HopS
   // Common targets: listed from every node's running version, or already run by that node.
   const candidates = new Set(base.flatMap(({ h }) => h.targets));
   const common = reachable
-    ? [...candidates].filter((t) => base.every(({ h }) => h.version === t || h.targets.includes(t)) && base.some(({ h }) => h.version !== t)).sort(byVersion)
+    ? [...candidates]
+        .filter(
+          (t) =>
+            base.every(({ h }) => h.version === t || h.targets.includes(t)) && base.some(({ h }) => h.version !== t),
+        )
+        .sort(byVersion)
     : [];
   const moving = to === null ? [] : nodes.filter((n) => !n.atTarget).map((n) => n.node);
   const allHot = to !== null && nodes.every((n) => n.hot === true);

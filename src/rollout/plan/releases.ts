@@ -14,8 +14,21 @@ import type { NodeFacts } from '../core/facts.js';
 import type { TarballInfo } from '../core/types.js';
 
 export type ReleaseFile =
-  | { readonly fileName: string; readonly path: string; readonly version: string | null; readonly ok: true; readonly tarball: TarballInfo }
-  | { readonly fileName: string; readonly path: string; readonly version: string | null; readonly ok: false; readonly problem: string; readonly details: readonly string[] };
+  | {
+      readonly fileName: string;
+      readonly path: string;
+      readonly version: string | null;
+      readonly ok: true;
+      readonly tarball: TarballInfo;
+    }
+  | {
+      readonly fileName: string;
+      readonly path: string;
+      readonly version: string | null;
+      readonly ok: false;
+      readonly problem: string;
+      readonly details: readonly string[];
+    };
 
 export interface RejectedRelease {
   readonly fileName: string;
@@ -40,16 +53,26 @@ export function versionInName(fileName: string): string | null {
 }
 
 /** Every `*.tar.gz` in `dir`, sorted by name; those whose name claims `wanted(version)` inspected. */
-export async function scanReleases(dir: string, wanted: (version: string | null) => boolean, signal?: AbortSignal): Promise<ReleaseFile[]> {
+export async function scanReleases(
+  dir: string,
+  wanted: (version: string | null) => boolean,
+  signal?: AbortSignal,
+): Promise<ReleaseFile[]> {
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true })).filter((d) => d.isFile() && d.name.endsWith('.tar.gz')).map((d) => d.name).sort();
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isFile() && d.name.endsWith('.tar.gz'))
+      .map((d) => d.name)
+      .sort();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new BadInputError(`--releases ${dir} ${code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code ?? errorMessage(e)})`}`, {
-      hint: 'pass a directory holding emqx-enterprise-<vsn>-<os>-<arch>.tar.gz files with their .sha256 sidecars',
-      cause: e,
-    });
+    throw new BadInputError(
+      `--releases ${dir} ${code === 'ENOENT' ? 'does not exist' : code === 'ENOTDIR' ? 'is not a directory' : `cannot be read (${code ?? errorMessage(e)})`}`,
+      {
+        hint: 'pass a directory holding emqx-enterprise-<vsn>-<os>-<arch>.tar.gz files with their .sha256 sidecars',
+        cause: e,
+      },
+    );
   }
   const out: ReleaseFile[] = [];
   for (const fileName of names) {
@@ -60,10 +83,23 @@ export async function scanReleases(dir: string, wanted: (version: string | null)
       continue;
     }
     try {
-      out.push({ fileName, path: file, version, ok: true, tarball: await inspectRelease(file, signal ? { signal } : {}) });
+      out.push({
+        fileName,
+        path: file,
+        version,
+        ok: true,
+        tarball: await inspectRelease(file, signal ? { signal } : {}),
+      });
     } catch (e) {
       if (!(e instanceof RolloutError) || e.kind !== 'bad-input') throw e;
-      out.push({ fileName, path: file, version, ok: false, problem: e.message, details: [...e.details, ...(e.hint ? [`fix: ${e.hint}`] : [])] });
+      out.push({
+        fileName,
+        path: file,
+        version,
+        ok: false,
+        problem: e.message,
+        details: [...e.details, ...(e.hint ? [`fix: ${e.hint}`] : [])],
+      });
     }
   }
   return out;
@@ -77,7 +113,8 @@ export function nodeMismatches(tarball: TarballInfo, facts: readonly NodeFacts[]
     if (!bi) continue; // unknown build: preflight warns; the node itself refuses a mismatch
     if (bi.os !== tarball.os) out.push(`${f.node} runs an ${bi.os} build, the tarball is for ${tarball.os}`);
     if (bi.arch !== tarball.arch) out.push(`${f.node} is ${bi.arch}, the tarball is built for ${tarball.arch}`);
-    if (otpMajor(bi.otp) !== otpMajor(tarball.otp)) out.push(`${f.node} runs OTP ${bi.otp}, the tarball is built on OTP ${tarball.otp}`);
+    if (otpMajor(bi.otp) !== otpMajor(tarball.otp))
+      out.push(`${f.node} runs OTP ${bi.otp}, the tarball is built on OTP ${tarball.otp}`);
   }
   return out;
 }
@@ -86,7 +123,12 @@ export function nodeMismatches(tarball: TarballInfo, facts: readonly NodeFacts[]
  * The tarball for the hop to `target`: the first (by name) that passed its own checks and matches
  * every moving node's OS/arch/OTP. Everything else for that version is rejected with the reason.
  */
-export function chooseRelease(dir: string, files: readonly ReleaseFile[], target: string, moving: readonly NodeFacts[]): ReleaseChoice {
+export function chooseRelease(
+  dir: string,
+  files: readonly ReleaseFile[],
+  target: string,
+  moving: readonly NodeFacts[],
+): ReleaseChoice {
   const rejected: RejectedRelease[] = [];
   let chosen: TarballInfo | null = null;
   for (const f of files) {
@@ -95,15 +137,29 @@ export function chooseRelease(dir: string, files: readonly ReleaseFile[], target
       continue;
     }
     if (f.tarball.version !== target) {
-      if (f.version === target) rejected.push({ fileName: f.fileName, reason: `its content is ${f.tarball.version}, not ${target}`, details: [] });
+      if (f.version === target)
+        rejected.push({
+          fileName: f.fileName,
+          reason: `its content is ${f.tarball.version}, not ${target}`,
+          details: [],
+        });
       continue;
     }
     const mismatch = nodeMismatches(f.tarball, moving);
     if (mismatch.length > 0) {
-      rejected.push({ fileName: f.fileName, reason: `does not match the nodes (${f.tarball.os}, ${f.tarball.arch}, OTP ${f.tarball.otp})`, details: mismatch });
+      rejected.push({
+        fileName: f.fileName,
+        reason: `does not match the nodes (${f.tarball.os}, ${f.tarball.arch}, OTP ${f.tarball.otp})`,
+        details: mismatch,
+      });
       continue;
     }
-    if (chosen) rejected.push({ fileName: f.fileName, reason: `another usable tarball was chosen (${chosen.fileName})`, details: [] });
+    if (chosen)
+      rejected.push({
+        fileName: f.fileName,
+        reason: `another usable tarball was chosen (${chosen.fileName})`,
+        details: [],
+      });
     else chosen = f.tarball;
   }
   const versions = [...new Set(files.map((f) => f.version).filter((v): v is string => v !== null))].sort();

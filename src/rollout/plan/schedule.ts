@@ -111,7 +111,15 @@ export function schedule(input: ScheduleInput): Schedule {
     }
     if (unschedulable) {
       firstNotFitting ??= n.node;
-      slots.push({ node: n.node, start: '', end: '', startLocal: '', occurrence: null, fits: false, reason: reason ?? 'never fits the window' });
+      slots.push({
+        node: n.node,
+        start: '',
+        end: '',
+        startLocal: '',
+        occurrence: null,
+        fits: false,
+        reason: reason ?? 'never fits the window',
+      });
       continue;
     }
     const occurrence = occurrenceOf(cursor);

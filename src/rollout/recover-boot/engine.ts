@@ -14,7 +14,15 @@ import { NodeFailure } from '../core/failure.js';
 import type { NodeFacts } from '../core/facts.js';
 import { observeNode } from '../observe/node.js';
 import { emitObserved, restartAndGate } from '../restart/node.js';
-import { emitBlocked, emitDeclined, throwIfAborted, withRun, type Outcome, type LockOptions, type MutableRow } from '../core/run.js';
+import {
+  emitBlocked,
+  emitDeclined,
+  throwIfAborted,
+  withRun,
+  type Outcome,
+  type LockOptions,
+  type MutableRow,
+} from '../core/run.js';
 import type { Finding, ReportRow } from '../core/types.js';
 
 /** What the node's disk says besides the facts: the base tree's version and which relup trees exist. */
@@ -27,7 +35,11 @@ export interface InstallFacts {
 
 export type RecoverDecision =
   | { readonly kind: 'recover'; readonly target: string; readonly back: string }
-  | { readonly kind: 'refuse'; readonly code: 'booted-new' | 'nothing-to-recover' | 'not-running' | 'in-progress' | 'unclear'; readonly reason: string };
+  | {
+      readonly kind: 'refuse';
+      readonly code: 'booted-new' | 'nothing-to-recover' | 'not-running' | 'in-progress' | 'unclear';
+      readonly reason: string;
+    };
 
 // A marker's content becomes part of an `rm -rf` path: only a plain version word may get there.
 const VERSION_WORD = /^[0-9A-Za-z][0-9A-Za-z._+-]*$/;
@@ -38,28 +50,68 @@ export function decideRecoverBoot(f: NodeFacts, d: InstallFacts): RecoverDecisio
     case 'unreachable':
       return { kind: 'refuse', code: 'not-running', reason: `${f.node} is unreachable: ${b.message}` };
     case 'down':
-      return { kind: 'refuse', code: 'not-running', reason: `${f.node} is not running, so it cannot be told whether it already booted from the new tree; start it or inspect it by hand` };
+      return {
+        kind: 'refuse',
+        code: 'not-running',
+        reason: `${f.node} is not running, so it cannot be told whether it already booted from the new tree; start it or inspect it by hand`,
+      };
     case 'in-progress':
-      return { kind: 'refuse', code: 'in-progress', reason: `a relup upgrade is in progress on ${f.node}; wait for it to finish` };
+      return {
+        kind: 'refuse',
+        code: 'in-progress',
+        reason: `a relup upgrade is in progress on ${f.node}; wait for it to finish`,
+      };
     case 'unclear':
       return { kind: 'refuse', code: 'unclear', reason: `${f.node}: ${b.reason}` };
     case 'booted-new':
-      return { kind: 'refuse', code: 'booted-new', reason: `${f.node} already booted from relup/${b.target}/ (relup status idle while relup/current holds ${b.target}): the new release has run on this node's data, so the boot-path rollback no longer applies` };
+      return {
+        kind: 'refuse',
+        code: 'booted-new',
+        reason: `${f.node} already booted from relup/${b.target}/ (relup status idle while relup/current holds ${b.target}): the new release has run on this node's data, so the boot-path rollback no longer applies`,
+      };
     case 'no-marker':
       if (b.version !== null && b.version !== d.baseVersion && d.relupTrees.includes(b.version)) {
-        return { kind: 'refuse', code: 'booted-new', reason: `${f.node} runs ${b.version} and relup/${b.version}/ exists, but relup/current is gone: it booted from the new tree (or the marker was removed by hand); nothing for recover-boot to undo` };
+        return {
+          kind: 'refuse',
+          code: 'booted-new',
+          reason: `${f.node} runs ${b.version} and relup/${b.version}/ exists, but relup/current is gone: it booted from the new tree (or the marker was removed by hand); nothing for recover-boot to undo`,
+        };
       }
-      return { kind: 'refuse', code: 'nothing-to-recover', reason: `nothing to recover on ${f.node}: no relup/current marker (runs ${b.version ?? 'unknown'}, base tree ${d.baseVersion ?? 'unknown'})` };
+      return {
+        kind: 'refuse',
+        code: 'nothing-to-recover',
+        reason: `nothing to recover on ${f.node}: no relup/current marker (runs ${b.version ?? 'unknown'}, base tree ${d.baseVersion ?? 'unknown'})`,
+      };
     case 'pending':
-      if (!VERSION_WORD.test(b.target)) return { kind: 'refuse', code: 'unclear', reason: `relup/current on ${f.node} holds ${JSON.stringify(b.target)}, not a version` };
-      if (d.baseVersion === null) return { kind: 'refuse', code: 'unclear', reason: `could not read REL_VSN from the base tree's releases/emqx_vars on ${f.node}: no old version to go back to` };
-      if (d.baseVersion === b.target) return { kind: 'refuse', code: 'unclear', reason: `relup/current names ${b.target}, which is the base tree's own version` };
+      if (!VERSION_WORD.test(b.target))
+        return {
+          kind: 'refuse',
+          code: 'unclear',
+          reason: `relup/current on ${f.node} holds ${JSON.stringify(b.target)}, not a version`,
+        };
+      if (d.baseVersion === null)
+        return {
+          kind: 'refuse',
+          code: 'unclear',
+          reason: `could not read REL_VSN from the base tree's releases/emqx_vars on ${f.node}: no old version to go back to`,
+        };
+      if (d.baseVersion === b.target)
+        return {
+          kind: 'refuse',
+          code: 'unclear',
+          reason: `relup/current names ${b.target}, which is the base tree's own version`,
+        };
       return { kind: 'recover', target: b.target, back: d.baseVersion };
   }
 }
 
 /** What the boot-path rollback cannot undo, said plainly before anything is done. */
-export function cannotUndo(spec: NodeSpec, d: { target: string; back: string }, backup: BackupRecord | null, journalFile: string): string[] {
+export function cannotUndo(
+  spec: NodeSpec,
+  d: { target: string; back: string },
+  backup: BackupRecord | null,
+  journalFile: string,
+): string[] {
   return [
     `recover-boot only changes which tree ${spec.name} boots: ${d.target} (relup/${d.target}/) → ${d.back} (base tree). It cannot undo:`,
     `  - live state changes made by the hot upgrade: its code changes ran in the running VM, and its post-upgrade callbacks may have changed tables or config on disk; they stay`,
@@ -82,7 +134,12 @@ export function newestBackup(records: readonly object[], node: string): BackupRe
   let best: BackupRecord | null = null;
   for (const raw of records) {
     const r = raw as Record<string, unknown>;
-    if (r.kind === 'backup' && r.node === node && typeof r.path === 'string') best = { path: r.path, runId: typeof r.runId === 'string' ? r.runId : '?', ts: typeof r.ts === 'string' ? r.ts : null };
+    if (r.kind === 'backup' && r.node === node && typeof r.path === 'string')
+      best = {
+        path: r.path,
+        runId: typeof r.runId === 'string' ? r.runId : '?',
+        ts: typeof r.ts === 'string' ? r.ts : null,
+      };
   }
   return best;
 }
@@ -126,7 +183,11 @@ export interface RecoverBootResult {
   readonly error?: RolloutError;
 }
 
-async function observeForRecovery(ctx: RunContext, host: RemoteHost, spec: NodeSpec): Promise<{ facts: NodeFacts; install: InstallFacts }> {
+async function observeForRecovery(
+  ctx: RunContext,
+  host: RemoteHost,
+  spec: NodeSpec,
+): Promise<{ facts: NodeFacts; install: InstallFacts }> {
   const facts = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
   throwIfAborted(ctx, null, `observing ${spec.name} (it was not changed)`);
   const r = await host.exec(installProbe(spec.rootDir), { timeoutMs: 30_000, signal: ctx.signal });
@@ -137,84 +198,196 @@ async function observeForRecovery(ctx: RunContext, host: RemoteHost, spec: NodeS
 export async function runRecoverBoot(ctx: RunContext, opts: RecoverBootOptions): Promise<RecoverBootResult> {
   const spec = opts.node;
   const t0 = ctx.now().getTime();
-  ctx.emit({ type: 'rollout.started', command: 'recover-boot', cluster: ctx.inv.cluster, runId: ctx.runId, nodes: [spec.name] });
-  const row: MutableRow = { node: spec.name, from: null, to: null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 };
+  ctx.emit({
+    type: 'rollout.started',
+    command: 'recover-boot',
+    cluster: ctx.inv.cluster,
+    runId: ctx.runId,
+    nodes: [spec.name],
+  });
+  const row: MutableRow = {
+    node: spec.name,
+    from: null,
+    to: null,
+    outcome: 'untouched',
+    gatesPassed: 0,
+    gatesTotal: 0,
+  };
   let decision: RecoverDecision | null = null;
-  const result = (outcome: Outcome, error?: RolloutError): RecoverBootResult => ({ outcome, decision, rows: [row], ...(error ? { error } : {}) });
+  const result = (outcome: Outcome, error?: RolloutError): RecoverBootResult => ({
+    outcome,
+    decision,
+    rows: [row],
+    ...(error ? { error } : {}),
+  });
   const blocked = (code: string, reason: string, fix: string | undefined, err: RolloutError): RecoverBootResult => {
     const finding: Finding = { code, severity: 'blocker', node: spec.name, message: reason, ...(fix ? { fix } : {}) };
     ctx.emit({ type: 'preflight.finding', ...finding });
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'preflight', ok: false, durationMs: ctx.now().getTime() - t0 });
+    ctx.emit({
+      type: 'step.finished',
+      node: spec.name,
+      step: 'preflight',
+      ok: false,
+      durationMs: ctx.now().getTime() - t0,
+    });
     emitBlocked(ctx, err, [finding]);
     return result('blocked', err);
   };
-  return withRun(ctx, { mode: 'recover-boot', target: () => decision?.kind === 'recover' ? decision.target : null }, async ({ flight, lock }) => {
-    ctx.emit({ type: 'step.started', node: spec.name, step: 'preflight', detail: 'relup/current, relup status, running version, base tree' });
-    const host = ctx.hosts.get(spec.name);
-    if (!host) {
-      const u = ctx.unreachable.get(spec.name);
-      const reason = `${spec.name} is unreachable: ${u?.message ?? 'not connected'}`;
-      decision = { kind: 'refuse', code: 'not-running', reason };
-      return blocked(u?.code ?? 'node-unreachable', reason, 'fix the SSH connection to the node (see the evidence), then re-run', new RolloutError('preflight-blocked', `recover-boot refused: ${reason}`, { details: u?.details ?? [] }));
-    }
-    const first = await observeForRecovery(ctx, host, spec);
-    emitObserved(ctx, first.facts);
-    const d = decideRecoverBoot(first.facts, first.install);
-    decision = d;
-    row.from = first.facts.version;
-    row.to = first.facts.version;
-    ctx.note({ kind: 'recover.decision', runId: ctx.runId, node: spec.name, decision: d, install: first.install });
-    if (d.kind === 'refuse') {
-      const fix = d.code === 'booted-new'
-        ? 'the documented way back is a full restore: stop the node, restore data/ etc/ log/ from the pre-upgrade backup, reinstall the old release, start'
-        : d.code === 'nothing-to-recover' ? 'nothing to do' : 'inspect the node (`emqx-rollout status`) and re-run';
-      const backupHint = d.code === 'booted-new' && opts.backup ? ` (pre-upgrade backup: ${opts.backup.path})` : '';
-      return blocked(`recover-${d.code}`, d.reason, `${fix}${backupHint}`, new RolloutError('preflight-blocked', `recover-boot refused: ${d.reason}`, { hint: `${fix}${backupHint}` }));
-    }
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'preflight', ok: true, durationMs: ctx.now().getTime() - t0 });
+  return withRun(
+    ctx,
+    { mode: 'recover-boot', target: () => (decision?.kind === 'recover' ? decision.target : null) },
+    async ({ flight, lock }) => {
+      ctx.emit({
+        type: 'step.started',
+        node: spec.name,
+        step: 'preflight',
+        detail: 'relup/current, relup status, running version, base tree',
+      });
+      const host = ctx.hosts.get(spec.name);
+      if (!host) {
+        const u = ctx.unreachable.get(spec.name);
+        const reason = `${spec.name} is unreachable: ${u?.message ?? 'not connected'}`;
+        decision = { kind: 'refuse', code: 'not-running', reason };
+        return blocked(
+          u?.code ?? 'node-unreachable',
+          reason,
+          'fix the SSH connection to the node (see the evidence), then re-run',
+          new RolloutError('preflight-blocked', `recover-boot refused: ${reason}`, { details: u?.details ?? [] }),
+        );
+      }
+      const first = await observeForRecovery(ctx, host, spec);
+      emitObserved(ctx, first.facts);
+      const d = decideRecoverBoot(first.facts, first.install);
+      decision = d;
+      row.from = first.facts.version;
+      row.to = first.facts.version;
+      ctx.note({ kind: 'recover.decision', runId: ctx.runId, node: spec.name, decision: d, install: first.install });
+      if (d.kind === 'refuse') {
+        const fix =
+          d.code === 'booted-new'
+            ? 'the documented way back is a full restore: stop the node, restore data/ etc/ log/ from the pre-upgrade backup, reinstall the old release, start'
+            : d.code === 'nothing-to-recover'
+              ? 'nothing to do'
+              : 'inspect the node (`emqx-rollout status`) and re-run';
+        const backupHint = d.code === 'booted-new' && opts.backup ? ` (pre-upgrade backup: ${opts.backup.path})` : '';
+        return blocked(
+          `recover-${d.code}`,
+          d.reason,
+          `${fix}${backupHint}`,
+          new RolloutError('preflight-blocked', `recover-boot refused: ${d.reason}`, { hint: `${fix}${backupHint}` }),
+        );
+      }
+      ctx.emit({
+        type: 'step.finished',
+        node: spec.name,
+        step: 'preflight',
+        ok: true,
+        durationMs: ctx.now().getTime() - t0,
+      });
 
-    for (const l of cannotUndo(spec, d, opts.backup, opts.journalFile)) ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: l });
-    if (!(await opts.confirm(d))) return result('declined', emitDeclined(ctx, 'recover-boot declined at the confirmation prompt; nothing was changed'));
-    throwIfAborted(ctx, null, 'taking the cluster lock (nothing was changed)');
+      for (const l of cannotUndo(spec, d, opts.backup, opts.journalFile))
+        ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: l });
+      if (!(await opts.confirm(d)))
+        return result(
+          'declined',
+          emitDeclined(ctx, 'recover-boot declined at the confirmation prompt; nothing was changed'),
+        );
+      throwIfAborted(ctx, null, 'taking the cluster lock (nothing was changed)');
 
-    await lock(opts.lock);
-    // The world may have moved between the prompt and the lock: decide again on fresh facts.
-    let t = ctx.now().getTime();
-    ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
-    const again = await observeForRecovery(ctx, hostOf(ctx, spec.name), spec);
-    const d2 = decideRecoverBoot(again.facts, again.install);
-    const same = d2.kind === 'recover' && d2.target === d.target && d2.back === d.back;
-    ctx.emit({ type: 'gate.checked', node: spec.name, gate: 'pending', phase: 'before', ok: same, message: same ? `hot-upgraded to ${d.target}, pending restart; base tree ${d.back}` : describeBootState(bootState(again.facts)) });
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: same, durationMs: ctx.now().getTime() - t });
-    if (!same) throw new NodeFailure(spec.name, 'gate-before:pending', d2.kind === 'refuse' ? d2.reason : `the node changed since it was observed (now ${d2.target} → ${d2.back})`, [], { kind: 'before-change' });
-    throwIfAborted(ctx, null, `about to remove relup/current on ${spec.name} (it was not changed)`);
+      await lock(opts.lock);
+      // The world may have moved between the prompt and the lock: decide again on fresh facts.
+      let t = ctx.now().getTime();
+      ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
+      const again = await observeForRecovery(ctx, hostOf(ctx, spec.name), spec);
+      const d2 = decideRecoverBoot(again.facts, again.install);
+      const same = d2.kind === 'recover' && d2.target === d.target && d2.back === d.back;
+      ctx.emit({
+        type: 'gate.checked',
+        node: spec.name,
+        gate: 'pending',
+        phase: 'before',
+        ok: same,
+        message: same
+          ? `hot-upgraded to ${d.target}, pending restart; base tree ${d.back}`
+          : describeBootState(bootState(again.facts)),
+      });
+      ctx.emit({
+        type: 'step.finished',
+        node: spec.name,
+        step: 'gate-before',
+        ok: same,
+        durationMs: ctx.now().getTime() - t,
+      });
+      if (!same)
+        throw new NodeFailure(
+          spec.name,
+          'gate-before:pending',
+          d2.kind === 'refuse' ? d2.reason : `the node changed since it was observed (now ${d2.target} → ${d2.back})`,
+          [],
+          { kind: 'before-change' },
+        );
+      throwIfAborted(ctx, null, `about to remove relup/current on ${spec.name} (it was not changed)`);
 
-    t = ctx.now().getTime();
-    const rm = removeMarkerCommand(spec, d.target, opts.removeTree);
-    ctx.emit({ type: 'step.started', node: spec.name, step: 'recover', detail: rm });
-    flight.note = `removing relup/current${opts.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} was running and ${spec.name} was NOT restarted: the marker may be gone (then its next start boots ${d.back}) — check \`ls ${spec.rootDir}/relup/\`, then re-run recover-boot or start over`;
-    // Not tied to ctx.signal: two rm's that take milliseconds; stopping between them gains nothing.
-    await ctx.commit({ kind: 'recover.remove', runId: ctx.runId, node: spec.name, target: d.target, removeTree: opts.removeTree });
-    const r = await hostOf(ctx, spec.name).exec(rm, { timeoutMs: 60_000 });
-    if (r.aborted) throw new RolloutError('interrupted', `interrupted while removing relup/current on ${spec.name}`, { cause: ctx.signal.reason });
-    if (r.exitCode !== 0) {
-      ctx.emit({ type: 'step.finished', node: spec.name, step: 'recover', ok: false, durationMs: ctx.now().getTime() - t, message: `exit ${r.exitCode ?? r.signal}` });
-      throw new NodeFailure(spec.name, 'recover', 'could not remove the boot marker', describeResult(r), { kind: 'recover-remove' });
-    }
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'recover', ok: true, durationMs: ctx.now().getTime() - t, message: opts.removeTree ? `removed relup/current and relup/${d.target}/` : 'removed relup/current' });
-    flight.note = `relup/current is gone on ${spec.name} but it was NOT restarted yet: it still runs the hot-upgraded ${d.target}; its next start boots ${d.back} — restart it with the inventory's restart command and check that \`${spec.rootDir}/bin/emqx ctl status\` says ${d.back}`;
+      t = ctx.now().getTime();
+      const rm = removeMarkerCommand(spec, d.target, opts.removeTree);
+      ctx.emit({ type: 'step.started', node: spec.name, step: 'recover', detail: rm });
+      flight.note = `removing relup/current${opts.removeTree ? ` and relup/${d.target}/` : ''} on ${spec.name} was running and ${spec.name} was NOT restarted: the marker may be gone (then its next start boots ${d.back}) — check \`ls ${spec.rootDir}/relup/\`, then re-run recover-boot or start over`;
+      // Not tied to ctx.signal: two rm's that take milliseconds; stopping between them gains nothing.
+      await ctx.commit({
+        kind: 'recover.remove',
+        runId: ctx.runId,
+        node: spec.name,
+        target: d.target,
+        removeTree: opts.removeTree,
+      });
+      const r = await hostOf(ctx, spec.name).exec(rm, { timeoutMs: 60_000 });
+      if (r.aborted)
+        throw new RolloutError('interrupted', `interrupted while removing relup/current on ${spec.name}`, {
+          cause: ctx.signal.reason,
+        });
+      if (r.exitCode !== 0) {
+        ctx.emit({
+          type: 'step.finished',
+          node: spec.name,
+          step: 'recover',
+          ok: false,
+          durationMs: ctx.now().getTime() - t,
+          message: `exit ${r.exitCode ?? r.signal}`,
+        });
+        throw new NodeFailure(spec.name, 'recover', 'could not remove the boot marker', describeResult(r), {
+          kind: 'recover-remove',
+        });
+      }
+      ctx.emit({
+        type: 'step.finished',
+        node: spec.name,
+        step: 'recover',
+        ok: true,
+        durationMs: ctx.now().getTime() - t,
+        message: opts.removeTree ? `removed relup/current and relup/${d.target}/` : 'removed relup/current',
+      });
+      flight.note = `relup/current is gone on ${spec.name} but it was NOT restarted yet: it still runs the hot-upgraded ${d.target}; its next start boots ${d.back} — restart it with the inventory's restart command and check that \`${spec.rootDir}/bin/emqx ctl status\` says ${d.back}`;
 
-    t = ctx.now().getTime();
-    await restartAndGate(ctx, spec, { version: d.back, tree: 'base', mode: 'recover-boot' }, row, flight);
-    flight.note = null;
-    row.outcome = 'restarted';
-    row.to = d.back;
-    row.durationMs = ctx.now().getTime() - t;
-    ctx.emit({ type: 'node.done', node: spec.name, outcome: 'restarted', from: d.target, to: d.back, durationMs: row.durationMs });
-    ctx.emit({ type: 'rollout.done', rows: [row], durationMs: ctx.now().getTime() - t0 });
-    return result('done');
-  }, (outcome, error) => {
-    if (outcome === 'halted' && error instanceof NodeFailure) row.outcome = 'failed';
-    return result(outcome, error);
-  });
+      t = ctx.now().getTime();
+      await restartAndGate(ctx, spec, { version: d.back, tree: 'base', mode: 'recover-boot' }, row, flight);
+      flight.note = null;
+      row.outcome = 'restarted';
+      row.to = d.back;
+      row.durationMs = ctx.now().getTime() - t;
+      ctx.emit({
+        type: 'node.done',
+        node: spec.name,
+        outcome: 'restarted',
+        from: d.target,
+        to: d.back,
+        durationMs: row.durationMs,
+      });
+      ctx.emit({ type: 'rollout.done', rows: [row], durationMs: ctx.now().getTime() - t0 });
+      return result('done');
+    },
+    (outcome, error) => {
+      if (outcome === 'halted' && error instanceof NodeFailure) row.outcome = 'failed';
+      return result(outcome, error);
+    },
+  );
 }

@@ -11,8 +11,18 @@ import { operatorCommand } from '../../remote/become.js';
 import { emqxCmd } from '../../emqx/commands.js';
 import type { RebalanceNodeStatus, RebalanceStart, RebalanceStop, EvictionStatus } from '../../emqx/parse/rebalance.js';
 
-export { rebalanceEvacuate as evacuateStart, rebalanceNodeStatus as evacuateStatus, rebalanceStop as evacuateStop } from '../../emqx/commands.js';
-export { isDrained, parseRebalanceNodeStatus, parseRebalanceStart, parseRebalanceStop, parseEvictionStatus } from '../../emqx/parse/rebalance.js';
+export {
+  rebalanceEvacuate as evacuateStart,
+  rebalanceNodeStatus as evacuateStatus,
+  rebalanceStop as evacuateStop,
+} from '../../emqx/commands.js';
+export {
+  isDrained,
+  parseRebalanceNodeStatus,
+  parseRebalanceStart,
+  parseRebalanceStop,
+  parseEvictionStatus,
+} from '../../emqx/parse/rebalance.js';
 
 const TRANSIENT = new Set(['initializing', 'no-commands', 'not-registered-yet']);
 

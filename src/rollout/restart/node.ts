@@ -26,19 +26,45 @@ export interface GateTally {
 }
 
 /** `broker` uptime in seconds; null when unreadable. An aborted read is an interruption, not "unreadable". */
-export async function readUptime(ctx: RunContext, host: RemoteHost, spec: NodeSpec, timeoutMs: number): Promise<number | null> {
+export async function readUptime(
+  ctx: RunContext,
+  host: RemoteHost,
+  spec: NodeSpec,
+  timeoutMs: number,
+): Promise<number | null> {
   const r = await host.exec(cmd.broker(spec.rootDir), { timeoutMs, signal: ctx.signal });
   throwIfAborted(ctx, r, `reading the uptime of ${spec.name}`);
   const b = parseBroker(r.stdout, r.stderr, r.exitCode);
   return b.kind === 'broker' ? b.uptimeSeconds : null;
 }
 
-export function emitGates(ctx: RunContext, node: string, phase: 'before' | 'after' | 'soak', results: readonly GateResult[]): void {
-  for (const g of results) ctx.emit({ type: 'gate.checked', node, gate: g.gate, phase, ok: g.ok, message: g.message, ...(g.evidence ? { evidence: g.evidence } : {}) });
+export function emitGates(
+  ctx: RunContext,
+  node: string,
+  phase: 'before' | 'after' | 'soak',
+  results: readonly GateResult[],
+): void {
+  for (const g of results)
+    ctx.emit({
+      type: 'gate.checked',
+      node,
+      gate: g.gate,
+      phase,
+      ok: g.ok,
+      message: g.message,
+      ...(g.evidence ? { evidence: g.evidence } : {}),
+    });
 }
 
 export function emitObserved(ctx: RunContext, f: NodeFacts): void {
-  ctx.emit({ type: 'node.observed', node: f.node, reachable: f.reachable, version: f.version, relupStatus: describeRelupStatus(f), connections: f.connections });
+  ctx.emit({
+    type: 'node.observed',
+    node: f.node,
+    reachable: f.reachable,
+    version: f.version,
+    relupStatus: describeRelupStatus(f),
+    connections: f.connections,
+  });
 }
 
 export interface RestartExpect {
@@ -54,7 +80,9 @@ export interface RestartExpect {
 /** What an interruption leaves: the restart command in flight, or the node restarted but not yet gated. */
 function notes(spec: NodeSpec, e: RestartExpect): { command: string; gates: string } {
   const bin = `${spec.rootDir}/bin/emqx`;
-  const evac = e.evacuated ? `; ${e.evacuationAdvice ?? `its evacuation is still active: once it is healthy, \`${bin} ctl rebalance stop\` re-admits clients`}` : '';
+  const evac = e.evacuated
+    ? `; ${e.evacuationAdvice ?? `its evacuation is still active: once it is healthy, \`${bin} ctl rebalance stop\` re-admits clients`}`
+    : '';
   return e.mode === 'restart'
     ? {
         command: `the restart command was running on ${spec.name}: the node may be stopped — check it (\`${bin} ctl status\`; if it is down, \`${bin} start\` boots relup/${e.version}/)${evac}`,
@@ -66,7 +94,13 @@ function notes(spec: NodeSpec, e: RestartExpect): { command: string; gates: stri
       };
 }
 
-export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: RestartExpect, tally: GateTally, flight: InFlight): Promise<void> {
+export async function restartAndGate(
+  ctx: RunContext,
+  spec: NodeSpec,
+  expect: RestartExpect,
+  tally: GateTally,
+  flight: InFlight,
+): Promise<void> {
   const host = hostOf(ctx, spec.name);
   const timeoutMs = ctx.inv.gates.timeoutSeconds * 1000;
   const failKind = expect.mode === 'restart' ? 'not-back' : 'recover-restart';
@@ -81,22 +115,67 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
   const sent = ctx.now().getTime();
   const deadline = sent + timeoutMs;
   ctx.emit({ type: 'step.started', node: spec.name, step: 'restart', detail: command });
-  await ctx.commit({ kind: 'restart.begin', runId: ctx.runId, node: spec.name, command, expect: expect.version, tree: expect.tree });
+  await ctx.commit({
+    kind: 'restart.begin',
+    runId: ctx.runId,
+    node: spec.name,
+    command,
+    expect: expect.version,
+    tree: expect.tree,
+  });
   flight.note = note.command;
   const r = await host.exec(command, { timeoutMs });
-  await ctx.commit({ kind: 'restart.end', runId: ctx.runId, node: spec.name, exitCode: r.exitCode, durationMs: Math.round(r.durationMs), timedOut: r.timedOut, aborted: r.aborted });
+  await ctx.commit({
+    kind: 'restart.end',
+    runId: ctx.runId,
+    node: spec.name,
+    exitCode: r.exitCode,
+    durationMs: Math.round(r.durationMs),
+    timedOut: r.timedOut,
+    aborted: r.aborted,
+  });
   // Not tied to ctx.signal, but if anything ever aborts it, its empty result says nothing about the node.
-  if (r.aborted) throw new RolloutError('interrupted', `interrupted while the restart command ran on ${spec.name}`, { cause: ctx.signal.reason });
+  if (r.aborted)
+    throw new RolloutError('interrupted', `interrupted while the restart command ran on ${spec.name}`, {
+      cause: ctx.signal.reason,
+    });
   if (r.timedOut || r.exitCode !== 0) {
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'restart', ok: false, durationMs: r.durationMs, message: r.timedOut ? `no result within ${ctx.inv.gates.timeoutSeconds}s` : `exit ${r.exitCode ?? r.signal}` });
-    throw new NodeFailure(spec.name, 'restart', r.timedOut ? `the restart command did not finish within ${ctx.inv.gates.timeoutSeconds}s` : `the restart command failed (exit ${r.exitCode ?? r.signal})`, describeResult(r), { kind: expect.mode === 'restart' ? 'restart-command' : 'recover-restart' });
+    ctx.emit({
+      type: 'step.finished',
+      node: spec.name,
+      step: 'restart',
+      ok: false,
+      durationMs: r.durationMs,
+      message: r.timedOut ? `no result within ${ctx.inv.gates.timeoutSeconds}s` : `exit ${r.exitCode ?? r.signal}`,
+    });
+    throw new NodeFailure(
+      spec.name,
+      'restart',
+      r.timedOut
+        ? `the restart command did not finish within ${ctx.inv.gates.timeoutSeconds}s`
+        : `the restart command failed (exit ${r.exitCode ?? r.signal})`,
+      describeResult(r),
+      { kind: expect.mode === 'restart' ? 'restart-command' : 'recover-restart' },
+    );
   }
-  ctx.emit({ type: 'step.finished', node: spec.name, step: 'restart', ok: true, durationMs: r.durationMs, message: lastLine(r.stdout) });
+  ctx.emit({
+    type: 'step.finished',
+    node: spec.name,
+    step: 'restart',
+    ok: true,
+    durationMs: r.durationMs,
+    message: lastLine(r.stdout),
+  });
   flight.note = note.gates;
 
   // gates-after, polled: the node may still be booting when the command returns.
   let t = ctx.now().getTime();
-  ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-after', detail: `${expect.version} from ${expect.tree === 'relup' ? `relup/${expect.version}/` : 'the base tree'}, rejoined (deadline ${Math.round((deadline - t) / 1000)}s)` });
+  ctx.emit({
+    type: 'step.started',
+    node: spec.name,
+    step: 'gate-after',
+    detail: `${expect.version} from ${expect.tree === 'relup' ? `relup/${expect.version}/` : 'the base tree'}, rejoined (deadline ${Math.round((deadline - t) / 1000)}s)`,
+  });
   let waitingLogged = false;
   for (;;) {
     const { facts, results } = await checkOnce(ctx, host, spec, expect, uptimeBefore, sent, deadline);
@@ -107,12 +186,30 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
       tally.gatesTotal += results.length;
       tally.gatesPassed += results.filter((g) => g.ok).length;
       if (facts.connections !== null) tally.connectionsAfter = facts.connections;
-      ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-after', ok: !bad, durationMs: ctx.now().getTime() - t });
-      if (bad) throw new NodeFailure(spec.name, `gate-after:${bad.gate}`, `${bad.message} (after ${Math.round((ctx.now().getTime() - sent) / 1000)}s)`, bad.evidence ?? [], { kind: failKind });
+      ctx.emit({
+        type: 'step.finished',
+        node: spec.name,
+        step: 'gate-after',
+        ok: !bad,
+        durationMs: ctx.now().getTime() - t,
+      });
+      if (bad)
+        throw new NodeFailure(
+          spec.name,
+          `gate-after:${bad.gate}`,
+          `${bad.message} (after ${Math.round((ctx.now().getTime() - sent) / 1000)}s)`,
+          bad.evidence ?? [],
+          { kind: failKind },
+        );
       break;
     }
     if (!waitingLogged) {
-      ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `waiting for ${spec.name} to come back: ${bad.message}` });
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        node: spec.name,
+        message: `waiting for ${spec.name} to come back: ${bad.message}`,
+      });
       waitingLogged = true;
     }
     await ctx.sleep(Math.min(POLL_INTERVAL_MS, Math.max(0, deadline - ctx.now().getTime())), ctx.signal);
@@ -122,7 +219,15 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
     t = ctx.now().getTime();
     ctx.emit({ type: 'step.started', node: spec.name, step: 'soak', detail: `${ctx.inv.gates.soakSeconds}s` });
     await ctx.sleep(ctx.inv.gates.soakSeconds * 1000, ctx.signal);
-    const { facts, results } = await checkOnce(ctx, host, spec, expect, uptimeBefore, sent, ctx.now().getTime() + 30_000);
+    const { facts, results } = await checkOnce(
+      ctx,
+      host,
+      spec,
+      expect,
+      uptimeBefore,
+      sent,
+      ctx.now().getTime() + 30_000,
+    );
     emitObserved(ctx, facts);
     emitGates(ctx, spec.name, 'soak', results);
     tally.gatesTotal += results.length;
@@ -134,7 +239,15 @@ export async function restartAndGate(ctx: RunContext, spec: NodeSpec, expect: Re
   }
 }
 
-async function checkOnce(ctx: RunContext, host: RemoteHost, spec: NodeSpec, expect: RestartExpect, uptimeBefore: number | null, sent: number, deadline: number): Promise<{ facts: NodeFacts; results: GateResult[] }> {
+async function checkOnce(
+  ctx: RunContext,
+  host: RemoteHost,
+  spec: NodeSpec,
+  expect: RestartExpect,
+  uptimeBefore: number | null,
+  sent: number,
+  deadline: number,
+): Promise<{ facts: NodeFacts; results: GateResult[] }> {
   // Each command gets what is left of the deadline (at least 1 s, at most 30 s): a hung node must
   // not stretch one observation past the node's budget.
   const budget = () => Math.min(30_000, Math.max(1000, deadline - ctx.now().getTime()));
@@ -150,10 +263,22 @@ async function checkOnce(ctx: RunContext, host: RemoteHost, spec: NodeSpec, expe
       commandResults.push(r);
     }
   }
-  const results = judgeBootedInto(ctx.inv, facts, { version: expect.version, tree: expect.tree, uptimeBefore, uptimeAfter, elapsedMs: ctx.now().getTime() - sent }, commandResults);
+  const results = judgeBootedInto(
+    ctx.inv,
+    facts,
+    { version: expect.version, tree: expect.tree, uptimeBefore, uptimeAfter, elapsedMs: ctx.now().getTime() - sent },
+    commandResults,
+  );
   return { facts, results };
 }
 
 function lastLine(s: string): string {
-  return s.trimEnd().split('\n').filter((l) => l.trim()).pop()?.trim() ?? '';
+  return (
+    s
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.trim())
+      .pop()
+      ?.trim() ?? ''
+  );
 }

@@ -35,19 +35,53 @@ export function planRestart(inv: Inventory, facts: readonly NodeFacts[]): Restar
     };
     switch (b.kind) {
       case 'unreachable':
-        return block(f.unreachable?.code ?? 'node-unreachable', b.message, 'a rolling restart needs every node reachable and running; fix the connection first');
+        return block(
+          f.unreachable?.code ?? 'node-unreachable',
+          b.message,
+          'a rolling restart needs every node reachable and running; fix the connection first',
+        );
       case 'down':
-        return block('node-down', describeBootState(b), `start it (\`${spec.rootDir}/bin/emqx start\`) and check \`emqx-rollout status\``);
+        return block(
+          'node-down',
+          describeBootState(b),
+          `start it (\`${spec.rootDir}/bin/emqx start\`) and check \`emqx-rollout status\``,
+        );
       case 'in-progress':
-        return block('upgrade-in-progress', 'relup status is in-progress', 'wait for the upgrade to finish (or see `emqx-rollout status`), then re-run');
+        return block(
+          'upgrade-in-progress',
+          'relup status is in-progress',
+          'wait for the upgrade to finish (or see `emqx-rollout status`), then re-run',
+        );
       case 'unclear':
-        return block('boot-state-unclear', b.reason, 'inspect the node by hand (`relup status`, `cat relup/current`, `ctl status`); restart refuses to guess');
+        return block(
+          'boot-state-unclear',
+          b.reason,
+          'inspect the node by hand (`relup status`, `cat relup/current`, `ctl status`); restart refuses to guess',
+        );
       case 'no-marker':
-        return { name: spec.name, action: 'skip', target: null, version: f.version, reason: 'no relup/current marker: nothing to boot into' };
+        return {
+          name: spec.name,
+          action: 'skip',
+          target: null,
+          version: f.version,
+          reason: 'no relup/current marker: nothing to boot into',
+        };
       case 'booted-new':
-        return { name: spec.name, action: 'skip', target: b.target, version: f.version, reason: `already booted from relup/${b.target}/` };
+        return {
+          name: spec.name,
+          action: 'skip',
+          target: b.target,
+          version: f.version,
+          reason: `already booted from relup/${b.target}/`,
+        };
       case 'pending':
-        return { name: spec.name, action: 'restart', target: b.target, version: f.version, reason: `hot-upgraded to ${b.target}, pending restart` };
+        return {
+          name: spec.name,
+          action: 'restart',
+          target: b.target,
+          version: f.version,
+          reason: `hot-upgraded to ${b.target}, pending restart`,
+        };
     }
   });
   const targets = [...new Set(nodes.filter((n) => n.action === 'restart').map((n) => n.target))];
@@ -55,12 +89,32 @@ export function planRestart(inv: Inventory, facts: readonly NodeFacts[]): Restar
   // say so, so a restart that exits 0 cannot hide a mixed-version cluster.
   const versions = new Set(nodes.map((n) => n.version).filter((v): v is string => v !== null));
   if (versions.size > 1) {
-    const newest = [...new Set([...targets, ...nodes.filter((n) => n.action === 'skip' && n.target).map((n) => n.target)])].filter((v): v is string => !!v);
+    const newest = [
+      ...new Set([...targets, ...nodes.filter((n) => n.action === 'skip' && n.target).map((n) => n.target)]),
+    ].filter((v): v is string => !!v);
     for (const n of nodes) {
-      if (n.action === 'skip' && n.target === null && n.version !== null && newest.length > 0 && !newest.includes(n.version)) {
-        findings.push({ code: 'left-behind', severity: 'warning', node: n.name, message: `${n.name} runs ${n.version} with nothing to boot into, while the cluster moves to ${newest.join(', ')}: it stays on ${n.version}`, fix: `upgrade it (emqx-rollout upgrade …) and restart again` });
+      if (
+        n.action === 'skip' &&
+        n.target === null &&
+        n.version !== null &&
+        newest.length > 0 &&
+        !newest.includes(n.version)
+      ) {
+        findings.push({
+          code: 'left-behind',
+          severity: 'warning',
+          node: n.name,
+          message: `${n.name} runs ${n.version} with nothing to boot into, while the cluster moves to ${newest.join(', ')}: it stays on ${n.version}`,
+          fix: `upgrade it (emqx-rollout upgrade …) and restart again`,
+        });
       }
     }
   }
-  return { cluster: inv.cluster, nodes, findings, target: targets.length === 1 ? targets[0] : null, canProceed: !findings.some((f) => f.severity === 'blocker') };
+  return {
+    cluster: inv.cluster,
+    nodes,
+    findings,
+    target: targets.length === 1 ? targets[0] : null,
+    canProceed: !findings.some((f) => f.severity === 'blocker'),
+  };
 }

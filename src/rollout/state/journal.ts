@@ -20,11 +20,15 @@ export class JournalUnwritableError extends RolloutError {
   constructor(file: string, recordKind: string, cause: unknown) {
     const code = (cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
     const why = cause instanceof Error ? cause.message : String(cause);
-    super('halted', `the journal ${file} cannot be written (${code}): halted before the next step, nothing further was changed`, {
-      details: [`the write-ahead record '${recordKind}' failed: ${why}`],
-      hint: `free space or fix permissions under ${dirname(file)}, then re-run the same command: it re-observes every node and resumes from the facts`,
-      cause,
-    });
+    super(
+      'halted',
+      `the journal ${file} cannot be written (${code}): halted before the next step, nothing further was changed`,
+      {
+        details: [`the write-ahead record '${recordKind}' failed: ${why}`],
+        hint: `free space or fix permissions under ${dirname(file)}, then re-run the same command: it re-observes every node and resumes from the facts`,
+        cause,
+      },
+    );
     this.name = 'JournalUnwritableError';
     this.file = file;
     this.code = code;
@@ -154,7 +158,9 @@ export async function readJournalWithReport(file: string): Promise<JournalConten
       skipped.push({
         line: i + 1,
         text: l.slice(0, 200),
-        reason: complete ? 'not JSON (a torn write terminated by a later run, or damage)' : 'torn last line (the writer stopped mid-line)',
+        reason: complete
+          ? 'not JSON (a torn write terminated by a later run, or damage)'
+          : 'torn last line (the writer stopped mid-line)',
       });
       return;
     }
@@ -165,7 +171,11 @@ export async function readJournalWithReport(file: string): Promise<JournalConten
     if (!complete) {
       // Complete JSON but no newline: the write was cut right before '\n', so append() never
       // resolved and nobody acted on this record. Report it, but keep it — its content is whole.
-      skipped.push({ line: i + 1, text: l.slice(0, 200), reason: 'last line has no newline (kept: the JSON is complete)' });
+      skipped.push({
+        line: i + 1,
+        text: l.slice(0, 200),
+        reason: 'last line has no newline (kept: the JSON is complete)',
+      });
     }
     records.push(v);
   });
@@ -205,7 +215,10 @@ const INLINE_SECRETS: ReadonlyArray<[RegExp, string]> = [
   [/(\s-u\s*|--user[=\s]+)([^\s:'"]+):[^\s'"]+/g, `$1$2:${REDACTED}`],
   [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@'"]+):([^\s@/'"]+)@/gi, `$1:${REDACTED}@`],
   [/(authorization:\s*(?:basic|bearer|token)\s+)[^\s'"]+/gi, `$1${REDACTED}`],
-  [/(\b(?:[A-Za-z_][A-Za-z0-9_]*)?(?:PASS|PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY)[A-Za-z0-9_]*=)(?:'[^']*'|"[^"]*"|[^\s;&|]+)/gi, `$1${REDACTED}`],
+  [
+    /(\b(?:[A-Za-z_][A-Za-z0-9_]*)?(?:PASS|PASSWORD|PASSWD|TOKEN|SECRET|API_?KEY)[A-Za-z0-9_]*=)(?:'[^']*'|"[^"]*"|[^\s;&|]+)/gi,
+    `$1${REDACTED}`,
+  ],
 ];
 
 export function redactString(s: string): string {
@@ -236,7 +249,11 @@ function walk(v: unknown, seen: WeakSet<object>): unknown {
   try {
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
     if (Array.isArray(v)) return v.map((x) => walk(x, seen) ?? null);
-    if (v instanceof Map) return walkEntries([...v.entries()].map(([k, x]) => [String(k), x]), seen);
+    if (v instanceof Map)
+      return walkEntries(
+        [...v.entries()].map(([k, x]) => [String(k), x]),
+        seen,
+      );
     if (v instanceof Set) return [...v].map((x) => walk(x, seen) ?? null);
     if (v instanceof Error) {
       const entries: [string, unknown][] = [
@@ -247,7 +264,8 @@ function walk(v: unknown, seen: WeakSet<object>): unknown {
       if (v.cause !== undefined) entries.push(['cause', v.cause]);
       return walkEntries(entries, seen);
     }
-    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return walk((v as { toJSON(): unknown }).toJSON(), seen);
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function')
+      return walk((v as { toJSON(): unknown }).toJSON(), seen);
     return walkEntries(Object.entries(v), seen);
   } finally {
     seen.delete(v);

@@ -21,7 +21,8 @@ export function lockPath(spec: NodeSpec): string {
   return `${spec.stagingDir}/.emqx-rollout.lock`;
 }
 
-export type LockAttempt = { readonly kind: 'acquired' } | { readonly kind: 'held'; readonly owner: LockOwner | null; readonly raw: string };
+export type LockAttempt =
+  { readonly kind: 'acquired' } | { readonly kind: 'held'; readonly owner: LockOwner | null; readonly raw: string };
 
 export function acquireCommand(spec: NodeSpec, owner: LockOwner): string {
   const p = shq(lockPath(spec));
@@ -76,27 +77,42 @@ export async function acquireClusterLock(
   nodes: readonly NodeSpec[],
   hosts: ReadonlyMap<string, RemoteHost>,
   owner: LockOwner,
-  opts: { readonly breakLock: boolean; readonly pidAlive: (pid: number) => boolean; readonly onTakeover: (node: string, previous: string) => void },
+  opts: {
+    readonly breakLock: boolean;
+    readonly pidAlive: (pid: number) => boolean;
+    readonly onTakeover: (node: string, previous: string) => void;
+  },
 ): Promise<LockHandle> {
   const taken: NodeSpec[] = [];
   const release = async () => {
-    for (const spec of taken.reverse()) await hosts.get(spec.name)?.exec(releaseCommand(spec, owner.runId), { timeoutMs: 30_000 }).catch(() => undefined);
+    for (const spec of taken.reverse())
+      await hosts
+        .get(spec.name)
+        ?.exec(releaseCommand(spec, owner.runId), { timeoutMs: 30_000 })
+        .catch(() => undefined);
   };
   try {
     for (const spec of nodes) {
       const host = hosts.get(spec.name);
       if (!host) continue;
       let attempt = await tryOnce(host, spec, owner);
-      if (attempt.kind === 'held' && (opts.breakLock || isStale(attempt.owner, { host: owner.host, pidAlive: opts.pidAlive }))) {
+      if (
+        attempt.kind === 'held' &&
+        (opts.breakLock || isStale(attempt.owner, { host: owner.host, pidAlive: opts.pidAlive }))
+      ) {
         opts.onTakeover(spec.name, describeOwner(attempt.owner, attempt.raw));
         await host.exec(breakCommand(spec), { timeoutMs: 30_000 });
         attempt = await tryOnce(host, spec, owner);
       }
       if (attempt.kind === 'held') {
-        throw new RolloutError('lock-held', `another rollout holds the lock of cluster ${owner.cluster} on ${spec.name}: ${describeOwner(attempt.owner, attempt.raw)}`, {
-          details: [`lock file: ${lockPath(spec)}`],
-          hint: 'wait for it to finish; if you are sure that controller is gone, re-run with --break-lock',
-        });
+        throw new RolloutError(
+          'lock-held',
+          `another rollout holds the lock of cluster ${owner.cluster} on ${spec.name}: ${describeOwner(attempt.owner, attempt.raw)}`,
+          {
+            details: [`lock file: ${lockPath(spec)}`],
+            hint: 'wait for it to finish; if you are sure that controller is gone, re-run with --break-lock',
+          },
+        );
       }
       taken.push(spec);
     }

@@ -25,7 +25,13 @@ export interface ReportFiles {
  * Writes `report-<runId>.json|.md` and the `last-report.json|.md` copies into `dir` (created if
  * missing). Each file is written to a temporary name and renamed, so a reader never sees half a report.
  */
-export async function writeReport(dir: string, runId: string, rows: readonly ReportRow[], meta: ReportMeta, markdown: string): Promise<ReportFiles> {
+export async function writeReport(
+  dir: string,
+  runId: string,
+  rows: readonly ReportRow[],
+  meta: ReportMeta,
+  markdown: string,
+): Promise<ReportFiles> {
   await mkdir(dir, { recursive: true });
   const json = JSON.stringify({ schemaVersion: REPORT_SCHEMA_VERSION, ...meta, runId, rows }, null, 2) + '\n';
   const md = markdown;

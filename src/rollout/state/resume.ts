@@ -62,7 +62,12 @@ export function summarizeJournal(raws: readonly object[]): JournalSummary {
         inFlight.delete(r.node);
         // A hop that reached the live code stays "ungated" until node.gated proves its gates passed.
         if (r.applied === true || r.verdict === 'complete' || r.verdict === 'complete-observed') {
-          ungated.set(r.node, { node: r.node, runId: r.runId, to: r.to ?? began?.to ?? '', connectionsBefore: began?.connectionsBefore ?? null });
+          ungated.set(r.node, {
+            node: r.node,
+            runId: r.runId,
+            to: r.to ?? began?.to ?? '',
+            connectionsBefore: began?.connectionsBefore ?? null,
+          });
         } else ungated.delete(r.node);
         break;
       }
@@ -80,14 +85,24 @@ export function summarizeJournal(raws: readonly object[]): JournalSummary {
  * Does the cluster still match the run we resume? Same nodes, same target bytes, and every node
  * either still at the run's from-version or already at its target.
  */
-export function resumeMismatch(meta: RunMeta, now: { nodes: readonly string[]; to: string; sha256: string; versions: ReadonlyMap<string, string | null> }): string[] {
+export function resumeMismatch(
+  meta: RunMeta,
+  now: { nodes: readonly string[]; to: string; sha256: string; versions: ReadonlyMap<string, string | null> },
+): string[] {
   const out: string[] = [];
   const a = [...meta.nodes].sort().join(',');
   const b = [...now.nodes].sort().join(',');
-  if (a !== b) out.push(`the inventory's nodes changed: run ${meta.runId} had [${meta.nodes.join(', ')}], now [${now.nodes.join(', ')}]`);
-  if (meta.to !== now.to || meta.sha256 !== now.sha256) out.push(`the tarball changed: run ${meta.runId} rolled ${meta.to} (sha256 ${meta.sha256.slice(0, 12)}…), now ${now.to} (sha256 ${now.sha256.slice(0, 12)}…)`);
+  if (a !== b)
+    out.push(
+      `the inventory's nodes changed: run ${meta.runId} had [${meta.nodes.join(', ')}], now [${now.nodes.join(', ')}]`,
+    );
+  if (meta.to !== now.to || meta.sha256 !== now.sha256)
+    out.push(
+      `the tarball changed: run ${meta.runId} rolled ${meta.to} (sha256 ${meta.sha256.slice(0, 12)}…), now ${now.to} (sha256 ${now.sha256.slice(0, 12)}…)`,
+    );
   for (const [node, v] of now.versions) {
-    if (v !== null && v !== meta.to && v !== meta.from) out.push(`${node} runs ${v}, neither the run's from-version ${meta.from} nor its target ${meta.to}`);
+    if (v !== null && v !== meta.to && v !== meta.from)
+      out.push(`${node} runs ${v}, neither the run's from-version ${meta.from} nor its target ${meta.to}`);
   }
   return out;
 }

@@ -4,7 +4,10 @@ import { shq } from '../../util/shellQuote.js';
 
 /** File name of a backup archive: node, from-version and UTC time, sortable. */
 export function backupName(spec: NodeSpec, from: string, at: Date): string {
-  const ts = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const ts = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const node = spec.name.replace(/[^A-Za-z0-9._-]/g, '_');
   return `emqx-backup-${node}-${from}-${ts}.tar.gz`;
 }
@@ -20,8 +23,10 @@ export function backupCommand(spec: NodeSpec, name: string, dirs?: BackupDirs): 
   const part = shq(`${spec.backupDir}/.${name}.part`);
   const final = shq(`${spec.backupDir}/${name}`);
   const root = shq(spec.rootDir);
-  const under = (d: string) => d === `${spec.rootDir}/data` || d === `${spec.rootDir}/etc` || d === `${spec.rootDir}/log`;
-  if (dirs && !(under(dirs.dataDir) && under(dirs.etcDir) && under(dirs.logDir))) return realDirsBackup(spec, name, dirs);
+  const under = (d: string) =>
+    d === `${spec.rootDir}/data` || d === `${spec.rootDir}/etc` || d === `${spec.rootDir}/log`;
+  if (dirs && !(under(dirs.dataDir) && under(dirs.etcDir) && under(dirs.logDir)))
+    return realDirsBackup(spec, name, dirs);
   return [
     `set -u`,
     `mkdir -p -- ${dir}`,

@@ -76,7 +76,14 @@ export async function atPausePoint(ctx: RunContext, approval: Approval, p: Pause
     hint: approval.hint,
   });
   const decided = async (decision: 'approved' | 'rejected', by: string): Promise<RolloutError | null> => {
-    ctx.note({ kind: 'approval', runId: ctx.runId, decision, by, nextNode: p.nextNode, waitedMs: ctx.now().getTime() - t0 });
+    ctx.note({
+      kind: 'approval',
+      runId: ctx.runId,
+      decision,
+      by,
+      nextNode: p.nextNode,
+      waitedMs: ctx.now().getTime() - t0,
+    });
     if (decision === 'approved') {
       ctx.emit({ type: 'rollout.approved', by, nextNode: p.nextNode });
       return null;
@@ -84,7 +91,8 @@ export async function atPausePoint(ctx: RunContext, approval: Approval, p: Pause
     ctx.emit({ type: 'rollout.rejected', by, nextNode: p.nextNode });
     return paused(`rejected by ${by} after ${nodes} (--pause-after ${p.pauseAfter})`);
   };
-  const interrupted = () => new RolloutError('interrupted', `stopped by the operator while awaiting approval before ${p.nextNode}`);
+  const interrupted = () =>
+    new RolloutError('interrupted', `stopped by the operator while awaiting approval before ${p.nextNode}`);
 
   if (approval.kind === 'terminal') {
     const answer = await approval.ask(ctx.signal);
@@ -120,6 +128,14 @@ export async function atPausePoint(ctx: RunContext, approval: Approval, p: Pause
     // Decided, timed out or interrupted: this run no longer waits, so `approve` must say so.
     await board.clear(ctx.runId).catch(() => undefined);
   }
-  ctx.note({ kind: 'approval', runId: ctx.runId, decision: 'timed-out', nextNode: p.nextNode, waitedMs: ctx.now().getTime() - t0 });
-  return paused(`no approval within ${approval.seconds}s after ${nodes} (--pause-after ${p.pauseAfter} --await-approval ${approval.seconds})`);
+  ctx.note({
+    kind: 'approval',
+    runId: ctx.runId,
+    decision: 'timed-out',
+    nextNode: p.nextNode,
+    waitedMs: ctx.now().getTime() - t0,
+  });
+  return paused(
+    `no approval within ${approval.seconds}s after ${nodes} (--pause-after ${p.pauseAfter} --await-approval ${approval.seconds})`,
+  );
 }

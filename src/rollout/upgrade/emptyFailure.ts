@@ -34,25 +34,55 @@ export interface EmptyFailureObservation {
 
 export function classifyEmptyUpgrade(o: EmptyFailureObservation, from: string, target: string): EmptyFailureClass {
   if (o.marker === '') {
-    return { kind: 'applied-no-marker', emptyMarker: true, why: `a 0-byte relup/current was left: every bin/emqx command will try to exec relup//bin/emqx (exit 127)` };
+    return {
+      kind: 'applied-no-marker',
+      emptyMarker: true,
+      why: `a 0-byte relup/current was left: every bin/emqx command will try to exec relup//bin/emqx (exit 127)`,
+    };
   }
   if (o.version === null) return { kind: 'unknown', why: 'the node does not answer `ctl status` after the attempt' };
   if (o.version === target) {
     return o.marker === target
-      ? { kind: 'unknown', why: `the node runs ${target} and the marker names it: the hop landed, but the CLI printed nothing` }
-      : { kind: 'applied-no-marker', emptyMarker: false, why: `the node runs ${target} but relup/current is ${o.marker === null ? 'absent' : o.marker === undefined ? 'unreadable' : `"${o.marker}"`}: the code changed and the marker write failed` };
+      ? {
+          kind: 'unknown',
+          why: `the node runs ${target} and the marker names it: the hop landed, but the CLI printed nothing`,
+        }
+      : {
+          kind: 'applied-no-marker',
+          emptyMarker: false,
+          why: `the node runs ${target} but relup/current is ${o.marker === null ? 'absent' : o.marker === undefined ? 'unreadable' : `"${o.marker}"`}: the code changed and the marker write failed`,
+        };
   }
   if (o.version !== from) return { kind: 'unknown', why: `the node runs ${o.version}, neither ${from} nor ${target}` };
   if (o.uptimeBefore !== null && o.uptimeAfter !== null && o.uptimeAfter < o.uptimeBefore) {
-    return { kind: 'unknown', why: `uptime went from ${o.uptimeBefore}s to ${o.uptimeAfter}s: the emulator itself restarted (not the handler's init:restart)` };
+    return {
+      kind: 'unknown',
+      why: `uptime went from ${o.uptimeBefore}s to ${o.uptimeAfter}s: the emulator itself restarted (not the handler's init:restart)`,
+    };
   }
-  const newTroubleshoot = o.troubleshootBefore !== null && o.troubleshootAfter !== null && o.troubleshootAfter > o.troubleshootBefore;
-  if (newTroubleshoot) return { kind: 'vm-restarted', why: `still ${from}, and a new troubleshoot file relup_<ts> was written: code changes began, then the VM re-booted the old tree` };
+  const newTroubleshoot =
+    o.troubleshootBefore !== null && o.troubleshootAfter !== null && o.troubleshootAfter > o.troubleshootBefore;
+  if (newTroubleshoot)
+    return {
+      kind: 'vm-restarted',
+      why: `still ${from}, and a new troubleshoot file relup_<ts> was written: code changes began, then the VM re-booted the old tree`,
+    };
   const b = o.connectionsBefore;
   const a = o.connectionsAfter;
   if (b !== null && a !== null && b >= 10) {
-    if (a < b / 2) return { kind: 'vm-restarted', why: `still ${from}, and MQTT connections fell from ${b} to ${a}: the applications restarted under the clients` };
-    if (o.troubleshootAfter !== null) return { kind: 'deploy-failed', why: `still ${from}, no troubleshoot file, connections kept (${b} → ${a}): the deploy into relup/${target}/ failed before any code change` };
+    if (a < b / 2)
+      return {
+        kind: 'vm-restarted',
+        why: `still ${from}, and MQTT connections fell from ${b} to ${a}: the applications restarted under the clients`,
+      };
+    if (o.troubleshootAfter !== null)
+      return {
+        kind: 'deploy-failed',
+        why: `still ${from}, no troubleshoot file, connections kept (${b} → ${a}): the deploy into relup/${target}/ failed before any code change`,
+      };
   }
-  return { kind: 'unknown', why: `still ${from}, no troubleshoot file, and too few connections (${b ?? '?'} → ${a ?? '?'}) to tell a failed deploy from a restart while preparing` };
+  return {
+    kind: 'unknown',
+    why: `still ${from}, no troubleshoot file, and too few connections (${b ?? '?'} → ${a ?? '?'}) to tell a failed deploy from a restart while preparing`,
+  };
 }

@@ -83,23 +83,52 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
   // ---- observe + preflight + plan (read-only) ------------------------------------------------
   ctx.emit({ type: 'log', level: 'info', message: `preflight: observing ${inv.nodes.length} nodes (read-only)` });
   const { facts, findings, plan } = await observeAndPlan(ctx, opts.tarball, opts);
-  ctx.emit({ type: 'log', level: plan.canProceed ? 'info' : 'warn', message: `preflight ${plan.canProceed ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s` });
+  ctx.emit({
+    type: 'log',
+    level: plan.canProceed ? 'info' : 'warn',
+    message: `preflight ${plan.canProceed ? 'passed' : 'BLOCKED'} in ${((ctx.now().getTime() - t0) / 1000).toFixed(1)}s`,
+  });
 
   const rows = new Map<string, MutableRow>(
     inv.nodes.map((n) => {
       const f = facts.find((x) => x.node === n.name);
-      return [n.name, { node: n.name, from: f?.version ?? null, to: f?.version ?? null, outcome: 'untouched', gatesPassed: 0, gatesTotal: 0 }];
+      return [
+        n.name,
+        {
+          node: n.name,
+          from: f?.version ?? null,
+          to: f?.version ?? null,
+          outcome: 'untouched',
+          gatesPassed: 0,
+          gatesTotal: 0,
+        },
+      ];
     }),
   );
-  const result = (outcome: Outcome, error?: RolloutError): UpgradeResult => ({ outcome, plan, rows: [...rows.values()], ...(error ? { error } : {}) });
+  const result = (outcome: Outcome, error?: RolloutError): UpgradeResult => ({
+    outcome,
+    plan,
+    rows: [...rows.values()],
+    ...(error ? { error } : {}),
+  });
 
   if (!plan.canProceed) {
     const blockers = findings.filter((f) => f.severity === 'blocker');
-    const e = new RolloutError('preflight-blocked', `preflight blocked the rollout: ${blockers.length} blocker${blockers.length === 1 ? '' : 's'}; nothing was changed`, {
-      details: blockers.map((b) => `[${b.code}] ${b.message}${b.fix ? ` → ${b.fix}` : ''}`),
-    });
+    const e = new RolloutError(
+      'preflight-blocked',
+      `preflight blocked the rollout: ${blockers.length} blocker${blockers.length === 1 ? '' : 's'}; nothing was changed`,
+      {
+        details: blockers.map((b) => `[${b.code}] ${b.message}${b.fix ? ` → ${b.fix}` : ''}`),
+      },
+    );
     // Every stream ends with a terminal event, so a script reading --json knows why it stopped.
-    ctx.emit({ type: 'rollout.halted', check: 'preflight', message: e.message, evidence: blockers.map((b) => `[${b.code}] ${b.message}`), recovery: [...new Set(blockers.map((b) => b.fix ?? 'fix the cause and re-run'))] });
+    ctx.emit({
+      type: 'rollout.halted',
+      check: 'preflight',
+      message: e.message,
+      evidence: blockers.map((b) => `[${b.code}] ${b.message}`),
+      recovery: [...new Set(blockers.map((b) => b.fix ?? 'fix the cause and re-run'))],
+    });
     return result('blocked', e);
   }
   for (const n of plan.nodes) if (n.action === 'skip') rows.get(n.name)!.outcome = 'skipped';
@@ -117,66 +146,106 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
 
   // The window is checked before anything is written to a node: outside it, not even the lock or
   // the staged tarball lands. (Each later node is checked again before it starts.)
-  const closed = await awaitWindow(ctx, opts, inv.nodes.find((n) => n.name === todo[0].name)!);
+  const closed = await awaitWindow(
+    ctx,
+    opts,
+    inv.nodes.find((n) => n.name === todo[0].name)!,
+  );
   if (closed) return result('paused', closed);
 
   // ---- lock → stage → nodes ------------------------------------------------------------------
-  return withRun(ctx, { mode: 'upgrade', target: () => target }, async (scope) => {
-    await scope.lock(opts.lock);
-    // Only a run that holds the lock becomes "the last run" that --resume continues: a run that lost
-    // the lock (exit 6) or was blocked changed nothing, and must not hide the run that did.
-    await ctx.commit({ kind: 'run.meta', runId: ctx.runId, command: 'upgrade', fingerprint: plan.fingerprint, cluster: inv.cluster, from: plan.from, to: target, sha256: opts.tarball.sha256, nodes: inv.nodes.map((n) => n.name) });
+  return withRun(
+    ctx,
+    { mode: 'upgrade', target: () => target },
+    async (scope) => {
+      await scope.lock(opts.lock);
+      // Only a run that holds the lock becomes "the last run" that --resume continues: a run that lost
+      // the lock (exit 6) or was blocked changed nothing, and must not hide the run that did.
+      await ctx.commit({
+        kind: 'run.meta',
+        runId: ctx.runId,
+        command: 'upgrade',
+        fingerprint: plan.fingerprint,
+        cluster: inv.cluster,
+        from: plan.from,
+        to: target,
+        sha256: opts.tarball.sha256,
+        nodes: inv.nodes.map((n) => n.name),
+      });
 
-    await stageAll(ctx, opts, todo.map((n) => n.name), rows);
+      await stageAll(
+        ctx,
+        opts,
+        todo.map((n) => n.name),
+        rows,
+      );
 
-    let upgradedThisRun = 0;
-    let pauseAfter = opts.pauseAfter;
-    for (const pn of todo) {
-      const spec = inv.nodes.find((n) => n.name === pn.name)!;
-      const row = rows.get(spec.name)!;
-      if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
-      if (pauseAfter !== null && upgradedThisRun >= pauseAfter) {
-        // approval.ts: end paused (exit 5), or ask a human and go on once approved.
-        const stop = await atPausePoint(ctx, opts.approval ?? { kind: 'none' }, { pauseAfter, upgraded: upgradedThisRun, nextNode: spec.name, remaining: todo.length - todo.indexOf(pn), rows: [...rows.values()] });
-        if (stop) return result('paused', stop);
-        pauseAfter = null; // approved: the rest of the run goes on without another stop
-      }
-      const paused = await awaitWindow(ctx, opts, spec);
-      if (paused) return result('paused', paused);
+      let upgradedThisRun = 0;
+      let pauseAfter = opts.pauseAfter;
+      for (const pn of todo) {
+        const spec = inv.nodes.find((n) => n.name === pn.name)!;
+        const row = rows.get(spec.name)!;
+        if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
+        if (pauseAfter !== null && upgradedThisRun >= pauseAfter) {
+          // approval.ts: end paused (exit 5), or ask a human and go on once approved.
+          const stop = await atPausePoint(ctx, opts.approval ?? { kind: 'none' }, {
+            pauseAfter,
+            upgraded: upgradedThisRun,
+            nextNode: spec.name,
+            remaining: todo.length - todo.indexOf(pn),
+            rows: [...rows.values()],
+          });
+          if (stop) return result('paused', stop);
+          pauseAfter = null; // approved: the rest of the run goes on without another stop
+        }
+        const paused = await awaitWindow(ctx, opts, spec);
+        if (paused) return result('paused', paused);
 
-      const inflight = opts.inFlight.get(spec.name);
-      const t = ctx.now().getTime();
-      let summary: 'upgraded' | 'skipped';
-      if (pn.action === 'regate' && !inflight) {
-        ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
-        // The baseline the interrupted run measured before the hop, so a collapse is still caught.
-        const base = opts.ungated.get(spec.name)?.connectionsBefore;
-        if (base !== null && base !== undefined) row.connectionsBefore = base;
-        await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null);
-        summary = 'upgraded';
-      } else {
-        const settled = inflight ? await settleInFlight(ctx, spec, inflight, row) : 'not-started';
-        summary = settled === 'not-started' ? await upgradeNode(ctx, opts, spec, row, pn.from ?? inflight!.from) : settled;
+        const inflight = opts.inFlight.get(spec.name);
+        const t = ctx.now().getTime();
+        let summary: 'upgraded' | 'skipped';
+        if (pn.action === 'regate' && !inflight) {
+          ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
+          // The baseline the interrupted run measured before the hop, so a collapse is still caught.
+          const base = opts.ungated.get(spec.name)?.connectionsBefore;
+          if (base !== null && base !== undefined) row.connectionsBefore = base;
+          await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null);
+          summary = 'upgraded';
+        } else {
+          const settled = inflight ? await settleInFlight(ctx, spec, inflight, row) : 'not-started';
+          summary =
+            settled === 'not-started' ? await upgradeNode(ctx, opts, spec, row, pn.from ?? inflight!.from) : settled;
+        }
+        row.durationMs = ctx.now().getTime() - t;
+        if (summary === 'skipped') {
+          row.outcome = 'skipped';
+          continue;
+        }
+        row.outcome = 'upgraded';
+        row.to = target;
+        upgradedThisRun++;
+        ctx.emit({
+          type: 'node.done',
+          node: spec.name,
+          outcome: 'upgraded',
+          from: row.from,
+          to: target,
+          durationMs: row.durationMs,
+          ...(row.connectionsBefore !== undefined ? { connectionsBefore: row.connectionsBefore } : {}),
+          ...(row.connectionsAfter !== undefined ? { connectionsAfter: row.connectionsAfter } : {}),
+        });
       }
-      row.durationMs = ctx.now().getTime() - t;
-      if (summary === 'skipped') {
-        row.outcome = 'skipped';
-        continue;
+      ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
+      return result('done');
+    },
+    (outcome, error) => {
+      if (error instanceof NodeFailure) {
+        const row = rows.get(error.node);
+        if (row) row.outcome = 'failed';
       }
-      row.outcome = 'upgraded';
-      row.to = target;
-      upgradedThisRun++;
-      ctx.emit({ type: 'node.done', node: spec.name, outcome: 'upgraded', from: row.from, to: target, durationMs: row.durationMs, ...(row.connectionsBefore !== undefined ? { connectionsBefore: row.connectionsBefore } : {}), ...(row.connectionsAfter !== undefined ? { connectionsAfter: row.connectionsAfter } : {}) });
-    }
-    ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
-    return result('done');
-  }, (outcome, error) => {
-    if (error instanceof NodeFailure) {
-      const row = rows.get(error.node);
-      if (row) row.outcome = 'failed';
-    }
-    return result(outcome, error);
-  }).finally(() => closeMqttProbes(ctx)); // a halted or interrupted node's MQTT probe
+      return result(outcome, error);
+    },
+  ).finally(() => closeMqttProbes(ctx)); // a halted or interrupted node's MQTT probe
 }
 
 async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec): Promise<RolloutError | null> {
@@ -187,17 +256,32 @@ async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     const may = mayStartNode(opts.window, ctx.now(), estimateMs);
     if (may.ok) return null;
     if (opts.windowMode === 'wait') {
-      ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `${may.reason}; waiting until ${may.retryAt.toISOString()}` });
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        node: spec.name,
+        message: `${may.reason}; waiting until ${may.retryAt.toISOString()}`,
+      });
       await ctx.sleep(Math.max(1000, may.retryAt.getTime() - ctx.now().getTime()), ctx.signal);
       continue;
     }
     const e = new RolloutError('paused', `maintenance window: ${may.reason}`);
-    ctx.emit({ type: 'rollout.paused', reason: e.message, resumeHint: `re-run inside the window (next opening ${may.retryAt.toISOString()}), or use --window wait`, nextNode: spec.name });
+    ctx.emit({
+      type: 'rollout.paused',
+      reason: e.message,
+      resumeHint: `re-run inside the window (next opening ${may.retryAt.toISOString()}), or use --window wait`,
+      nextNode: spec.name,
+    });
     return e;
   }
 }
 
-async function stageAll(ctx: RunContext, opts: UpgradeOptions, names: readonly string[], rows: Map<string, MutableRow>): Promise<void> {
+async function stageAll(
+  ctx: RunContext,
+  opts: UpgradeOptions,
+  names: readonly string[],
+  rows: Map<string, MutableRow>,
+): Promise<void> {
   const queue = new PQueue({ concurrency: Math.max(1, opts.stageConcurrency) });
   const failures: NodeFailure[] = [];
   const stageCtl = new AbortController();
@@ -211,43 +295,120 @@ async function stageAll(ctx: RunContext, opts: UpgradeOptions, names: readonly s
         const host = hostOf(ctx, name);
         const remote = stagedPath(spec, opts.tarball);
         const t = ctx.now().getTime();
-        ctx.emit({ type: 'step.started', node: name, step: 'stage', detail: `${opts.tarball.fileName} → ${spec.stagingDir}/` });
+        ctx.emit({
+          type: 'step.started',
+          node: name,
+          step: 'stage',
+          detail: `${opts.tarball.fileName} → ${spec.stagingDir}/`,
+        });
         try {
           const r = await host.stage(opts.tarball.path, remote, opts.tarball.sha256, {
             signal: stageCtl.signal,
-            onProgress: (p) => ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, rate: p.rate, done: false }),
+            onProgress: (p) =>
+              ctx.emit({
+                type: 'stage.progress',
+                node: name,
+                file: opts.tarball.fileName,
+                bytesDone: p.bytesDone,
+                bytesTotal: p.bytesTotal,
+                rate: p.rate,
+                done: false,
+              }),
           });
           await host.stage(opts.sidecar.path, sidecarPathOf(remote), opts.sidecar.sha256, { signal: stageCtl.signal });
           // The handler reads both inside the VM, as the EMQX user (facts A4): not only as the uploader.
-          const modes = await execAsLogin(host, `${stageModesCommand(remote)} && chmod 0644 -- ${shq(sidecarPathOf(remote))}`, { timeoutMs: 30_000, signal: stageCtl.signal });
-          if (modes.exitCode !== 0) throw new RolloutError('remote', `${name}: could not make the staged files readable for the EMQX user`, { details: describeResult(modes) });
+          const modes = await execAsLogin(
+            host,
+            `${stageModesCommand(remote)} && chmod 0644 -- ${shq(sidecarPathOf(remote))}`,
+            { timeoutMs: 30_000, signal: stageCtl.signal },
+          );
+          if (modes.exitCode !== 0)
+            throw new RolloutError('remote', `${name}: could not make the staged files readable for the EMQX user`, {
+              details: describeResult(modes),
+            });
           rows.get(name)!.staged = r.action;
           const durationMs = r.durationMs;
-          ctx.emit({ type: 'stage.progress', node: name, file: opts.tarball.fileName, bytesDone: opts.tarball.size, bytesTotal: opts.tarball.size, rate: durationMs > 0 ? (r.bytesSent * 1000) / durationMs : 0, action: r.action, done: true });
-          ctx.emit({ type: 'step.finished', node: name, step: 'stage', ok: true, durationMs: ctx.now().getTime() - t, message: r.action === 'present' ? 'already staged (sha256 matches)' : `${r.action}, verified` });
+          ctx.emit({
+            type: 'stage.progress',
+            node: name,
+            file: opts.tarball.fileName,
+            bytesDone: opts.tarball.size,
+            bytesTotal: opts.tarball.size,
+            rate: durationMs > 0 ? (r.bytesSent * 1000) / durationMs : 0,
+            action: r.action,
+            done: true,
+          });
+          ctx.emit({
+            type: 'step.finished',
+            node: name,
+            step: 'stage',
+            ok: true,
+            durationMs: ctx.now().getTime() - t,
+            message: r.action === 'present' ? 'already staged (sha256 matches)' : `${r.action}, verified`,
+          });
         } catch (e) {
-          ctx.emit({ type: 'step.finished', node: name, step: 'stage', ok: false, durationMs: ctx.now().getTime() - t, message: errorMessage(e) });
+          ctx.emit({
+            type: 'step.finished',
+            node: name,
+            step: 'stage',
+            ok: false,
+            durationMs: ctx.now().getTime() - t,
+            message: errorMessage(e),
+          });
           const details = e instanceof RolloutError ? [...e.details, ...(e.hint ? [`→ ${e.hint}`] : [])] : [];
-          failures.push(new NodeFailure(name, 'stage', `staging failed: ${errorMessage(e)}`, details, { kind: 'before-change' }));
+          failures.push(
+            new NodeFailure(name, 'stage', `staging failed: ${errorMessage(e)}`, details, { kind: 'before-change' }),
+          );
           stageCtl.abort(new Error('another node failed staging'));
         }
       }),
     ),
   );
   ctx.signal.removeEventListener('abort', onAbort);
-  if (ctx.signal.aborted) throw new RolloutError('interrupted', 'interrupted during staging; no node was upgraded', { cause: ctx.signal.reason });
+  if (ctx.signal.aborted)
+    throw new RolloutError('interrupted', 'interrupted during staging; no node was upgraded', {
+      cause: ctx.signal.reason,
+    });
   if (failures.length > 0) throw failures[0];
 }
 
-function emitGates(ctx: RunContext, node: string, phase: 'before' | 'after' | 'soak', results: readonly GateResult[]): void {
-  for (const g of results) ctx.emit({ type: 'gate.checked', node, gate: g.gate, phase, ok: g.ok, message: g.message, ...(g.evidence ? { evidence: g.evidence } : {}), ...(g.probe ? { probe: g.probe } : {}) });
+function emitGates(
+  ctx: RunContext,
+  node: string,
+  phase: 'before' | 'after' | 'soak',
+  results: readonly GateResult[],
+): void {
+  for (const g of results)
+    ctx.emit({
+      type: 'gate.checked',
+      node,
+      gate: g.gate,
+      phase,
+      ok: g.ok,
+      message: g.message,
+      ...(g.evidence ? { evidence: g.evidence } : {}),
+      ...(g.probe ? { probe: g.probe } : {}),
+    });
 }
 
 function observedEvent(ctx: RunContext, f: NodeFacts): void {
-  ctx.emit({ type: 'node.observed', node: f.node, reachable: f.reachable, version: f.version, relupStatus: describeRelupStatus(f), connections: f.connections });
+  ctx.emit({
+    type: 'node.observed',
+    node: f.node,
+    reachable: f.reachable,
+    version: f.version,
+    relupStatus: describeRelupStatus(f),
+    connections: f.connections,
+  });
 }
 
-async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec, row: MutableRow, from: string): Promise<'upgraded' | 'skipped'> {
+async function upgradeNode(
+  ctx: RunContext,
+  opts: UpgradeOptions,
+  spec: NodeSpec,
+  row: MutableRow,
+  from: string,
+): Promise<'upgraded' | 'skipped'> {
   const host = hostOf(ctx, spec.name);
   const target = opts.tarball.version;
   const deadlineMs = ctx.inv.gates.timeoutSeconds * 1000;
@@ -255,10 +416,21 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   // gate-before: the world may have moved since preflight (another operator, a crash).
   let t = ctx.now().getTime();
   ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
-  const before = await observeNode(host, spec, { tarballName: opts.tarball.fileName, tarballSha256: opts.tarball.sha256, signal: ctx.signal });
+  const before = await observeNode(host, spec, {
+    tarballName: opts.tarball.fileName,
+    tarballSha256: opts.tarball.sha256,
+    signal: ctx.signal,
+  });
   observedEvent(ctx, before);
   if (before.version === target) {
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: true, durationMs: ctx.now().getTime() - t, message: `already at ${target}: skipped` });
+    ctx.emit({
+      type: 'step.finished',
+      node: spec.name,
+      step: 'gate-before',
+      ok: true,
+      durationMs: ctx.now().getTime() - t,
+      message: `already at ${target}: skipped`,
+    });
     return 'skipped';
   }
   const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256 });
@@ -270,39 +442,87 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   row.gatesTotal += gb.length;
   row.gatesPassed += gb.filter((g) => g.ok).length;
   const badBefore = gb.find((g) => !g.ok);
-  ctx.emit({ type: 'step.finished', node: spec.name, step: 'gate-before', ok: !badBefore, durationMs: ctx.now().getTime() - t });
-  if (badBefore) throw new NodeFailure(spec.name, `gate-before:${badBefore.gate}`, badBefore.message, badBefore.evidence ?? [], { kind: 'before-change' });
+  ctx.emit({
+    type: 'step.finished',
+    node: spec.name,
+    step: 'gate-before',
+    ok: !badBefore,
+    durationMs: ctx.now().getTime() - t,
+  });
+  if (badBefore)
+    throw new NodeFailure(spec.name, `gate-before:${badBefore.gate}`, badBefore.message, badBefore.evidence ?? [], {
+      kind: 'before-change',
+    });
   row.connectionsBefore = before.connections ?? undefined;
 
   // backup
   let backup: string | null = null;
   t = ctx.now().getTime();
   if (opts.noBackup) {
-    ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: 'no backup (--no-backup): there is no in-place rollback once the hop is applied' });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      node: spec.name,
+      message: 'no backup (--no-backup): there is no in-place rollback once the hop is applied',
+    });
     row.backup = 'skipped';
   } else {
     ctx.emit({ type: 'step.started', node: spec.name, step: 'backup', detail: `data/ etc/ log/ → ${spec.backupDir}/` });
-    const dirs = before.layout ? { etcDir: before.layout.etcDir.path, dataDir: before.layout.dataDir.path, logDir: before.layout.logDir.path } : undefined;
-    const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now()), dirs), { timeoutMs: deadlineMs, signal: ctx.signal });
+    const dirs = before.layout
+      ? { etcDir: before.layout.etcDir.path, dataDir: before.layout.dataDir.path, logDir: before.layout.logDir.path }
+      : undefined;
+    const r = await host.exec(backupCommand(spec, backupName(spec, from, ctx.now()), dirs), {
+      timeoutMs: deadlineMs,
+      signal: ctx.signal,
+    });
     const m = parseBackupLine(r.stdout);
     if (r.exitCode !== 0 || !m) {
-      ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: false, durationMs: r.durationMs, message: 'backup failed' });
-      throw new NodeFailure(spec.name, 'backup', 'backup of data/ etc/ log/ failed', describeResult(r), { kind: 'before-change' });
+      ctx.emit({
+        type: 'step.finished',
+        node: spec.name,
+        step: 'backup',
+        ok: false,
+        durationMs: r.durationMs,
+        message: 'backup failed',
+      });
+      throw new NodeFailure(spec.name, 'backup', 'backup of data/ etc/ log/ failed', describeResult(r), {
+        kind: 'before-change',
+      });
     }
     backup = m.path;
     row.backup = backup;
     ctx.note({ kind: 'backup', runId: ctx.runId, node: spec.name, path: backup, bytes: m.bytes });
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'backup', ok: true, durationMs: r.durationMs, message: `${backup} (${(m.bytes / 1024 / 1024).toFixed(1)} MB, verified)` });
+    ctx.emit({
+      type: 'step.finished',
+      node: spec.name,
+      step: 'backup',
+      ok: true,
+      durationMs: r.durationMs,
+      message: `${backup} (${(m.bytes / 1024 / 1024).toFixed(1)} MB, verified)`,
+    });
   }
 
   // relup upgrade — judged by its output, not its exit code (a real node exits 0 on failure).
-  if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before upgrading ${spec.name} (backup taken, nothing applied)`);
+  if (ctx.stopRequested())
+    throw new RolloutError(
+      'interrupted',
+      `stopped by the operator before upgrading ${spec.name} (backup taken, nothing applied)`,
+    );
   const command = cmd.relupUpgrade(spec.rootDir, stagedPath(spec, opts.tarball), { force: opts.force });
   // Write-ahead: `upgrade.begin` is fsynced before the command leaves. Otherwise a SIGKILL in the
   // few ms between them leaves an upgrade running in the VM that no journal knows about, and the
   // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.commit resolves once the
   // line is on disk, and rejects — halting the run — when it cannot be: state/records.ts.)
-  await ctx.commit({ kind: 'upgrade.begin', runId: ctx.runId, node: spec.name, from, to: target, command, logRowsBefore: before.logs?.length ?? 0, connectionsBefore: before.connections });
+  await ctx.commit({
+    kind: 'upgrade.begin',
+    runId: ctx.runId,
+    node: spec.name,
+    from,
+    to: target,
+    command,
+    logRowsBefore: before.logs?.length ?? 0,
+    connectionsBefore: before.connections,
+  });
   ctx.emit({ type: 'step.started', node: spec.name, step: 'upgrade', detail: command });
   // The command is not tied to ctx.signal: killing the CLI does not stop the upgrade in the VM, so
   // an abort here would only lose the verdict. The deadline still applies.
@@ -310,8 +530,17 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   let r = await host.exec(command, { timeoutMs: deadlineMs });
   // `Command table is initializing.` / `relup` not registered yet (facts A5): the command never
   // reached the handler. "Not yet", not a verdict: retried within the node's deadline.
-  while (!r.timedOut && detectTransient(r.stdout, r.exitCode, 'relup') && ctx.now().getTime() - upgradeStarted < deadlineMs) {
-    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `relup upgrade answered "${r.stdout.trim().split('\n')[0]}" (not ready yet); retrying` });
+  while (
+    !r.timedOut &&
+    detectTransient(r.stdout, r.exitCode, 'relup') &&
+    ctx.now().getTime() - upgradeStarted < deadlineMs
+  ) {
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      node: spec.name,
+      message: `relup upgrade answered "${r.stdout.trim().split('\n')[0]}" (not ready yet); retrying`,
+    });
     await ctx.sleep(1000);
     r = await host.exec(command, { timeoutMs: Math.max(1000, deadlineMs - (ctx.now().getTime() - upgradeStarted)) });
   }
@@ -323,67 +552,161 @@ async function upgradeNode(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   // cannot read, the upgrade may still be running or may have landed: the entry stays open, so the
   // next run re-observes that node (awaits it, then gates it or halts) instead of trusting a guess.
   const definite = definiteVerdict(verdict, r.timedOut);
-  if (definite) await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: target, verdict: verdict.kind, applied, exitCode: r.exitCode, durationMs: r.durationMs });
+  if (definite)
+    await ctx.commit({
+      kind: 'upgrade.end',
+      runId: ctx.runId,
+      node: spec.name,
+      to: target,
+      verdict: verdict.kind,
+      applied,
+      exitCode: r.exitCode,
+      durationMs: r.durationMs,
+    });
   row.durationMs = r.durationMs;
   const evidence = describeResult(r);
   if (r.timedOut) {
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: false, durationMs: r.durationMs, message: `no verdict within ${ctx.inv.gates.timeoutSeconds}s` });
-    throw new NodeFailure(spec.name, 'upgrade', `relup upgrade did not finish within ${ctx.inv.gates.timeoutSeconds}s`, evidence, { kind: 'timed-out' });
+    ctx.emit({
+      type: 'step.finished',
+      node: spec.name,
+      step: 'upgrade',
+      ok: false,
+      durationMs: r.durationMs,
+      message: `no verdict within ${ctx.inv.gates.timeoutSeconds}s`,
+    });
+    throw new NodeFailure(
+      spec.name,
+      'upgrade',
+      `relup upgrade did not finish within ${ctx.inv.gates.timeoutSeconds}s`,
+      evidence,
+      { kind: 'timed-out' },
+    );
   }
   if (verdict.kind !== 'complete') {
-    ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: false, durationMs: r.durationMs, message: verdict.kind === 'failed' ? `upgrade failed: ${verdict.errType}` : verdict.kind });
+    ctx.emit({
+      type: 'step.finished',
+      node: spec.name,
+      step: 'upgrade',
+      ok: false,
+      durationMs: r.durationMs,
+      message: verdict.kind === 'failed' ? `upgrade failed: ${verdict.errType}` : verdict.kind,
+    });
     if (verdict.kind === 'failed') {
       const failure = failureOfFailedHop(verdict.stage, verdict.errType, backup);
-      throw new NodeFailure(spec.name, 'upgrade', `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`, evidence, failure);
+      throw new NodeFailure(
+        spec.name,
+        'upgrade',
+        `relup upgrade failed: ${verdict.errType}${verdict.stage ? ` (stage ${verdict.stage})` : ''}`,
+        evidence,
+        failure,
+      );
     }
     if (verdict.kind === 'vm-restarted') {
-      throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change', evidence, { kind: 'vm-restarted' });
+      throw new NodeFailure(spec.name, 'upgrade', "the node's VM restarted during the code change", evidence, {
+        kind: 'vm-restarted',
+      });
     }
     if (verdict.kind === 'rpc-failed' && /RPC to \S+ failed/.test(`${r.stdout}\n${r.stderr}`)) {
       // The node went down under the call: only the code-change crash path does that (facts A2 "C").
-      throw new NodeFailure(spec.name, 'upgrade', 'the node\'s VM restarted during the code change (RPC to the node failed)', evidence, { kind: 'vm-restarted' });
+      throw new NodeFailure(
+        spec.name,
+        'upgrade',
+        "the node's VM restarted during the code change (RPC to the node failed)",
+        evidence,
+        { kind: 'vm-restarted' },
+      );
     }
     if (verdict.kind === 'rpc-failed') {
       // Empty output + exit 1 (or the RPC dropped): a non-map reason (facts A2). Re-observe, read-only,
       // and let the traces say which: marker write failed / deploy failed / VM restarted / unknown.
       const cls = await classifyAfterEmpty(ctx, spec, before, from, target);
       const failure: FailureCase =
-        cls.kind === 'applied-no-marker' ? { kind: 'applied-no-marker', stage: 'permanent_upgrade', backup }
-        : cls.kind === 'vm-restarted' ? { kind: 'vm-restarted' }
-        : cls.kind === 'deploy-failed' ? { kind: 'deploy-failed' }
-        : { kind: 'empty-unknown', why: cls.why };
-      const what = cls.kind === 'applied-no-marker' ? 'the new code is live but the boot marker was not written'
-        : cls.kind === 'vm-restarted' ? 'the VM restarted on the old tree during the code change'
-        : cls.kind === 'deploy-failed' ? 'the deploy into relup/ failed before any code change'
-        : 'the outcome could not be classified';
-      throw new NodeFailure(spec.name, 'upgrade', `relup upgrade exited ${r.exitCode ?? '?'} with no verdict: ${what} (${cls.why})`, evidence, failure);
+        cls.kind === 'applied-no-marker'
+          ? { kind: 'applied-no-marker', stage: 'permanent_upgrade', backup }
+          : cls.kind === 'vm-restarted'
+            ? { kind: 'vm-restarted' }
+            : cls.kind === 'deploy-failed'
+              ? { kind: 'deploy-failed' }
+              : { kind: 'empty-unknown', why: cls.why };
+      const what =
+        cls.kind === 'applied-no-marker'
+          ? 'the new code is live but the boot marker was not written'
+          : cls.kind === 'vm-restarted'
+            ? 'the VM restarted on the old tree during the code change'
+            : cls.kind === 'deploy-failed'
+              ? 'the deploy into relup/ failed before any code change'
+              : 'the outcome could not be classified';
+      throw new NodeFailure(
+        spec.name,
+        'upgrade',
+        `relup upgrade exited ${r.exitCode ?? '?'} with no verdict: ${what} (${cls.why})`,
+        evidence,
+        failure,
+      );
     }
-    throw new NodeFailure(spec.name, 'upgrade', `relup upgrade gave no verdict (${verdict.kind})`, evidence, { kind: 'unknown-state' });
+    throw new NodeFailure(spec.name, 'upgrade', `relup upgrade gave no verdict (${verdict.kind})`, evidence, {
+      kind: 'unknown-state',
+    });
   }
-  ctx.emit({ type: 'step.finished', node: spec.name, step: 'upgrade', ok: true, durationMs: r.durationMs, message: 'upgrade complete' });
-  if (ctx.stopRequested()) ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: 'stop requested: finishing this node\'s gates first (a hop without its gates is unproven)' });
+  ctx.emit({
+    type: 'step.finished',
+    node: spec.name,
+    step: 'upgrade',
+    ok: true,
+    durationMs: r.durationMs,
+    message: 'upgrade complete',
+  });
+  if (ctx.stopRequested())
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      node: spec.name,
+      message: "stop requested: finishing this node's gates first (a hop without its gates is unproven)",
+    });
 
   await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, backup, mq?.probe ?? null);
   return 'upgraded';
 }
 
 /** gates-after, soak, gates again. Used after an upgrade and when resuming an in-flight node. */
-async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, target: string, tarballName: string | null,
-  backup: string | null, probe: MqttProbe | null = null): Promise<void> {
+async function gateAndSoak(
+  ctx: RunContext,
+  spec: NodeSpec,
+  row: MutableRow,
+  target: string,
+  tarballName: string | null,
+  backup: string | null,
+  probe: MqttProbe | null = null,
+): Promise<void> {
   const host = hostOf(ctx, spec.name);
   const rounds: Array<'after' | 'soak'> = ctx.inv.gates.soakSeconds > 0 ? ['after', 'soak'] : ['after'];
   for (const phase of rounds) {
     const step = phase === 'after' ? 'gate-after' : 'soak';
     const t = ctx.now().getTime();
-    ctx.emit({ type: 'step.started', node: spec.name, step, ...(phase === 'soak' ? { detail: `${ctx.inv.gates.soakSeconds}s` } : {}) });
+    ctx.emit({
+      type: 'step.started',
+      node: spec.name,
+      step,
+      ...(phase === 'soak' ? { detail: `${ctx.inv.gates.soakSeconds}s` } : {}),
+    });
     if (phase === 'soak') await ctx.sleep(ctx.inv.gates.soakSeconds * 1000, ctx.signal);
     const f = await observeNode(host, spec, { tarballName, signal: ctx.signal });
     observedEvent(ctx, f);
     const commandResults: ExecResult[] = [];
     for (const c of ctx.inv.gates.commands) {
-      commandResults.push(await host.exec(renderTemplate(c, spec), { timeoutMs: ctx.inv.gates.timeoutSeconds * 1000, signal: ctx.signal }));
+      commandResults.push(
+        await host.exec(renderTemplate(c, spec), {
+          timeoutMs: ctx.inv.gates.timeoutSeconds * 1000,
+          signal: ctx.signal,
+        }),
+      );
     }
-    const results = judgeAfter(ctx.inv, f, { target, connectionsBefore: row.connectionsBefore ?? null }, commandResults);
+    const results = judgeAfter(
+      ctx.inv,
+      f,
+      { target, connectionsBefore: row.connectionsBefore ?? null },
+      commandResults,
+    );
     // the MQTT probe: judged so far after the hop, finished (drained, closed) in the last round
     if (probe) results.push(await probe.check(phase === rounds[rounds.length - 1]));
     emitGates(ctx, spec.name, phase, results);
@@ -392,7 +715,14 @@ async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, tar
     row.connectionsAfter = f.connections ?? undefined;
     const bad = results.find((g) => !g.ok);
     ctx.emit({ type: 'step.finished', node: spec.name, step, ok: !bad, durationMs: ctx.now().getTime() - t });
-    if (bad) throw new NodeFailure(spec.name, `${phase === 'after' ? 'gate-after' : 'soak'}:${bad.gate}`, bad.message, bad.evidence ?? [], { kind: 'applied-gate-failed', backup });
+    if (bad)
+      throw new NodeFailure(
+        spec.name,
+        `${phase === 'after' ? 'gate-after' : 'soak'}:${bad.gate}`,
+        bad.message,
+        bad.evidence ?? [],
+        { kind: 'applied-gate-failed', backup },
+      );
   }
   // Proven: a later run may skip this node (resume.ts clears it from `ungated`).
   await ctx.commit({ kind: 'node.gated', runId: ctx.runId, node: spec.name, to: target });
@@ -402,10 +732,20 @@ async function gateAndSoak(ctx: RunContext, spec: NodeSpec, row: MutableRow, tar
  * A node whose upgrade began in an earlier run without a recorded end: re-observe, wait out an
  * upgrade still running inside the VM, then either complete it (gates) or halt for a human.
  */
-async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row: MutableRow): Promise<'upgraded' | 'not-started'> {
+async function settleInFlight(
+  ctx: RunContext,
+  spec: NodeSpec,
+  fl: InFlight,
+  row: MutableRow,
+): Promise<'upgraded' | 'not-started'> {
   if (fl.connectionsBefore !== null) row.connectionsBefore = fl.connectionsBefore; // the pre-hop baseline
   const host = hostOf(ctx, spec.name);
-  ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `run ${fl.runId} began upgrading ${spec.name} (${fl.from} → ${fl.to}) without recording the end; re-observing` });
+  ctx.emit({
+    type: 'log',
+    level: 'warn',
+    node: spec.name,
+    message: `run ${fl.runId} began upgrading ${spec.name} (${fl.from} → ${fl.to}) without recording the end; re-observing`,
+  });
   const deadline = ctx.now().getTime() + ctx.inv.gates.timeoutSeconds * 1000;
   let f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
   // A torn read across the handler's last step is "settling", not "unknown": look again (verdicts.ts).
@@ -417,26 +757,69 @@ async function settleInFlight(ctx: RunContext, spec: NodeSpec, fl: InFlight, row
   const newest = f.logs && f.logs.length > 0 ? f.logs[f.logs.length - 1] : undefined;
   const settled = judgeInFlight(f, fl);
   if (settled === 'complete') {
-    await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'complete-observed', applied: true });
-    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: `the earlier upgrade completed (${fl.to}, marker written); gating it now` });
+    await ctx.commit({
+      kind: 'upgrade.end',
+      runId: ctx.runId,
+      node: spec.name,
+      to: fl.to,
+      verdict: 'complete-observed',
+      applied: true,
+    });
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      node: spec.name,
+      message: `the earlier upgrade completed (${fl.to}, marker written); gating it now`,
+    });
     await gateAndSoak(ctx, spec, row, fl.to, null, null);
     return 'upgraded';
   }
   if (settled === 'never-started') {
     // The command never reached the handler: no new log row. Safe to run the normal upgrade path.
-    await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'never-started-observed', applied: false });
-    ctx.emit({ type: 'log', level: 'info', node: spec.name, message: 'the earlier upgrade never reached the node (no new relup log row); upgrading normally' });
+    await ctx.commit({
+      kind: 'upgrade.end',
+      runId: ctx.runId,
+      node: spec.name,
+      to: fl.to,
+      verdict: 'never-started-observed',
+      applied: false,
+    });
+    ctx.emit({
+      type: 'log',
+      level: 'info',
+      node: spec.name,
+      message: 'the earlier upgrade never reached the node (no new relup log row); upgrading normally',
+    });
     return 'not-started';
   }
-  await ctx.commit({ kind: 'upgrade.end', runId: ctx.runId, node: spec.name, to: fl.to, verdict: 'unknown-observed', applied: false });
-  throw new NodeFailure(spec.name, 'resume', `cannot prove the outcome of the upgrade begun by run ${fl.runId}`, [
-    `ctl status: ${f.version ?? 'down'}; relup status: ${describeRelupStatus(f) ?? 'unknown'}; relup/current: ${f.marker ?? '(none)'}`,
-    ...(newest ? [`newest relup log row: ${newest.line}`] : []),
-  ], { kind: 'unknown-state' });
+  await ctx.commit({
+    kind: 'upgrade.end',
+    runId: ctx.runId,
+    node: spec.name,
+    to: fl.to,
+    verdict: 'unknown-observed',
+    applied: false,
+  });
+  throw new NodeFailure(
+    spec.name,
+    'resume',
+    `cannot prove the outcome of the upgrade begun by run ${fl.runId}`,
+    [
+      `ctl status: ${f.version ?? 'down'}; relup status: ${describeRelupStatus(f) ?? 'unknown'}; relup/current: ${f.marker ?? '(none)'}`,
+      ...(newest ? [`newest relup log row: ${newest.line}`] : []),
+    ],
+    { kind: 'unknown-state' },
+  );
 }
 
 /** The read-only re-observation after an empty-output `relup upgrade` (facts A2), classified (pure). */
-async function classifyAfterEmpty(ctx: RunContext, spec: NodeSpec, before: NodeFacts, from: string, target: string): Promise<EmptyFailureClass> {
+async function classifyAfterEmpty(
+  ctx: RunContext,
+  spec: NodeSpec,
+  before: NodeFacts,
+  from: string,
+  target: string,
+): Promise<EmptyFailureClass> {
   const host = hostOf(ctx, spec.name);
   let after: NodeFacts | null = null;
   // Bounded: a VM that is re-booting (case C) answers again within seconds; a wedged one must not hold the halt.
@@ -453,18 +836,27 @@ async function classifyAfterEmpty(ctx: RunContext, spec: NodeSpec, before: NodeF
   if (after) {
     observedEvent(ctx, after);
     const newest = after.logs && after.logs.length > 0 ? after.logs[after.logs.length - 1] : undefined;
-    ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: `after the empty answer: ctl status ${after.version ?? 'down'}; relup status ${describeRelupStatus(after) ?? 'unknown'}; relup/current ${after.markerEmpty ? '(0 bytes)' : after.marker ?? '(none)'}${newest ? `; newest relup log row: ${newest.line}` : ''}` });
+    ctx.emit({
+      type: 'log',
+      level: 'warn',
+      node: spec.name,
+      message: `after the empty answer: ctl status ${after.version ?? 'down'}; relup status ${describeRelupStatus(after) ?? 'unknown'}; relup/current ${after.markerEmpty ? '(0 bytes)' : (after.marker ?? '(none)')}${newest ? `; newest relup log row: ${newest.line}` : ''}`,
+    });
   }
-  return classifyEmptyUpgrade({
-    version: after?.version ?? null,
-    marker: after ? (after.markerEmpty ? '' : after.markerUnreadable ? undefined : after.marker) : undefined,
-    relupStatus: after?.relupStatus?.kind ?? null,
-    troubleshootBefore: before.troubleshootFiles ?? null,
-    troubleshootAfter: after?.troubleshootFiles ?? null,
-    connectionsBefore: before.connections,
-    connectionsAfter: after?.connections ?? null,
-    uptimeBefore: null,
-    uptimeAfter: null,
-    elapsedMs: 0,
-  }, from, target);
+  return classifyEmptyUpgrade(
+    {
+      version: after?.version ?? null,
+      marker: after ? (after.markerEmpty ? '' : after.markerUnreadable ? undefined : after.marker) : undefined,
+      relupStatus: after?.relupStatus?.kind ?? null,
+      troubleshootBefore: before.troubleshootFiles ?? null,
+      troubleshootAfter: after?.troubleshootFiles ?? null,
+      connectionsBefore: before.connections,
+      connectionsAfter: after?.connections ?? null,
+      uptimeBefore: null,
+      uptimeAfter: null,
+      elapsedMs: 0,
+    },
+    from,
+    target,
+  );
 }

@@ -15,18 +15,36 @@ export interface GateResult {
   readonly probe?: MqttProbeCounts;
 }
 
-const lastLines = (s: string, n = 8): string[] => s.trimEnd().split('\n').slice(-n).filter((l) => l.length > 0);
+const lastLines = (s: string, n = 8): string[] =>
+  s
+    .trimEnd()
+    .split('\n')
+    .slice(-n)
+    .filter((l) => l.length > 0);
 
 /** Cluster view: every inventory node must be running as seen from this node. */
 export function judgeCluster(inv: Inventory, f: NodeFacts): GateResult {
   if (f.cluster?.kind !== 'cluster') {
-    return { gate: 'cluster', ok: false, message: `could not read cluster status on ${f.node}`, evidence: f.cluster?.kind === 'unrecognised' ? lastLines(f.cluster.raw) : [] };
+    return {
+      gate: 'cluster',
+      ok: false,
+      message: `could not read cluster status on ${f.node}`,
+      evidence: f.cluster?.kind === 'unrecognised' ? lastLines(f.cluster.raw) : [],
+    };
   }
   const running = f.cluster.running;
   const missing = inv.nodes.map((n) => n.name).filter((n) => !running.includes(n));
   return missing.length === 0
     ? { gate: 'cluster', ok: true, message: `all ${inv.nodes.length} nodes running in cluster status` }
-    : { gate: 'cluster', ok: false, message: `not running in cluster status (seen from ${f.node}): ${missing.join(', ')}`, evidence: [`running_nodes: ${running.join(', ') || '(none)'}`, `stopped_nodes: ${f.cluster.stopped.join(', ') || '(none)'}`] };
+    : {
+        gate: 'cluster',
+        ok: false,
+        message: `not running in cluster status (seen from ${f.node}): ${missing.join(', ')}`,
+        evidence: [
+          `running_nodes: ${running.join(', ') || '(none)'}`,
+          `stopped_nodes: ${f.cluster.stopped.join(', ') || '(none)'}`,
+        ],
+      };
 }
 
 /** Before touching a node: it runs `from`, is idle, the staged bytes are right, the cluster is whole. */
@@ -35,19 +53,40 @@ export function judgeBefore(inv: Inventory, f: NodeFacts, expect: { from: string
   out.push(
     f.ctl?.kind === 'running' && f.version === expect.from && f.ctl.status === 'started'
       ? { gate: 'version', ok: true, message: `running ${expect.from}` }
-      : { gate: 'version', ok: false, message: f.ctl?.kind === 'down' ? `${f.node} is not running` : `expected ${expect.from}, found ${f.version ?? 'unknown'}` },
+      : {
+          gate: 'version',
+          ok: false,
+          message:
+            f.ctl?.kind === 'down'
+              ? `${f.node} is not running`
+              : `expected ${expect.from}, found ${f.version ?? 'unknown'}`,
+        },
   );
   out.push(
     f.relupStatus?.kind === 'idle'
       ? { gate: 'relup-status', ok: true, message: 'relup status idle' }
-      : { gate: 'relup-status', ok: false, message: `relup status is ${f.relupStatus?.kind ?? 'unknown'}, expected idle (another upgrade in progress or pending restart?)` },
+      : {
+          gate: 'relup-status',
+          ok: false,
+          message: `relup status is ${f.relupStatus?.kind ?? 'unknown'}, expected idle (another upgrade in progress or pending restart?)`,
+        },
   );
   out.push(
     f.stagedSha256 === expect.sha256 && f.stagedSidecar
       ? { gate: 'staged', ok: true, message: 'staged tarball sha256 matches the sidecar' }
-      : { gate: 'staged', ok: false, message: f.stagedSha256 === null ? 'staged tarball missing' : !f.stagedSidecar ? 'staged sidecar missing' : `staged tarball sha256 ${f.stagedSha256} ≠ ${expect.sha256}` },
+      : {
+          gate: 'staged',
+          ok: false,
+          message:
+            f.stagedSha256 === null
+              ? 'staged tarball missing'
+              : !f.stagedSidecar
+                ? 'staged sidecar missing'
+                : `staged tarball sha256 ${f.stagedSha256} ≠ ${expect.sha256}`,
+        },
   );
-  if (f.stagedReadable) out.push({ gate: 'staged-readable', ok: f.stagedReadable.ok, message: f.stagedReadable.message });
+  if (f.stagedReadable)
+    out.push({ gate: 'staged-readable', ok: f.stagedReadable.ok, message: f.stagedReadable.message });
   out.push(judgeCluster(inv, f));
   return out;
 }
@@ -58,29 +97,55 @@ export function judgeBefore(inv: Inventory, f: NodeFacts, expect: { from: string
  *
  * Connections: see judgeConnections.
  */
-export function judgeAfter(inv: Inventory, f: NodeFacts, expect: { target: string; connectionsBefore: number | null }, commandResults: readonly ExecResult[]): GateResult[] {
+export function judgeAfter(
+  inv: Inventory,
+  f: NodeFacts,
+  expect: { target: string; connectionsBefore: number | null },
+  commandResults: readonly ExecResult[],
+): GateResult[] {
   const t = expect.target;
   const out: GateResult[] = [];
   out.push(
     f.ctl?.kind === 'running' && f.version === t && f.ctl.status === 'started'
       ? { gate: 'version', ok: true, message: `ctl status: ${f.ctl.node} ${t} is started` }
-      : { gate: 'version', ok: false, message: f.ctl?.kind === 'running' ? `ctl status reports ${f.version} (${f.ctl.status}), expected ${t} started` : `${f.node} is not running after the upgrade`, evidence: f.ctl?.kind === 'down' ? [f.ctl.message] : [] },
+      : {
+          gate: 'version',
+          ok: false,
+          message:
+            f.ctl?.kind === 'running'
+              ? `ctl status reports ${f.version} (${f.ctl.status}), expected ${t} started`
+              : `${f.node} is not running after the upgrade`,
+          evidence: f.ctl?.kind === 'down' ? [f.ctl.message] : [],
+        },
   );
   out.push(
     f.relupStatus?.kind === 'hot-upgraded' && f.relupStatus.target === t
       ? { gate: 'relup-status', ok: true, message: `relup status: hot-upgraded to ${t}` }
-      : { gate: 'relup-status', ok: false, message: `relup status is ${f.relupStatus?.kind === 'hot-upgraded' ? `hot-upgraded to ${f.relupStatus.target}` : f.relupStatus?.kind ?? 'unknown'}, expected hot-upgraded to ${t}` },
+      : {
+          gate: 'relup-status',
+          ok: false,
+          message: `relup status is ${f.relupStatus?.kind === 'hot-upgraded' ? `hot-upgraded to ${f.relupStatus.target}` : (f.relupStatus?.kind ?? 'unknown')}, expected hot-upgraded to ${t}`,
+        },
   );
   out.push(
     f.marker === t
       ? { gate: 'marker', ok: true, message: `relup/current holds ${t}` }
-      : { gate: 'marker', ok: false, message: f.marker === null ? 'relup/current is missing' : `relup/current holds ${f.marker}, expected ${t}` },
+      : {
+          gate: 'marker',
+          ok: false,
+          message: f.marker === null ? 'relup/current is missing' : `relup/current holds ${f.marker}, expected ${t}`,
+        },
   );
   const row = newestLogRow(f);
   out.push(
     row && row.status === 'finished' && row.result.kind === 'success' && row.target === t
       ? { gate: 'relup-log', ok: true, message: `newest relup log row: ${row.from} -> ${t} success` }
-      : { gate: 'relup-log', ok: false, message: row ? `newest relup log row is not a success to ${t}` : 'relup logs has no rows', evidence: row ? [row.line] : [] },
+      : {
+          gate: 'relup-log',
+          ok: false,
+          message: row ? `newest relup log row is not a success to ${t}` : 'relup logs has no rows',
+          evidence: row ? [row.line] : [],
+        },
   );
   out.push(judgeCluster(inv, f));
   out.push(judgeConnections(inv.gates, expect.connectionsBefore, f.connections));
@@ -89,7 +154,12 @@ export function judgeAfter(inv: Inventory, f: NodeFacts, expect: { target: strin
     out.push(
       r && r.exitCode === 0
         ? { gate: `command:${i}`, ok: true, message: `\`${c}\` passed` }
-        : { gate: `command:${i}`, ok: false, message: `\`${c}\` failed${r ? ` (exit ${r.exitCode ?? r.signal}${r.timedOut ? ', timed out' : ''})` : ''}`, evidence: r ? [...lastLines(r.stdout, 5), ...lastLines(r.stderr, 5)] : [] },
+        : {
+            gate: `command:${i}`,
+            ok: false,
+            message: `\`${c}\` failed${r ? ` (exit ${r.exitCode ?? r.signal}${r.timedOut ? ', timed out' : ''})` : ''}`,
+            evidence: r ? [...lastLines(r.stdout, 5), ...lastLines(r.stderr, 5)] : [],
+          },
     );
   });
   return out;
@@ -112,13 +182,16 @@ export function judgeConnections(
   after: number | null,
 ): GateResult {
   const minRatio = g.minConnectionRatio;
-  if (after === null) return { gate: 'connections', ok: false, message: 'could not read connections.count from broker stats' };
+  if (after === null)
+    return { gate: 'connections', ok: false, message: 'could not read connections.count from broker stats' };
   if (before !== null && before >= 1 && after === 0) {
     return {
       gate: 'connections',
       ok: false,
       message: `every connection lost: ${before} → 0`,
-      evidence: ['a hot upgrade keeps MQTT connections; losing all of them means the node restarted or evicted every client'],
+      evidence: [
+        'a hot upgrade keeps MQTT connections; losing all of them means the node restarted or evicted every client',
+      ],
     };
   }
   if (before === null || before < g.minConnectionsJudged) {
@@ -128,7 +201,14 @@ export function judgeConnections(
   const need = Math.ceil(before * minRatio);
   return after >= need
     ? { gate: 'connections', ok: true, message: `${after} connections kept of ${before}` }
-    : { gate: 'connections', ok: false, message: `connections collapsed: ${before} → ${after} (minimum ${need}, ratio ${minRatio})`, evidence: ['a hot upgrade keeps MQTT connections; a drop this size means the node restarted or evicted clients'] };
+    : {
+        gate: 'connections',
+        ok: false,
+        message: `connections collapsed: ${before} → ${after} (minimum ${need}, ratio ${minRatio})`,
+        evidence: [
+          'a hot upgrade keeps MQTT connections; a drop this size means the node restarted or evicted clients',
+        ],
+      };
 }
 
 /**
@@ -136,5 +216,8 @@ export function judgeConnections(
  * shell-quoted (`'/opt/emqx'/bin/emqx` is a valid path word), so a rootDir with spaces stays one word.
  */
 export function renderTemplate(template: string, spec: NodeSpec): string {
-  return template.replaceAll('{rootDir}', shq(spec.rootDir)).replaceAll('{node}', shq(spec.name)).replaceAll('{host}', shq(spec.host));
+  return template
+    .replaceAll('{rootDir}', shq(spec.rootDir))
+    .replaceAll('{node}', shq(spec.name))
+    .replaceAll('{host}', shq(spec.host));
 }

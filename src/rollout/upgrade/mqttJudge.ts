@@ -45,7 +45,7 @@ const MAX_LISTED = 10;
 /** "3, 7–9, 12" for a sorted list of integers; at most MAX_LISTED runs, then "…". */
 export function ranges(xs: readonly number[]): string {
   const runs: string[] = [];
-  for (let i = 0; i < xs.length; ) {
+  for (let i = 0; i < xs.length;) {
     let j = i;
     while (j + 1 < xs.length && xs[j + 1] === xs[j] + 1) j++;
     runs.push(i === j ? `${xs[i]}` : `${xs[i]}–${xs[j]}`);
@@ -54,7 +54,10 @@ export function ranges(xs: readonly number[]): string {
   return runs.length > MAX_LISTED ? `${runs.slice(0, MAX_LISTED).join(', ')}, …` : runs.join(', ');
 }
 
-export function probeCounts(log: ProbeLog, o: Pick<ProbeJudgeOptions, 'now' | 'graceMs' | 'final'>): MqttProbeCounts & {
+export function probeCounts(
+  log: ProbeLog,
+  o: Pick<ProbeJudgeOptions, 'now' | 'graceMs' | 'final'>,
+): MqttProbeCounts & {
   readonly lostSeqs: readonly number[];
   readonly duplicateSeqs: readonly number[];
   readonly lateSeqs: readonly number[];

@@ -76,13 +76,16 @@ export async function startProbe(o: ProbeOptions): Promise<MqttProbe> {
     ...(o.signal ? { signal: o.signal } : {}),
   });
   stream.on('error', () => undefined); // surfaces as the client's 'close'
-  const client: MqttClient = openMqttClient({ kind: 'stream', stream, describe: where }, {
-    clientId: o.clientId,
-    ...(o.username !== undefined ? { username: o.username } : {}),
-    ...(o.password !== undefined ? { password: o.password } : {}),
-    reconnectPeriodMs: 0, // a dropped connection must stay dropped: that is what the gate detects
-    connectTimeoutMs: connectMs,
-  });
+  const client: MqttClient = openMqttClient(
+    { kind: 'stream', stream, describe: where },
+    {
+      clientId: o.clientId,
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.password !== undefined ? { password: o.password } : {}),
+      reconnectPeriodMs: 0, // a dropped connection must stay dropped: that is what the gate detects
+      connectTimeoutMs: connectMs,
+    },
+  );
   const t0 = o.now();
   const sentAt: number[] = [];
   const received: number[] = [];
@@ -244,7 +247,11 @@ export async function startMqttGate(
     const where = `${target.host}:${target.port}`;
     ctx.note({ kind: 'mqtt.probe', runId: ctx.runId, node: spec.name, target: where, topic, clientId });
     return {
-      gate: { gate: 'mqtt', ok: true, message: `probe connected to ${where} through SSH, a QoS 1 round trip on ${topic} works` },
+      gate: {
+        gate: 'mqtt',
+        ok: true,
+        message: `probe connected to ${where} through SSH, a QoS 1 round trip on ${topic} works`,
+      },
       probe: tracked,
     };
   } catch (e) {

@@ -5,7 +5,15 @@ import * as cmd from '../../emqx/commands.js';
 import type { Inventory, NodeSpec } from '../../inventory/types.js';
 import type { NodeFacts } from '../core/facts.js';
 import { commonFrom } from './preflight.js';
-import { PLAN_SCHEMA_VERSION, type Finding, type Plan, type PlanLayout, type PlanNode, type PlanStep, type TarballInfo } from '../core/types.js';
+import {
+  PLAN_SCHEMA_VERSION,
+  type Finding,
+  type Plan,
+  type PlanLayout,
+  type PlanNode,
+  type PlanStep,
+  type TarballInfo,
+} from '../core/types.js';
 
 /** The layout as the plan shows it (text and plan.ready). */
 export function planLayout(spec: NodeSpec, f: NodeFacts | undefined): PlanLayout | undefined {
@@ -38,7 +46,11 @@ export function stagedPath(spec: NodeSpec, tarball: Pick<TarballInfo, 'fileName'
  * Identity of a rollout: which cluster, which nodes, from what to what, with which bytes. A resume
  * must match it; versions observed mid-rollout are not part of it (they change as nodes finish).
  */
-export function fingerprint(inv: Inventory, from: string | null, tarball: Pick<TarballInfo, 'sha256' | 'version'>): string {
+export function fingerprint(
+  inv: Inventory,
+  from: string | null,
+  tarball: Pick<TarballInfo, 'sha256' | 'version'>,
+): string {
   const basis = JSON.stringify({
     cluster: inv.cluster,
     nodes: inv.nodes.map((n) => [n.name, n.host, n.port, n.rootDir]),
@@ -50,33 +62,73 @@ export function fingerprint(inv: Inventory, from: string | null, tarball: Pick<T
 }
 
 export function gateList(inv: Inventory): string[] {
-  return ['version', 'relup-status', 'marker', 'relup-log', 'cluster', 'connections', ...inv.gates.commands.map((_, i) => `command:${i}`)];
+  return [
+    'version',
+    'relup-status',
+    'marker',
+    'relup-log',
+    'cluster',
+    'connections',
+    ...inv.gates.commands.map((_, i) => `command:${i}`),
+  ];
 }
 
-function upgradeSteps(inv: Inventory, spec: NodeSpec, tarball: TarballInfo, opts: PlanOptions, staged: boolean, layout?: PlanLayout): PlanStep[] {
+function upgradeSteps(
+  inv: Inventory,
+  spec: NodeSpec,
+  tarball: TarballInfo,
+  opts: PlanOptions,
+  staged: boolean,
+  layout?: PlanLayout,
+): PlanStep[] {
   const path = stagedPath(spec, tarball);
   const dirs = layout ? `${layout.etcDir}/ ${layout.dataDir}/ ${layout.logDir}/` : 'data/ etc/ log/';
   const steps: PlanStep[] = [
-    { kind: 'stage', detail: staged ? `${path} already staged (sha256 matches)` : `upload ${tarball.fileName} + .sha256 to ${spec.stagingDir}/` },
-    { kind: 'gate-before', detail: 'running the from-version, all nodes in cluster status, relup idle, staged sha256 matches' },
+    {
+      kind: 'stage',
+      detail: staged
+        ? `${path} already staged (sha256 matches)`
+        : `upload ${tarball.fileName} + .sha256 to ${spec.stagingDir}/`,
+    },
+    {
+      kind: 'gate-before',
+      detail: 'running the from-version, all nodes in cluster status, relup idle, staged sha256 matches',
+    },
     opts.noBackup
       ? { kind: 'backup', detail: 'SKIPPED (--no-backup): there is no in-place rollback once the hop is applied' }
       : { kind: 'backup', detail: `tar ${dirs} → ${spec.backupDir}/ (verified)` },
-    { kind: 'upgrade', detail: cmd.relupUpgrade(spec.rootDir, path, { force: opts.force }) + ` (deadline ${inv.gates.timeoutSeconds}s)` },
+    {
+      kind: 'upgrade',
+      detail: cmd.relupUpgrade(spec.rootDir, path, { force: opts.force }) + ` (deadline ${inv.gates.timeoutSeconds}s)`,
+    },
     { kind: 'gate-after', detail: gateList(inv).join(', ') },
   ];
-  if (inv.gates.soakSeconds > 0) steps.push({ kind: 'soak', detail: `wait ${inv.gates.soakSeconds}s, then check the gates again` });
+  if (inv.gates.soakSeconds > 0)
+    steps.push({ kind: 'soak', detail: `wait ${inv.gates.soakSeconds}s, then check the gates again` });
   return steps;
 }
 
-export function buildPlan(inv: Inventory, tarball: TarballInfo, facts: readonly NodeFacts[], findings: readonly Finding[], opts: PlanOptions): Plan {
+export function buildPlan(
+  inv: Inventory,
+  tarball: TarballInfo,
+  facts: readonly NodeFacts[],
+  findings: readonly Finding[],
+  opts: PlanOptions,
+): Plan {
   const from = commonFrom(facts, tarball.version);
   const nodes: PlanNode[] = inv.nodes.map((spec) => {
     const f = facts.find((x) => x.node === spec.name);
     const mine = findings.filter((x) => x.node === spec.name);
     const blockers = mine.filter((x) => x.severity === 'blocker');
     const layout = planLayout(spec, f);
-    const base = { name: spec.name, host: spec.host, from: f?.version ?? null, to: tarball.version, findings: mine, ...(layout ? { layout } : {}) };
+    const base = {
+      name: spec.name,
+      host: spec.host,
+      from: f?.version ?? null,
+      to: tarball.version,
+      findings: mine,
+      ...(layout ? { layout } : {}),
+    };
     if (blockers.length > 0) {
       return { ...base, action: 'blocked' as const, reason: blockers.map((b) => b.message).join('; '), steps: [] };
     }
@@ -88,14 +140,20 @@ export function buildPlan(inv: Inventory, tarball: TarballInfo, facts: readonly 
         reason: `already at ${tarball.version}, but its gates never passed (run ${ungated.runId}): gated again before any further node`,
         steps: [
           { kind: 'gate-after' as const, detail: gateList(inv).join(', ') },
-          ...(inv.gates.soakSeconds > 0 ? [{ kind: 'soak' as const, detail: `wait ${inv.gates.soakSeconds}s, then check the gates again` }] : []),
+          ...(inv.gates.soakSeconds > 0
+            ? [{ kind: 'soak' as const, detail: `wait ${inv.gates.soakSeconds}s, then check the gates again` }]
+            : []),
         ],
       };
     }
     if (f?.version === tarball.version) {
       return { ...base, action: 'skip' as const, reason: `already at ${tarball.version}`, steps: [] };
     }
-    return { ...base, action: 'upgrade' as const, steps: upgradeSteps(inv, spec, tarball, opts, f?.stagedSha256 === tarball.sha256, layout) };
+    return {
+      ...base,
+      action: 'upgrade' as const,
+      steps: upgradeSteps(inv, spec, tarball, opts, f?.stagedSha256 === tarball.sha256, layout),
+    };
   });
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,

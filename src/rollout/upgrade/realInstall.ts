@@ -25,19 +25,47 @@ export function privilegeFinding(spec: NodeSpec, p: PrivilegeProblem): Finding {
   const who = `${spec.user}@${spec.host}`;
   switch (p.kind) {
     case 'password-required':
-      return blocker('become-password-required', spec.name, `${spec.name}: sudo wants a password for ${who} to run commands as ${as} (\`${p.line}\`)`,
-        `give it through ${BECOME_PASSWORD_ENV} or run on a terminal to be prompted (never in the inventory), or allow ${spec.user} NOPASSWD sudo to ${as} on the node`);
+      return blocker(
+        'become-password-required',
+        spec.name,
+        `${spec.name}: sudo wants a password for ${who} to run commands as ${as} (\`${p.line}\`)`,
+        `give it through ${BECOME_PASSWORD_ENV} or run on a terminal to be prompted (never in the inventory), or allow ${spec.user} NOPASSWD sudo to ${as} on the node`,
+      );
     case 'password-wrong':
-      return blocker('become-password-wrong', spec.name, `${spec.name}: sudo rejected the password for ${who} (\`${p.line}\`)`, `check the password in ${BECOME_PASSWORD_ENV} (or at the prompt) for ${spec.user} on ${spec.host}`);
+      return blocker(
+        'become-password-wrong',
+        spec.name,
+        `${spec.name}: sudo rejected the password for ${who} (\`${p.line}\`)`,
+        `check the password in ${BECOME_PASSWORD_ENV} (or at the prompt) for ${spec.user} on ${spec.host}`,
+      );
     case 'not-allowed':
-      return blocker('become-not-allowed', spec.name, `${spec.name}: ${spec.user} may not run commands as ${as} through sudo (\`${p.line}\`)`, `add a sudoers rule letting ${spec.user} run /bin/sh as ${as} on the node, or set becomeUser to a user ${spec.user} may become`);
+      return blocker(
+        'become-not-allowed',
+        spec.name,
+        `${spec.name}: ${spec.user} may not run commands as ${as} through sudo (\`${p.line}\`)`,
+        `add a sudoers rule letting ${spec.user} run /bin/sh as ${as} on the node, or set becomeUser to a user ${spec.user} may become`,
+      );
     case 'unknown-user':
-      return blocker('become-unknown-user', spec.name, `${spec.name}: becomeUser ${as} does not exist on the node (\`${p.line}\`)`, 'set becomeUser to an existing user (root, or emqx on a package install)');
+      return blocker(
+        'become-unknown-user',
+        spec.name,
+        `${spec.name}: becomeUser ${as} does not exist on the node (\`${p.line}\`)`,
+        'set becomeUser to an existing user (root, or emqx on a package install)',
+      );
     case 'sudo-missing':
-      return blocker('become-sudo-missing', spec.name, `${spec.name}: \`become: sudo\` is set but sudo is not installed on the node (\`${p.line}\`)`, `install sudo on ${spec.host}, or log in as a user that may run bin/emqx (root or emqx) and drop \`become\``);
+      return blocker(
+        'become-sudo-missing',
+        spec.name,
+        `${spec.name}: \`become: sudo\` is set but sudo is not installed on the node (\`${p.line}\`)`,
+        `install sudo on ${spec.host}, or log in as a user that may run bin/emqx (root or emqx) and drop \`become\``,
+      );
     case 'check-user-refused':
-      return blocker('check-user-refused', spec.name, `${spec.name}: bin/emqx refuses ${spec.user}: \`${p.line}\` (a package install runs as emqx; only emqx or root may run its commands)`,
-        `set \`become: sudo\` (and becomeUser if not root) for this node, or log in as root or emqx`);
+      return blocker(
+        'check-user-refused',
+        spec.name,
+        `${spec.name}: bin/emqx refuses ${spec.user}: \`${p.line}\` (a package install runs as emqx; only emqx or root may run its commands)`,
+        `set \`become: sudo\` (and becomeUser if not root) for this node, or log in as root or emqx`,
+      );
   }
 }
 
@@ -61,11 +89,26 @@ export function workspaceFindings(spec: NodeSpec, f: NodeFacts, tarball: Tarball
   const out: Finding[] = [];
   const hash16 = tarball.sha256.slice(0, 16);
   const places: Place[] = [
-    { what: `the tarball staged in ${spec.stagingDir}`, path: spec.stagingDir, mount: f.stagingMount ?? null, free: f.stagingFreeBytes, need: staged ? 0 : tarball.size },
-    { what: `the release deployed to ${spec.rootDir}/relup/${tarball.version}/`, path: `${spec.rootDir}/relup`, mount: w.relupMount, free: w.relupFreeBytes, need: tarball.releaseBytes + RELUP_SLACK_BYTES },
+    {
+      what: `the tarball staged in ${spec.stagingDir}`,
+      path: spec.stagingDir,
+      mount: f.stagingMount ?? null,
+      free: f.stagingFreeBytes,
+      need: staged ? 0 : tarball.size,
+    },
+    {
+      what: `the release deployed to ${spec.rootDir}/relup/${tarball.version}/`,
+      path: `${spec.rootDir}/relup`,
+      mount: w.relupMount,
+      free: w.relupFreeBytes,
+      need: tarball.releaseBytes + RELUP_SLACK_BYTES,
+    },
     {
       what: `the tarball extracted to ${w.tmpDir ?? '/tmp'}/emqx_relup_${hash16}/ (the VM's ${w.tmpSource && w.tmpSource !== 'default' ? w.tmpSource : 'TMP: /tmp'})`,
-      path: w.tmpDir ?? '/tmp', mount: w.tmpMount, free: w.tmpFreeBytes, need: w.extractionCached ? 0 : tarball.uncompressedBytes,
+      path: w.tmpDir ?? '/tmp',
+      mount: w.tmpMount,
+      free: w.tmpFreeBytes,
+      need: w.extractionCached ? 0 : tarball.uncompressedBytes,
     },
   ];
   const groups = new Map<string, Place[]>();
@@ -82,16 +125,30 @@ export function workspaceFindings(spec: NodeSpec, f: NodeFacts, tarball: Tarball
     if (free >= need) continue;
     const code = codes[places.indexOf(ps[0])];
     const on = mount.startsWith('#') ? ps[0].path : `the filesystem mounted at ${mount}`;
-    const parts = ps.filter((p) => p.need > 0).map((p) => `${mb(p.need)} for ${p.what}`).join(' + ');
-    out.push(blocker(code, spec.name, `${spec.name}: ${mb(free)} free on ${on}, need ${mb(need)}: ${parts}`,
-      ps.some((p) => p.path === spec.stagingDir)
-        ? `free space on ${on}, or point stagingDir at another filesystem`
-        : `free space on ${on}${ps.some((p) => p.path === w.tmpDir) ? ' (old emqx_relup_* dirs under TMP are never cleaned: remove those of finished hops)' : ' (old relup/<vsn>/ trees are never removed: `emqx-rollout cleanup` lists them)'}`));
+    const parts = ps
+      .filter((p) => p.need > 0)
+      .map((p) => `${mb(p.need)} for ${p.what}`)
+      .join(' + ');
+    out.push(
+      blocker(
+        code,
+        spec.name,
+        `${spec.name}: ${mb(free)} free on ${on}, need ${mb(need)}: ${parts}`,
+        ps.some((p) => p.path === spec.stagingDir)
+          ? `free space on ${on}, or point stagingDir at another filesystem`
+          : `free space on ${on}${ps.some((p) => p.path === w.tmpDir) ? ' (old emqx_relup_* dirs under TMP are never cleaned: remove those of finished hops)' : ' (old relup/<vsn>/ trees are never removed: `emqx-rollout cleanup` lists them)'}`,
+      ),
+    );
   }
   if (w.memAvailableBytes !== null && w.memAvailableBytes < tarball.size + MEMORY_MARGIN_BYTES) {
-    out.push(blocker('memory-insufficient', spec.name,
-      `${spec.name}: ${mb(w.memAvailableBytes)} of memory available, need ${mb(tarball.size + MEMORY_MARGIN_BYTES)} (the VM reads the whole ${mb(tarball.size)} tarball to hash it, + ${mb(MEMORY_MARGIN_BYTES)} margin); a failed allocation takes the node down`,
-      'free memory on the node (or add some) before the hop'));
+    out.push(
+      blocker(
+        'memory-insufficient',
+        spec.name,
+        `${spec.name}: ${mb(w.memAvailableBytes)} of memory available, need ${mb(tarball.size + MEMORY_MARGIN_BYTES)} (the VM reads the whole ${mb(tarball.size)} tarball to hash it, + ${mb(MEMORY_MARGIN_BYTES)} margin); a failed allocation takes the node down`,
+        'free memory on the node (or add some) before the hop',
+      ),
+    );
   }
   return out;
 }
@@ -108,8 +165,10 @@ export interface LocationDiff {
  */
 export function bootLocationDiff(running: NodeLayout, target: EmqxVars): LocationDiff[] {
   const out: LocationDiff[] = [];
-  if (target.etcDir !== null && target.etcDir !== running.etcDir.path) out.push({ what: 'etc dir', running: running.etcDir.path, target: target.etcDir });
-  if (target.logDir !== null && target.logDir !== running.logDir.path) out.push({ what: 'log dir', running: running.logDir.path, target: target.logDir });
+  if (target.etcDir !== null && target.etcDir !== running.etcDir.path)
+    out.push({ what: 'etc dir', running: running.etcDir.path, target: target.etcDir });
+  if (target.logDir !== null && target.logDir !== running.logDir.path)
+    out.push({ what: 'log dir', running: running.logDir.path, target: target.logDir });
   if (target.runnerUser !== null && running.runnerUser !== null && target.runnerUser !== running.runnerUser) {
     const u = (x: string) => (x === '' ? '"" (whoever starts it)' : x);
     out.push({ what: 'runner user', running: u(running.runnerUser), target: u(target.runnerUser) });

@@ -65,6 +65,7 @@ export function judgeInFlight(f: NodeFacts, fl: InFlight): InFlightVerdict {
     if (f.version === fl.from || (f.version === fl.to && f.marker !== fl.to)) return 'settling';
   }
   const rowsNow = f.logs?.length ?? 0;
-  if (f.version === fl.from && rowsNow === fl.logRowsBefore && st?.kind === 'idle' && f.marker === null) return 'never-started';
+  if (f.version === fl.from && rowsNow === fl.logRowsBefore && st?.kind === 'idle' && f.marker === null)
+    return 'never-started';
   return 'unknown';
 }

@@ -11,7 +11,8 @@
 
 import type { Weekday, WindowSpec } from '../../inventory/types.js';
 
-export type WindowStatus = { readonly open: true; readonly closesAt: Date } | { readonly open: false; readonly opensAt: Date };
+export type WindowStatus =
+  { readonly open: true; readonly closesAt: Date } | { readonly open: false; readonly opensAt: Date };
 
 export type MayStart =
   | { readonly ok: true; readonly closesAt?: Date }
@@ -98,7 +99,10 @@ interface Interval {
 function occurrences(spec: WindowSpec, now: number): Interval[] {
   const today = wallClock(now, spec.timezone);
   const todayUtcMidnight = Date.UTC(today.y, today.mo - 1, today.d);
-  const span = spec.endMinutes > spec.startMinutes ? spec.endMinutes - spec.startMinutes : spec.endMinutes + 1440 - spec.startMinutes;
+  const span =
+    spec.endMinutes > spec.startMinutes
+      ? spec.endMinutes - spec.startMinutes
+      : spec.endMinutes + 1440 - spec.startMinutes;
   const out: Interval[] = [];
   for (let k = -2; k <= 8; k++) {
     const day = new Date(todayUtcMidnight + k * DAY); // a calendar date, carried in UTC fields
@@ -113,7 +117,8 @@ function occurrences(spec: WindowSpec, now: number): Interval[] {
   const merged: Interval[] = [];
   for (const iv of out) {
     const last = merged[merged.length - 1];
-    if (last && iv.start <= last.end) merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, iv.end) };
+    if (last && iv.start <= last.end)
+      merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, iv.end) };
     else merged.push(iv);
   }
   return merged;
@@ -191,7 +196,8 @@ export function checkWindowSpec(spec: WindowSpec): string[] {
     ['start', spec.startMinutes, 1439],
     ['end', spec.endMinutes, 1440],
   ] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > max) problems.push(`${name} must be a time of day HH:MM (got ${v} minutes)`);
+    if (!Number.isInteger(v) || v < 0 || v > max)
+      problems.push(`${name} must be a time of day HH:MM (got ${v} minutes)`);
   }
   try {
     formatter(spec.timezone);

@@ -19,9 +19,12 @@ export function parseHostKey(text: string): HostKey {
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   // Never echo the key text: it is a secret.
   if (key instanceof Error || key === undefined) {
-    throw new BadInputError(`sim ssh server: hostKey is not a usable private key (${key instanceof Error ? key.message : 'empty'})`, {
-      hint: 'pass an unencrypted OpenSSH/PEM private key, e.g. from `ssh-keygen -t ed25519 -N ""`',
-    });
+    throw new BadInputError(
+      `sim ssh server: hostKey is not a usable private key (${key instanceof Error ? key.message : 'empty'})`,
+      {
+        hint: 'pass an unencrypted OpenSSH/PEM private key, e.g. from `ssh-keygen -t ed25519 -N ""`',
+      },
+    );
   }
   if (!key.isPrivateKey()) {
     throw new BadInputError('sim ssh server: hostKey is a public key; a private key is needed', {
@@ -39,10 +42,13 @@ export function parseAuthorizedKeys(lines: readonly string[]): ParsedKey[] {
     const parsed = utils.parseKey(line) as ParsedKey | ParsedKey[] | Error;
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (key instanceof Error || key === undefined) {
-      throw new BadInputError(`sim ssh server: authorizedKeys[${i}] is not an OpenSSH public key line (${key instanceof Error ? key.message : 'empty'})`, {
-        details: [`starts with: ${JSON.stringify(line.slice(0, 24))}`],
-        hint: 'expected "<type> <base64> [comment]", e.g. the content of id_ed25519.pub',
-      });
+      throw new BadInputError(
+        `sim ssh server: authorizedKeys[${i}] is not an OpenSSH public key line (${key instanceof Error ? key.message : 'empty'})`,
+        {
+          details: [`starts with: ${JSON.stringify(line.slice(0, 24))}`],
+          hint: 'expected "<type> <base64> [comment]", e.g. the content of id_ed25519.pub',
+        },
+      );
     }
     keys.push(key);
   });

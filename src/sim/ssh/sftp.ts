@@ -275,15 +275,16 @@ export function serveSftp(sftp: SFTPWrapper, opts: SftpOptions): SftpSession {
   sftp.on('RENAME', (id, from, to) =>
     serve(id, async () => {
       const dst = resolve(to);
-      const exists = await fsp.lstat(dst).then(() => true, () => false);
+      const exists = await fsp.lstat(dst).then(
+        () => true,
+        () => false,
+      );
       if (exists) throw Object.assign(new Error(`rename target exists: ${dst}`), { code: 'EEXIST' });
       await fsp.rename(resolve(from), dst);
     }),
   );
 
-  sftp.on('READLINK', (id, p) =>
-    serve(id, async () => nameReply(id, await fsp.readlink(resolve(p)))),
-  );
+  sftp.on('READLINK', (id, p) => serve(id, async () => nameReply(id, await fsp.readlink(resolve(p)))));
 
   // ssh2 normalises OpenSSH's swapped argument order; at runtime the listener gets (link, target)
   // whatever @types/ssh2 calls them.
@@ -305,11 +306,15 @@ export function serveSftp(sftp: SFTPWrapper, opts: SftpOptions): SftpSession {
   let closing: Promise<void> | null = null;
   const closeAll = (): Promise<void> => {
     // After the queue: an in-flight request must not find its file closed under it.
-    closing ??= queue.then(() => Promise.all(
-      [...handles.values()].map((h) => (h.kind === 'file' ? h.fh.close().catch(() => {}) : Promise.resolve())),
-    )).then(() => {
-      handles.clear();
-    });
+    closing ??= queue
+      .then(() =>
+        Promise.all(
+          [...handles.values()].map((h) => (h.kind === 'file' ? h.fh.close().catch(() => {}) : Promise.resolve())),
+        ),
+      )
+      .then(() => {
+        handles.clear();
+      });
     return closing;
   };
   sftp.on('close', () => void closeAll());
@@ -318,19 +323,21 @@ export function serveSftp(sftp: SFTPWrapper, opts: SftpOptions): SftpSession {
   // sshd also sends exit-status 0 for the finished subsystem; without it the OpenSSH client exits
   // non-zero and `scp -s` reports failure (rc 1) after a complete transfer. SFTPWrapper has no
   // exit(), so use the channel's protocol object, guarded in case ssh2's internals change.
-  sftp.on('end', () =>
-    void closeAll().then(() =>
-      safe(() => {
-        const internal = sftp as unknown as {
-          _protocol?: { exitStatus?: (chan: number, code: number) => void };
-          outgoing?: { id: number; state: string };
-        };
-        if (internal.outgoing?.state === 'open' && typeof internal._protocol?.exitStatus === 'function') {
-          internal._protocol.exitStatus(internal.outgoing.id, 0);
-        }
-        sftp.end();
-      }),
-    ),
+  sftp.on(
+    'end',
+    () =>
+      void closeAll().then(() =>
+        safe(() => {
+          const internal = sftp as unknown as {
+            _protocol?: { exitStatus?: (chan: number, code: number) => void };
+            outgoing?: { id: number; state: string };
+          };
+          if (internal.outgoing?.state === 'open' && typeof internal._protocol?.exitStatus === 'function') {
+            internal._protocol.exitStatus(internal.outgoing.id, 0);
+          }
+          sftp.end();
+        }),
+      ),
   );
   return { closeAll };
 }

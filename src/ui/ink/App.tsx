@@ -20,7 +20,10 @@ export interface AppProps {
 }
 
 export function App({ state, now, columns, color }: AppProps) {
-  const layout = layoutFor(columns, state.nodes.map((n) => n.name));
+  const layout = layoutFor(
+    columns,
+    state.nodes.map((n) => n.name),
+  );
   const live = state.phase === 'running' ? now : undefined;
   return (
     <>

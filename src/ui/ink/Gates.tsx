@@ -11,7 +11,9 @@ const PHASES: readonly GatePhase[] = ['before', 'after', 'soak'];
  */
 export function Gates({ gates, color, indent }: { gates: readonly GateView[]; color: boolean; indent: number }) {
   const latest = gates[gates.length - 1]?.phase;
-  const groups = PHASES.map((p) => ({ phase: p, gates: gates.filter((g) => g.phase === p) })).filter((g) => g.gates.length > 0);
+  const groups = PHASES.map((p) => ({ phase: p, gates: gates.filter((g) => g.phase === p) })).filter(
+    (g) => g.gates.length > 0,
+  );
   const mark = (ok: boolean) => <Text color={paint(color, ok ? 'green' : 'red')}>{ok ? '✓' : '✗'}</Text>;
   return (
     <Box marginLeft={indent}>

@@ -9,7 +9,13 @@ const panelWidth = (columns: number): number | undefined => (columns > 100 ? 100
 export function HaltPanel({ halt, columns, color }: { halt: HaltView; columns: number; color: boolean }) {
   const where = [halt.node, halt.check ? `check ${halt.check}` : null].filter(Boolean).join(' · ');
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={paint(color, 'red')} paddingX={1} width={panelWidth(columns)}>
+    <Box
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={paint(color, 'red')}
+      paddingX={1}
+      width={panelWidth(columns)}
+    >
       <Text bold color={paint(color, 'red')}>
         HALTED{where ? ` at ${where}` : ''}
       </Text>
@@ -37,7 +43,13 @@ export function HaltPanel({ halt, columns, color }: { halt: HaltView; columns: n
 
 export function PausedPanel({ paused, columns, color }: { paused: PausedView; columns: number; color: boolean }) {
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={paint(color, 'yellow')} paddingX={1} width={panelWidth(columns)}>
+    <Box
+      flexDirection="column"
+      borderStyle="round"
+      borderColor={paint(color, 'yellow')}
+      paddingX={1}
+      width={panelWidth(columns)}
+    >
       <Text bold color={paint(color, 'yellow')}>
         PAUSED: {paused.reason}
       </Text>

@@ -3,12 +3,24 @@ import { formatClock, versionHop } from '../format.js';
 import { countDone, elapsedMs, type ViewState } from '../state.js';
 import { paint } from './theme.js';
 
-export function Header({ state, now, color, columns }: { state: ViewState; now: number | undefined; color: boolean; columns: number }) {
+export function Header({
+  state,
+  now,
+  color,
+  columns,
+}: {
+  state: ViewState;
+  now: number | undefined;
+  color: boolean;
+  columns: number;
+}) {
   const h = state.header;
   if (!h) return <Text dimColor>waiting for the rollout to start…</Text>;
   // No common from-version (mixed nodes, or restart): just the target.
   const hop = h.to ? ` · ${h.from ? versionHop(h.from, h.to) : `→ ${h.to}`}` : '';
-  const sub = [`run ${h.runId}`, h.window ? `window ${h.window}` : null, h.resumed ? 'resumed' : null].filter(Boolean).join(' · ');
+  const sub = [`run ${h.runId}`, h.window ? `window ${h.window}` : null, h.resumed ? 'resumed' : null]
+    .filter(Boolean)
+    .join(' · ');
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">

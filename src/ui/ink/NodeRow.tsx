@@ -26,11 +26,22 @@ function bodyText(n: NodeView): string {
   return `${n.step}${result}${n.detail && !n.stepResult ? `: ${n.detail}` : ''}`;
 }
 
-export function NodeRow(props: { node: NodeView; now: number | undefined; lastEventAt: number | null; layout: Layout; color: boolean }) {
+export function NodeRow(props: {
+  node: NodeView;
+  now: number | undefined;
+  lastEventAt: number | null;
+  layout: Layout;
+  color: boolean;
+}) {
   const { node: n, now, layout, color } = props;
   const dur = nodeElapsedMs(n, now, props.lastEventAt);
   // Before its own turn a node has one count, not a before/after pair: `10 → 10` would claim a check.
-  const conn = n.startedAt === null && n.durationMs === null ? (n.connectionsNow === null ? '' : `${n.connectionsNow}`) : connections(n.connectionsBefore, n.connectionsNow);
+  const conn =
+    n.startedAt === null && n.durationMs === null
+      ? n.connectionsNow === null
+        ? ''
+        : `${n.connectionsNow}`
+      : connections(n.connectionsBefore, n.connectionsNow);
   const tail = `${dur === null ? '' : ` · ${formatDuration(dur)}`}${conn ? ` · conn ${conn}` : ''}`;
   const showBar = n.state === 'staging' && n.staging !== null && !n.staging.done;
   const stateColor = paint(color, STATE_COLOR[n.state]);
@@ -47,7 +58,9 @@ export function NodeRow(props: { node: NodeView; now: number | undefined; lastEv
         )}
         {showBar ? '' : <Text dimColor>{tail}</Text>}
       </Text>
-      {n.gates.length > 0 && n.state !== 'untouched' ? <Gates gates={n.gates} color={color} indent={layout.columns < 80 ? 4 : layout.nameWidth + 3} /> : null}
+      {n.gates.length > 0 && n.state !== 'untouched' ? (
+        <Gates gates={n.gates} color={color} indent={layout.columns < 80 ? 4 : layout.nameWidth + 3} />
+      ) : null}
     </Box>
   );
 }

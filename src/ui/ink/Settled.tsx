@@ -43,7 +43,11 @@ export function SettledLine({ item, color }: { item: SettledItem; color: boolean
     }
     case 'log':
       return (
-        <Text wrap="truncate-end" dimColor={item.level === 'info'} color={item.level === 'warn' ? paint(color, 'yellow') : undefined}>
+        <Text
+          wrap="truncate-end"
+          dimColor={item.level === 'info'}
+          color={item.level === 'warn' ? paint(color, 'yellow') : undefined}
+        >
           {item.level === 'warn' ? '⚠' : '·'} {item.node ? `[${item.node}] ` : ''}
           {item.message}
         </Text>

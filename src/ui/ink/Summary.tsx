@@ -6,7 +6,11 @@ import { paint } from './theme.js';
 
 export function Summary({ done, color }: { done: DoneView; color: boolean }) {
   const n = (o: string) => done.rows.filter((r) => r.outcome === o).length;
-  const parts = [`${n('upgraded')} upgraded`, n('restarted') ? `${n('restarted')} restarted` : null, `${n('skipped')} skipped`];
+  const parts = [
+    `${n('upgraded')} upgraded`,
+    n('restarted') ? `${n('restarted')} restarted` : null,
+    `${n('skipped')} skipped`,
+  ];
   if (n('failed')) parts.push(`${n('failed')} failed`);
   if (n('untouched')) parts.push(`${n('untouched')} untouched`);
   const ok = n('failed') === 0;

@@ -18,43 +18,58 @@ afterAll(() => {
 
 async function run(file: string, json: boolean, sshConfigFile?: string): Promise<string> {
   let out = '';
-  const io = { stdout: { write: (s: string) => ((out += s), true) }, home: h.home, cwd: dir, env: {}, ...(sshConfigFile ? { sshConfigFile } : {}) } as unknown as CliIO;
+  const io = {
+    stdout: { write: (s: string) => ((out += s), true) },
+    home: h.home,
+    cwd: dir,
+    env: {},
+    ...(sshConfigFile ? { sshConfigFile } : {}),
+  } as unknown as CliIO;
   await inventoryCommand(io, { inventory: file, json });
   return out;
 }
 
-writeFileSync(path.join(dir, 'ssh.conf'), [
-  'Host bastion',
-  '  HostName 192.0.2.50',
-  '  User jumper',
-  'Host node-*',
-  '  HostName 10.0.0.%h',
-  '  ProxyJump bastion',
-  'Host node-1',
-  '  Port 2201',
-  '',
-].join('\n'));
-writeFileSync(path.join(dir, 'inv.yaml'), [
-  'cluster: t',
-  'defaults:',
-  '  user: emqx',
-  '  sshConfig: ssh.conf',
-  'nodes:',
-  '  - name: emqx@n1',
-  '    host: node-1',
-  '  - name: emqx@n2',
-  '    host: node-2',
-  '    port: 22',
-  '    rootDir: /srv/emqx',
-  '',
-].join('\n'));
+writeFileSync(
+  path.join(dir, 'ssh.conf'),
+  [
+    'Host bastion',
+    '  HostName 192.0.2.50',
+    '  User jumper',
+    'Host node-*',
+    '  HostName 10.0.0.%h',
+    '  ProxyJump bastion',
+    'Host node-1',
+    '  Port 2201',
+    '',
+  ].join('\n'),
+);
+writeFileSync(
+  path.join(dir, 'inv.yaml'),
+  [
+    'cluster: t',
+    'defaults:',
+    '  user: emqx',
+    '  sshConfig: ssh.conf',
+    'nodes:',
+    '  - name: emqx@n1',
+    '    host: node-1',
+    '  - name: emqx@n2',
+    '    host: node-2',
+    '    port: 22',
+    '    rootDir: /srv/emqx',
+    '',
+  ].join('\n'),
+);
 
 describe('inventory', () => {
   it('--json: the dialled values and a sources map per node', async () => {
     const j = JSON.parse(await run('inv.yaml', true));
     const conf = path.join(dir, 'ssh.conf');
     expect(j).toMatchObject({ cluster: 't', sshConfig: conf });
-    expect(j.nodes.map((n: { host: string; port: number }) => [n.host, n.port])).toEqual([['10.0.0.node-1', 2201], ['10.0.0.node-2', 22]]);
+    expect(j.nodes.map((n: { host: string; port: number }) => [n.host, n.port])).toEqual([
+      ['10.0.0.node-1', 2201],
+      ['10.0.0.node-2', 22],
+    ]);
     expect(j.nodes[0].jump).toEqual([{ user: 'jumper', host: '192.0.2.50', port: 22 }]);
     expect(j.nodes[0].sources).toEqual({
       name: { from: 'node', at: 'inv.yaml:6', key: 'nodes[0].name' },
@@ -68,7 +83,10 @@ describe('inventory', () => {
       stagingDir: { from: 'default' },
       backupDir: { from: 'default' },
     });
-    expect(j.nodes[1].sources).toMatchObject({ port: { from: 'node', key: 'nodes[1].port' }, rootDir: { from: 'node', at: 'inv.yaml:11' } });
+    expect(j.nodes[1].sources).toMatchObject({
+      port: { from: 'node', key: 'nodes[1].port' },
+      rootDir: { from: 'node', at: 'inv.yaml:11' },
+    });
   });
 
   it('a table with the source of every value; --ssh-config none turns the config off', async () => {
@@ -83,20 +101,23 @@ describe('inventory', () => {
   });
 
   it('Ansible: which group or host var set each value, and what was derived', async () => {
-    writeFileSync(path.join(dir, 'hosts.yaml'), [
-      'all:',
-      '  vars:',
-      '    emqx_rollout_ssh_config: none',
-      '  children:',
-      '    emqx:',
-      '      vars:',
-      '        ansible_user: ops',
-      '      hosts:',
-      '        10.0.0.11:2222:',
-      '        n2:',
-      '          ansible_host: 10.0.0.12',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      path.join(dir, 'hosts.yaml'),
+      [
+        'all:',
+        '  vars:',
+        '    emqx_rollout_ssh_config: none',
+        '  children:',
+        '    emqx:',
+        '      vars:',
+        '        ansible_user: ops',
+        '      hosts:',
+        '        10.0.0.11:2222:',
+        '        n2:',
+        '          ansible_host: 10.0.0.12',
+        '',
+      ].join('\n'),
+    );
     const j = JSON.parse(await run('hosts.yaml', true));
     expect(j).toMatchObject({ cluster: 'emqx', format: 'ansible', sshConfig: null });
     const [a, b] = j.nodes;
@@ -108,11 +129,16 @@ describe('inventory', () => {
   });
 
   it('an invalid inventory is exit 2 with the problems, nothing else printed', async () => {
-    writeFileSync(path.join(dir, 'bad.yaml'), 'cluster: t\ndefaults: {sshConfig: nope.conf}\nnodes: [{name: a@b, host: b, port: 0}]\n');
+    writeFileSync(
+      path.join(dir, 'bad.yaml'),
+      'cluster: t\ndefaults: {sshConfig: nope.conf}\nnodes: [{name: a@b, host: b, port: 0}]\n',
+    );
     const e = await run('bad.yaml', false).catch((x: unknown) => x);
     const d = describeError(e);
     expect(d.code).toBe(2);
-    expect(d.text).toMatch(/bad\.yaml:2:\d+ defaults\.sshConfig: expected an OpenSSH client config file, found "nope\.conf" which does not exist/);
+    expect(d.text).toMatch(
+      /bad\.yaml:2:\d+ defaults\.sshConfig: expected an OpenSSH client config file, found "nope\.conf" which does not exist/,
+    );
     expect(d.text).toMatch(/bad\.yaml:3:\d+ nodes\[0\]\.port: expected an integer 1–65535/);
   });
 });

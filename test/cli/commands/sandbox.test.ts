@@ -49,7 +49,9 @@ describe('sandbox up version flags', () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'sbx-cmd-')), 'sub');
     tmp.push(join(dir, '..'));
     const { io, out } = fakeIO();
-    await expect(sandboxUpCommand(io, { dir, nodes: 3, from: 'garbage', to: '5.10.5' })).rejects.toBeInstanceOf(BadInputError);
+    await expect(sandboxUpCommand(io, { dir, nodes: 3, from: 'garbage', to: '5.10.5' })).rejects.toBeInstanceOf(
+      BadInputError,
+    );
     expect(existsSync(dir)).toBe(false);
     expect(out()).toBe('');
   });

@@ -19,14 +19,30 @@ describe('statusRow staged', () => {
     const { staged: _a, ...withT } = statusRow(facts(NAMES[1]), true);
     const { staged: _b, ...without } = statusRow(facts(NAMES[1]), false);
     expect(without).toEqual(withT);
-    expect(without).toMatchObject({ node: NAMES[1], reachable: true, running: true, version: '5.10.4', connections: 10 });
+    expect(without).toMatchObject({
+      node: NAMES[1],
+      reachable: true,
+      running: true,
+      version: '5.10.4',
+      connections: 10,
+    });
   });
 });
 
 describe('fitTable', () => {
   const grid = [
     ['node', 'ssh', 'emqx', 'version', 'relup status', 'relup/current', 'plugin', 'cluster', 'conns'],
-    ['emqx@10.0.0.11', 'ok', 'running', '5.10.5', 'hot-upgraded to 5.10.5', '5.10.5', 'emqx_relup-1.0.1 (running)', '3/3 running', '12'],
+    [
+      'emqx@10.0.0.11',
+      'ok',
+      'running',
+      '5.10.5',
+      'hot-upgraded to 5.10.5',
+      '5.10.5',
+      'emqx_relup-1.0.1 (running)',
+      '3/3 running',
+      '12',
+    ],
   ];
   it('keeps every column when it fits, or when not on a terminal', () => {
     expect(fitTable(grid, 200)[0].split(/\s{2,}/)).toHaveLength(9);

@@ -8,12 +8,26 @@ export interface Background {
   /** Resolves with the first event of this type (rejects if the process ends first or after timeoutMs). */
   waitForEvent(type: string, timeoutMs?: number): Promise<CliEvent>;
   /** Resolves when the process ended. */
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; events: CliEvent[]; durationMs: number }>;
+  done: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+    events: CliEvent[];
+    durationMs: number;
+  }>;
 }
 
-export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Background {
+export function startCli(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Background {
   const t0 = Date.now();
-  const child = spawn(process.execPath, [cliPath(), ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath(), ...args], {
+    cwd: REPO,
+    env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin.end();
   let stdout = '';
   let stderr = '';

@@ -16,7 +16,9 @@ export function distDir(): string {
   const d = process.env.EMQX_ROLLOUT_DIST ? resolve(process.env.EMQX_ROLLOUT_DIST) : join(REPO, 'dist');
   if (!existsSync(join(d, 'cli', 'main.js')) || !existsSync(join(d, 'sim', 'cluster.js'))) {
     // Not a skip: the e2e suite exists to test the build, so a missing build is a failure.
-    throw new Error(`the CLI is not built: ${join(d, 'cli', 'main.js')} is missing; run \`npx tsc -p tsconfig.build.json\` first`);
+    throw new Error(
+      `the CLI is not built: ${join(d, 'cli', 'main.js')} is missing; run \`npx tsc -p tsconfig.build.json\` first`,
+    );
   }
   return d;
 }
@@ -86,4 +88,13 @@ export function runCli(args: readonly string[], opts: RunOptions = {}): Promise<
 }
 
 /** `upgrade -i INV --tarball TB --yes --json [...extra]` */
-export const upgradeArgs = (inventory: string, tarball: string, ...extra: string[]): string[] => ['upgrade', '-i', inventory, '--tarball', tarball, '--yes', '--json', ...extra];
+export const upgradeArgs = (inventory: string, tarball: string, ...extra: string[]): string[] => [
+  'upgrade',
+  '-i',
+  inventory,
+  '--tarball',
+  tarball,
+  '--yes',
+  '--json',
+  ...extra,
+];

@@ -57,7 +57,10 @@ export function gatesYaml(g: Gates): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function startCluster(tag: string, o: { nodes?: number; gates?: Gates; mqttPort?: number } = {}): Promise<E2eCluster> {
+export async function startCluster(
+  tag: string,
+  o: { nodes?: number; gates?: Gates; mqttPort?: number } = {},
+): Promise<E2eCluster> {
   const m = await sim();
   const dir = await mkdtemp(join(tmpdir(), `e2e-${tag}-`));
   let c: ClusterMod.SimCluster;
@@ -100,10 +103,19 @@ export interface Run {
 
 export function run(file: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(file, [...args], { env: env ?? process.env, timeout: 60_000, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ stdout, stderr, code });
-    });
+    execFile(
+      file,
+      [...args],
+      { env: env ?? process.env, timeout: 60_000, maxBuffer: 1 << 24 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : 1
+          : 0;
+        resolve({ stdout, stderr, code });
+      },
+    );
   });
 }
 

@@ -60,8 +60,15 @@ export interface RunningCli {
   done: Promise<CliResult>;
 }
 
-export function startCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string> } = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO, env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startCli(
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: childEnv(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let parsed: CliEvent[] = [];
@@ -105,12 +112,20 @@ export function startCli(args: readonly string[], opts: { cwd?: string; env?: Re
             res(hit);
           } else if (exited) {
             cleanup();
-            rej(new Error(`CLI exited (code ${child.exitCode}) before ${what}\nstdout tail:\n${out.slice(-3000)}\nstderr tail:\n${err.slice(-2000)}`));
+            rej(
+              new Error(
+                `CLI exited (code ${child.exitCode}) before ${what}\nstdout tail:\n${out.slice(-3000)}\nstderr tail:\n${err.slice(-2000)}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           cleanup();
-          rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}\nstdout tail:\n${out.slice(-3000)}\nstderr tail:\n${err.slice(-2000)}`));
+          rej(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what}\nstdout tail:\n${out.slice(-3000)}\nstderr tail:\n${err.slice(-2000)}`,
+            ),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);
@@ -123,14 +138,21 @@ export function startCli(args: readonly string[], opts: { cwd?: string; env?: Re
 }
 
 /** Run the CLI to completion (bounded: SIGKILL after timeoutMs, then reject). */
-export async function runCli(args: readonly string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const c = startCli(args, opts);
   const limit = opts.timeoutMs ?? 90_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, rej) => {
     timer = setTimeout(() => {
       c.child.kill('SIGKILL');
-      rej(new Error(`emqx-rollout ${args.join(' ')} did not finish within ${limit} ms\nstdout tail:\n${c.stdout().slice(-3000)}\nstderr tail:\n${c.stderr().slice(-2000)}`));
+      rej(
+        new Error(
+          `emqx-rollout ${args.join(' ')} did not finish within ${limit} ms\nstdout tail:\n${c.stdout().slice(-3000)}\nstderr tail:\n${c.stderr().slice(-2000)}`,
+        ),
+      );
     }, limit);
   });
   try {
@@ -170,7 +192,12 @@ export function runningVersion(rootDir: string): string {
   return v;
 }
 
-export type JournalRecord = { readonly kind: string; readonly runId?: string; readonly node?: string; readonly [k: string]: unknown };
+export type JournalRecord = {
+  readonly kind: string;
+  readonly runId?: string;
+  readonly node?: string;
+  readonly [k: string]: unknown;
+};
 
 export function readJournalFile(inventoryPath: string, cluster: string): JournalRecord[] {
   const file = join(resolve(inventoryPath, '..'), '.emqx-rollout', cluster, 'journal.ndjson');

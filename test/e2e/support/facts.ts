@@ -38,7 +38,14 @@ export function inventory(n = 3, gates: Partial<Inventory['gates']> = {}): Inven
     file: '/ops/inventory.yaml',
     cluster: 'prod-eu',
     nodes: Array.from({ length: n }, (_, i) => nodeSpec(i + 1)),
-    gates: { soakSeconds: 30, timeoutSeconds: 300, commands: [], minConnectionRatio: 0.5, minConnectionsJudged: 10, ...gates },
+    gates: {
+      soakSeconds: 30,
+      timeoutSeconds: 300,
+      commands: [],
+      minConnectionRatio: 0.5,
+      minConnectionsJudged: 10,
+      ...gates,
+    },
     restart: { command: '{rootDir}/bin/emqx stop && {rootDir}/bin/emqx start' },
     window: undefined,
   };
@@ -73,15 +80,47 @@ export function facts(inv: Inventory, i: number, over: Partial<NodeFacts> = {}, 
 }
 
 /** The same node after a successful hop to `to`. */
-export function upgradedFacts(inv: Inventory, i: number, over: Partial<NodeFacts> = {}, from = '5.10.4', to = '5.10.5'): NodeFacts {
-  return facts(inv, i, {
-    relupStatus: { kind: 'hot-upgraded', target: to },
-    marker: to,
-    logs: [{ started: '2026-11-26T21:00:00.000+00:00', finished: '2026-11-26T21:00:01.000+00:00', from, target: to, status: 'finished', result: { kind: 'success' }, line: `started=… ${from} -> ${to} status=finished result=success` }],
-    ...over,
-  }, to);
+export function upgradedFacts(
+  inv: Inventory,
+  i: number,
+  over: Partial<NodeFacts> = {},
+  from = '5.10.4',
+  to = '5.10.5',
+): NodeFacts {
+  return facts(
+    inv,
+    i,
+    {
+      relupStatus: { kind: 'hot-upgraded', target: to },
+      marker: to,
+      logs: [
+        {
+          started: '2026-11-26T21:00:00.000+00:00',
+          finished: '2026-11-26T21:00:01.000+00:00',
+          from,
+          target: to,
+          status: 'finished',
+          result: { kind: 'success' },
+          line: `started=… ${from} -> ${to} status=finished result=success`,
+        },
+      ],
+      ...over,
+    },
+    to,
+  );
 }
 
 export function exec(exitCode: number | null, stdout = '', stderr = '', over: Partial<ExecResult> = {}): ExecResult {
-  return { node: 'emqx@10.0.0.11', command: 'check', exitCode, signal: null, stdout, stderr, durationMs: 5, timedOut: false, aborted: false, ...over };
+  return {
+    node: 'emqx@10.0.0.11',
+    command: 'check',
+    exitCode,
+    signal: null,
+    stdout,
+    stderr,
+    durationMs: 5,
+    timedOut: false,
+    aborted: false,
+    ...over,
+  };
 }

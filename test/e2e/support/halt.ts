@@ -29,23 +29,40 @@ export async function expectHaltedAtNode2(c: E2eCluster, r: CliRun, x: HaltExpec
   expect(h.node).toBe(n2.name);
   expect(h.check).toBe(x.check);
   expect(h.message).toContain(n2.name);
-  expect([h.message, ...h.evidence].some((l) => x.evidence.test(l)), `evidence ${x.evidence} in ${JSON.stringify([h.message, ...h.evidence])}`).toBe(true);
+  expect(
+    [h.message, ...h.evidence].some((l) => x.evidence.test(l)),
+    `evidence ${x.evidence} in ${JSON.stringify([h.message, ...h.evidence])}`,
+  ).toBe(true);
   expect(h.recovery.length).toBeGreaterThan(0);
-  expect(h.recovery.some((l) => x.recovery.test(l)), `recovery ${x.recovery} in ${JSON.stringify(h.recovery)}`).toBe(true);
+  expect(
+    h.recovery.some((l) => x.recovery.test(l)),
+    `recovery ${x.recovery} in ${JSON.stringify(h.recovery)}`,
+  ).toBe(true);
   expect(ev.map((e) => e.type)).not.toContain('rollout.done');
   expect(r.stderr).toContain(n2.name);
 
   // node 1 finished, node 2 failed, node 3 untouched (only staged, which happens for all up front)
   expect(ev.filter((e) => e.type === 'node.done').map((e) => e.node)).toEqual([n1.name]);
   // read the nodes in parallel: every `bin/emqx ctl` starts a Node process (~0.3 s each)
-  const [v1, logs1, v3, logs3, fp] = await Promise.all([runningVersion(n1), relupLogs(n1), runningVersion(n3), relupLogs(n3), Promise.all(c.nodes.map(footprint))]);
+  const [v1, logs1, v3, logs3, fp] = await Promise.all([
+    runningVersion(n1),
+    relupLogs(n1),
+    runningVersion(n3),
+    relupLogs(n3),
+    Promise.all(c.nodes.map(footprint)),
+  ]);
   expect(v1).toBe(c.to);
-  expect(logs1.map((l) => l.line.replace(/^.* (\S+ -> \S+ .*)$/, '$1'))).toEqual([`${c.from} -> ${c.to} status=finished result=success`]);
+  expect(logs1.map((l) => l.line.replace(/^.* (\S+ -> \S+ .*)$/, '$1'))).toEqual([
+    `${c.from} -> ${c.to} status=finished result=success`,
+  ]);
   expect(v3).toBe(c.from);
   expect(logs3).toEqual([]);
   expect(fp[2].backups).toEqual([]);
   expect(fp[0].backups).toHaveLength(1);
-  expect(fp.map((f) => f.lock), 'no lock left on any node').toEqual(c.nodes.map(() => false));
+  expect(
+    fp.map((f) => f.lock),
+    'no lock left on any node',
+  ).toEqual(c.nodes.map(() => false));
   expect(ev.filter((e) => e.type === 'step.started' && e.node === n3.name).map((e) => e.step)).toEqual(['stage']);
 
   // node 2: exactly one upgrade attempt, and nothing started after the step that failed

@@ -14,7 +14,12 @@ export interface Clients {
 export async function attachClients(host: string, port: number, n: number, tag: string): Promise<Clients> {
   const clients = await Promise.all(
     Array.from({ length: n }, (_, i) =>
-      mqtt.connectAsync(`mqtt://${host}:${port}`, { clientId: `${tag}-${i}-${process.pid}`, reconnectPeriod: 0, connectTimeout: 10_000, keepalive: 60 }),
+      mqtt.connectAsync(`mqtt://${host}:${port}`, {
+        clientId: `${tag}-${i}-${process.pid}`,
+        reconnectPeriod: 0,
+        connectTimeout: 10_000,
+        keepalive: 60,
+      }),
     ),
   );
   return {

@@ -19,11 +19,11 @@ describe('parseClusterStatus', () => {
   });
 
   it.each([
-    'Cluster status: #{running_nodes => [\'a@h\']}\n', // stopped_nodes missing
+    "Cluster status: #{running_nodes => ['a@h']}\n", // stopped_nodes missing
     'Cluster status: #{running_nodes => ["a@h"],stopped_nodes => []}\n', // strings, not atoms
     '{"running_nodes": ["a@h"]}\n',
     '{"running_nodes": [1], "stopped_nodes": []}\n',
-    'Cluster status: #{running_nodes => [\'a@h\',\n', // truncated
+    "Cluster status: #{running_nodes => ['a@h',\n", // truncated
     'hello\n',
   ])('unrecognised: %j', (out) => {
     expect(parseClusterStatus(out)).toEqual({ kind: 'unrecognised', raw: out });

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { MARKER_ABSENT_EXIT } from '../../../src/emqx/commands.js';
-import { parseDfAvailBytes, parseMarker, parsePatchesList, parseSha256, parseWritable } from '../../../src/emqx/parse/probes.js';
+import {
+  parseDfAvailBytes,
+  parseMarker,
+  parsePatchesList,
+  parseSha256,
+  parseWritable,
+} from '../../../src/emqx/parse/probes.js';
 
 describe('probe parsers', () => {
   it('marker', () => {
@@ -28,11 +34,14 @@ describe('probe parsers', () => {
   });
 
   it('df -Pk', () => {
-    const out = 'Filesystem     1024-blocks     Used Available Capacity Mounted on\n/dev/sda1         41152736 12345678  26694904      32% /opt/my emqx\n';
+    const out =
+      'Filesystem     1024-blocks     Used Available Capacity Mounted on\n/dev/sda1         41152736 12345678  26694904      32% /opt/my emqx\n';
     expect(parseDfAvailBytes(out)).toEqual({ kind: 'df', availBytes: 26694904 * 1024, mountedOn: '/opt/my emqx' });
     expect(parseDfAvailBytes(out.replace(/\n/g, '\r\n')).kind).toBe('df');
-    expect(parseDfAvailBytes('', 1, "df: /nope: No such file or directory").kind).toBe('unrecognised');
-    expect(parseDfAvailBytes('Filesystem 1K-blocks Used Available Use% Mounted on\n/dev/sda1 1 1 1 1% /\n').kind).toBe('unrecognised');
+    expect(parseDfAvailBytes('', 1, 'df: /nope: No such file or directory').kind).toBe('unrecognised');
+    expect(parseDfAvailBytes('Filesystem 1K-blocks Used Available Use% Mounted on\n/dev/sda1 1 1 1 1% /\n').kind).toBe(
+      'unrecognised',
+    );
   });
 
   it('sha256', () => {

@@ -1,7 +1,13 @@
 // `emqx ctl rebalance …` and `eviction status`, the exact texts of facts A1, and the transient
 // answers of A5.
 import { describe, expect, it } from 'vitest';
-import { isDrained, parseEvictionStatus, parseRebalanceNodeStatus, parseRebalanceStart, parseRebalanceStop } from '../../../src/emqx/parse/rebalance.js';
+import {
+  isDrained,
+  parseEvictionStatus,
+  parseRebalanceNodeStatus,
+  parseRebalanceStart,
+  parseRebalanceStop,
+} from '../../../src/emqx/parse/rebalance.js';
 import { detectTransient } from '../../../src/emqx/parse/transient.js';
 
 const RUNNING = `Rebalance type: evacuation
@@ -29,10 +35,24 @@ describe('rebalance start --evacuation (exit 1 even on success)', () => {
   it.each([
     ['Rebalance(evacuation) started\n', 1, { kind: 'started' }],
     ['Rebalance is already enabled\n', 1, { kind: 'already-enabled' }],
-    ['Rebalance start error: unknown arguments: ["--foo-bar"]\n', 1, { kind: 'error', message: 'unknown arguments: ["--foo-bar"]' }],
-    ['Rebalance start error: invalid --migrate-to, no nodes\n', 1, { kind: 'error', message: 'invalid --migrate-to, no nodes' }],
-    ['Rebalance start error: unknown evacuation arguments: [{"--conn-evict-rpc-timeout","15"},\n                               {"--evacuation",true}]\n', 1,
-      { kind: 'error', message: 'unknown evacuation arguments: [{"--conn-evict-rpc-timeout","15"}, {"--evacuation",true}]' }],
+    [
+      'Rebalance start error: unknown arguments: ["--foo-bar"]\n',
+      1,
+      { kind: 'error', message: 'unknown arguments: ["--foo-bar"]' },
+    ],
+    [
+      'Rebalance start error: invalid --migrate-to, no nodes\n',
+      1,
+      { kind: 'error', message: 'invalid --migrate-to, no nodes' },
+    ],
+    [
+      'Rebalance start error: unknown evacuation arguments: [{"--conn-evict-rpc-timeout","15"},\n                               {"--evacuation",true}]\n',
+      1,
+      {
+        kind: 'error',
+        message: 'unknown evacuation arguments: [{"--conn-evict-rpc-timeout","15"}, {"--evacuation",true}]',
+      },
+    ],
     ['', 1, { kind: 'crashed' }],
     ['Command table is initializing.\n', 1, { kind: 'initializing', raw: 'Command table is initializing.\n' }],
     ['No commands available.\n', 1, { kind: 'no-commands', raw: 'No commands available.\n' }],
@@ -58,22 +78,45 @@ describe('rebalance node-status', () => {
   it('idle', () => expect(parseRebalanceNodeStatus('Rebalance disabled\n', '', 0)).toEqual({ kind: 'disabled' }));
   it('evacuating: state, counts by name, recipients', () => {
     const s = parseRebalanceNodeStatus(RUNNING, '', 0);
-    expect(s).toEqual({ kind: 'enabled', type: 'evacuation', state: 'evicting_conns', connected: 120, sessions: 130, recipients: ['emqx@10.0.0.2', 'emqx@10.0.0.3'] });
+    expect(s).toEqual({
+      kind: 'enabled',
+      type: 'evacuation',
+      state: 'evicting_conns',
+      connected: 120,
+      sessions: 130,
+      recipients: ['emqx@10.0.0.2', 'emqx@10.0.0.3'],
+    });
     expect(isDrained(s)).toBe(false);
   });
   it('statistics in another order (OTP 27 maps), prohibiting and drained, single node', () => {
-    const t = RUNNING.replace('evicting_conns', 'prohibiting').replace("['emqx@10.0.0.2','emqx@10.0.0.3']", '[]')
-      .replace('  current_connected: 120\n  current_sessions: 130\n', '  current_sessions: 0\n  initial_sessions: 9\n  current_connected: 0\n');
+    const t = RUNNING.replace('evicting_conns', 'prohibiting')
+      .replace("['emqx@10.0.0.2','emqx@10.0.0.3']", '[]')
+      .replace(
+        '  current_connected: 120\n  current_sessions: 130\n',
+        '  current_sessions: 0\n  initial_sessions: 9\n  current_connected: 0\n',
+      );
     const s = parseRebalanceNodeStatus(t, '', 0);
     expect(s).toMatchObject({ kind: 'enabled', state: 'prohibiting', connected: 0, sessions: 0, recipients: [] });
     expect(isDrained(s)).toBe(true);
   });
   it.each([
     ['Node status error: invalid node\n', 1, { kind: 'error', message: 'Node status error: invalid node' }],
-    ['Error detecting rebalance status: {badrpc,nodedown}\n', 0, { kind: 'error', message: 'Error detecting rebalance status: {badrpc,nodedown}' }],
+    [
+      'Error detecting rebalance status: {badrpc,nodedown}\n',
+      0,
+      { kind: 'error', message: 'Error detecting rebalance status: {badrpc,nodedown}' },
+    ],
   ])('%j exit %s', (out, rc, want) => expect(parseRebalanceNodeStatus(out, '', rc)).toEqual(want));
   it('a purge is enabled but not an evacuation: not drained', () => {
-    expect(isDrained(parseRebalanceNodeStatus(RUNNING.replace('evacuation', 'purge').replace('current_connected: 120', 'current_connected: 0'), '', 0))).toBe(false);
+    expect(
+      isDrained(
+        parseRebalanceNodeStatus(
+          RUNNING.replace('evacuation', 'purge').replace('current_connected: 120', 'current_connected: 0'),
+          '',
+          0,
+        ),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -88,7 +131,9 @@ describe('detectTransient', () => {
   it('only with exit 1; the usage form only when the command is missing from it', () => {
     expect(detectTransient('Command table is initializing.\n', 0)).toBeNull();
     expect(detectTransient(USAGE_WITHOUT_REBALANCE, 1, 'relup')?.kind).toBe('not-registered-yet');
-    expect(detectTransient(`${USAGE_WITHOUT_REBALANCE}${'-'.repeat(110)}\nrelup status    # Show status\n`, 1, 'relup')).toBeNull();
+    expect(
+      detectTransient(`${USAGE_WITHOUT_REBALANCE}${'-'.repeat(110)}\nrelup status    # Show status\n`, 1, 'relup'),
+    ).toBeNull();
     expect(detectTransient(USAGE_WITHOUT_REBALANCE, 1)).toBeNull();
   });
 });

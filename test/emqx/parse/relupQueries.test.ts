@@ -8,7 +8,10 @@ const DOWN = "Node 'emqx@127.0.0.1' not responding to pings.\n";
 
 describe('parseSupportedPaths', () => {
   it('path lines with exit 1 are success (list-comprehension quirk)', () => {
-    expect(parseSupportedPaths('5.10.4 -> 5.10.5\n', 1)).toEqual({ kind: 'paths', paths: [{ from: '5.10.4', to: '5.10.5' }] });
+    expect(parseSupportedPaths('5.10.4 -> 5.10.5\n', 1)).toEqual({
+      kind: 'paths',
+      paths: [{ from: '5.10.4', to: '5.10.5' }],
+    });
     expect(parseSupportedPaths(crlf('5.10.5 -> 5.10.6\n5.10.4 -> 5.10.5\n'), 1)).toEqual({
       kind: 'paths',
       paths: [
@@ -18,7 +21,10 @@ describe('parseSupportedPaths', () => {
     });
   });
   it('empty catalog, exit 0', () => {
-    expect(parseSupportedPaths('no supported upgrade paths in priv catalog\n', 0)).toEqual({ kind: 'paths', paths: [] });
+    expect(parseSupportedPaths('no supported upgrade paths in priv catalog\n', 0)).toEqual({
+      kind: 'paths',
+      paths: [],
+    });
   });
   it('not registered / down / usage / garbage', () => {
     expect(parseSupportedPaths(fx('constructed-ctl-help.txt'), 1).kind).toBe('not-registered');
@@ -34,7 +40,10 @@ describe('parseRelupStatus', () => {
   it.each([
     ['idle\n', { kind: 'idle' }],
     ['in-progress\r\n', { kind: 'in-progress' }],
-    ['hot-upgraded to 5.10.5; pending on restart to boot from the new version\n', { kind: 'hot-upgraded', target: '5.10.5' }],
+    [
+      'hot-upgraded to 5.10.5; pending on restart to boot from the new version\n',
+      { kind: 'hot-upgraded', target: '5.10.5' },
+    ],
   ])('%j', (out, expected) => {
     expect(parseRelupStatus(out)).toEqual(expected);
   });
@@ -77,7 +86,8 @@ describe('parseRelupLogs', () => {
   });
 
   it('an unknown result form is kept per row, an unknown row fails the whole output', () => {
-    const odd = 'started=2026-06-20T10:11:12.345+00:00 finished=2026-06-20T10:11:13.345+00:00 5.10.4 -> 5.10.5 status=finished result={weird,1}\n';
+    const odd =
+      'started=2026-06-20T10:11:12.345+00:00 finished=2026-06-20T10:11:13.345+00:00 5.10.4 -> 5.10.5 status=finished result={weird,1}\n';
     const r = parseRelupLogs(odd);
     if (r.kind !== 'logs') throw new Error(r.kind);
     expect(r.rows[0].result).toEqual({ kind: 'unrecognised', raw: '{weird,1}' });

@@ -39,11 +39,15 @@ describe('parseRelupUpgrade', () => {
     const r = parseRelupUpgrade(fx('upgrade-failed-sha256-mismatch.txt'), '', 0);
     if (r.kind !== 'failed') throw new Error(r.kind);
     expect(textOf(mapGet(r.reason, 'actual'))).toBe('3f1c2a9e8b7d6c5f4e3d2c1b0a99887766554433221100ffeeddccbbaa998877');
-    expect(textOf(mapGet(r.reason, 'sidecar'))).toBe('/opt/upgrade/emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz.sha256');
+    expect(textOf(mapGet(r.reason, 'sidecar'))).toBe(
+      '/opt/upgrade/emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz.sha256',
+    );
 
     const nr = parseRelupUpgrade(fx('upgrade-failed-no-relup-entry.txt'), '', 0);
     if (nr.kind !== 'failed') throw new Error(nr.kind);
-    expect(toPlain(mapGet(nr.reason, 'supported_paths')!)).toEqual([{ from_version: '5.10.4', target_version: '5.10.5' }]);
+    expect(toPlain(mapGet(nr.reason, 'supported_paths')!)).toEqual([
+      { from_version: '5.10.4', target_version: '5.10.5' },
+    ]);
     expect(textOf(mapGet(nr.reason, 'target_vsn'))).toBe('5.10.6');
 
     const dup = parseRelupUpgrade(fx('upgrade-failed-duplicate-pending.txt'), '', 0);
@@ -71,9 +75,13 @@ describe('parseRelupUpgrade', () => {
     const out =
       'upgrade failed, reason: #{class => error,err_type => exception,\n' +
       '                          reason => {badmatch,{error,enoent}},\n' +
-      "                          stacktrace => [{emqx_relup_handler,perform,2,[{file,\"x.erl\"},{line,9}]}],\n" +
+      '                          stacktrace => [{emqx_relup_handler,perform,2,[{file,"x.erl"},{line,9}]}],\n' +
       '                          stage => perform_upgrade}\n';
-    expect(parseRelupUpgrade(out, '', 0)).toMatchObject({ kind: 'failed', errType: 'exception', stage: 'perform_upgrade' });
+    expect(parseRelupUpgrade(out, '', 0)).toMatchObject({
+      kind: 'failed',
+      errType: 'exception',
+      stage: 'perform_upgrade',
+    });
   });
 
   it('vm-restarted line', () => {
@@ -84,7 +92,7 @@ describe('parseRelupUpgrade', () => {
 
   it('RPC failure (crash during code change restarts the VM under the call)', () => {
     expect(parseRelupUpgrade("RPC to 'emqx@127.0.0.1' failed: nodedown\n", '', 1).kind).toBe('rpc-failed');
-    expect(parseRelupUpgrade('RPC to emqx@127.0.0.1 failed: {\'EXIT\',noconnection}\n', '', 1).kind).toBe('rpc-failed');
+    expect(parseRelupUpgrade("RPC to emqx@127.0.0.1 failed: {'EXIT',noconnection}\n", '', 1).kind).toBe('rpc-failed');
     expect(parseRelupUpgrade('', '', 1)).toEqual({ kind: 'rpc-failed', raw: '' });
   });
 
@@ -95,7 +103,8 @@ describe('parseRelupUpgrade', () => {
 
   it('usage block (e.g. --force on plugin 1.0.0), exit 0', () => {
     expect(parseRelupUpgrade(fx('relup-usage-1.0.1.txt'), '', 0).kind).toBe('usage');
-    const v100 = 'relup upgrade <TarballPath>      # Upgrade using the EMQX target tarball at <TarballPath>.\n' +
+    const v100 =
+      'relup upgrade <TarballPath>      # Upgrade using the EMQX target tarball at <TarballPath>.\n' +
       'relup list-supported-paths       # List the {From, Target} hops the priv catalog supports.\n' +
       'relup status                     # Print the current upgrade state of this node:\n';
     expect(parseRelupUpgrade(v100, '', 0).kind).toBe('usage');

@@ -19,12 +19,23 @@ describe('decideCleanup', () => {
     expect(d.kind).toBe('remove');
     if (d.kind !== 'remove') return;
     expect(d.nodes.map((n) => n.name)).toEqual([A, B, C]);
-    expect(d.nodes[0].paths).toEqual([`/opt/upgrade/${FILE}`, `/opt/upgrade/${FILE}.part`, `/opt/upgrade/${FILE}.sha256`, `/opt/upgrade/${FILE}.sha256.part`]);
+    expect(d.nodes[0].paths).toEqual([
+      `/opt/upgrade/${FILE}`,
+      `/opt/upgrade/${FILE}.part`,
+      `/opt/upgrade/${FILE}.sha256`,
+      `/opt/upgrade/${FILE}.sha256.part`,
+    ]);
   });
 
   it('refuses naming every node that lags and what it runs', () => {
     const d = decideCleanup(inv, [pending(A), facts(B), unreachable(C)], '5.10.5', FILE);
-    expect(d).toEqual({ kind: 'refuse', lagging: [{ node: B, runs: '5.10.4' }, { node: C, runs: `unreachable: ${C}: connection refused` }] });
+    expect(d).toEqual({
+      kind: 'refuse',
+      lagging: [
+        { node: B, runs: '5.10.4' },
+        { node: C, runs: `unreachable: ${C}: connection refused` },
+      ],
+    });
     const down = decideCleanup(inv, [pending(A), pending(B), facts(C, { version: null })], '5.10.5', FILE);
     expect(down).toEqual({ kind: 'refuse', lagging: [{ node: C, runs: 'not running' }] });
   });
@@ -45,10 +56,13 @@ describe('removeCommand (run by a real sh)', () => {
     dirs.push(dir);
     const staging = join(dir, "stag'ing");
     await mkdir(staging);
-    for (const f of [FILE, `${FILE}.sha256`, `${FILE}.part`, 'other.tar.gz', '.emqx-rollout.lock']) await writeFile(join(staging, f), 'x');
+    for (const f of [FILE, `${FILE}.sha256`, `${FILE}.part`, 'other.tar.gz', '.emqx-rollout.lock'])
+      await writeFile(join(staging, f), 'x');
     const paths = stagedFiles(spec(A, { stagingDir: staging }), FILE);
     const r = await sh('sh', ['-c', removeCommand(paths)]);
-    expect(r.stdout.trim().split('\n').sort()).toEqual([`removed ${staging}/${FILE}`, `removed ${staging}/${FILE}.part`, `removed ${staging}/${FILE}.sha256`].sort());
+    expect(r.stdout.trim().split('\n').sort()).toEqual(
+      [`removed ${staging}/${FILE}`, `removed ${staging}/${FILE}.part`, `removed ${staging}/${FILE}.sha256`].sort(),
+    );
     expect((await readdir(staging)).sort()).toEqual(['.emqx-rollout.lock', 'other.tar.gz']);
     const again = await sh('sh', ['-c', removeCommand(paths)]);
     expect(again.stdout).toBe('');
@@ -59,7 +73,10 @@ describe('removeCommand (run by a real sh)', () => {
     dirs.push(dir);
     // a non-empty directory under the tarball's name: `rm -f` cannot remove it
     await mkdir(join(dir, FILE, 'x'), { recursive: true });
-    const err = await sh('sh', ['-c', removeCommand(stagedFiles(spec(A, { stagingDir: dir }), FILE))]).then(() => null, (e: { code: number; stderr: string }) => e);
+    const err = await sh('sh', ['-c', removeCommand(stagedFiles(spec(A, { stagingDir: dir }), FILE))]).then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(err?.code).toBe(1);
     expect(err?.stderr).toContain(`still there: ${dir}/${FILE}`);
   });

@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RunContext } from '../../../src/rollout/core/context.js';
 import { NodeFailure } from '../../../src/rollout/core/failure.js';
-import { emitBlocked, emitDeclined, settleFailure, throwIfAborted, type InFlight } from '../../../src/rollout/core/run.js';
+import {
+  emitBlocked,
+  emitDeclined,
+  settleFailure,
+  throwIfAborted,
+  type InFlight,
+} from '../../../src/rollout/core/run.js';
 import type { EventInput } from '../../../src/rollout/core/events.js';
 import { RolloutError } from '../../../src/util/errors.js';
 import { NAMES, execResult, inventory } from '../day2Fixtures.js';
@@ -30,19 +36,26 @@ function recordingCtx(aborted: boolean): { ctx: RunContext; events: EventInput[]
   return { ctx, events };
 }
 
-const terminal = (events: EventInput[]) => events.filter((e) => e.type === 'rollout.done' || e.type === 'rollout.halted' || e.type === 'rollout.paused');
+const terminal = (events: EventInput[]) =>
+  events.filter((e) => e.type === 'rollout.done' || e.type === 'rollout.halted' || e.type === 'rollout.paused');
 
 describe('throwIfAborted', () => {
   it('an aborted result is an interruption; a real failure is data', () => {
     const { ctx } = recordingCtx(false);
-    expect(() => throwIfAborted(ctx, execResult({ aborted: true, exitCode: null }), 'removing the staged files on A')).toThrow(expect.objectContaining({ kind: 'interrupted', message: 'interrupted while removing the staged files on A' }));
+    expect(() =>
+      throwIfAborted(ctx, execResult({ aborted: true, exitCode: null }), 'removing the staged files on A'),
+    ).toThrow(
+      expect.objectContaining({ kind: 'interrupted', message: 'interrupted while removing the staged files on A' }),
+    );
     expect(() => throwIfAborted(ctx, execResult({ exitCode: 1, stderr: 'Permission denied' }), 'x')).not.toThrow();
     expect(() => throwIfAborted(ctx, null, 'x')).not.toThrow();
   });
 
   it('an abort that arrived while a command ran counts too, whatever the result says', () => {
     const { ctx } = recordingCtx(true);
-    expect(() => throwIfAborted(ctx, execResult({ exitCode: 0 }), 'x')).toThrow(expect.objectContaining({ kind: 'interrupted' }));
+    expect(() => throwIfAborted(ctx, execResult({ exitCode: 0 }), 'x')).toThrow(
+      expect.objectContaining({ kind: 'interrupted' }),
+    );
   });
 });
 
@@ -51,7 +64,13 @@ describe('settleFailure', () => {
     const { ctx, events } = recordingCtx(true);
     const flight: InFlight = { note: `the restart command was running on ${A}: the node may be stopped — check it` };
     // What an aborted `ctl status` would have become: "not running" — must not halt.
-    const s = settleFailure(ctx, new NodeFailure(A, 'gate-after:version', `${A} is not running`, [], { kind: 'not-back' }), 'restart', '5.10.5', flight);
+    const s = settleFailure(
+      ctx,
+      new NodeFailure(A, 'gate-after:version', `${A} is not running`, [], { kind: 'not-back' }),
+      'restart',
+      '5.10.5',
+      flight,
+    );
     expect(s.outcome).toBe('interrupted');
     expect(s.error.kind).toBe('interrupted');
     expect(s.error.details).toEqual([flight.note]);
@@ -64,36 +83,84 @@ describe('settleFailure', () => {
 
   it('says why (the signal) and where (the step) when both are known', () => {
     const { ctx, events } = recordingCtx(true);
-    settleFailure(ctx, new RolloutError('interrupted', `interrupted while observing ${A}`), 'restart', null, { note: null });
-    expect(events).toEqual([expect.objectContaining({ type: 'rollout.paused', reason: `terminated (SIGTERM): interrupted while observing ${A}` })]);
+    settleFailure(ctx, new RolloutError('interrupted', `interrupted while observing ${A}`), 'restart', null, {
+      note: null,
+    });
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'rollout.paused',
+        reason: `terminated (SIGTERM): interrupted while observing ${A}`,
+      }),
+    ]);
   });
 
   it('an interrupted error without a node in flight: paused, re-run hint', () => {
     const { ctx, events } = recordingCtx(false);
-    const s = settleFailure(ctx, new RolloutError('interrupted', `stopped by the operator before ${A}`), 'cleanup', null, { note: null });
+    const s = settleFailure(
+      ctx,
+      new RolloutError('interrupted', `stopped by the operator before ${A}`),
+      'cleanup',
+      null,
+      { note: null },
+    );
     expect(s.outcome).toBe('interrupted');
-    expect(events).toEqual([{ type: 'rollout.paused', reason: `stopped by the operator before ${A}`, resumeHint: expect.stringContaining('re-run the same command') }]);
+    expect(events).toEqual([
+      {
+        type: 'rollout.paused',
+        reason: `stopped by the operator before ${A}`,
+        resumeHint: expect.stringContaining('re-run the same command'),
+      },
+    ]);
   });
 
   it('a real node failure halts with the day-2 recovery', () => {
     const { ctx, events } = recordingCtx(false);
-    const s = settleFailure(ctx, new NodeFailure(A, 'cleanup', 'could not remove the staged files', ['exit 1'], { kind: 'cleanup-remove' }), 'cleanup', '5.10.5', { note: null });
+    const s = settleFailure(
+      ctx,
+      new NodeFailure(A, 'cleanup', 'could not remove the staged files', ['exit 1'], { kind: 'cleanup-remove' }),
+      'cleanup',
+      '5.10.5',
+      { note: null },
+    );
     expect(s.outcome).toBe('halted');
-    expect(terminal(events)).toEqual([expect.objectContaining({ type: 'rollout.halted', node: A, check: 'cleanup', evidence: ['exit 1'], recovery: expect.arrayContaining([expect.stringContaining('/opt/upgrade/')]) })]);
+    expect(terminal(events)).toEqual([
+      expect.objectContaining({
+        type: 'rollout.halted',
+        node: A,
+        check: 'cleanup',
+        evidence: ['exit 1'],
+        recovery: expect.arrayContaining([expect.stringContaining('/opt/upgrade/')]),
+      }),
+    ]);
   });
 
   it('a held lock: rollout.halted with check "lock", the error stays lock-held (exit 6)', () => {
     const { ctx, events } = recordingCtx(false);
-    const held = new RolloutError('lock-held', 'another rollout holds the lock of cluster prod on A: alice@b2', { details: ['lock file: /opt/upgrade/.emqx-rollout.lock'], hint: 're-run with --break-lock' });
+    const held = new RolloutError('lock-held', 'another rollout holds the lock of cluster prod on A: alice@b2', {
+      details: ['lock file: /opt/upgrade/.emqx-rollout.lock'],
+      hint: 're-run with --break-lock',
+    });
     const s = settleFailure(ctx, held, 'logs', null, { note: null });
     expect(s.error.kind).toBe('lock-held');
-    expect(events).toEqual([{ type: 'rollout.halted', check: 'lock', message: held.message, evidence: ['lock file: /opt/upgrade/.emqx-rollout.lock'], recovery: ['re-run with --break-lock'] }]);
+    expect(events).toEqual([
+      {
+        type: 'rollout.halted',
+        check: 'lock',
+        message: held.message,
+        evidence: ['lock file: /opt/upgrade/.emqx-rollout.lock'],
+        recovery: ['re-run with --break-lock'],
+      },
+    ]);
   });
 
   it('a bug still ends the stream (halted), then propagates', () => {
     const { ctx, events } = recordingCtx(false);
-    expect(() => settleFailure(ctx, new TypeError('x is undefined'), 'restart', null, { note: null })).toThrow(TypeError);
-    expect(terminal(events)).toEqual([expect.objectContaining({ type: 'rollout.halted', message: 'internal error: x is undefined' })]);
+    expect(() => settleFailure(ctx, new TypeError('x is undefined'), 'restart', null, { note: null })).toThrow(
+      TypeError,
+    );
+    expect(terminal(events)).toEqual([
+      expect.objectContaining({ type: 'rollout.halted', message: 'internal error: x is undefined' }),
+    ]);
   });
 });
 
@@ -101,17 +168,50 @@ describe('blocked and declined', () => {
   it('blocked: rollout.halted check "preflight", the blockers as evidence, their fixes as recovery', () => {
     const { ctx, events } = recordingCtx(false);
     const findings = [
-      { code: 'not-at-target', severity: 'blocker' as const, node: A, message: `${A} runs 5.10.4, not 5.10.5`, fix: 'finish the rollout first' },
-      { code: 'not-at-target', severity: 'blocker' as const, node: NAMES[1], message: `${NAMES[1]} runs 5.10.4, not 5.10.5`, fix: 'finish the rollout first' },
+      {
+        code: 'not-at-target',
+        severity: 'blocker' as const,
+        node: A,
+        message: `${A} runs 5.10.4, not 5.10.5`,
+        fix: 'finish the rollout first',
+      },
+      {
+        code: 'not-at-target',
+        severity: 'blocker' as const,
+        node: NAMES[1],
+        message: `${NAMES[1]} runs 5.10.4, not 5.10.5`,
+        fix: 'finish the rollout first',
+      },
     ];
-    emitBlocked(ctx, new RolloutError('preflight-blocked', 'cleanup refused: 2 of 3 nodes do not run 5.10.5'), findings);
-    expect(events).toEqual([{ type: 'rollout.halted', check: 'preflight', message: 'cleanup refused: 2 of 3 nodes do not run 5.10.5', evidence: [`[not-at-target] ${A} runs 5.10.4, not 5.10.5`, `[not-at-target] ${NAMES[1]} runs 5.10.4, not 5.10.5`], recovery: ['finish the rollout first'] }]);
+    emitBlocked(
+      ctx,
+      new RolloutError('preflight-blocked', 'cleanup refused: 2 of 3 nodes do not run 5.10.5'),
+      findings,
+    );
+    expect(events).toEqual([
+      {
+        type: 'rollout.halted',
+        check: 'preflight',
+        message: 'cleanup refused: 2 of 3 nodes do not run 5.10.5',
+        evidence: [
+          `[not-at-target] ${A} runs 5.10.4, not 5.10.5`,
+          `[not-at-target] ${NAMES[1]} runs 5.10.4, not 5.10.5`,
+        ],
+        recovery: ['finish the rollout first'],
+      },
+    ]);
   });
 
   it('declined: rollout.paused, and an interrupted error (exit 130)', () => {
     const { ctx, events } = recordingCtx(false);
     const err = emitDeclined(ctx, 'cleanup declined at the confirmation prompt; nothing was removed');
     expect(err.kind).toBe('interrupted');
-    expect(events).toEqual([{ type: 'rollout.paused', reason: 'cleanup declined at the confirmation prompt; nothing was removed', resumeHint: expect.stringContaining('--yes') }]);
+    expect(events).toEqual([
+      {
+        type: 'rollout.paused',
+        reason: 'cleanup declined at the confirmation prompt; nothing was removed',
+        resumeHint: expect.stringContaining('--yes'),
+      },
+    ]);
   });
 });

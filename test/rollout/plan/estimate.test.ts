@@ -2,13 +2,28 @@
 // from the inventory (deadline, soak) and the tarball size; historyFromJournal() reads only
 // successful steps of earlier upgrade runs.
 import { describe, expect, it } from 'vitest';
-import { ASSUMED, estimateNodes, formatDuration, historyFromJournal, median } from '../../../src/rollout/plan/estimate.js';
+import {
+  ASSUMED,
+  estimateNodes,
+  formatDuration,
+  historyFromJournal,
+  median,
+} from '../../../src/rollout/plan/estimate.js';
 
 const MB = 1024 * 1024;
 const params = { nodes: ['a', 'b'], timeoutSeconds: 300, soakSeconds: 30, noBackup: false, tarballBytes: 200 * MB };
 const NONE = historyFromJournal([]);
 
-const step = (runId: string, node: string, s: string, durationMs: number, extra: object = {}) => ({ kind: 'event', runId, type: 'step.finished', node, step: s, ok: true, durationMs, ...extra });
+const step = (runId: string, node: string, s: string, durationMs: number, extra: object = {}) => ({
+  kind: 'event',
+  runId,
+  type: 'step.finished',
+  node,
+  step: s,
+  ok: true,
+  durationMs,
+  ...extra,
+});
 const upgradeRun = (runId: string) => ({ kind: 'run.start', runId, command: 'upgrade' });
 
 describe('historyFromJournal', () => {
@@ -41,7 +56,13 @@ describe('estimateNodes', () => {
   it('no history: upgrade takes its deadline, assumed backup/gates, staging from the tarball size', () => {
     const e = estimateNodes(params, NONE);
     const g = ASSUMED.gateRoundMs;
-    expect(e.nodes[0].parts).toEqual({ gateBeforeMs: g, backupMs: ASSUMED.backupMs, upgradeMs: 300_000, gateAfterMs: g, soakMs: 30_000 + g });
+    expect(e.nodes[0].parts).toEqual({
+      gateBeforeMs: g,
+      backupMs: ASSUMED.backupMs,
+      upgradeMs: 300_000,
+      gateAfterMs: g,
+      soakMs: 30_000 + g,
+    });
     expect(e.nodes[0].expectedMs).toBe(g + 30_000 + 300_000 + g + 30_000 + g);
     expect(e.nodes[0].reserveMs).toBe(330_000); // what the engine demands of the window
     expect(e.stagingMs).toBe(10_000); // 200 MiB at 20 MiB/s
@@ -53,7 +74,12 @@ describe('estimateNodes', () => {
   it('history: per node medians; a node without its own history takes the cluster median', () => {
     const records = [
       upgradeRun('r1'),
-      ...['a', 'b'].flatMap((n) => [step('r1', n, 'gate-before', 1000), step('r1', n, 'backup', 2000), step('r1', n, 'gate-after', 1500), step('r1', n, 'stage', 3000)]),
+      ...['a', 'b'].flatMap((n) => [
+        step('r1', n, 'gate-before', 1000),
+        step('r1', n, 'backup', 2000),
+        step('r1', n, 'gate-after', 1500),
+        step('r1', n, 'stage', 3000),
+      ]),
       step('r1', 'a', 'upgrade', 4000),
       upgradeRun('r2'),
       step('r2', 'a', 'upgrade', 6000),
@@ -71,7 +97,13 @@ describe('estimateNodes', () => {
   it('partial history mixes with the inventory; --no-backup, soak 0 and a staged tarball drop parts', () => {
     const h = historyFromJournal([upgradeRun('r1'), step('r1', 'a', 'upgrade', 5000)]);
     const e = estimateNodes({ ...params, noBackup: true, soakSeconds: 0, staged: new Set(['a']) }, h);
-    expect(e.nodes[0].parts).toEqual({ gateBeforeMs: ASSUMED.gateRoundMs, backupMs: 0, upgradeMs: 5000, gateAfterMs: ASSUMED.gateRoundMs, soakMs: 0 });
+    expect(e.nodes[0].parts).toEqual({
+      gateBeforeMs: ASSUMED.gateRoundMs,
+      backupMs: 0,
+      upgradeMs: 5000,
+      gateAfterMs: ASSUMED.gateRoundMs,
+      soakMs: 0,
+    });
     expect(e.nodes[0].stageMs).toBe(0);
     expect(e.nodes[1].stageMs).toBe(10_000);
     expect(e.nodes[0].source).toBe('inventory');

@@ -7,7 +7,9 @@ import { facts, inventory } from '../../e2e/support/facts.js';
 import { unreachableFacts } from '../../../src/rollout/observe/node.js';
 
 const inv = inventory(3);
-const plugin = (relVsn: string, runningStatus = 'running') => [{ name: 'emqx_relup', relVsn, runningStatus, configStatus: 'enabled' }];
+const plugin = (relVsn: string, runningStatus = 'running') => [
+  { name: 'emqx_relup', relVsn, runningStatus, configStatus: 'enabled' },
+];
 const paths = (...ps: string[]) => ps.map((p) => ({ from: p.split(' -> ')[0], to: p.split(' -> ')[1] }));
 
 type Row = [string, NodeFacts, string, boolean, NoHopCode | undefined, string | undefined];
@@ -19,16 +21,86 @@ describe('surveyHops: one node, one target', () => {
     ['minor hop', facts(inv, 1), '5.11.0', false, 'hop-not-patch', 'minor-or-major'],
     ['major hop', facts(inv, 1), '6.0.0', false, 'hop-not-patch', 'minor-or-major'],
     ['downgrade', facts(inv, 1), '5.10.3', false, 'hop-not-patch', 'downgrade'],
-    ['-g<sha> build of the same release', facts(inv, 1, {}, '5.10.4-g1a2b3c4d'), '5.10.4', false, 'hop-not-patch', 'invalid'],
-    ['pre-release running, catalog lists the final', facts(inv, 1, { supportedPaths: paths('5.10.4 -> 5.10.5') }, '5.10.5-rc.1'), '5.10.6', false, 'hop-not-in-catalog', undefined],
+    [
+      '-g<sha> build of the same release',
+      facts(inv, 1, {}, '5.10.4-g1a2b3c4d'),
+      '5.10.4',
+      false,
+      'hop-not-patch',
+      'invalid',
+    ],
+    [
+      'pre-release running, catalog lists the final',
+      facts(inv, 1, { supportedPaths: paths('5.10.4 -> 5.10.5') }, '5.10.5-rc.1'),
+      '5.10.6',
+      false,
+      'hop-not-in-catalog',
+      undefined,
+    ],
     ['patch hop not in catalog', facts(inv, 1), '5.10.6', false, 'hop-not-in-catalog', undefined],
-    ['plugin 1.0.0: empty catalog', facts(inv, 1, { supportedPaths: [], plugins: plugin('1.0.0') }), '5.10.5', false, 'plugin-empty-catalog', undefined],
-    ['plugin missing', facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'not-registered', plugins: [] }), '5.10.5', false, 'plugin-missing', undefined],
-    ['plugin stopped', facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'not-registered', plugins: plugin('1.0.1', 'stopped') }), '5.10.5', false, 'plugin-not-running', undefined],
-    ['paths unreadable', facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'unrecognised' }), '5.10.5', false, 'supported-paths-unknown', undefined],
-    ['node down', facts(inv, 1, { version: null, ctl: { kind: 'down', node: 'emqx@10.0.0.11', message: 'Node emqx@10.0.0.11 not responding to pings.' } }), '5.10.5', false, 'node-not-running', undefined],
-    ['unreachable', unreachableFacts(inv.nodes[0], 'connect ECONNREFUSED', [], 'node-unreachable'), '5.10.5', false, 'node-unreachable', undefined],
-    ['chain only (5.10.4 -> 5.10.5 -> 5.10.6)', facts(inv, 1, { supportedPaths: paths('5.10.5 -> 5.10.6', '5.10.4 -> 5.10.5') }), '5.10.6', false, 'hop-chain-only', undefined],
+    [
+      'plugin 1.0.0: empty catalog',
+      facts(inv, 1, { supportedPaths: [], plugins: plugin('1.0.0') }),
+      '5.10.5',
+      false,
+      'plugin-empty-catalog',
+      undefined,
+    ],
+    [
+      'plugin missing',
+      facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'not-registered', plugins: [] }),
+      '5.10.5',
+      false,
+      'plugin-missing',
+      undefined,
+    ],
+    [
+      'plugin stopped',
+      facts(inv, 1, {
+        supportedPaths: null,
+        supportedPathsKind: 'not-registered',
+        plugins: plugin('1.0.1', 'stopped'),
+      }),
+      '5.10.5',
+      false,
+      'plugin-not-running',
+      undefined,
+    ],
+    [
+      'paths unreadable',
+      facts(inv, 1, { supportedPaths: null, supportedPathsKind: 'unrecognised' }),
+      '5.10.5',
+      false,
+      'supported-paths-unknown',
+      undefined,
+    ],
+    [
+      'node down',
+      facts(inv, 1, {
+        version: null,
+        ctl: { kind: 'down', node: 'emqx@10.0.0.11', message: 'Node emqx@10.0.0.11 not responding to pings.' },
+      }),
+      '5.10.5',
+      false,
+      'node-not-running',
+      undefined,
+    ],
+    [
+      'unreachable',
+      unreachableFacts(inv.nodes[0], 'connect ECONNREFUSED', [], 'node-unreachable'),
+      '5.10.5',
+      false,
+      'node-unreachable',
+      undefined,
+    ],
+    [
+      'chain only (5.10.4 -> 5.10.5 -> 5.10.6)',
+      facts(inv, 1, { supportedPaths: paths('5.10.5 -> 5.10.6', '5.10.4 -> 5.10.5') }),
+      '5.10.6',
+      false,
+      'hop-chain-only',
+      undefined,
+    ],
   ];
   it.each(rows)('%s', (_name, f, to, hot, code, kind) => {
     const s = surveyHops([f], to);
@@ -58,7 +130,11 @@ describe('surveyHops: one node, one target', () => {
   it('a chain is shown with the restart, flagged unverified, and only its first hop is next', () => {
     const f = facts(inv, 1, { supportedPaths: paths('5.10.5 -> 5.10.6', '5.10.4 -> 5.10.5') });
     const s = surveyHops([f], '5.10.6');
-    expect(s.nodes[0].chain).toEqual({ versions: ['5.10.4', '5.10.5', '5.10.6'], verified: false, note: expect.stringMatching(/unverified/) });
+    expect(s.nodes[0].chain).toEqual({
+      versions: ['5.10.4', '5.10.5', '5.10.6'],
+      verified: false,
+      note: expect.stringMatching(/unverified/),
+    });
     expect(s.nodes[0].noHop!.instead[0]).toMatch(/upgrade to 5\.10\.5 first .*restart/);
     expect(s.nextHop).toBe('5.10.5');
     expect(s.allHot).toBe(false);

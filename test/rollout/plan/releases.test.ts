@@ -14,7 +14,14 @@ const tb = (fileName: string, over: Partial<TarballInfo> = {}): ReleaseFile => (
   ok: true,
   tarball: { ...TARBALL, fileName, path: `/rel/${fileName}`, ...over },
 });
-const bad = (fileName: string, problem: string): ReleaseFile => ({ fileName, path: `/rel/${fileName}`, version: versionInName(fileName), ok: false, problem, details: ['evidence'] });
+const bad = (fileName: string, problem: string): ReleaseFile => ({
+  fileName,
+  path: `/rel/${fileName}`,
+  version: versionInName(fileName),
+  ok: false,
+  problem,
+  details: ['evidence'],
+});
 
 const RIGHT = tb('emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz');
 const ARM = tb('emqx-enterprise-5.10.5-ubuntu22.04-arm64.tar.gz', { arch: 'aarch64-unknown-linux-gnu' });
@@ -26,9 +33,19 @@ const OTHER = bad('emqx-enterprise-5.10.6-ubuntu22.04-amd64.tar.gz', 'not for th
 describe('chooseRelease', () => {
   it.each([
     ['right one among bad ones', [CORRUPT, RIGHT, ARM, OTHER], RIGHT.fileName, [CORRUPT.fileName, ARM.fileName]],
-    ['only bad ones: none chosen, each reported', [CORRUPT, ARM, EL9, OTP26], null, [CORRUPT.fileName, ARM.fileName, EL9.fileName, OTP26.fileName]],
+    [
+      'only bad ones: none chosen, each reported',
+      [CORRUPT, ARM, EL9, OTP26],
+      null,
+      [CORRUPT.fileName, ARM.fileName, EL9.fileName, OTP26.fileName],
+    ],
     ['other versions are not reported as rejected', [OTHER, RIGHT], RIGHT.fileName, []],
-    ['two usable: the first by name, the second reported', [RIGHT, tb('emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz', {})], RIGHT.fileName, [RIGHT.fileName]],
+    [
+      'two usable: the first by name, the second reported',
+      [RIGHT, tb('emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz', {})],
+      RIGHT.fileName,
+      [RIGHT.fileName],
+    ],
     ['empty directory', [], null, []],
   ] as const)('%s', (_n, files, chosen, rejected) => {
     const c = chooseRelease('/rel', files as readonly ReleaseFile[], '5.10.5', nodes);

@@ -12,7 +12,11 @@ const win = (days: Weekday[], start: string, end: string, timezone: string): Win
   return { days, startMinutes: m(start), endMinutes: m(end), timezone };
 };
 const nodes = (n: number, expectedMin: number, reserveMin: number) =>
-  Array.from({ length: n }, (_, i) => ({ node: `emqx@n${i + 1}`, expectedMs: expectedMin * MIN, reserveMs: reserveMin * MIN }));
+  Array.from({ length: n }, (_, i) => ({
+    node: `emqx@n${i + 1}`,
+    expectedMs: expectedMin * MIN,
+    reserveMs: reserveMin * MIN,
+  }));
 
 interface Row {
   readonly name: string;
@@ -29,7 +33,11 @@ const rows: Row[] = [
   {
     name: 'no window: back to back from now, staging first',
     input: { now: new Date('2026-12-01T10:00:00Z'), stagingMs: 5 * MIN, nodes: nodes(3, 10, 60) },
-    starts: [['2026-12-01T10:05:00.000Z', null], ['2026-12-01T10:15:00.000Z', null], ['2026-12-01T10:25:00.000Z', null]],
+    starts: [
+      ['2026-12-01T10:05:00.000Z', null],
+      ['2026-12-01T10:15:00.000Z', null],
+      ['2026-12-01T10:25:00.000Z', null],
+    ],
     firstNotFitting: null,
     startsAt: '2026-12-01T10:00:00.000Z',
   },
@@ -37,7 +45,11 @@ const rows: Row[] = [
     name: 'spring forward: sun 01:00–04:00 Berlin lasts 2 h on 29 March; node 3 waits a week',
     input: { now: new Date('2026-03-28T12:00:00Z'), window: berlinSun, stagingMs: 0, nodes: nodes(3, 40, 50) },
     // 01:00 CET = 00:00Z; closes 04:00 CEST = 02:00Z. Node 3 at 01:20Z + 50 min > 02:00Z.
-    starts: [['2026-03-29T00:00:00.000Z', 0], ['2026-03-29T00:40:00.000Z', 0], ['2026-04-04T23:00:00.000Z', 1]],
+    starts: [
+      ['2026-03-29T00:00:00.000Z', 0],
+      ['2026-03-29T00:40:00.000Z', 0],
+      ['2026-04-04T23:00:00.000Z', 1],
+    ],
     firstNotFitting: 'emqx@n3',
     startsAt: '2026-03-29T00:00:00.000Z',
   },
@@ -59,14 +71,24 @@ const rows: Row[] = [
   {
     name: 'a window starting in the spring-forward gap does not occur that day',
     // 02:30–03:30 on 29 March: 02:30 does not exist (→ 03:30), so the occurrence is empty.
-    input: { now: new Date('2026-03-28T12:00:00Z'), window: win(['sun'], '02:30', '03:30', 'Europe/Berlin'), stagingMs: 0, nodes: nodes(1, 10, 20) },
+    input: {
+      now: new Date('2026-03-28T12:00:00Z'),
+      window: win(['sun'], '02:30', '03:30', 'Europe/Berlin'),
+      stagingMs: 0,
+      nodes: nodes(1, 10, 20),
+    },
     starts: [['2026-04-05T00:30:00.000Z', 0]],
     firstNotFitting: null,
     startsAt: '2026-04-05T00:30:00.000Z',
   },
   {
     name: 'window crossing midnight: fri 23:00–01:00 UTC, nodes run past midnight, the fifth does not fit',
-    input: { now: new Date('2026-12-04T22:00:00Z'), window: win(['fri'], '23:00', '01:00', 'UTC'), stagingMs: 0, nodes: nodes(5, 25, 30) },
+    input: {
+      now: new Date('2026-12-04T22:00:00Z'),
+      window: win(['fri'], '23:00', '01:00', 'UTC'),
+      stagingMs: 0,
+      nodes: nodes(5, 25, 30),
+    },
     starts: [
       ['2026-12-04T23:00:00.000Z', 0],
       ['2026-12-04T23:25:00.000Z', 0],
@@ -79,23 +101,46 @@ const rows: Row[] = [
   },
   {
     name: 'already inside the window: start now; staging counts against the window',
-    input: { now: new Date('2026-12-05T00:20:00Z'), window: win(['fri'], '23:00', '01:00', 'UTC'), stagingMs: 10 * MIN, nodes: nodes(2, 10, 20) },
+    input: {
+      now: new Date('2026-12-05T00:20:00Z'),
+      window: win(['fri'], '23:00', '01:00', 'UTC'),
+      stagingMs: 10 * MIN,
+      nodes: nodes(2, 10, 20),
+    },
     // 00:30 + 20 ≤ 01:00 fits; 00:40 + 20 = 01:00 fits exactly
-    starts: [['2026-12-05T00:30:00.000Z', 0], ['2026-12-05T00:40:00.000Z', 0]],
+    starts: [
+      ['2026-12-05T00:30:00.000Z', 0],
+      ['2026-12-05T00:40:00.000Z', 0],
+    ],
     firstNotFitting: null,
     startsAt: '2026-12-05T00:20:00.000Z',
   },
   {
     name: 'two windows a week (sat,sun): the overflow goes to sunday',
-    input: { now: new Date('2026-12-04T12:00:00Z'), window: win(['sat', 'sun'], '02:00', '03:00', 'Europe/Berlin'), stagingMs: 0, nodes: nodes(3, 25, 30) },
+    input: {
+      now: new Date('2026-12-04T12:00:00Z'),
+      window: win(['sat', 'sun'], '02:00', '03:00', 'Europe/Berlin'),
+      stagingMs: 0,
+      nodes: nodes(3, 25, 30),
+    },
     // sat 02:00 CET = 01:00Z; closes 02:00Z; node 3 at 01:50Z does not fit → sun 01:00Z
-    starts: [['2026-12-05T01:00:00.000Z', 0], ['2026-12-05T01:25:00.000Z', 0], ['2026-12-06T01:00:00.000Z', 1]],
+    starts: [
+      ['2026-12-05T01:00:00.000Z', 0],
+      ['2026-12-05T01:25:00.000Z', 0],
+      ['2026-12-06T01:00:00.000Z', 1],
+    ],
     firstNotFitting: 'emqx@n3',
     startsAt: '2026-12-05T01:00:00.000Z',
   },
   {
     name: '--window ignore: no window at all',
-    input: { now: new Date('2026-12-01T10:00:00Z'), window: berlinSun, mode: 'ignore', stagingMs: 0, nodes: nodes(1, 10, 20) },
+    input: {
+      now: new Date('2026-12-01T10:00:00Z'),
+      window: berlinSun,
+      mode: 'ignore',
+      stagingMs: 0,
+      nodes: nodes(1, 10, 20),
+    },
     starts: [['2026-12-01T10:00:00.000Z', null]],
     firstNotFitting: null,
     startsAt: '2026-12-01T10:00:00.000Z',
@@ -125,9 +170,17 @@ describe('schedule', () => {
   });
 
   it('a node whose reserve exceeds the window never fits, and the schedule says so instead of looping', () => {
-    const s = schedule({ now: new Date('2026-12-01T10:00:00Z'), window: win(['sat'], '02:00', '03:00', 'UTC'), stagingMs: 0, nodes: nodes(2, 10, 90) });
+    const s = schedule({
+      now: new Date('2026-12-01T10:00:00Z'),
+      window: win(['sat'], '02:00', '03:00', 'UTC'),
+      stagingMs: 0,
+      nodes: nodes(2, 10, 90),
+    });
     expect(s.firstNotFitting).toBe('emqx@n1');
-    expect(s.nodes.map((n) => [n.start, n.fits])).toEqual([['', false], ['', false]]);
+    expect(s.nodes.map((n) => [n.start, n.fits])).toEqual([
+      ['', false],
+      ['', false],
+    ]);
     expect(s.nodes[0].reason).toMatch(/needs about 90 min/);
   });
 });

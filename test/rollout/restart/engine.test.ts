@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { bootState } from '../../../src/rollout/observe/bootState.js';
 import { recoverySteps } from '../../../src/rollout/core/failure.js';
-import { endEvacuationAdvice, judgeAccepting, judgeStart, judgeStop, parseEvictionStatus, parseRebalanceNodeStatus, parseRebalanceStart, parseRebalanceStop } from '../../../src/rollout/restart/evacuation.js';
+import {
+  endEvacuationAdvice,
+  judgeAccepting,
+  judgeStart,
+  judgeStop,
+  parseEvictionStatus,
+  parseRebalanceNodeStatus,
+  parseRebalanceStart,
+  parseRebalanceStop,
+} from '../../../src/rollout/restart/evacuation.js';
 import { judgeBootedInto, judgeRestartBefore } from '../../../src/rollout/restart/gates.js';
 import { planRestart } from '../../../src/rollout/restart/plan.js';
 import { NAMES, bootedNew, execResult, facts, inventory, pending, spec, unreachable } from '../day2Fixtures.js';
@@ -17,11 +26,21 @@ describe('bootState: which tree a node booted from', () => {
   });
 
   it('contradictions are unclear, never guessed', () => {
-    expect(bootState(facts(A, { marker: '5.10.5', relupStatus: { kind: 'hot-upgraded', target: '5.10.6' }, version: '5.10.5' })).kind).toBe('unclear');
-    expect(bootState(facts(A, { marker: null, relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, version: '5.10.5' })).kind).toBe('unclear');
+    expect(
+      bootState(
+        facts(A, { marker: '5.10.5', relupStatus: { kind: 'hot-upgraded', target: '5.10.6' }, version: '5.10.5' }),
+      ).kind,
+    ).toBe('unclear');
+    expect(
+      bootState(facts(A, { marker: null, relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, version: '5.10.5' }))
+        .kind,
+    ).toBe('unclear');
     // marker on disk, status idle, but the VM runs the old version: not "booted from the new tree"
     expect(bootState(facts(A, { marker: '5.10.5', version: '5.10.4' })).kind).toBe('unclear');
-    expect(bootState(facts(A, { marker: '5.10.5', relupStatus: { kind: 'not-registered', raw: '' }, version: '5.10.5' })).kind).toBe('unclear');
+    expect(
+      bootState(facts(A, { marker: '5.10.5', relupStatus: { kind: 'not-registered', raw: '' }, version: '5.10.5' }))
+        .kind,
+    ).toBe('unclear');
   });
 
   it('down, unreachable and in-progress are their own states', () => {
@@ -48,9 +67,16 @@ describe('planRestart', () => {
   it('blocks on an unreachable, down, in-progress or unclear node, naming it', () => {
     const p = planRestart(inv, [pending(A), unreachable(B), facts(C, { version: null })]);
     expect(p.canProceed).toBe(false);
-    expect(p.findings.map((f) => [f.node, f.code])).toEqual([[B, 'node-unreachable'], [C, 'node-down']]);
+    expect(p.findings.map((f) => [f.node, f.code])).toEqual([
+      [B, 'node-unreachable'],
+      [C, 'node-down'],
+    ]);
     expect(p.nodes[0].action).toBe('restart');
-    const q = planRestart(inv, [pending(A), facts(B, { relupStatus: { kind: 'in-progress' } }), facts(C, { marker: '5.10.5' })]);
+    const q = planRestart(inv, [
+      pending(A),
+      facts(B, { relupStatus: { kind: 'in-progress' } }),
+      facts(C, { marker: '5.10.5' }),
+    ]);
     expect(q.findings.map((f) => f.code)).toEqual(['upgrade-in-progress', 'boot-state-unclear']);
   });
 
@@ -61,14 +87,25 @@ describe('planRestart', () => {
 
 describe('judgeRestartBefore', () => {
   it('passes a pending node of a whole cluster', () => {
-    expect(judgeRestartBefore(inv, pending(A), '5.10.5').map((g) => [g.gate, g.ok])).toEqual([['version', true], ['pending', true], ['cluster', true]]);
+    expect(judgeRestartBefore(inv, pending(A), '5.10.5').map((g) => [g.gate, g.ok])).toEqual([
+      ['version', true],
+      ['pending', true],
+      ['cluster', true],
+    ]);
   });
 
   it('fails when a node is missing from cluster status, or the node is no longer pending', () => {
-    const g = judgeRestartBefore(inv, pending(A, '5.10.5', { cluster: { kind: 'cluster', running: [A, B], stopped: [C] } }), '5.10.5');
+    const g = judgeRestartBefore(
+      inv,
+      pending(A, '5.10.5', { cluster: { kind: 'cluster', running: [A, B], stopped: [C] } }),
+      '5.10.5',
+    );
     expect(g.find((x) => x.gate === 'cluster')).toMatchObject({ ok: false, message: expect.stringContaining(C) });
     const h = judgeRestartBefore(inv, bootedNew(A), '5.10.5');
-    expect(h.find((x) => x.gate === 'pending')).toMatchObject({ ok: false, message: expect.stringContaining('booted from relup/5.10.5/') });
+    expect(h.find((x) => x.gate === 'pending')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('booted from relup/5.10.5/'),
+    });
   });
 });
 
@@ -77,7 +114,13 @@ describe('judgeBootedInto', () => {
 
   it('after a restart into relup/<vsn>/: version, relup status idle, booted, uptime reset, rejoined', () => {
     const g = judgeBootedInto(inv, bootedNew(A), relup, []);
-    expect(g.map((x) => [x.gate, x.ok])).toEqual([['version', true], ['relup-status', true], ['booted', true], ['uptime', true], ['cluster', true]]);
+    expect(g.map((x) => [x.gate, x.ok])).toEqual([
+      ['version', true],
+      ['relup-status', true],
+      ['booted', true],
+      ['uptime', true],
+      ['cluster', true],
+    ]);
   });
 
   it('a node still on the base tree (status hot-upgraded) fails booted and relup-status', () => {
@@ -86,28 +129,54 @@ describe('judgeBootedInto', () => {
   });
 
   it('uptime: a VM that was not restarted is caught (12 s elapsed, 612 s up), 1 s of rounding allowed', () => {
-    expect(judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: 612, elapsedMs: 12_000 }, []).find((x) => x.gate === 'uptime')!.ok).toBe(false);
-    expect(judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: 13, elapsedMs: 12_000 }, []).find((x) => x.gate === 'uptime')!.ok).toBe(true);
-    expect(judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: 14, elapsedMs: 12_000 }, []).find((x) => x.gate === 'uptime')!.ok).toBe(false);
-    expect(judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: null }, []).find((x) => x.gate === 'uptime')!.ok).toBe(false);
+    expect(
+      judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: 612, elapsedMs: 12_000 }, []).find(
+        (x) => x.gate === 'uptime',
+      )!.ok,
+    ).toBe(false);
+    expect(
+      judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: 13, elapsedMs: 12_000 }, []).find(
+        (x) => x.gate === 'uptime',
+      )!.ok,
+    ).toBe(true);
+    expect(
+      judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: 14, elapsedMs: 12_000 }, []).find(
+        (x) => x.gate === 'uptime',
+      )!.ok,
+    ).toBe(false);
+    expect(
+      judgeBootedInto(inv, bootedNew(A), { ...relup, uptimeAfter: null }, []).find((x) => x.gate === 'uptime')!.ok,
+    ).toBe(false);
   });
 
   it('a node that is down fails version with the ping message as evidence', () => {
     const g = judgeBootedInto(inv, facts(A, { version: null, cluster: null }), relup, []);
-    expect(g.find((x) => x.gate === 'version')).toMatchObject({ ok: false, evidence: [`Node '${A}' not responding to pings.`] });
+    expect(g.find((x) => x.gate === 'version')).toMatchObject({
+      ok: false,
+      evidence: [`Node '${A}' not responding to pings.`],
+    });
     expect(g.find((x) => x.gate === 'cluster')!.ok).toBe(false);
   });
 
   it('into the base tree (recover-boot): the marker must be gone and the old version running', () => {
     const base = { version: '5.10.4', tree: 'base' as const, uptimeBefore: 600, uptimeAfter: 1, elapsedMs: 2000 };
     expect(judgeBootedInto(inv, facts(A), base, []).every((x) => x.ok)).toBe(true);
-    expect(judgeBootedInto(inv, bootedNew(A), base, []).filter((x) => !x.ok).map((x) => x.gate)).toEqual(['version', 'booted']);
+    expect(
+      judgeBootedInto(inv, bootedNew(A), base, [])
+        .filter((x) => !x.ok)
+        .map((x) => x.gate),
+    ).toEqual(['version', 'booted']);
   });
 
   it('inventory gate commands are judged by exit code; not run (node down) fails too', () => {
     const i2 = inventory({ gates: { ...inv.gates, commands: ['curl -sf localhost:18083/status'] } });
-    expect(judgeBootedInto(i2, bootedNew(A), relup, [execResult({ exitCode: 0 })]).at(-1)).toMatchObject({ gate: 'command:0', ok: true });
-    expect(judgeBootedInto(i2, bootedNew(A), relup, [execResult({ exitCode: 7, stderr: 'refused\n' })]).at(-1)).toMatchObject({ gate: 'command:0', ok: false, evidence: ['refused'] });
+    expect(judgeBootedInto(i2, bootedNew(A), relup, [execResult({ exitCode: 0 })]).at(-1)).toMatchObject({
+      gate: 'command:0',
+      ok: true,
+    });
+    expect(
+      judgeBootedInto(i2, bootedNew(A), relup, [execResult({ exitCode: 7, stderr: 'refused\n' })]).at(-1),
+    ).toMatchObject({ gate: 'command:0', ok: false, evidence: ['refused'] });
     expect(judgeBootedInto(i2, bootedNew(A), relup, []).at(-1)).toMatchObject({ gate: 'command:0', ok: false });
   });
 });
@@ -153,8 +222,14 @@ describe('evacuation decisions (texts: facts A1; parsers: test/emqx/parse/rebala
 describe('recoverySteps (restart, recover-boot)', () => {
   it('names the node, its state and the next command', () => {
     const s = spec(A);
-    expect(recoverySteps({ kind: 'not-back' }, s, '5.10.5', 'restart').join('\n')).toMatch(/\/opt\/emqx\/bin\/emqx start[\s\S]*rm \/opt\/emqx\/relup\/current/);
-    expect(recoverySteps({ kind: 'evacuation' }, s, '5.10.5', 'restart').join('\n')).toContain('/opt/emqx/bin/emqx ctl rebalance stop');
-    expect(recoverySteps({ kind: 'before-change' }, s, null, 'recover-boot')[0]).toContain(`emqx-rollout recover-boot --node ${A}`);
+    expect(recoverySteps({ kind: 'not-back' }, s, '5.10.5', 'restart').join('\n')).toMatch(
+      /\/opt\/emqx\/bin\/emqx start[\s\S]*rm \/opt\/emqx\/relup\/current/,
+    );
+    expect(recoverySteps({ kind: 'evacuation' }, s, '5.10.5', 'restart').join('\n')).toContain(
+      '/opt/emqx/bin/emqx ctl rebalance stop',
+    );
+    expect(recoverySteps({ kind: 'before-change' }, s, null, 'recover-boot')[0]).toContain(
+      `emqx-rollout recover-boot --node ${A}`,
+    );
   });
 });

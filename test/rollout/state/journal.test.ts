@@ -65,7 +65,9 @@ describe('torn lines', () => {
     expect(await readJournal(file, (s) => seen.push(s.line))).toEqual([{ a: 1 }, { b: 2 }]);
     expect(seen).toEqual([3]);
     const report = await readJournalWithReport(file);
-    expect(report.skipped).toEqual([{ line: 3, text: '{"c":3,"na', reason: 'torn last line (the writer stopped mid-line)' }]);
+    expect(report.skipped).toEqual([
+      { line: 3, text: '{"c":3,"na', reason: 'torn last line (the writer stopped mid-line)' },
+    ]);
   });
 
   it('keeps a complete last record that lacks only its newline, but reports it', async () => {
@@ -167,13 +169,27 @@ describe('redact', () => {
       redact({
         node: 'emqx@a',
         passphrase: 'hunter2',
-        nested: { apiToken: 't', Password: 'p', client_secret: 's', privateKey: 'k', private_key: 'k2', 'private-key': 'k3' },
+        nested: {
+          apiToken: 't',
+          Password: 'p',
+          client_secret: 's',
+          privateKey: 'k',
+          private_key: 'k2',
+          'private-key': 'k3',
+        },
         list: [{ token: 'x' }],
       }),
     ).toEqual({
       node: 'emqx@a',
       passphrase: REDACTED,
-      nested: { apiToken: REDACTED, Password: REDACTED, client_secret: REDACTED, privateKey: REDACTED, private_key: REDACTED, 'private-key': REDACTED },
+      nested: {
+        apiToken: REDACTED,
+        Password: REDACTED,
+        client_secret: REDACTED,
+        privateKey: REDACTED,
+        private_key: REDACTED,
+        'private-key': REDACTED,
+      },
       list: [{ token: REDACTED }],
     });
   });
@@ -189,7 +205,13 @@ describe('redact', () => {
         other: 'abc', // short secrets only on exact match
         arr: ['s3cr3t-passphrase'],
       }),
-    ).toEqual({ a: REDACTED, stderr: `ssh: bad passphrase ${REDACTED} for key`, short: REDACTED, other: 'abc', arr: [REDACTED] });
+    ).toEqual({
+      a: REDACTED,
+      stderr: `ssh: bad passphrase ${REDACTED} for key`,
+      short: REDACTED,
+      other: 'abc',
+      arr: [REDACTED],
+    });
   });
 
   it('errors, dates, cycles, bigints, maps become JSON-safe', () => {
@@ -210,7 +232,11 @@ describe('redact', () => {
     registerSecret('correct-horse-battery');
     const file = fresh();
     const j = await openJournal(file);
-    await j.append({ type: 'remote.error', message: 'key passphrase correct-horse-battery rejected', password: 'pw123456' });
+    await j.append({
+      type: 'remote.error',
+      message: 'key passphrase correct-horse-battery rejected',
+      password: 'pw123456',
+    });
     await j.close();
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('correct-horse-battery');
@@ -222,7 +248,10 @@ describe('redact', () => {
 
 describe('redactString: inline credentials in gate commands', () => {
   const cases: Array<[string, string]> = [
-    ['curl -sf -u admin:S3cretPW http://127.0.0.1:18083/api/v5/status', 'curl -sf -u admin:[redacted] http://127.0.0.1:18083/api/v5/status'],
+    [
+      'curl -sf -u admin:S3cretPW http://127.0.0.1:18083/api/v5/status',
+      'curl -sf -u admin:[redacted] http://127.0.0.1:18083/api/v5/status',
+    ],
     ["curl --user 'admin:p@ss word' x", "curl --user 'admin:[redacted]' x"],
     ['curl https://admin:hunter22@example.com/api', 'curl https://admin:[redacted]@example.com/api'],
     ["curl -H 'Authorization: Bearer abc.def' x", "curl -H 'Authorization: Bearer [redacted]' x"],

@@ -35,8 +35,20 @@ describe('report', () => {
   });
 
   it('text: lost connections are shown as a loss, not as kept', () => {
-    const r: ReportRow = { node: 'n1', from: '5.10.4', to: '5.10.5', outcome: 'upgraded', gatesPassed: 1, gatesTotal: 2, connectionsBefore: 10, connectionsAfter: 4, backup: 'skipped' };
-    expect(renderReportText([r]).split('\n')[1]).toBe('n1    5.10.4 → 5.10.5  upgraded  -        1/2    10 → 4 (-6)  -       skipped');
+    const r: ReportRow = {
+      node: 'n1',
+      from: '5.10.4',
+      to: '5.10.5',
+      outcome: 'upgraded',
+      gatesPassed: 1,
+      gatesTotal: 2,
+      connectionsBefore: 10,
+      connectionsAfter: 4,
+      backup: 'skipped',
+    };
+    expect(renderReportText([r]).split('\n')[1]).toBe(
+      'n1    5.10.4 → 5.10.5  upgraded  -        1/2    10 → 4 (-6)  -       skipped',
+    );
   });
 
   it('markdown: header facts and a table row per node', () => {
@@ -64,13 +76,24 @@ describe('report', () => {
     const { jsonPath, mdPath } = await writeReport(dir, RUN_ID, halted, meta, renderReportMarkdown(halted, meta));
     expect(jsonPath).toBe(join(dir, `report-${RUN_ID}.json`));
     expect(mdPath).toBe(join(dir, `report-${RUN_ID}.md`));
-    expect((await readdir(dir)).sort()).toEqual(['last-report.json', 'last-report.md', `report-${RUN_ID}.json`, `report-${RUN_ID}.md`]);
+    expect((await readdir(dir)).sort()).toEqual([
+      'last-report.json',
+      'last-report.md',
+      `report-${RUN_ID}.json`,
+      `report-${RUN_ID}.md`,
+    ]);
     const json = JSON.parse(await readFile(jsonPath, 'utf8'));
     expect(json).toEqual({ schemaVersion: 1, ...meta, rows: halted });
     expect(await readFile(join(dir, 'last-report.json'), 'utf8')).toBe(await readFile(jsonPath, 'utf8'));
     expect(await readFile(join(dir, 'last-report.md'), 'utf8')).toBe(renderReportMarkdown(halted, meta));
     // a second run replaces last-report.* and keeps the first run's files
-    const second = await writeReport(dir, 'run-2', rows(), { ...meta, runId: 'run-2', outcome: 'done' }, renderReportMarkdown(rows(), { ...meta, runId: 'run-2', outcome: 'done' }));
+    const second = await writeReport(
+      dir,
+      'run-2',
+      rows(),
+      { ...meta, runId: 'run-2', outcome: 'done' },
+      renderReportMarkdown(rows(), { ...meta, runId: 'run-2', outcome: 'done' }),
+    );
     expect((await readdir(dir)).length).toBe(6);
     expect(JSON.parse(await readFile(join(dir, 'last-report.json'), 'utf8')).runId).toBe('run-2');
     expect(second.jsonPath).toBe(join(dir, 'report-run-2.json'));

@@ -14,7 +14,13 @@ import type { EventInput } from '../../../src/rollout/core/events.js';
 import { RolloutError } from '../../../src/util/errors.js';
 
 const inv = { cluster: 'c', nodes: [{ name: 'a@x' }, { name: 'b@x' }] } as unknown as Inventory;
-const point = { pauseAfter: 1, upgraded: 1, nextNode: 'b@x', remaining: 1, rows: [{ node: 'a@x', from: '1', to: '2', outcome: 'upgraded' as const, gatesPassed: 1, gatesTotal: 1 }] };
+const point = {
+  pauseAfter: 1,
+  upgraded: 1,
+  nextNode: 'b@x',
+  remaining: 1,
+  rows: [{ node: 'a@x', from: '1', to: '2', outcome: 'upgraded' as const, gatesPassed: 1, gatesTotal: 1 }],
+};
 
 function ctx(o: { stop?: () => boolean; signal?: AbortSignal } = {}) {
   const events: EventInput[] = [];
@@ -44,7 +50,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-const viaCommand = (sub: string, seconds = 30): Approval => ({ kind: 'command', seconds, board: fileBoard(join(dir, sub)), owner: { user: 'u', host: 'h', pid: process.pid }, hint: 'approve it' });
+const viaCommand = (sub: string, seconds = 30): Approval => ({
+  kind: 'command',
+  seconds,
+  board: fileBoard(join(dir, sub)),
+  owner: { user: 'u', host: 'h', pid: process.pid },
+  hint: 'approve it',
+});
 
 describe('atPausePoint', () => {
   it('nobody to ask: paused at once, as before', async () => {
@@ -65,7 +77,14 @@ describe('atPausePoint', () => {
       await realSleep(10);
     }
     const t = Date.now();
-    await board.decide({ schemaVersion: RECORD_VERSION, runId: 'r1', decision: 'approve', by: 'jo@h', pid: 1, at: new Date().toISOString() });
+    await board.decide({
+      schemaVersion: RECORD_VERSION,
+      runId: 'r1',
+      decision: 'approve',
+      by: 'jo@h',
+      pid: 1,
+      at: new Date().toISOString(),
+    });
     expect(await waiting).toBeNull();
     // One poll is POLL_MS; the rest is slack for a loaded machine (the deadline here is 30 s).
     expect(Date.now() - t).toBeLessThan(POLL_MS + 1_750);
@@ -103,12 +122,19 @@ describe('atPausePoint', () => {
 
   it('on a terminal: the answer decides, by the operator at it', async () => {
     const yes = ctx();
-    expect(await atPausePoint(yes.c, { kind: 'terminal', who: 'op@h', hint: 'press y', ask: async () => 'approve' }, point)).toBeNull();
+    expect(
+      await atPausePoint(yes.c, { kind: 'terminal', who: 'op@h', hint: 'press y', ask: async () => 'approve' }, point),
+    ).toBeNull();
     expect(yes.events.map((x) => x.type)).toEqual(['rollout.awaiting-approval', 'rollout.approved']);
     expect(yes.events[0]).toMatchObject({ deadline: null, via: 'terminal' });
     const no = ctx();
-    expect((await atPausePoint(no.c, { kind: 'terminal', who: 'op@h', hint: 'press y', ask: async () => 'reject' }, point))?.kind).toBe('paused');
+    expect(
+      (await atPausePoint(no.c, { kind: 'terminal', who: 'op@h', hint: 'press y', ask: async () => 'reject' }, point))
+        ?.kind,
+    ).toBe('paused');
     expect(no.events.map((x) => x.type)).toEqual(['rollout.awaiting-approval', 'rollout.rejected', 'rollout.paused']);
-    await expect(atPausePoint(ctx().c, { kind: 'terminal', who: 'op@h', hint: 'press y', ask: async () => 'interrupt' }, point)).rejects.toMatchObject({ kind: 'interrupted' });
+    await expect(
+      atPausePoint(ctx().c, { kind: 'terminal', who: 'op@h', hint: 'press y', ask: async () => 'interrupt' }, point),
+    ).rejects.toMatchObject({ kind: 'interrupted' });
   });
 });

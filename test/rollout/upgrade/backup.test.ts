@@ -12,14 +12,29 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'backup-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function spec(root: string, backupDir: string): NodeSpec {
-  return { name: 'emqx@n1', host: 'n1', port: 22, user: 'ops', identityFile: undefined, knownHosts: '/k', jump: [], rootDir: root, stagingDir: `${tmp}/stage`, backupDir };
+  return {
+    name: 'emqx@n1',
+    host: 'n1',
+    port: 22,
+    user: 'ops',
+    identityFile: undefined,
+    knownHosts: '/k',
+    jump: [],
+    rootDir: root,
+    stagingDir: `${tmp}/stage`,
+    backupDir,
+  };
 }
 
 describe('backupCommand on a package layout', () => {
   const etc = path.join(tmp, 'etc', 'emqx');
   const data = path.join(tmp, 'var', 'lib', 'emqx');
   const log = path.join(tmp, 'var', 'log', 'emqx');
-  for (const [d, f] of [[etc, 'emqx.conf'], [data, 'configs/cluster.hocon'], [log, 'emqx.log.1']] as const) {
+  for (const [d, f] of [
+    [etc, 'emqx.conf'],
+    [data, 'configs/cluster.hocon'],
+    [log, 'emqx.log.1'],
+  ] as const) {
     mkdirSync(path.dirname(path.join(d, f)), { recursive: true });
     writeFileSync(path.join(d, f), `${f}\n`);
   }
@@ -28,7 +43,11 @@ describe('backupCommand on a package layout', () => {
 
   it('archives the three real dirs, verified, and prints size and path', () => {
     const bdir = path.join(tmp, 'backups');
-    const out = execFileSync('sh', ['-c', backupCommand(spec(root, bdir), 'b1.tar.gz', { etcDir: etc, dataDir: data, logDir: log })], { encoding: 'utf8' });
+    const out = execFileSync(
+      'sh',
+      ['-c', backupCommand(spec(root, bdir), 'b1.tar.gz', { etcDir: etc, dataDir: data, logDir: log })],
+      { encoding: 'utf8' },
+    );
     const m = /^(\d+) (\/.+)$/m.exec(out);
     expect(m?.[2]).toBe(path.join(bdir, 'b1.tar.gz'));
     const index = execFileSync('tar', ['-tzf', m![2]], { encoding: 'utf8' });
@@ -41,7 +60,14 @@ describe('backupCommand on a package layout', () => {
 
   it('refuses when a dir is missing, leaving no archive', () => {
     const bdir = path.join(tmp, 'backups2');
-    const r = spawnSync('sh', ['-c', backupCommand(spec(root, bdir), 'b2.tar.gz', { etcDir: etc, dataDir: path.join(tmp, 'nope'), logDir: log })], { encoding: 'utf8' });
+    const r = spawnSync(
+      'sh',
+      [
+        '-c',
+        backupCommand(spec(root, bdir), 'b2.tar.gz', { etcDir: etc, dataDir: path.join(tmp, 'nope'), logDir: log }),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`missing ${path.join(tmp, 'nope')}: not backed up`);
     expect(readdirSync(bdir)).toEqual([]);
@@ -49,6 +75,8 @@ describe('backupCommand on a package layout', () => {
 
   it('a tarball layout keeps the old form (relative to rootDir)', () => {
     const r = '/opt/emqx';
-    expect(backupCommand(spec(r, '/b'), 'x', { etcDir: `${r}/etc`, dataDir: `${r}/data`, logDir: `${r}/log` })).toBe(backupCommand(spec(r, '/b'), 'x'));
+    expect(backupCommand(spec(r, '/b'), 'x', { etcDir: `${r}/etc`, dataDir: `${r}/data`, logDir: `${r}/log` })).toBe(
+      backupCommand(spec(r, '/b'), 'x'),
+    );
   });
 });

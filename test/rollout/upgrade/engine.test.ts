@@ -22,7 +22,9 @@ import type { DurableRecord } from '../../../src/rollout/state/records.js';
 import { runUpgrade, type UpgradeOptions } from '../../../src/rollout/upgrade/engine.js';
 import { startSimCluster, type SimCluster } from '../../../src/sim/cluster.js';
 
-type Step = { readonly t: 'exec'; readonly node: string; readonly command: string } | { readonly t: 'commit'; readonly record: DurableRecord };
+type Step =
+  | { readonly t: 'exec'; readonly node: string; readonly command: string }
+  | { readonly t: 'commit'; readonly record: DurableRecord };
 
 let c: SimCluster;
 let dir: string;
@@ -70,7 +72,12 @@ async function run(failAt?: (r: DurableRecord) => boolean) {
     signal: ctl.signal,
     stopRequested: () => false,
     commit: async (r) => {
-      if (failAt?.(r)) throw new JournalUnwritableError('/state/journal.ndjson', r.kind, Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+      if (failAt?.(r))
+        throw new JournalUnwritableError(
+          '/state/journal.ndjson',
+          r.kind,
+          Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }),
+        );
       steps.push({ t: 'commit', record: r });
     },
     note: () => undefined,
@@ -86,7 +93,19 @@ async function run(failAt?: (r: DurableRecord) => boolean) {
     windowMode: 'ignore',
     stageConcurrency: 2,
     confirm: async () => true,
-    lock: { owner: { runId: ctx.runId, cluster: inv.cluster, command: 'upgrade', user: 't', host: 'h', pid: process.pid, startedAt: '' }, breakLock: false, pidAlive: () => true },
+    lock: {
+      owner: {
+        runId: ctx.runId,
+        cluster: inv.cluster,
+        command: 'upgrade',
+        user: 't',
+        host: 'h',
+        pid: process.pid,
+        startedAt: '',
+      },
+      breakLock: false,
+      pidAlive: () => true,
+    },
     inFlight: new Map(),
     ungated: new Map(),
     resumeOf: null,
@@ -103,7 +122,12 @@ const isLock = (s: Step) => s.t === 'exec' && /set -C/.test(s.command);
 const isHop = (s: Step, node: string) => s.t === 'exec' && s.node === node && /ctl relup upgrade /.test(s.command);
 const isBackup = (s: Step) => s.t === 'exec' && /tar -czf/.test(s.command);
 const commitOf = (steps: Step[], kind: DurableRecord['kind'], node?: string) =>
-  steps.findIndex((s) => s.t === 'commit' && s.record.kind === kind && (node === undefined || ('node' in s.record && s.record.node === node)));
+  steps.findIndex(
+    (s) =>
+      s.t === 'commit' &&
+      s.record.kind === kind &&
+      (node === undefined || ('node' in s.record && s.record.node === node)),
+  );
 
 describe('runUpgrade sequencing (in-process, recording host)', () => {
   it('lock before any change; begin durable before each hop; gated durable before the next node', async () => {
@@ -127,7 +151,7 @@ describe('runUpgrade sequencing (in-process, recording host)', () => {
     expect(steps.filter((s) => isHop(s, n2))).toHaveLength(1);
   }, 180_000);
 
-  it('a journal that fails at node 1\'s node.gated halts the run: nothing further changes a node', async () => {
+  it("a journal that fails at node 1's node.gated halts the run: nothing further changes a node", async () => {
     // The cluster is at the target now; a fresh one is needed for a second hop.
     await c.stop();
     await rm(dir, { recursive: true, force: true });

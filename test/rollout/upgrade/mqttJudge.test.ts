@@ -5,19 +5,65 @@ import { judgeProbe, probeCounts, ranges, type ProbeLog } from '../../../src/rol
 const sentAt = (n: number): number[] => Array.from({ length: n }, (_, i) => i * 200);
 const seq = (a: number, b: number): number[] => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const log = (o: Partial<ProbeLog> & { n: number }): ProbeLog => ({
-  sentAt: sentAt(o.n), acked: o.acked ?? o.n, received: o.received ?? seq(1, o.n), disconnects: o.disconnects ?? 0, notes: o.notes ?? [],
+  sentAt: sentAt(o.n),
+  acked: o.acked ?? o.n,
+  received: o.received ?? seq(1, o.n),
+  disconnects: o.disconnects ?? 0,
+  notes: o.notes ?? [],
 });
 const final = { now: 100_000, graceMs: 2_000, final: true, where: '127.0.0.1:1883 via SSH' };
 
 describe('judgeProbe (final)', () => {
   it.each<[string, ProbeLog, boolean, RegExp, Partial<Record<string, number>>]>([
-    ['every probe once, in order', log({ n: 20 }), true, /^20\/20 probes received once and in order, no disconnect/, { sent: 20, received: 20, lost: 0 }],
-    ['one lost in the middle', log({ n: 20, received: [...seq(1, 9), ...seq(11, 20)] }), false, /1 of 20 probes lost$/, { lost: 1, received: 19 }],
-    ['the tail never came back', log({ n: 10, received: seq(1, 7), acked: 7 }), false, /3 of 10 probes lost/, { lost: 3, acked: 7 }],
-    ['disconnected, nothing lost', log({ n: 5, disconnects: 1 }), false, /^MQTT continuity: the probe client was disconnected$/, { disconnects: 1, lost: 0 }],
-    ['disconnected twice and lost', log({ n: 5, received: seq(1, 3), disconnects: 2 }), false, /disconnected 2×; 2 of 5 probes lost/, { disconnects: 2, lost: 2 }],
-    ['a duplicate fails (one clean session never redelivers)', log({ n: 5, received: [1, 2, 3, 3, 4, 5] }), false, /1 probe received twice/, { duplicates: 1, received: 5, lost: 0 }],
-    ['out of order fails', log({ n: 5, received: [1, 3, 2, 4, 5] }), false, /1 probe out of order/, { outOfOrder: 1, lost: 0 }],
+    [
+      'every probe once, in order',
+      log({ n: 20 }),
+      true,
+      /^20\/20 probes received once and in order, no disconnect/,
+      { sent: 20, received: 20, lost: 0 },
+    ],
+    [
+      'one lost in the middle',
+      log({ n: 20, received: [...seq(1, 9), ...seq(11, 20)] }),
+      false,
+      /1 of 20 probes lost$/,
+      { lost: 1, received: 19 },
+    ],
+    [
+      'the tail never came back',
+      log({ n: 10, received: seq(1, 7), acked: 7 }),
+      false,
+      /3 of 10 probes lost/,
+      { lost: 3, acked: 7 },
+    ],
+    [
+      'disconnected, nothing lost',
+      log({ n: 5, disconnects: 1 }),
+      false,
+      /^MQTT continuity: the probe client was disconnected$/,
+      { disconnects: 1, lost: 0 },
+    ],
+    [
+      'disconnected twice and lost',
+      log({ n: 5, received: seq(1, 3), disconnects: 2 }),
+      false,
+      /disconnected 2×; 2 of 5 probes lost/,
+      { disconnects: 2, lost: 2 },
+    ],
+    [
+      'a duplicate fails (one clean session never redelivers)',
+      log({ n: 5, received: [1, 2, 3, 3, 4, 5] }),
+      false,
+      /1 probe received twice/,
+      { duplicates: 1, received: 5, lost: 0 },
+    ],
+    [
+      'out of order fails',
+      log({ n: 5, received: [1, 3, 2, 4, 5] }),
+      false,
+      /1 probe out of order/,
+      { outOfOrder: 1, lost: 0 },
+    ],
     ['a foreign or stale seq is ignored', log({ n: 3, received: [1, 2, 3, 99, 0] }), true, /^3\/3/, { received: 3 }],
     ['nothing sent at all', log({ n: 0 }), false, /no probe was published/, { sent: 0 }],
   ])('%s', (_name, l, ok, message, counts) => {
@@ -30,7 +76,14 @@ describe('judgeProbe (final)', () => {
   });
 
   it('evidence names the lost, duplicated and late probes and the notes', () => {
-    const r = judgeProbe(log({ n: 30, received: [1, 2, 4, 3, 3, ...seq(5, 10), ...seq(15, 20), 30], notes: ['connection closed at +2.0s after 10 probes'] }), final);
+    const r = judgeProbe(
+      log({
+        n: 30,
+        received: [1, 2, 4, 3, 3, ...seq(5, 10), ...seq(15, 20), 30],
+        notes: ['connection closed at +2.0s after 10 probes'],
+      }),
+      final,
+    );
     expect(r.evidence).toEqual([
       'connection closed at +2.0s after 10 probes',
       'lost: 11–14, 21–29',
@@ -55,12 +108,20 @@ describe('judgeProbe (interim, with a grace period)', () => {
   });
 
   it('says "so far" while the probe runs', () => {
-    expect(judgeProbe(log({ n: 10, received: seq(1, 5) }), at).message).toBe('5/10 probes received in order so far (5 in flight), still connected');
+    expect(judgeProbe(log({ n: 10, received: seq(1, 5) }), at).message).toBe(
+      '5/10 probes received in order so far (5 in flight), still connected',
+    );
   });
 
   it('the grace boundary: exactly graceMs old is still pending', () => {
-    expect(probeCounts(log({ n: 1, received: [] }), { now: 2_000, graceMs: 2_000, final: false })).toMatchObject({ pending: 1, lost: 0 });
-    expect(probeCounts(log({ n: 1, received: [] }), { now: 2_001, graceMs: 2_000, final: false })).toMatchObject({ pending: 0, lost: 1 });
+    expect(probeCounts(log({ n: 1, received: [] }), { now: 2_000, graceMs: 2_000, final: false })).toMatchObject({
+      pending: 1,
+      lost: 0,
+    });
+    expect(probeCounts(log({ n: 1, received: [] }), { now: 2_001, graceMs: 2_000, final: false })).toMatchObject({
+      pending: 0,
+      lost: 1,
+    });
   });
 });
 

@@ -66,8 +66,16 @@ describe.skipIf(!haveSshd())('MQTT probe through real OpenSSH', () => {
   });
 
   const opts = (b: Broker, over: Partial<ProbeOptions> = {}): ProbeOptions => ({
-    node: 'emqx@test', host, target: { host: sshdHost, port: b.port }, topic: 'emqx-rollout/probe/emqx@test/run1',
-    clientId: `probe-${process.pid}`, ratePerSec: 20, connectTimeoutMs: 5_000, drainMs: 2_000, now: () => Date.now(), ...over,
+    node: 'emqx@test',
+    host,
+    target: { host: sshdHost, port: b.port },
+    topic: 'emqx-rollout/probe/emqx@test/run1',
+    clientId: `probe-${process.pid}`,
+    ratePerSec: 20,
+    connectTimeoutMs: 5_000,
+    drainMs: 2_000,
+    now: () => Date.now(),
+    ...over,
   });
 
   it('a clean run: interim and final checks pass; every probe back once, in order', async () => {
@@ -80,7 +88,13 @@ describe.skipIf(!haveSshd())('MQTT probe through real OpenSSH', () => {
     const end = await probe.check(true);
     expect(end.ok, end.message).toBe(true);
     expect(end.probe!.sent).toBeGreaterThanOrEqual(10);
-    expect(end.probe).toMatchObject({ received: end.probe!.sent, lost: 0, disconnects: 0, duplicates: 0, outOfOrder: 0 });
+    expect(end.probe).toMatchObject({
+      received: end.probe!.sent,
+      lost: 0,
+      disconnects: 0,
+      duplicates: 0,
+      outOfOrder: 0,
+    });
     expect(end.message).toContain(`as seen from emqx@test, through SSH`);
   });
 
@@ -95,19 +109,33 @@ describe.skipIf(!haveSshd())('MQTT probe through real OpenSSH', () => {
     probe = await startProbe(opts(broker, { username: 'probe', password: 'right' }));
     expect(seen).toEqual(['probe:right']);
     await probe.close();
-    const err = await startProbe(opts(broker, { username: 'probe', password: 'wrong' })).then(() => undefined, (e: unknown) => e);
+    const err = await startProbe(opts(broker, { username: 'probe', password: 'wrong' })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).message).toMatch(/MQTT connection refused/);
     expect((err as RolloutError).hint).toMatch(/passwordEnv/);
   });
 
   it.each([
-    ['SUBACK 0x80', (cb: (e: Error | null, s?: null) => void) => cb(null, null), /subscribing the probe to emqx-rollout\/probe\S+ failed|refused the probe's subscription/],
-    ['no answer', (cb: (e: Error | null, s?: null) => void) => cb(new Error('denied')), /no SUBACK for emqx-rollout\/probe\S+ within 5 s|closed the probe connection when it subscribed/],
+    [
+      'SUBACK 0x80',
+      (cb: (e: Error | null, s?: null) => void) => cb(null, null),
+      /subscribing the probe to emqx-rollout\/probe\S+ failed|refused the probe's subscription/,
+    ],
+    [
+      'no answer',
+      (cb: (e: Error | null, s?: null) => void) => cb(new Error('denied')),
+      /no SUBACK for emqx-rollout\/probe\S+ within 5 s|closed the probe connection when it subscribed/,
+    ],
   ])('a denied subscription (%s) fails the start, with the ACL hint', async (_n, deny, message) => {
     broker = await startBroker(sshdHost, { authorizeSubscribe: (_c, _s, cb) => deny(cb) });
     const t0 = Date.now();
-    const err = await startProbe(opts(broker)).then(() => undefined, (e: unknown) => e);
+    const err = await startProbe(opts(broker)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).message).toMatch(message);
     expect((err as RolloutError).hint).toMatch(/topicPrefix/);
@@ -149,7 +177,10 @@ describe.skipIf(!haveSshd())('MQTT probe through real OpenSSH', () => {
     const b = await startBroker(sshdHost);
     const port = b.port;
     await b.close();
-    const err = await startProbe({ ...opts({ port } as Broker) }).then(() => undefined, (e: unknown) => e);
+    const err = await startProbe({ ...opts({ port } as Broker) }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(RolloutError);
     expect((err as RolloutError).message).toContain(`forwarded channel to ${sshdHost}:${port}`);
   });

@@ -28,10 +28,21 @@ describe('buildPlan', () => {
       canProceed: true,
       nodes: [
         {
-          name: n1.name, host: n1.host, from: '5.10.4', to: '5.10.5', action: 'upgrade', findings: [],
+          name: n1.name,
+          host: n1.host,
+          from: '5.10.4',
+          to: '5.10.5',
+          action: 'upgrade',
+          findings: [],
           steps: [
-            { kind: 'stage', detail: 'upload emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz + .sha256 to /opt/upgrade/' },
-            { kind: 'gate-before', detail: 'running the from-version, all nodes in cluster status, relup idle, staged sha256 matches' },
+            {
+              kind: 'stage',
+              detail: 'upload emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz + .sha256 to /opt/upgrade/',
+            },
+            {
+              kind: 'gate-before',
+              detail: 'running the from-version, all nodes in cluster status, relup idle, staged sha256 matches',
+            },
             { kind: 'backup', detail: 'tar data/ etc/ log/ → /var/backups/emqx/ (verified)' },
             { kind: 'upgrade', detail: upgrade },
             { kind: 'gate-after', detail: gates },
@@ -39,10 +50,18 @@ describe('buildPlan', () => {
           ],
         },
         {
-          name: n2.name, host: n2.host, from: '5.10.4', to: '5.10.5', action: 'upgrade', findings: [],
+          name: n2.name,
+          host: n2.host,
+          from: '5.10.4',
+          to: '5.10.5',
+          action: 'upgrade',
+          findings: [],
           steps: [
             { kind: 'stage', detail: `${tb} already staged (sha256 matches)` },
-            { kind: 'gate-before', detail: 'running the from-version, all nodes in cluster status, relup idle, staged sha256 matches' },
+            {
+              kind: 'gate-before',
+              detail: 'running the from-version, all nodes in cluster status, relup idle, staged sha256 matches',
+            },
             { kind: 'backup', detail: 'tar data/ etc/ log/ → /var/backups/emqx/ (verified)' },
             { kind: 'upgrade', detail: upgrade },
             { kind: 'gate-after', detail: gates },

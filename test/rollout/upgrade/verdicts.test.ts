@@ -12,12 +12,22 @@ import {
 import { facts, inventory, upgradedFacts } from '../../e2e/support/facts.js';
 
 const inv = inventory(1);
-const fl: InFlight = { node: inv.nodes[0].name, runId: 'r1', from: '5.10.4', to: '5.10.5', logRowsBefore: 0, connectionsBefore: 10 };
+const fl: InFlight = {
+  node: inv.nodes[0].name,
+  runId: 'r1',
+  from: '5.10.4',
+  to: '5.10.5',
+  logRowsBefore: 0,
+  connectionsBefore: 10,
+};
 const row = upgradedFacts(inv, 1).logs![0];
 
 describe('parseBackupLine', () => {
   it.each([
-    ['123456 /var/backups/emqx/emqx-backup-n1-5.10.4-20261201T000000Z.tar.gz\n', { bytes: 123456, path: '/var/backups/emqx/emqx-backup-n1-5.10.4-20261201T000000Z.tar.gz' }],
+    [
+      '123456 /var/backups/emqx/emqx-backup-n1-5.10.4-20261201T000000Z.tar.gz\n',
+      { bytes: 123456, path: '/var/backups/emqx/emqx-backup-n1-5.10.4-20261201T000000Z.tar.gz' },
+    ],
     ['tar: log/emqx.log: file changed as we read it\n42 /b/x.tar.gz\n', { bytes: 42, path: '/b/x.tar.gz' }],
     ['42 relative/x.tar.gz\n', null], // never a relative path
     ['', null],
@@ -59,13 +69,29 @@ describe('relup upgrade verdicts', () => {
 describe('judgeInFlight (a hop begun by a dead controller)', () => {
   const cases: ReadonlyArray<[string, Parameters<typeof facts>[2], InFlightVerdict]> = [
     ['in-progress', { relupStatus: { kind: 'in-progress' }, logs: [row] }, 'settling'],
-    ['landed: target, marker, hot-upgraded', { version: '5.10.5', marker: '5.10.5', relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, logs: [row] }, 'complete'],
-    ['torn read: hot-upgraded, ctl still old', { relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, logs: [row] }, 'settling'],
-    ['torn read: new version, marker not yet written', { version: '5.10.5', marker: null, relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, logs: [row] }, 'settling'],
+    [
+      'landed: target, marker, hot-upgraded',
+      { version: '5.10.5', marker: '5.10.5', relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, logs: [row] },
+      'complete',
+    ],
+    [
+      'torn read: hot-upgraded, ctl still old',
+      { relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, logs: [row] },
+      'settling',
+    ],
+    [
+      'torn read: new version, marker not yet written',
+      { version: '5.10.5', marker: null, relupStatus: { kind: 'hot-upgraded', target: '5.10.5' }, logs: [row] },
+      'settling',
+    ],
     ['never reached the handler: idle, old, no new row', {}, 'never-started'],
     ['idle and old but a new log row: the handler ran', { logs: [row] }, 'unknown'],
     ['down', { version: null, reachable: true, relupStatus: { kind: 'hot-upgraded', target: '5.10.5' } }, 'unknown'],
-    ['hot-upgraded to another version', { version: '5.10.6', marker: '5.10.6', relupStatus: { kind: 'hot-upgraded', target: '5.10.6' } }, 'unknown'],
+    [
+      'hot-upgraded to another version',
+      { version: '5.10.6', marker: '5.10.6', relupStatus: { kind: 'hot-upgraded', target: '5.10.6' } },
+      'unknown',
+    ],
     ['marker left, status idle (restarted since)', { marker: '5.10.5' }, 'unknown'],
   ];
   it.each(cases)('%s → %s', (_name, over, want) => {

@@ -9,12 +9,15 @@ import { stripAnsi } from '../helpers.js';
 
 const clean = cleanRollout();
 /** Events up to and including the first one matching `pred`, plus `extra` more. */
-const upTo = (events: RolloutEvent[], pred: (e: RolloutEvent) => boolean, extra = 0) => events.slice(0, events.findIndex(pred) + 1 + extra);
+const upTo = (events: RolloutEvent[], pred: (e: RolloutEvent) => boolean, extra = 0) =>
+  events.slice(0, events.findIndex(pred) + 1 + extra);
 const atHalfStaged = upTo(clean, (e) => e.type === 'stage.progress' && e.bytesDone * 2 === e.bytesTotal, 2);
 const inGateAfter = upTo(clean, (e) => e.type === 'gate.checked' && e.phase === 'after' && e.gate === 'cluster');
 
 function frame(events: RolloutEvent[], columns = 100, now?: number): string {
-  const { lastFrame, unmount } = render(<App state={reduceAll(events)} columns={columns} color={false} {...(now === undefined ? {} : { now })} />);
+  const { lastFrame, unmount } = render(
+    <App state={reduceAll(events)} columns={columns} color={false} {...(now === undefined ? {} : { now })} />,
+  );
   const f = stripAnsi(lastFrame() ?? '');
   unmount();
   return f;
@@ -84,7 +87,9 @@ describe('App (ink-testing-library, 100 columns)', () => {
 
 describe('App at 60 columns (renderToString)', () => {
   it('halt panel: red box with the check, evidence and numbered recovery, wrapped under each number', () => {
-    const f = stripAnsi(renderToString(<App state={reduceAll(haltedRollout())} columns={60} color={false} />, { columns: 60 }));
+    const f = stripAnsi(
+      renderToString(<App state={reduceAll(haltedRollout())} columns={60} color={false} />, { columns: 60 }),
+    );
     expect(f).toBe(
       [
         '· lock taken: .emqx-rollout/demo/lock',
@@ -123,23 +128,35 @@ describe('App at 60 columns (renderToString)', () => {
   it('no line is wider than the terminal at any point of either scenario', () => {
     for (const events of [clean, haltedRollout()]) {
       for (let k = 1; k <= events.length; k += 7) {
-        const f = stripAnsi(renderToString(<App state={reduceAll(events.slice(0, k))} columns={60} color={false} />, { columns: 60 }));
+        const f = stripAnsi(
+          renderToString(<App state={reduceAll(events.slice(0, k))} columns={60} color={false} />, { columns: 60 }),
+        );
         for (const line of f.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(60);
       }
     }
   });
 
   it('staging at 60 columns uses a 10-cell bar and keeps the percentage visible', () => {
-    const f = stripAnsi(renderToString(<App state={reduceAll(atHalfStaged)} columns={60} color={false} />, { columns: 60 }));
+    const f = stripAnsi(
+      renderToString(<App state={reduceAll(atHalfStaged)} columns={60} color={false} />, { columns: 60 }),
+    );
     expect(f.split('\n')).toContain('⠋ emqx@127.0.0.11 staging   █████░░░░░  50% 8.0 MB/s ETA 5.…');
   });
 
   it('paused: a panel with the reason, the next node and how to resume', () => {
     const events: RolloutEvent[] = [
       ...clean.slice(0, 3),
-      { ts: clean[2].ts, type: 'rollout.paused', reason: 'window closes at 05:00 before the node can finish', resumeHint: 'emqx-rollout upgrade -i inv.yaml --tarball t.tar.gz --resume', nextNode: 'emqx@127.0.0.12' },
+      {
+        ts: clean[2].ts,
+        type: 'rollout.paused',
+        reason: 'window closes at 05:00 before the node can finish',
+        resumeHint: 'emqx-rollout upgrade -i inv.yaml --tarball t.tar.gz --resume',
+        nextNode: 'emqx@127.0.0.12',
+      },
     ];
-    const f = stripAnsi(renderToString(<App state={reduceAll(events)} columns={100} color={false} />, { columns: 100 }));
+    const f = stripAnsi(
+      renderToString(<App state={reduceAll(events)} columns={100} color={false} />, { columns: 100 }),
+    );
     expect(f).toContain('│ PAUSED: window closes at 05:00 before the node can finish');
     expect(f).toContain('│ next node: emqx@127.0.0.12');
     expect(f).toContain('│ to resume: emqx-rollout upgrade -i inv.yaml --tarball t.tar.gz --resume');
@@ -157,12 +174,44 @@ describe('App: other commands and colour', () => {
   it('restart: a restarted node settles as "restarted into <vsn>"; a blocked plan shows the reason', () => {
     const t = (ms: number) => new Date(T0 + ms).toISOString();
     const events: RolloutEvent[] = [
-      { ts: t(0), type: 'rollout.started', command: 'restart', cluster: 'demo', runId: 'r2', nodes: ['emqx@127.0.0.11', 'emqx@127.0.0.12'], to: '5.10.5' },
-      { ts: t(1), type: 'preflight.finding', code: 'node-unreachable', severity: 'blocker', node: 'emqx@127.0.0.12', message: 'emqx@127.0.0.12: ssh connect ECONNREFUSED 127.0.0.12:22', fix: 'check sshd on the node' },
-      { ts: t(2), type: 'step.started', node: 'emqx@127.0.0.11', step: 'restart', detail: '/opt/emqx/bin/emqx stop && /opt/emqx/bin/emqx start' },
-      { ts: t(9_000), type: 'node.done', node: 'emqx@127.0.0.11', outcome: 'restarted', from: '5.10.5', to: '5.10.5', durationMs: 8_998 },
+      {
+        ts: t(0),
+        type: 'rollout.started',
+        command: 'restart',
+        cluster: 'demo',
+        runId: 'r2',
+        nodes: ['emqx@127.0.0.11', 'emqx@127.0.0.12'],
+        to: '5.10.5',
+      },
+      {
+        ts: t(1),
+        type: 'preflight.finding',
+        code: 'node-unreachable',
+        severity: 'blocker',
+        node: 'emqx@127.0.0.12',
+        message: 'emqx@127.0.0.12: ssh connect ECONNREFUSED 127.0.0.12:22',
+        fix: 'check sshd on the node',
+      },
+      {
+        ts: t(2),
+        type: 'step.started',
+        node: 'emqx@127.0.0.11',
+        step: 'restart',
+        detail: '/opt/emqx/bin/emqx stop && /opt/emqx/bin/emqx start',
+      },
+      {
+        ts: t(9_000),
+        type: 'node.done',
+        node: 'emqx@127.0.0.11',
+        outcome: 'restarted',
+        from: '5.10.5',
+        to: '5.10.5',
+        durationMs: 8_998,
+      },
     ];
-    const f = stripAnsi(renderToString(<App state={reduceAll(events)} columns={100} color={false} />, { columns: 100 }));
+    const f = stripAnsi(
+      renderToString(<App state={reduceAll(events)} columns={100} color={false} />, { columns: 100 }),
+    );
     expect(f.split('\n')).toEqual([
       '✗ blocker node-unreachable: emqx@127.0.0.12: ssh connect ECONNREFUSED 127.0.0.12:22 → check sshd on…',
       '✓ emqx@127.0.0.11 restarted into 5.10.5 in 9.0s',

@@ -81,7 +81,16 @@ describe('mountInk', () => {
     const t = performance.now();
     // 5 000 × 16 KiB chunks (~80 MiB) arriving in one burst, as a fast LAN upload would deliver them
     for (let k = 1; k <= 5_000; k++) {
-      r.onEvent({ ts: ts(1_000 + k), type: 'stage.progress', node: NODES[0], file: FILE, bytesDone: Math.round((SIZE * k) / 10_000), bytesTotal: SIZE, rate: 8 << 20, done: false });
+      r.onEvent({
+        ts: ts(1_000 + k),
+        type: 'stage.progress',
+        node: NODES[0],
+        file: FILE,
+        bytesDone: Math.round((SIZE * k) / 10_000),
+        bytesTotal: SIZE,
+        rate: 8 << 20,
+        done: false,
+      });
     }
     const dispatchMs = performance.now() - t;
     await waitFor(() => expect(stripAnsi(stdout.lastFrame())).toContain(' 50% 8.0 MB/s ETA 5.0s'));
