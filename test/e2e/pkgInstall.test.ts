@@ -1,23 +1,24 @@
 // The BUILT CLI against a PACKAGE-LAYOUT simulated cluster (src/sim/README.md, layout `pkg`) reached
 // by REAL non-root users through REAL OpenSSH sshd and REAL sudo. The nodes are the simulator's
-// (startSimCluster, 2 nodes, its own daemons), each put behind its own sshd on 127.0.0.x; the test
-// creates two login users and a sudoers drop-in (as test/sim/realSudo.test.ts does) and removes them
-// afterwards:
-//   - OP:  NOPASSWD sudo to root;
-//   - OP2: sudo to root wants a password (set with chpasswd).
-// Over real sshd nothing is simulated about the caller: bin/emqx's check_user uses the real `whoami`,
-// `become: sudo` runs the real `sudo -n -u root`, and bin/emqx as root takes the simulator's `su -`
-// to the service user (RUNNER_USER="emqx"; no real account needed, see src/sim/wrapperScript.ts).
+// (startSimCluster, 2 nodes), each behind its own sshd on 127.0.0.41/.42; the test creates real
+// accounts and a sudoers drop-in (as test/sim/realSudo.test.ts does) and removes them afterwards:
+//   - SVC: the service user (RUNNER_USER, like the deb's `emqx`): owns the node dirs, the daemons
+//     run as it (restarted through bin/emqx as root → the REAL `su - SVC`, marker .sim/real_su);
+//   - OP:  login user, NOPASSWD sudo to root;
+//   - OP2: login user whose sudo to root wants a password (set with chpasswd).
+// Nothing about the caller is simulated: check_user uses the real `whoami`, `become: sudo` runs the
+// real `sudo -n|-S -u root`, the VM reads the staged files as SVC through real permission bits.
 // Needs root, sshd, sudo and useradd: otherwise skipped with a printed reason, except under CI=true,
 // where a missing prerequisite fails.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimCluster, type SimCluster } from '../../src/sim/cluster.js';
+import { startSimCluster, stopNodeDaemon, type SimCluster } from '../../src/sim/cluster.js';
+import { realSuPath } from '../../src/sim/layout.js';
 import { SSHD_PATH, knownHostsLine, startSshd, type SshdInstance } from '../support/sshd.js';
 import { runCli, upgradeArgs, type CliRun, type CliEvent } from './support/cli.js';
 
@@ -35,6 +36,7 @@ function missingPrerequisite(): string | null {
 }
 
 const tag = randomBytes(3).toString('hex');
+const SVC = `erpksv${tag}`; // the service user (RUNNER_USER), a real account like the deb's `emqx`
 const OP = `erpkop${tag}`; // NOPASSWD sudo to root
 const OP2 = `erpkpw${tag}`; // sudo to root wants a password
 const OP2_PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
@@ -103,8 +105,9 @@ describe.skipIf(missingPrerequisite() !== null)('a package install behind real s
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'emqx-rollout-e2e-pkg-'));
-    // login users (not locked: sshd refuses locked accounts), homes under dir
-    for (const u of [OP, OP2]) {
+    // the service user (a login shell: `su -` needs one) and the login users (not locked: sshd
+    // refuses locked accounts), homes under dir
+    for (const u of [SVC, OP, OP2]) {
       sh('useradd', ['-m', '-s', '/bin/sh', '-d', join(dir, `home-${u}`), u]);
       created.push(u);
     }
@@ -124,12 +127,34 @@ describe.skipIf(missingPrerequisite() !== null)('a package install behind real s
     sh('visudo', ['-cf', SUDOERS]);
 
     // package form target: a restart into relup/<T>/ would find emqx.conf (facts A3)
-    c = await startSimCluster({ dir, nodes: 2, layout: 'pkg', sshUser: OP, soakSeconds: 0, targetForm: 'pkg' });
+    c = await startSimCluster({ dir, nodes: 2, layout: 'pkg', sshUser: OP, serviceUser: SVC, soakSeconds: 0, targetForm: 'pkg' });
     const uid = (u: string): number => Number(sh('id', ['-u', u]).trim());
     const gid = (u: string): number => Number(sh('id', ['-g', u]).trim());
+    // Make the service user real, as a package's postinst + systemd would: the install and the node
+    // dirs are its own, and the daemon runs as it. bin/emqx as root then execs the REAL `su - SVC`
+    // (marker .sim/real_su), whose login profile gives the VM its TMPDIR (inside the sandbox).
+    const svcTmp = join(dir, 'svc-tmp');
+    mkdirSync(svcTmp, { recursive: true });
+    writeFileSync(join(dir, `home-${SVC}`, '.profile'), `export TMPDIR=${svcTmp}\n`);
     for (const n of c.nodes) {
-      // SFTP staging is the login user's (src/remote/become.ts): its staging dir is its own
+      await stopNodeDaemon(n.rootDir);
+      writeFileSync(realSuPath(n.rootDir), '');
+      sh('chown', ['-R', `${SVC}:${SVC}`, join(n.rootDir, '..', '..', '..')]);
+    }
+    sh('chown', ['-R', `${SVC}:${SVC}`, svcTmp, join(dir, `home-${SVC}`)]);
+    for (const n of c.nodes) {
+      const env = { ...process.env };
+      delete env.EMQX_SIM_LOGIN_USER;
+      const out = execFileSync(join(n.rootDir, 'bin', 'emqx'), ['start'], { encoding: 'utf8', env, timeout: 60_000 });
+      expect(out).toContain('is started successfully');
+      const pid = readFileSync(join(n.rootDir, '.sim', 'daemon.pid'), 'utf8').trim();
+      expect(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1], `${n.name} daemon uid`).toBe(String(uid(SVC)));
+    }
+    for (const n of c.nodes) {
+      // SFTP staging is the login user's (src/remote/become.ts): its staging dir is its own, 0700,
+      // so only the CLI's own chmod (stageModesCommand) lets the service user's VM read the files
       chownSync(n.stagingDir, uid(OP), gid(OP));
+      chmodSync(n.stagingDir, 0o700);
       const s2 = `${n.stagingDir}-${OP2}`;
       mkdirSync(s2, { recursive: true });
       chownSync(s2, uid(OP2), gid(OP2));
@@ -192,7 +217,7 @@ describe.skipIf(missingPrerequisite() !== null)('a package install behind real s
         etcDir: n.etcDir,
         dataDir: n.dataDir,
         logDir: n.logDir,
-        runnerUser: 'emqx',
+        runnerUser: SVC,
         become: 'sudo -u root',
       });
       for (const d of [l!.etcDir, l!.dataDir, l!.logDir] as string[]) expect(d.startsWith(`${n.rootDir}/`), d).toBe(false);
@@ -227,6 +252,11 @@ describe.skipIf(missingPrerequisite() !== null)('a package install behind real s
     for (const n of c.nodes) {
       const st = sh(join(n.rootDir, 'bin', 'emqx'), ['ctl', 'status']);
       expect(st, n.name).toContain(c.to);
+      // the hot upgrade ran in the VM as the real service user: the deployed tree is its, the
+      // extraction is in its TMPDIR (its login profile), the daemon still runs as it
+      expect(statSync(join(n.rootDir, 'relup', c.to)).uid, `${n.name} relup/${c.to} owner`).toBe(Number(sh('id', ['-u', SVC]).trim()));
+      const pid = readFileSync(join(n.rootDir, '.sim', 'daemon.pid'), 'utf8').trim();
+      expect(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1], `${n.name} daemon uid`).toBe(sh('id', ['-u', SVC]).trim());
       // the backup archive: the real etc, data and log dirs (outside the root)
       const archives = readdirSync(n.backupDir, { recursive: true }).map(String).filter((p) => /\.(tar\.gz|tgz)$/.test(p));
       expect(archives.length, `${n.name}: ${readdirSync(n.backupDir, { recursive: true }).join(', ')}`).toBeGreaterThanOrEqual(1);
@@ -244,7 +274,9 @@ describe.skipIf(missingPrerequisite() !== null)('a package install behind real s
         // staged over SFTP by the login user, not by root
         expect(statSync(join(n.stagingDir, f)).uid, `${n.name}: ${f} owner`).toBe(Number(sh('id', ['-u', OP]).trim()));
       }
+      expect((statSync(n.stagingDir).mode & 0o005).toString(8), `${n.name}: staging dir o+rx`).toBe('5');
     }
+    expect(readdirSync(join(dir, 'svc-tmp')).filter((e) => e.startsWith('emqx_relup_')).length).toBeGreaterThanOrEqual(1);
     // the sessions really went through OpenSSH as the non-root users
     for (const s of sshds) {
       expect(s.log(), s.host).toContain(`Accepted publickey for ${OP} `);
