@@ -78,8 +78,22 @@ export function sshdConfig(
 /** The sshd_config line behind `skipDotfiles` (bash then counts itself a nested shell: no ~/.bashrc). */
 export const SKIP_DOTFILES = 'SetEnv SHLVL=1';
 
+const handedOut = new Set<string>();
+
+/**
+ * A random 127.0.0.x (20–250) not yet handed out by this process: tests name nodes after their
+ * address, so two servers of one test must never draw the same one.
+ */
 export function randomLoopback(): string {
-  return `127.0.0.${randomInt(20, 251)}`;
+  for (let i = 0; i < 1000; i++) {
+    const a = `127.0.0.${randomInt(20, 251)}`;
+    if (!handedOut.has(a)) {
+      handedOut.add(a);
+      return a;
+    }
+  }
+  handedOut.clear();
+  return randomLoopback();
 }
 
 export async function startSshd(opts: SshdOptions): Promise<SshdInstance> {

@@ -144,11 +144,16 @@ export function settleFailure(
     });
     return {
       outcome: 'halted',
-      error: new RolloutError('halted', e.message, {
-        details: e.details,
-        ...(e.hint ? { hint: e.hint } : {}),
-        cause: e,
-      }),
+      // A halt keeps its own type (JournalUnwritableError names the file and the OS error); any other
+      // kind becomes a halt (exit 4) with the original as its cause.
+      error:
+        e.kind === 'halted'
+          ? e
+          : new RolloutError('halted', e.message, {
+              details: e.details,
+              ...(e.hint ? { hint: e.hint } : {}),
+              cause: e,
+            }),
     };
   }
   // A bug: still end the stream, then let the CLI report it (exit 1).

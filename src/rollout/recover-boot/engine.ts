@@ -13,7 +13,8 @@ import { hostOf, type RunContext } from '../core/context.js';
 import { NodeFailure } from '../core/failure.js';
 import type { NodeFacts } from '../core/facts.js';
 import { observeNode } from '../observe/node.js';
-import { emitObserved, restartAndGate } from '../restart/node.js';
+import { restartAndGate } from '../restart/node.js';
+import { emitObserved } from '../core/emit.js';
 import {
   emitBlocked,
   emitDeclined,

@@ -1,6 +1,7 @@
 // Restart one node with the inventory's restart command and poll its gates until they pass or the
 // per-node deadline (gates.timeoutSeconds) expires; then soak and check again. Shared by the
 // rolling `restart` (into relup/<vsn>/) and `recover-boot` (back into the base tree).
+import { emitGates, emitObserved } from '../core/emit.js';
 import * as cmd from '../../emqx/commands.js';
 import { parseBroker } from '../../emqx/parse/broker.js';
 import type { NodeSpec } from '../../inventory/types.js';
@@ -13,7 +14,6 @@ import { throwIfAborted, type InFlight } from '../core/run.js';
 import type { NodeFacts } from '../core/facts.js';
 import { renderTemplate, type GateResult } from '../upgrade/gates.js';
 import { observeNode } from '../observe/node.js';
-import { describeRelupStatus } from '../observe/all.js';
 import { judgeBootedInto } from './gates.js';
 
 /** Between two observations of a node that is coming back: a real node boots in 10–60 s. */
@@ -36,35 +36,6 @@ export async function readUptime(
   throwIfAborted(ctx, r, `reading the uptime of ${spec.name}`);
   const b = parseBroker(r.stdout, r.stderr, r.exitCode);
   return b.kind === 'broker' ? b.uptimeSeconds : null;
-}
-
-export function emitGates(
-  ctx: RunContext,
-  node: string,
-  phase: 'before' | 'after' | 'soak',
-  results: readonly GateResult[],
-): void {
-  for (const g of results)
-    ctx.emit({
-      type: 'gate.checked',
-      node,
-      gate: g.gate,
-      phase,
-      ok: g.ok,
-      message: g.message,
-      ...(g.evidence ? { evidence: g.evidence } : {}),
-    });
-}
-
-export function emitObserved(ctx: RunContext, f: NodeFacts): void {
-  ctx.emit({
-    type: 'node.observed',
-    node: f.node,
-    reachable: f.reachable,
-    version: f.version,
-    relupStatus: describeRelupStatus(f),
-    connections: f.connections,
-  });
 }
 
 export interface RestartExpect {

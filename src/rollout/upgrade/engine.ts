@@ -17,8 +17,9 @@ import { classifyEmptyUpgrade, type EmptyFailureClass } from './emptyFailure.js'
 import { definiteVerdict, failureOfFailedHop, hopApplied, judgeInFlight, parseBackupLine } from './verdicts.js';
 import { hostOf, type RunContext } from '../core/context.js';
 import type { NodeFacts } from '../core/facts.js';
-import { judgeAfter, judgeBefore, renderTemplate, type GateResult } from './gates.js';
+import { judgeAfter, judgeBefore, renderTemplate } from './gates.js';
 import { closeMqttProbes, startMqttGate, type MqttProbe } from './mqttProbe.js';
+import { emitGates, emitObserved } from '../core/emit.js';
 import { emitDeclined, withRun, type LockOptions, type Outcome } from '../core/run.js';
 import { observeNode } from '../observe/node.js';
 import { describeRelupStatus } from '../observe/all.js';
@@ -372,36 +373,6 @@ async function stageAll(
   if (failures.length > 0) throw failures[0];
 }
 
-function emitGates(
-  ctx: RunContext,
-  node: string,
-  phase: 'before' | 'after' | 'soak',
-  results: readonly GateResult[],
-): void {
-  for (const g of results)
-    ctx.emit({
-      type: 'gate.checked',
-      node,
-      gate: g.gate,
-      phase,
-      ok: g.ok,
-      message: g.message,
-      ...(g.evidence ? { evidence: g.evidence } : {}),
-      ...(g.probe ? { probe: g.probe } : {}),
-    });
-}
-
-function observedEvent(ctx: RunContext, f: NodeFacts): void {
-  ctx.emit({
-    type: 'node.observed',
-    node: f.node,
-    reachable: f.reachable,
-    version: f.version,
-    relupStatus: describeRelupStatus(f),
-    connections: f.connections,
-  });
-}
-
 async function upgradeNode(
   ctx: RunContext,
   opts: UpgradeOptions,
@@ -421,7 +392,7 @@ async function upgradeNode(
     tarballSha256: opts.tarball.sha256,
     signal: ctx.signal,
   });
-  observedEvent(ctx, before);
+  emitObserved(ctx, before);
   if (before.version === target) {
     ctx.emit({
       type: 'step.finished',
@@ -691,7 +662,7 @@ async function gateAndSoak(
     });
     if (phase === 'soak') await ctx.sleep(ctx.inv.gates.soakSeconds * 1000, ctx.signal);
     const f = await observeNode(host, spec, { tarballName, signal: ctx.signal });
-    observedEvent(ctx, f);
+    emitObserved(ctx, f);
     const commandResults: ExecResult[] = [];
     for (const c of ctx.inv.gates.commands) {
       commandResults.push(
@@ -753,7 +724,7 @@ async function settleInFlight(
     await ctx.sleep(1000, ctx.signal);
     f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
   }
-  observedEvent(ctx, f);
+  emitObserved(ctx, f);
   const newest = f.logs && f.logs.length > 0 ? f.logs[f.logs.length - 1] : undefined;
   const settled = judgeInFlight(f, fl);
   if (settled === 'complete') {
@@ -834,7 +805,7 @@ async function classifyAfterEmpty(
     await ctx.sleep(1000, ctx.signal);
   }
   if (after) {
-    observedEvent(ctx, after);
+    emitObserved(ctx, after);
     const newest = after.logs && after.logs.length > 0 ? after.logs[after.logs.length - 1] : undefined;
     ctx.emit({
       type: 'log',
