@@ -130,7 +130,7 @@ export function buildProgram(io: CliIO, argv: readonly string[]): Command {
     .option(
       '--await-approval [seconds]',
       'at --pause-after, hold the lock and wait up to SECONDS (default 3600) for `emqx-rollout approve` from another shell; exit 5 if none comes',
-      int('--await-approval', 1),
+      intCollected('--await-approval', 1, flagProblems),
     )
     .option('--resume', 'continue the last unfinished run (refuses if the cluster no longer matches it)', false)
     .option('--no-backup', 'skip the backup of data/ etc/ log/ (there is no in-place rollback!)')

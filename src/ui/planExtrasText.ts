@@ -94,7 +94,7 @@ function timingLines(plan: Plan | SurveyPlan): string[] {
         `  first node that does not fit: ${s.firstNotFitting}${slot?.reason ? ` (${slot.reason})` : ''}; ` +
           (s.mode === 'wait'
             ? 'the run waits for the next opening (--window wait)'
-            : 'the run pauses there (exit 5); re-run in the next window, or use --window wait'),
+            : 'the run pauses there (exit 5); re-run in the next window, or wait: window in the inventory and --window wait'),
       );
     } else {
       out.push(

@@ -1,5 +1,6 @@
 // plan for `restart` (pure): facts → which nodes restart into which relup tree, which are skipped
 // and why, and what blocks the run. No I/O.
+import { bootLocationDiff, describeDiff } from '../upgrade/realInstall.js';
 import type { Inventory } from '../../inventory/types.js';
 import { bootState, describeBootState } from '../observe/bootState.js';
 import type { NodeFacts } from '../core/facts.js';
@@ -74,7 +75,19 @@ export function planRestart(inv: Inventory, facts: readonly NodeFacts[]): Restar
           version: f.version,
           reason: `already booted from relup/${b.target}/`,
         };
-      case 'pending':
+      case 'pending': {
+        // Package installs (facts A3 "Risk"): relup/<T>/ holds the tarball's emqx_vars, which may boot
+        // with other locations (etc, log, runner user). A preflight blocker for every such node, before
+        // anything is stopped; the engine checks again at each node's gate-before.
+        const vars = f.relupVars?.[b.target];
+        const diff = vars && f.layout ? bootLocationDiff(f.layout, vars) : [];
+        if (diff.length > 0) {
+          return block(
+            'boot-locations-differ',
+            `restarting into relup/${b.target}/ would boot with other locations than it runs with now: ${describeDiff(diff)}`,
+            `do not restart it into relup/${b.target}/: it keeps running the hot-upgraded code; install the ${b.target} deb/rpm package at the next maintenance restart (remove ${spec.rootDir}/relup/current first, see \`emqx-rollout recover-boot\`), or confirm with EMQX that this tree boots on a package install`,
+          );
+        }
         return {
           name: spec.name,
           action: 'restart',
@@ -82,6 +95,7 @@ export function planRestart(inv: Inventory, facts: readonly NodeFacts[]): Restar
           version: f.version,
           reason: `hot-upgraded to ${b.target}, pending restart`,
         };
+      }
     }
   });
   const targets = [...new Set(nodes.filter((n) => n.action === 'restart').map((n) => n.target))];

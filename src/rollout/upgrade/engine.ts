@@ -270,7 +270,7 @@ async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     ctx.emit({
       type: 'rollout.paused',
       reason: e.message,
-      resumeHint: `re-run inside the window (next opening ${may.retryAt.toISOString()}), or use --window wait`,
+      resumeHint: `re-run inside the window (next opening ${may.retryAt.toISOString()}); to wait instead, keep the window in the inventory and pass --window wait`,
       nextNode: spec.name,
     });
     return e;

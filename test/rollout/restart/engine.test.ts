@@ -233,3 +233,35 @@ describe('recoverySteps (restart, recover-boot)', () => {
     );
   });
 });
+
+describe('planRestart on package installs (facts A3 "Risk")', () => {
+  const loc = (path: string) => ({ path, source: 'discovered' }) as never;
+  const layout = {
+    rootDir: '/usr/lib/emqx',
+    reportedRootDir: null,
+    relform: 'deb',
+    etcDir: loc('/etc/emqx'),
+    dataDir: loc('/var/lib/emqx'),
+    logDir: loc('/var/log/emqx'),
+    runnerUser: 'emqx',
+    processUser: 'emqx',
+  } as never;
+  const tgzVars = { relVsn: '5.10.5', etcDir: '/usr/lib/emqx/etc', logDir: '/usr/lib/emqx/log', runnerUser: '' };
+  const pkgVars = { relVsn: '5.10.5', etcDir: '/etc/emqx', logDir: '/var/log/emqx', runnerUser: 'emqx' };
+
+  it('a relup tree that would boot with other locations blocks every such node up front (exit 3, nothing stopped)', () => {
+    const p = planRestart(inv, [
+      pending(A, '5.10.5', { layout, relupVars: { '5.10.5': tgzVars } }),
+      pending(B, '5.10.5', { layout, relupVars: { '5.10.5': tgzVars } }),
+      pending(C, '5.10.5', { layout, relupVars: { '5.10.5': pkgVars } }),
+    ]);
+    expect(p.canProceed).toBe(false);
+    expect(p.findings.filter((f) => f.code === 'boot-locations-differ').map((f) => f.node)).toEqual([A, B]);
+    expect(p.findings[0].message).toMatch(/etc dir: runs with \/etc\/emqx, the new tree says \/usr\/lib\/emqx\/etc/);
+    expect(p.nodes.map((n) => n.action)).toEqual(['blocked', 'blocked', 'restart']);
+  });
+
+  it('unknown locations are not a difference: a tgz node without discovered vars restarts as before', () => {
+    expect(planRestart(inv, [pending(A), pending(B), pending(C)]).canProceed).toBe(true);
+  });
+});
