@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { buildReleaseTarball } from '../sim/tarball.js';
 import { startBenchCluster, type BenchCluster } from './cluster.js';
-import { ANSIBLE_PLAYBOOK, ansiblePlay, bashLoop, type PeerRun } from './peers.js';
+import { ANSIBLE_PLAYBOOK, ansiblePlay, bashLoop, sshClientOptions, type PeerRun } from './peers.js';
 import { breakdown, execStats, limitMs, type Breakdown, type ExecStats, type TimedEvent } from './phases.js';
 import { ndjson, runTimed, type Timed } from './proc.js';
 import { median, type Bench, type BenchContext, type BenchRow } from './types.js';
@@ -358,22 +358,7 @@ async function sshExecMs(c: BenchCluster): Promise<number> {
   const n = c.nodes[0];
   const cpDir = await mkdtemp('/tmp/bcm-');
   const cp = join(cpDir, 'probe');
-  const o = [
-    '-i',
-    c.keyPath,
-    '-o',
-    `UserKnownHostsFile=${c.knownHostsPath}`,
-    '-o',
-    'GlobalKnownHostsFile=/dev/null',
-    '-o',
-    'StrictHostKeyChecking=yes',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    `ControlPath=${cp}`,
-    '-p',
-    String(n.port),
-  ];
+  const o = [...sshClientOptions(c, cp), '-p', String(n.port)];
   const dest = `${c.user}@${n.host}`;
   await execFileP('ssh', [...o, '-o', 'ControlMaster=yes', '-o', 'ControlPersist=yes', '-fN', dest], {
     timeout: 30_000,
