@@ -8,6 +8,7 @@ import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { openHostsSettled } from '../remote/host.js';
 import { BECOME_PASSWORD_ENV, nodesWantingPassword, withBecome } from '../remote/become.js';
+import { runBatch } from '../remote/batch.js';
 import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/keys.js';
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
 import { realSleep, type RunContext } from '../rollout/core/context.js';
@@ -145,6 +146,7 @@ async function becomePasswordFor(
 
 /** Journals every remote command (command, exit code, duration) — the evidence of a run. */
 function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: string): RemoteHost {
+  let batches = 0;
   return {
     node: h.node,
     exec: async (command: string, opts?: ExecOptions) => {
@@ -160,6 +162,25 @@ function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: st
         timedOut: r.timedOut,
       });
       return r;
+    },
+    // One journal line per probe of a batch (remote/batch.ts), as if each had run alone, tagged
+    // with the batch: `batch` numbers the SSH exec they shared.
+    execBatch: async (commands, opts) => {
+      const rs = await runBatch(h, commands, opts);
+      const batch = ++batches;
+      for (const r of rs)
+        record({
+          kind: 'exec',
+          runId,
+          node: h.node,
+          command: r.command,
+          exitCode: r.exitCode,
+          signal: r.signal,
+          durationMs: Math.round(r.durationMs),
+          timedOut: r.timedOut,
+          batch,
+        });
+      return rs;
     },
     stage: async (localPath, remotePath, sha256, opts) => {
       const r = await h.stage(localPath, remotePath, sha256, opts);

@@ -388,8 +388,9 @@ async function upgradeNode(
   let t = ctx.now().getTime();
   ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
   const before = await observeNode(host, spec, {
+    phase: 'gate-before',
     tarballName: opts.tarball.fileName,
-    tarballSha256: opts.tarball.sha256,
+    staged: { size: opts.tarball.size, sha256: opts.tarball.sha256 },
     signal: ctx.signal,
   });
   emitObserved(ctx, before);
@@ -404,7 +405,7 @@ async function upgradeNode(
     });
     return 'skipped';
   }
-  const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256 });
+  const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256, size: opts.tarball.size });
   // gates.mqtt: once the node passed the rest, a probe client connects and runs across the hop.
   const mq = gb.every((g) => g.ok) ? await startMqttGate(ctx, spec) : null;
   if (mq) gb.push(mq.gate);
@@ -661,17 +662,16 @@ async function gateAndSoak(
       ...(phase === 'soak' ? { detail: `${ctx.inv.gates.soakSeconds}s` } : {}),
     });
     if (phase === 'soak') await ctx.sleep(ctx.inv.gates.soakSeconds * 1000, ctx.signal);
-    const f = await observeNode(host, spec, { tarballName, signal: ctx.signal });
+    // One exec: the facts this gate judges and the operator's gate commands (observe/node.ts).
+    const f = await observeNode(host, spec, {
+      phase: 'gate-after',
+      tarballName: null,
+      signal: ctx.signal,
+      extra: ctx.inv.gates.commands.map((c) => renderTemplate(c, spec)),
+      extraTimeoutMs: ctx.inv.gates.timeoutSeconds * 1000,
+    });
     emitObserved(ctx, f);
-    const commandResults: ExecResult[] = [];
-    for (const c of ctx.inv.gates.commands) {
-      commandResults.push(
-        await host.exec(renderTemplate(c, spec), {
-          timeoutMs: ctx.inv.gates.timeoutSeconds * 1000,
-          signal: ctx.signal,
-        }),
-      );
-    }
+    const commandResults: readonly ExecResult[] = f.extraResults ?? [];
     const results = judgeAfter(
       ctx.inv,
       f,
