@@ -362,6 +362,41 @@ async function observeForGate(
   };
 }
 
+/**
+ * gate-before's staged probes alone (size + sidecar digest, modes), for a gate-before observed while
+ * the tarball was still uploading (upgrade/engine.ts prefetch); `layout` from that observation.
+ */
+export async function observeStaged(
+  host: RemoteHost,
+  spec: NodeSpec,
+  tarballName: string,
+  layout: NodeFacts['layout'],
+  opts: { readonly signal?: AbortSignal; readonly commandTimeoutMs?: number },
+): Promise<Pick<NodeFacts, 'stagedSha256' | 'stagedSidecar' | 'stagedBySize' | 'stagedReadable' | 'evidence'>> {
+  const staged = `${spec.stagingDir}/${tarballName}`;
+  const files = [staged, `${staged}.sha256`];
+  const out = await runBatch(host, [stagedSizeProbe(staged), cmd.stagedModes(files)], {
+    timeoutMs: opts.commandTimeoutMs ?? 30_000,
+    signal: opts.signal,
+  });
+  if (out.some((r) => r.aborted) || opts.signal?.aborted)
+    throw new RolloutError('interrupted', `interrupted while observing ${spec.name}`, { cause: opts.signal?.reason });
+  const [sh, mo] = out;
+  const bySize = parseStagedSize(sh.stdout);
+  const user = layout ? (layout.processUser ?? (layout.runnerUser || null)) : null;
+  const stagedReadable =
+    bySize.size !== null && bySize.sidecar !== null
+      ? (judgeStagedReadable(mo.stdout, files, user) ?? undefined)
+      : undefined;
+  return {
+    stagedSha256: null,
+    stagedSidecar: bySize.sidecar !== null,
+    stagedBySize: bySize,
+    ...(stagedReadable ? { stagedReadable } : {}),
+    evidence: out,
+  };
+}
+
 /** The staged tarball by hash, and whether its sidecar is there (exit 3: no tarball). */
 function stagedHashProbe(staged: string): string {
   return `if [ -f ${shq(staged)} ]; then sha256sum -- ${shq(staged)}; else exit 3; fi; test -f ${shq(`${staged}.sha256`)} && echo sidecar-present`;
