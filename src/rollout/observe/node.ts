@@ -65,6 +65,29 @@ export function buildInfoRead(rootDir: string, version: string): string {
   return `cat -- ${shq(base)} 2>/dev/null || cat -- ${shq(relup)}`;
 }
 
+/**
+ * Every BUILD_INFO on the node (base tree and relup trees), each after a `==> <path>` line: read in the
+ * same exec as `ctl status`, before the running version is known (pickBuildInfo chooses).
+ */
+export function buildInfoAll(rootDir: string): string {
+  const r = shq(rootDir);
+  return `for f in ${r}/releases/*/BUILD_INFO ${r}/relup/*/releases/*/BUILD_INFO; do [ -f "$f" ] && { printf '==> %s\\n' "$f"; cat -- "$f"; echo; }; done; true`;
+}
+
+/** The running version's BUILD_INFO from buildInfoAll's output: the base tree's first, as buildInfoRead. */
+export function pickBuildInfo(stdout: string, rootDir: string, version: string): string | null {
+  const sections = new Map<string, string>();
+  for (const part of stdout.split(/^==> /m).slice(1)) {
+    const nl = part.indexOf('\n');
+    if (nl > 0) sections.set(part.slice(0, nl), part.slice(nl + 1));
+  }
+  return (
+    sections.get(`${rootDir}/releases/${version}/BUILD_INFO`) ??
+    sections.get(`${rootDir}/relup/${version}/releases/${version}/BUILD_INFO`) ??
+    null
+  );
+}
+
 export function unreachableFacts(spec: NodeSpec, message: string, details: readonly string[], code: string): NodeFacts {
   return {
     node: spec.name,
@@ -141,14 +164,15 @@ export async function observeNode(
   const root = spec.rootDir;
   const staged = opts.tarballName ? `${spec.stagingDir}/${opts.tarballName}` : null;
 
-  // Round 1: is EMQX running, plus the plain shell probes, which describe the install on disk
-  // whether or not EMQX answers.
   // SFTP uploads as the login user, so that user (not the `become` one) must be able to write there.
   const loginWritable = host.execAsLogin
     ? execAsLogin(host, stagingWritable(spec.stagingDir), { timeoutMs, signal: opts.signal })
     : null;
   loginWritable?.catch(() => undefined); // awaited below; an interruption must not leave it unhandled
-  const [st, mk, lp, wr, df, sw0, bw, ws, tc, sh] = await runAll([
+  // Round 1, the one that pays `emqx ctl`: every ctl probe at once (on a down node each just says
+  // "not responding to pings"; they run concurrently, so that costs no extra time), plus the shell
+  // probes that describe the install on disk whether or not EMQX answers.
+  const [st, mk, lp, wr, df, sw0, bw, ws, tc, bi, rs, sp, lg, pl, cs, bs, sh] = await runAll([
     cmd.ctlStatus(root),
     cmd.markerRead(root),
     cmd.layoutProbe(root),
@@ -158,6 +182,13 @@ export async function observeNode(
     stagingWritable(spec.backupDir), // same question: can the SSH user create files there
     opts.tarballSha256 ? cmd.workspaceProbe(root, spec.name, opts.tarballSha256) : 'true',
     cmd.troubleshootCount(root),
+    buildInfoAll(root),
+    cmd.relupStatus(root),
+    cmd.relupSupportedPaths(root),
+    cmd.relupLogs(root),
+    cmd.pluginsList(root),
+    cmd.clusterStatus(root, { json: true }),
+    cmd.brokerStats(root),
     ...(staged ? [stagedHashProbe(staged)] : []),
   ]);
   const sw = loginWritable ? await loginWritable : sw0;
@@ -187,32 +218,11 @@ export async function observeNode(
   let plugins: NodeFacts['plugins'] = null;
   let cluster: NodeFacts['cluster'] = null;
   let connections: number | null = null;
-
-  // The hot-patch dir and the evacuation file live in the real data dir (A3, A1), known only now.
-  const afterLayout = [cmd.patchesList(root, layout.dataDir.path), cmd.evacuationFileRead(layout.dataDir.path)];
-  // The staged files as the EMQX user sees them, when both are there.
-  const files = staged && stagedSha256 !== null && stagedSidecar ? [staged, `${staged}.sha256`] : null;
-  const modesProbe = files ? [cmd.stagedModes(files)] : [];
-  let pt: ExecResult;
-  let ev: ExecResult;
-  let mo: ExecResult | undefined;
-  // Round 2 only asks `ctl` when the node answers: on a down node every `ctl` call just repeats
-  // "not responding to pings" (and costs a VM start each).
-  if (!(running && version)) [pt, ev, mo] = await runAll([...afterLayout, ...modesProbe]);
-  else {
-    const [bi, rs, sp, lg, pl, cs, bs, pt2, ev2, mo2] = await runAll([
-      buildInfoRead(root, version),
-      cmd.relupStatus(root),
-      cmd.relupSupportedPaths(root),
-      cmd.relupLogs(root),
-      cmd.pluginsList(root),
-      cmd.clusterStatus(root, { json: true }),
-      cmd.brokerStats(root),
-      ...afterLayout,
-      ...modesProbe,
-    ]);
-    [pt, ev, mo] = [pt2, ev2, mo2];
-    const parsed = bi.exitCode === 0 ? parseBuildInfo(bi.stdout) : {};
+  // The ctl answers are facts only when the node answers `ctl status` (as before: on a down node
+  // they are the same "not responding" line, judged nowhere).
+  if (running && version) {
+    const text = pickBuildInfo(bi.stdout, root, version);
+    const parsed = text !== null ? parseBuildInfo(text) : {};
     buildInfo =
       parsed.os && parsed.arch && parsed.erlang ? { os: parsed.os, arch: parsed.arch, otp: parsed.erlang } : null;
     relupStatus = parseRelupStatus(rs.stdout, rs.stderr, rs.exitCode);
@@ -227,6 +237,12 @@ export async function observeNode(
     const stats = parseBrokerStats(bs.stdout, bs.stderr, bs.exitCode);
     connections = stats.kind === 'stats' ? connectionCount(stats.stats) : null;
   }
+
+  // Round 2, shell only (no ctl, one short exec): the hot-patch dir and the evacuation file live in
+  // the real data dir (A3, A1), known only now; the staged files' modes, when both are there.
+  const afterLayout = [cmd.patchesList(root, layout.dataDir.path), cmd.evacuationFileRead(layout.dataDir.path)];
+  const files = staged && stagedSha256 !== null && stagedSidecar ? [staged, `${staged}.sha256`] : null;
+  const [pt, ev, mo] = await runAll([...afterLayout, ...(files ? [cmd.stagedModes(files)] : [])]);
 
   const patches = parsePatchesList(pt.stdout, pt.exitCode, pt.stderr);
   const stagedReadable =

@@ -30,7 +30,7 @@ type Step =
   | { readonly t: 'commit'; readonly record: DurableRecord };
 
 /** Per node: what its upload does before (or instead of) the real one (slow links, failures). */
-type StageHook = (node: string, remotePath: string) => Promise<void>;
+type StageHook = (node: string, remotePath: string, steps: readonly Step[]) => Promise<void>;
 
 let c: SimCluster;
 let dir: string;
@@ -60,7 +60,7 @@ function recording(h: RemoteHost, steps: Step[], hook?: StageHook): RemoteHost {
     stage: async (local, remote, sha, o) => {
       steps.push({ t: 'stage', node: h.node, file: remote });
       try {
-        await hook?.(h.node, remote);
+        await hook?.(h.node, remote, steps);
         const r = await h.stage(local, remote, sha, o);
         steps.push({ t: 'stage-end', node: h.node, file: remote, ok: true });
         return r;
@@ -194,9 +194,12 @@ describe('runUpgrade sequencing (in-process, recording host)', () => {
   it("pipeline: node 1 is gated and upgraded while node 2 still uploads; node 2 is admitted only on facts observed after node 1's hop", async () => {
     await fresh();
     const [n1, n2] = inv.nodes.map((n) => n.name);
-    // Node 2's link is slow: its upload starts 4 s late (the hook runs inside its stage call).
-    const { res, steps } = await run(undefined, async (node, remote) => {
-      if (node === n2 && !remote.endsWith('.sha256')) await realSleep(4_000);
+    // Node 2's link is slow: its upload starts only once node 1's hop is under way (or after 60 s,
+    // when an engine that waits for every upload would have deadlocked, and the assertions fail).
+    const { res, steps } = await run(undefined, async (node, remote, sofar) => {
+      const until = Date.now() + 60_000;
+      if (node === n2 && !remote.endsWith('.sha256'))
+        while (!sofar.some((s) => isHop(s, n1)) && Date.now() < until) await realSleep(100);
     });
     expect(res.outcome, JSON.stringify(res.error?.message)).toBe('done');
     const n2StageEnd = steps.findIndex((s) => s.t === 'stage-end' && s.node === n2 && !s.file.endsWith('.sha256'));
@@ -222,9 +225,10 @@ describe('runUpgrade sequencing (in-process, recording host)', () => {
   it('pipeline: a staging failure on node 2 while node 1 is upgraded stops the chain before node 2 is touched', async () => {
     await fresh();
     const [n1, n2] = inv.nodes.map((n) => n.name);
-    const { res, steps } = await run(undefined, async (node, remote) => {
+    const { res, steps } = await run(undefined, async (node, remote, sofar) => {
       if (node === n2 && !remote.endsWith('.sha256')) {
-        await realSleep(1_500);
+        // The upload breaks once node 1's hop is under way (however slow this machine is today).
+        while (!sofar.some((s) => isHop(s, n1))) await realSleep(100);
         throw new Error('simulated: connection reset during upload');
       }
     });
