@@ -38,8 +38,12 @@ export interface KillPoint {
 
 export interface CaseContext {
   readonly c: SimCluster;
+  /** The case's command line (`upgrade` by default, see `command`), with `more` appended. */
   readonly args: (...more: string[]) => string[];
 }
+
+/** The command a case drives: the upgrade, or a day-2 command after a clean upgrade (see `prepare`). */
+export type CaseCommand = 'upgrade' | 'restart' | 'cleanup';
 
 export interface ReliabilityCase {
   readonly id: string;
@@ -70,6 +74,22 @@ export interface ReliabilityCase {
   }) => string[];
   /** After the first run: clear the faults and run again (how an operator continues). */
   readonly rerun?: boolean;
+  /**
+   * The first run loses its journal mid-way (the disk under it filled): it cannot have a `run.end`,
+   * and its stderr must say which records were lost. The re-run's journal is judged as usual.
+   */
+  readonly journalLost?: boolean;
+  /** The command of both runs (default `upgrade`). */
+  readonly command?: CaseCommand;
+  /** Extra arguments of the first run only (e.g. `--window …`). */
+  readonly firstRunArgs?: readonly string[];
+  /**
+   * Before the first run, after the faults are set (e.g. mount a tmpfs, edit the inventory, bring
+   * the cluster to the target with a clean upgrade). May return an undo, run after the judging.
+   */
+  readonly prepare?: (ctx: CaseContext) => Promise<void | (() => Promise<void>)>;
+  /** Before the re-run, after the faults are cleared: what the operator fixes (e.g. frees the disk). */
+  readonly beforeRerun?: (ctx: CaseContext) => Promise<void>;
   readonly expect: {
     /** Exit code of the first run (null: killed by the harness). */
     readonly exit: number | null;
@@ -93,6 +113,8 @@ export interface CaseResult {
   readonly reportTruthful: boolean;
   readonly problems: readonly string[];
   readonly durationMs: number;
+  /** Where the time went (ms): cluster start, prepare, first run, re-run, judging and teardown. */
+  readonly phasesMs?: Readonly<Record<string, number>>;
 }
 
 const OUTCOME_OF_EXIT: Record<number, string> = {
@@ -130,6 +152,14 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   let dataLost = 0;
   let journalTruthful = false;
   let reportTruthful = false;
+  const phasesMs: Record<string, number> = {};
+  let tPhase = Date.now();
+  const phase = (name: string): void => {
+    const now = Date.now();
+    phasesMs[name] = now - tPhase;
+    tPhase = now;
+  };
+  let undo: void | (() => Promise<void>) = undefined;
   try {
     c = await startSimCluster({
       dir,
@@ -157,34 +187,49 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
         k.id,
       );
 
+    const command = k.command ?? 'upgrade';
     const args = (...more: string[]) => [
-      'upgrade',
+      command,
       '-i',
       cl.inventoryPath,
-      '--tarball',
-      cl.tarballPath,
+      ...(command === 'restart' ? [] : ['--tarball', cl.tarballPath]),
       '--yes',
       '--json',
       ...more,
     ];
+    const ctx: CaseContext = { c: cl, args };
+    phase('cluster');
+    if (k.prepare) {
+      undo = await k.prepare(ctx);
+      phase('prepare');
+    }
+    const journalFile = join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'journal.ndjson');
+    // runs journaled before the case's first run (a `prepare` upgrade): not the case's
+    const runsBefore = existsSync(journalFile)
+      ? readJournalFile(cl.inventoryPath, 'sim').filter((r) => r.kind === 'run.start').length
+      : 0;
+    const firstArgs = k.firstRunArgs ?? [];
     const runs: Array<{ r: CliResult | null; code: number | null }> = [];
     if (k.drive) {
-      const r = await k.drive({ c: cl, args });
+      const r = await k.drive(ctx);
       runs.push({ r, code: r.code });
     } else if (k.kill) {
-      const first = startCli(args());
+      const first = startCli(args(...firstArgs));
       const kp = k.kill;
       await first.waitFor((e) => kp.at(e, names), 90_000, kp.what);
       const killed = await sigkill(first);
       runs.push({ r: killed, code: null });
     } else {
-      const r = await runCli(args(), { timeoutMs: 120_000 });
+      const r = await runCli(args(...firstArgs), { timeoutMs: 120_000 });
       runs.push({ r, code: r.code });
     }
+    phase('run');
     if (k.rerun) {
       for (const f of k.faults ?? []) await clearFaults(cl.nodes[f.node - 1].rootDir);
+      await k.beforeRerun?.(ctx);
       const r = await runCli(args(), { timeoutMs: 120_000 });
       runs.push({ r, code: r.code });
+      phase('rerun');
     }
 
     // ---- judge -----------------------------------------------------------------------------
@@ -231,9 +276,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
 
     // The journal tells the truth: every hop a node recorded was journaled before it was sent, every
     // journaled hop has a verdict (upgrade.end) by the end, and each finished run says how it ended.
-    const j: JournalRecord[] = existsSync(join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'journal.ndjson'))
-      ? readJournalFile(cl.inventoryPath, 'sim')
-      : [];
+    const j: JournalRecord[] = existsSync(journalFile) ? readJournalFile(cl.inventoryPath, 'sim') : [];
     const jp: string[] = [];
     cl.nodes.forEach((n, i) => {
       const begins = j.filter((r) => r.kind === 'upgrade.begin' && r.node === n.name);
@@ -250,16 +293,26 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
     const finished = runs.filter((x) => x.code !== null);
     // the runs that ended on their own, in order, are the last runIds
     finished.forEach((x, idx) => {
+      if (k.journalLost && x === runs[0]) {
+        if (!/records were not written to .*journal\.ndjson/.test(x.r?.stderr ?? ''))
+          jp.push('first run: its journal lost records, and its stderr does not say so');
+        return;
+      }
       const id = runIds[runIds.length - finished.length + idx];
       const end = j.find((r) => r.kind === 'run.end' && r.runId === id);
       const want = OUTCOME_OF_EXIT[x.code!];
       if (want && end?.outcome !== want)
         jp.push(`run ${id}: run.end ${String(end?.outcome)}, expected ${want} (exit ${x.code})`);
     });
-    if (k.kill && runIds.length > 0 && j.some((r) => r.kind === 'run.end' && r.runId === runIds[0]))
+    if (k.kill && runIds.length > runsBefore && j.some((r) => r.kind === 'run.end' && r.runId === runIds[runsBefore]))
       jp.push('the SIGKILLed run has a run.end it cannot have written');
     if (k.checks) jp.push(...k.checks({ runs: runs.map((x) => x.r), journal: j, c: cl }));
     journalTruthful = jp.length === 0;
+    // what the runs printed, beside the result, for whoever reads a failure
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    runs.forEach((x, i) => {
+      if (x.r) writeFileSync(join(RESULTS_DIR, `${k.id}.run${i + 1}.log`), `${x.r.stdout}\n--- stderr\n${x.r.stderr}`);
+    });
     problems.push(...jp);
 
     // The report of the last finished run matches the nodes.
@@ -278,7 +331,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
           const i = names.indexOf(row.node);
           if (row.outcome === 'upgraded' && versions[i] !== cl.to)
             rp.push(`report says ${row.node} upgraded, it runs ${versions[i]}`);
-          if (row.outcome === 'untouched' && rows[i].length > 0)
+          if (command === 'upgrade' && row.outcome === 'untouched' && rows[i].length > 0)
             rp.push(`report says ${row.node} untouched, it has relup rows`);
         }
       }
@@ -288,9 +341,11 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   } catch (e) {
     problems.push(`harness: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   } finally {
+    if (undo) await undo().catch((e: unknown) => problems.push(`harness: undo: ${String(e)}`));
     await clients?.end().catch(() => undefined);
     await c?.stop().catch(() => undefined);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    phase('judge+teardown');
   }
   const result: CaseResult = {
     id: k.id,
@@ -305,6 +360,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
     reportTruthful,
     problems,
     durationMs: Date.now() - t0,
+    phasesMs,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, `${k.id}.json`), `${JSON.stringify(result, null, 2)}\n`);
