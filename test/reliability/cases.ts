@@ -5,6 +5,7 @@
 import type { Faults } from '../../src/sim/faults.js';
 import type { CliEvent } from '../e2e/support/crashCli.js';
 import type { NodeEnd, ReliabilityCase } from './harness.js';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { relupRows } from '../e2e/support/crashCli.js';
@@ -29,11 +30,6 @@ const PREFLIGHT: Array<[string, string, Partial<Faults>]> = [
   ['sim-node-down', 'node not running', { nodeDown: true }],
   ['sim-relup-not-writable', '<RootDir>/relup not writable', { relupNotWritable: true }],
   ['sim-disk-full', 'disk full on the node (4 KiB free)', { diskFull: 4 }],
-  [
-    'sim-booting-at-preflight',
-    'node just booted: "Command table is initializing." 2 s, "No commands available." 1 s, no `relup` 2 s',
-    BOOT_WINDOWS,
-  ],
 ];
 
 /** Simulator faults during or after the hop on node 2: exit 4, node 3 untouched. */
@@ -48,6 +44,22 @@ const HALTING: Array<[string, string, Partial<Faults>, Partial<ReliabilityCase>?
     { clients: { node: N2, count: 3 } },
   ],
 ];
+
+/** Node 2 restarted just before the run: it is inside its boot windows at preflight (exit 3, nothing changed). */
+const BOOTING: ReliabilityCase = {
+  id: 'sim-booting-at-preflight',
+  group: 'simulator fault (real install)',
+  fault:
+    'node 2 restarted just before the run: "Command table is initializing." 4 s, "No commands available." 2 s, no `relup` 4 s',
+  faults: [{ node: N2, faults: { bootInitializingMs: 4000, bootNoCommandsMs: 2000, bootRelupMissingMs: 4000 } }],
+  prepare: async ({ c }) => {
+    const n = c.nodes[1];
+    const env = { ...process.env, TMPDIR: n.tmpDir };
+    execFileSync(join(n.rootDir, 'bin', 'emqx'), ['stop'], { env, stdio: 'ignore', timeout: 30_000 });
+    execFileSync(join(n.rootDir, 'bin', 'emqx'), ['start'], { env, stdio: 'ignore', timeout: 30_000 });
+  },
+  expect: { exit: 3, nodes: UNTOUCHED },
+};
 
 /** The failure shapes of real installs (facts A2, A4, A5), during the hop on node 2. */
 /** The boot windows count from the node's last boot: let those of the cluster's start pass. */
@@ -374,6 +386,7 @@ export const CASES: readonly ReliabilityCase[] = [
     ...more,
     expect: { exit: 4, nodes: HALT_AT_2 },
   })),
+  BOOTING,
   DEADLINE,
   JOURNAL_FULL,
   CLOCK_JUMP,

@@ -141,9 +141,41 @@ function versionOf(rootDir: string): string {
   }
 }
 
+/**
+ * A case that must change nothing (preflight refuses: exit 3, no re-run, nothing prepared) on a
+ * default cluster may reuse the cluster the previous such case left — once that case survived, i.e.
+ * the harness saw every node untouched — with every fault cleared. One per worker process.
+ */
+export function sharesCluster(k: ReliabilityCase): boolean {
+  return (
+    k.expect.exit === 3 &&
+    !k.rerun &&
+    !k.prepare &&
+    !k.kill &&
+    !k.drive &&
+    !k.clients &&
+    k.nodes === undefined &&
+    k.soakSeconds === undefined &&
+    k.timeoutSeconds === undefined &&
+    k.padBytes === undefined
+  );
+}
+let spare: { c: SimCluster; dir: string } | undefined;
+
+/** Stops the cluster kept for the next preflight case (at the end of a test file). */
+export async function releaseSpareCluster(): Promise<void> {
+  const s = spare;
+  spare = undefined;
+  await s?.c.stop().catch(() => undefined);
+  if (s) await rm(s.dir, { recursive: true, force: true }).catch(() => undefined);
+}
+
 export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   const t0 = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), `reliab-${k.id}-`));
+  const reuse = sharesCluster(k) ? spare : undefined;
+  spare = undefined;
+  if (!reuse) await releaseSpareCluster();
+  const dir = reuse?.dir ?? (await mkdtemp(join(tmpdir(), `reliab-${k.id}-`)));
   const problems: string[] = [];
   let clients: Clients | undefined;
   let c: SimCluster | undefined;
@@ -161,13 +193,15 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   };
   let undo: void | (() => Promise<void>) = undefined;
   try {
-    c = await startSimCluster({
-      dir,
-      nodes: k.nodes ?? 3,
-      soakSeconds: k.soakSeconds ?? 0,
-      timeoutSeconds: k.timeoutSeconds ?? 60,
-      ...(k.padBytes ? { padBytes: k.padBytes } : {}),
-    });
+    c =
+      reuse?.c ??
+      (await startSimCluster({
+        dir,
+        nodes: k.nodes ?? 3,
+        soakSeconds: k.soakSeconds ?? 0,
+        timeoutSeconds: k.timeoutSeconds ?? 60,
+        ...(k.padBytes ? { padBytes: k.padBytes } : {}),
+      }));
     const cl = c;
     const names = cl.nodes.map((n) => n.name);
     // Data a rollout must never lose: a random file in every node's data/, checked at the end.
@@ -343,8 +377,19 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   } finally {
     if (undo) await undo().catch((e: unknown) => problems.push(`harness: undo: ${String(e)}`));
     await clients?.end().catch(() => undefined);
-    await c?.stop().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    let kept = false;
+    if (c && sharesCluster(k) && problems.length === 0) {
+      const cl = c;
+      kept = await Promise.all(cl.nodes.map((n) => clearFaults(n.rootDir))).then(
+        () => true,
+        () => false,
+      );
+      if (kept) spare = { c: cl, dir };
+    }
+    if (!kept) {
+      await c?.stop().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
     phase('judge+teardown');
   }
   const result: CaseResult = {
