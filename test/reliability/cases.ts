@@ -131,8 +131,8 @@ const DEADLINE: ReliabilityCase = {
 const SSHD_UPLOAD: ReliabilityCase = {
   id: 'sshd-killed-during-upload',
   group: 'remote',
-  fault: "node 2's OpenSSH sshd (listener and sessions) SIGKILLed mid-upload of a 96 MiB tarball; then a re-run",
-  padBytes: 96 * 1024 * 1024,
+  fault: "node 2's OpenSSH sshd (listener and sessions) SIGKILLed mid-upload of a 48 MiB tarball; then a re-run",
+  padBytes: 48 * 1024 * 1024,
   drive: killSshdDuringUpload,
   rerun: true,
   expect: { exit: 4, rerunExit: 0, nodes: ALL_DONE },
@@ -259,11 +259,11 @@ const STAGING_FULL: ReliabilityCase = {
   id: 'disk-fills-during-staging',
   group: 'remote',
   fault:
-    "node 2's stagingDir is a 6 MiB tmpfs while df reports 64 GiB free (someone else filled it): the 24 MiB upload hits ENOSPC; then the disk is freed and a re-run",
-  padBytes: 24 * 1024 * 1024,
+    "node 2's stagingDir is a 2 MiB tmpfs while df reports 64 GiB free (someone else filled it): the 8 MiB upload hits ENOSPC; then the disk is freed and a re-run",
+  padBytes: 8 * 1024 * 1024,
   faults: [{ node: N2, faults: { diskFull: 64 * 1024 * 1024 } }],
   prepare: async ({ c }) => {
-    mountTmpfs(c.nodes[1].stagingDir, '6m');
+    mountTmpfs(c.nodes[1].stagingDir, '2m');
     return async () => umount(c.nodes[1].stagingDir);
   },
   beforeRerun: async ({ c }) => umount(c.nodes[1].stagingDir),

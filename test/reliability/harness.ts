@@ -2,6 +2,7 @@
 // the BUILT CLI, then what the nodes, the journal and the report say, judged against the case's
 // expectation. Each result is written to test/reliability/.results/<id>.json; the global teardown
 // (report.ts) turns them into docs/RELIABILITY.md.
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,6 @@ import {
   readJournalFile,
   relupRows,
   runCli,
-  runningVersion,
   sigkill,
   startCli,
   type CliEvent,
@@ -132,13 +132,13 @@ function describeExpect(x: ReliabilityCase['expect']): string {
   return `exit ${x.exit ?? 'killed'}${x.rerunExit !== undefined ? ` → re-run ${x.rerunExit}` : ''}; ${ends}`;
 }
 
-/** Version a node reports, or 'down'. */
-function versionOf(rootDir: string): string {
-  try {
-    return runningVersion(rootDir);
-  } catch {
-    return 'down';
-  }
+/** Version a node reports (`emqx ctl status`), or 'down'. Async: the three nodes are asked at once. */
+function versionOf(rootDir: string): Promise<string> {
+  return new Promise((res) => {
+    execFile(join(rootDir, 'bin', 'emqx'), ['ctl', 'status'], { encoding: 'utf8', timeout: 30_000 }, (err, out) => {
+      res((!err && /^Node '[^']+' (\S+) is started/m.exec(out)?.[1]) || 'down');
+    });
+  });
 }
 
 /**
@@ -277,7 +277,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
         `re-run exit ${exits[1]}, expected ${k.expect.rerunExit}${runs[1]?.r ? `\n${explain(runs[1].r)}` : ''}`,
       );
 
-    const versions = cl.nodes.map((n) => versionOf(n.rootDir));
+    const versions = await Promise.all(cl.nodes.map((n) => versionOf(n.rootDir)));
     const rows = cl.nodes.map((n) => relupRows(n.rootDir));
     cl.nodes.forEach((n, i) => {
       const want = k.expect.nodes[i];
