@@ -854,6 +854,7 @@ async function settleInFlight(
   onLastRound: () => void,
 ): Promise<'upgraded' | 'not-started'> {
   if (fl.connectionsBefore !== null) row.connectionsBefore = fl.connectionsBefore; // the pre-hop baseline
+  row.from = fl.from; // preflight saw the node after the hop began: the report shows the hop itself
   const host = hostOf(ctx, spec.name);
   ctx.emit({
     type: 'log',
