@@ -387,11 +387,13 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
       offInterrupt();
       // A run that ended early (bad --resume, an interruption) may still be connecting: wait, then close all.
       await connected?.catch(() => undefined);
-      await Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)));
+      // Every connection ends in parallel with the rest of the shutdown: its peer's goodbye is one
+      // round trip we need not wait on before the renderer and the journal.
+      const hostsClosed = Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)));
       // After the run's last word, before the renderer and journal close: see DRAIN_MS.
       if (notifier) await notifier.drain();
       await renderer.finish();
-      await journal.close();
+      await Promise.all([hostsClosed, journal.close()]);
       if (notesLost > 0) {
         const code = (firstNoteError as NodeJS.ErrnoException | null)?.code ?? 'error';
         io.stderr.write(
