@@ -327,6 +327,11 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
       ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}),
       signal: io.signal,
     });
+    if (io.signal.aborted) {
+      // Handshakes cut short by Ctrl-C/SIGTERM are an interruption (exit 130), not unreachable nodes.
+      await Promise.all([...opened.hosts.values()].map((h) => h.close().catch(() => undefined)));
+      throw new RolloutError('interrupted', `interrupted while connecting to the nodes`, { cause: io.signal.reason });
+    }
     for (const [k, h] of opened.hosts) hosts.set(k, h);
     const becomePassword = await becomePasswordFor(io, nodes, opened.hosts);
     // become: sudo wraps outside the journal's view, so the journal shows the sudo command (never the password: stdin).
