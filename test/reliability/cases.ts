@@ -158,12 +158,8 @@ function step(name: string, node = N2) {
 
 type Check = NonNullable<ReliabilityCase['checks']>;
 const halt = (r: Parameters<Check>[0]['runs'][number]) => r?.events.find((e) => e.type === 'rollout.halted');
-/**
- * The halt names `node`: its `node` field, or — for a connection lost under a command, which
- * rollout.halted reports without node/check fields today — the message's `<node>: …` prefix.
- */
-const haltNames = (h: CliEvent | undefined, node: string): boolean =>
-  h?.node === node || (h?.node === undefined && String(h?.message).startsWith(`${node}: `));
+/** The halt names `node` in its `node` field (a connection lost under a command too: check 'connection'). */
+const haltNames = (h: CliEvent | undefined, node: string): boolean => h?.node === node;
 /** First run: nothing past `step` on `nodes` (1-based), e.g. no backup/upgrade on nodes 2 and 3. */
 const noStepIn = (run: 0 | 1, steps: readonly string[], nodes: readonly number[]): Check =>
   function noStep({ runs, c }) {

@@ -244,28 +244,35 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
           const next = todo[todo.indexOf(pn) + 1];
           const onLastRound = () => prefetch(next);
           let summary: 'upgraded' | 'skipped';
-          if (pn.action === 'regate' && !inflight) {
-            ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
-            // The baseline the interrupted run measured before the hop, so a collapse is still caught.
-            const base = opts.ungated.get(spec.name)?.connectionsBefore;
-            if (base !== null && base !== undefined) row.connectionsBefore = base;
-            await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null, null, onLastRound);
-            summary = 'upgraded';
-          } else {
-            const settled = inflight ? await settleInFlight(ctx, spec, inflight, row, onLastRound) : 'not-started';
-            summary =
-              settled === 'not-started'
-                ? await upgradeNode(
-                    ctx,
-                    opts,
-                    spec,
-                    row,
-                    pn.from ?? inflight!.from,
-                    prefetches.get(spec.name),
-                    onLastRound,
-                    () => staging.failure(),
-                  )
-                : settled;
+          // Where this node is, for a connection that dies under a command (connectionLost).
+          const where: Where = { stage: pn.action === 'regate' && !inflight ? 'after' : inflight ? 'hop' : 'before' };
+          try {
+            if (pn.action === 'regate' && !inflight) {
+              ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
+              // The baseline the interrupted run measured before the hop, so a collapse is still caught.
+              const base = opts.ungated.get(spec.name)?.connectionsBefore;
+              if (base !== null && base !== undefined) row.connectionsBefore = base;
+              await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null, null, onLastRound);
+              summary = 'upgraded';
+            } else {
+              const settled = inflight ? await settleInFlight(ctx, spec, inflight, row, onLastRound) : 'not-started';
+              summary =
+                settled === 'not-started'
+                  ? await upgradeNode(
+                      ctx,
+                      opts,
+                      spec,
+                      row,
+                      pn.from ?? inflight!.from,
+                      prefetches.get(spec.name),
+                      onLastRound,
+                      () => staging.failure(),
+                      where,
+                    )
+                  : settled;
+            }
+          } catch (e) {
+            throw connectionLost(e, spec.name, where);
           }
           prefetches.delete(spec.name);
           row.durationMs = ctx.now().getTime() - t;
@@ -327,6 +334,30 @@ async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
     });
     return e;
   }
+}
+
+/** Where a node is in its upgrade: decides what a connection lost under a command means. */
+interface Where {
+  stage: 'before' | 'hop' | 'after';
+}
+
+/**
+ * A connection that died under a command (remote/exec.ts) is that node's failure, with the node and
+ * what it means for it: untouched before the hop, unknown while the hop ran (the next run re-observes,
+ * never re-sends: the write-ahead `upgrade.begin` has no end), applied during its gates.
+ */
+function connectionLost(e: unknown, node: string, where: Where): unknown {
+  if (!(e instanceof RolloutError) || e instanceof NodeFailure || e.kind !== 'remote') return e;
+  const what =
+    where.stage === 'before'
+      ? 'before its hop'
+      : where.stage === 'hop'
+        ? 'while `relup upgrade` ran'
+        : 'during its gates, after the hop';
+  return new NodeFailure(node, 'connection', `connection lost ${what}: ${e.message}`, [...e.details], {
+    kind: 'connection-lost',
+    during: where.stage,
+  });
 }
 
 interface Staging {
@@ -521,10 +552,12 @@ async function upgradeNode(
   pre: Prefetch | undefined,
   onLastRound: () => void,
   stagingFailure: () => NodeFailure | null,
+  where: Where,
 ): Promise<'upgraded' | 'skipped'> {
   const host = hostOf(ctx, spec.name);
   const target = opts.tarball.version;
   const deadlineMs = ctx.inv.gates.timeoutSeconds * 1000;
+  where.stage = 'before';
 
   // gate-before: the world may have moved since preflight (another operator, a crash).
   let t = ctx.now().getTime();
@@ -625,6 +658,7 @@ async function upgradeNode(
   // few ms between them leaves an upgrade running in the VM that no journal knows about, and the
   // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.commit resolves once the
   // line is on disk, and rejects — halting the run — when it cannot be: state/records.ts.)
+  where.stage = 'hop';
   await ctx.commit({
     kind: 'upgrade.begin',
     runId: ctx.runId,
@@ -656,6 +690,7 @@ async function upgradeNode(
     await ctx.sleep(1000);
     r = await host.exec(command, { timeoutMs: Math.max(1000, deadlineMs - (ctx.now().getTime() - upgradeStarted)) });
   }
+  where.stage = 'after'; // a verdict came back: whatever follows is judged, not lost
   const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
   // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
   // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
