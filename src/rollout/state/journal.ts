@@ -13,6 +13,14 @@ import { RolloutError } from '../../util/errors.js';
  * A write-ahead record could not be made durable: the run halts (exit 4) before its next remote
  * action, because resume would not know what this run did next.
  */
+/** What did not happen because a durable record could not be written first (write-ahead). */
+const UNWRITTEN: Readonly<Record<string, string>> = {
+  'run.meta': 'no node was touched',
+  'upgrade.begin': 'the hop that record announces was not sent (its node may hold a fresh backup)',
+  'upgrade.end': 'nothing after the hop ran (the next run re-observes that node)',
+  'node.gated': 'no further node was touched',
+};
+
 export class JournalUnwritableError extends RolloutError {
   readonly file: string;
   readonly code: string;
@@ -22,7 +30,7 @@ export class JournalUnwritableError extends RolloutError {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(
       'halted',
-      `the journal ${file} cannot be written (${code}): halted before the next step, nothing further was changed`,
+      `the journal ${file} cannot be written (${code}): halted; ${UNWRITTEN[recordKind] ?? `the step its '${recordKind}' record announces did not run, nor anything after it`}`,
       {
         details: [`the write-ahead record '${recordKind}' failed: ${why}`],
         hint: `free space or fix permissions under ${dirname(file)}, then re-run the same command: it re-observes every node and resumes from the facts`,
