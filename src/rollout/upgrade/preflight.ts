@@ -2,6 +2,7 @@
 // node changes. A finding has a stable code (scripts key on it), a message naming the node, and a fix.
 import { otpMajor } from '../../release/buildInfo.js';
 import { classifyHop } from '../../emqx/version.js';
+import { detectTransient } from '../../emqx/parse/transient.js';
 import type { Inventory } from '../../inventory/types.js';
 import { pluginOf, type NodeFacts } from '../core/facts.js';
 import type { Finding, TarballInfo } from '../core/types.js';
@@ -88,6 +89,19 @@ export function preflight(
           f.node,
           `${f.node}: EMQX is not running (${f.ctl.message})`,
           `start it (${spec.rootDir}/bin/emqx start) and re-run`,
+        ),
+      );
+      continue;
+    }
+    const raw = f.ctl?.kind === 'unrecognised' ? f.ctl.raw.replace(/\n?\[exit [^\]]*\]$/, '') : '';
+    if (f.ctl?.kind !== 'running' && detectTransient(raw, 1)) {
+      // `Command table is initializing.` / no commands yet (facts A5): a node still booting.
+      out.push(
+        blocker(
+          'node-booting',
+          f.node,
+          `${f.node}: EMQX is still booting (\`emqx ctl status\` says ${JSON.stringify(raw.trim().slice(0, 80))})`,
+          'wait until `emqx ctl status` reports the node started, then re-run',
         ),
       );
       continue;

@@ -52,6 +52,11 @@ describe('preflight', () => {
       ['blocker:status-unrecognised@' + N[1]],
     ],
     [
+      '`ctl status` of a node still booting (facts A5): blocked as booting, with a wait-and-retry fix',
+      withNode2({ ctl: { kind: 'unrecognised', raw: 'Command table is initializing.\n[exit 1]' }, version: null }),
+      ['blocker:node-booting@' + N[1]],
+    ],
+    [
       'host answers with another node name',
       withNode2({ ctl: { kind: 'running', node: 'emqx@10.0.0.99', version: '5.10.4', status: 'started' } }),
       ['blocker:node-name-mismatch@' + N[1]],
