@@ -59,6 +59,12 @@ const BOOTING: ReliabilityCase = {
     execFileSync(join(n.rootDir, 'bin', 'emqx'), ['start'], { env, stdio: 'ignore', timeout: 30_000 });
   },
   expect: { exit: 3, nodes: UNTOUCHED },
+  checks: function namesBooting({ runs, c }) {
+    const h = halt(runs[0]);
+    return JSON.stringify(h?.evidence ?? []).includes(`[node-booting] ${c.nodes[1].name}`)
+      ? []
+      : [`first run: expected a node-booting blocker for ${c.nodes[1].name}, got ${JSON.stringify(h?.evidence)}`];
+  },
 };
 
 /** The failure shapes of real installs (facts A2, A4, A5), during the hop on node 2. */
