@@ -485,6 +485,9 @@ function startStaging(
   };
 }
 
+/** How long a re-run awaits an earlier upgrade the VM is still running (relup status in-progress). */
+const IN_PROGRESS_WAIT_S = 120;
+
 /** Prefetched facts older than this when their node's turn comes are observed again (invariant 2). */
 const PREFETCH_FRESH_MS = 10_000;
 
@@ -897,10 +900,27 @@ async function settleInFlight(
     node: spec.name,
     message: `run ${fl.runId} began upgrading ${spec.name} (${fl.from} → ${fl.to}) without recording the end; re-observing`,
   });
-  const deadline = ctx.now().getTime() + ctx.inv.gates.timeoutSeconds * 1000;
+  // A torn read across the handler's last step is "settling", not "unknown": look again (verdicts.ts),
+  // for up to the node's deadline. An upgrade the VM still runs (`relup status` in-progress: the
+  // earlier run's deadline expired under a slow hop) is awaited longer, up to IN_PROGRESS_WAIT_S: the
+  // operator re-ran to finish it, and halting while the VM works would only send them back to wait.
+  const t0 = ctx.now().getTime();
+  const shortDeadline = t0 + ctx.inv.gates.timeoutSeconds * 1000;
+  const longDeadline = t0 + Math.max(ctx.inv.gates.timeoutSeconds, IN_PROGRESS_WAIT_S) * 1000;
   let f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
-  // A torn read across the handler's last step is "settling", not "unknown": look again (verdicts.ts).
-  while (judgeInFlight(f, fl) === 'settling' && ctx.now().getTime() < deadline) {
+  let told = false;
+  while (judgeInFlight(f, fl) === 'settling') {
+    const inProgress = f.relupStatus?.kind === 'in-progress';
+    if (ctx.now().getTime() >= (inProgress ? longDeadline : shortDeadline)) break;
+    if (inProgress && !told) {
+      told = true;
+      ctx.emit({
+        type: 'log',
+        level: 'info',
+        node: spec.name,
+        message: `relup status says in-progress: waiting up to ${Math.max(ctx.inv.gates.timeoutSeconds, IN_PROGRESS_WAIT_S)}s for the earlier upgrade to finish inside the VM`,
+      });
+    }
     await ctx.sleep(1000, ctx.signal);
     f = await observeNode(host, spec, { tarballName: null, signal: ctx.signal });
   }
