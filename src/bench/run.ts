@@ -22,7 +22,14 @@ import type { Bench, BenchRow } from './types.js';
 export type { Bench, BenchRow } from './types.js';
 
 export function registry(o: RolloutBenchOptions = {}): Bench[] {
-  return [rolloutBench(o), stagingBench(o.quick ? { sizeBytes: 64 * 1024 * 1024, runs: 2 } : {})];
+  const MiB = 1024 * 1024;
+  // --quick: 64 MiB on one node (2 runs), 5 nodes × 64 MiB once, the RSS row at 30 nodes × 32 MiB
+  return [
+    rolloutBench(o),
+    stagingBench(
+      o.quick ? { sizeBytes: 64 * MiB, runs: 2, parallelBytes: 64 * MiB, parallelRuns: 1, rssBytes: 32 * MiB } : {},
+    ),
+  ];
 }
 
 const cell = (r: BenchRow): string => (Number.isNaN(r.value) ? '—' : `${r.value} ${r.unit}`.trim());

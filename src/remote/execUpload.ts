@@ -97,9 +97,13 @@ export class StageChannel {
           off();
           if (err) {
             return reject(
-              new RolloutError('remote', `${conn.node}: cannot run the staging command on ${conn.target}: ${err.message}`, {
-                cause: err,
-              }),
+              new RolloutError(
+                'remote',
+                `${conn.node}: cannot run the staging command on ${conn.target}: ${err.message}`,
+                {
+                  cause: err,
+                },
+              ),
             );
           }
           resolve(new StageChannel(conn, ch, opts));
@@ -196,8 +200,21 @@ export class StageChannel {
   /** Exit code and output tails, for error messages. */
   evidence(): string[] {
     const tail = (label: string, s: string) =>
-      s.trim() ? [`${label}:`, ...s.trim().split('\n').slice(-15).map((l) => `  | ${l}`)] : [];
-    return [`exit code: ${this.exitCode ?? 'none'}`, ...tail('stdout', this.stdoutAll), ...tail('stderr', this.stderrAll)];
+      s.trim()
+        ? [
+            `${label}:`,
+            ...s
+              .trim()
+              .split('\n')
+              .slice(-15)
+              .map((l) => `  | ${l}`),
+          ]
+        : [];
+    return [
+      `exit code: ${this.exitCode ?? 'none'}`,
+      ...tail('stdout', this.stdoutAll),
+      ...tail('stderr', this.stderrAll),
+    ];
   }
 
   /** The script's output up to its next `ready` line (consumed). */
@@ -285,10 +302,7 @@ export class StageChannel {
       }
       if (sent !== size - from) {
         this.fail(
-          new RolloutError(
-            'bad-input',
-            `${localPath} changed while uploading (read ${from + sent} of ${size} bytes)`,
-          ),
+          new RolloutError('bad-input', `${localPath} changed while uploading (read ${from + sent} of ${size} bytes)`),
         );
         return this.failed();
       }

@@ -12,13 +12,7 @@ import { describeResult, execOn } from './exec.js';
 import { shq } from '../util/shellQuote.js';
 import type { SftpSession } from './sftp.js';
 import { sftpCall } from './sftp.js';
-import {
-  decideStage,
-  formatBytes,
-  parseObservation,
-  resumeCandidates,
-  type StageObservation,
-} from './stagePlan.js';
+import { decideStage, formatBytes, parseObservation, resumeCandidates, type StageObservation } from './stagePlan.js';
 import { uploadFrom } from './upload.js';
 import type { Connection } from './connect.js';
 import { StageChannel } from './execUpload.js';

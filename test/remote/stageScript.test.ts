@@ -20,10 +20,14 @@ function run(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn('/bin/sh', ['-c', STAGE_SCRIPT, 'stage', args.dir, args.f, `${args.f}.part`, String(args.size), args.want], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env,
-    });
+    const p = spawn(
+      '/bin/sh',
+      ['-c', STAGE_SCRIPT, 'stage', args.dir, args.f, `${args.f}.part`, String(args.size), args.want],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env,
+      },
+    );
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -118,7 +122,10 @@ describe('stage script', () => {
     const j = job();
     const bin = join(base, `fake-bin-${seq}`);
     mkdirSync(bin);
-    writeFileSync(join(bin, 'openssl'), '#!/bin/sh\necho "0000000000000000000000000000000000000000000000000000000000000000 *stdin"\n');
+    writeFileSync(
+      join(bin, 'openssl'),
+      '#!/bin/sh\necho "0000000000000000000000000000000000000000000000000000000000000000 *stdin"\n',
+    );
     chmodSync(join(bin, 'openssl'), 0o755);
     const r = await run(j, Buffer.concat([Buffer.from('from 0\n'), j.data]), {
       ...process.env,
