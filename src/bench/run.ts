@@ -23,7 +23,7 @@ export type { Bench, BenchRow } from './types.js';
 
 export function registry(o: RolloutBenchOptions = {}): Bench[] {
   const MiB = 1024 * 1024;
-  // --quick: 64 MiB on one node (2 runs), 5 nodes × 64 MiB once, the RSS row at 30 nodes × 32 MiB
+  // --quick: 64 MiB on one node (2 runs), 5 nodes × 64 MiB once (its peak RSS in the note), no 30-node RSS row
   return [
     rolloutBench(o),
     stagingBench(

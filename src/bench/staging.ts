@@ -179,6 +179,7 @@ export function stagingBench(opts: StagingBenchOptions = {}): Bench {
           const pf = file(pSize);
           const ours: number[] = [];
           const scps: number[] = [];
+          let rssKb = 0;
           for (let r = 0; r < pRuns; r++) {
             for (const w of r % 2 ? (['scp', 'ours'] as const) : (['ours', 'scp'] as const)) {
               gc();
@@ -186,6 +187,7 @@ export function stagingBench(opts: StagingBenchOptions = {}): Bench {
               if (w === 'ours') {
                 const res = await stageMany(dir, pf, pN, spec, remoteDir, `par-${r}`);
                 ours.push(res.wallMs);
+                rssKb = Math.max(rssKb, res.maxRssKb ?? 0);
                 ctx.log(`${pN} nodes at once, run ${r + 1}: ours ${res.wallMs} ms`);
               } else {
                 const t0 = performance.now();
@@ -203,7 +205,9 @@ export function stagingBench(opts: StagingBenchOptions = {}): Bench {
             unit: '×',
             target: '≥ 0.95',
             pass: ratio >= 0.95,
-            note: `ours ${Math.round(median(ours))} ms (one process, spawn → exit), scp ${Math.round(median(scps))} ms`,
+            note:
+              `ours ${Math.round(median(ours))} ms (one process, spawn → exit), scp ${Math.round(median(scps))} ms` +
+              (rssKb ? `; our peak RSS ${Math.round(rssKb / 1024)} MiB` : ''),
           });
         }
 
