@@ -4,7 +4,7 @@
 //
 // Every wait settles: a closed channel, a lost connection and an abort all reject the pending
 // call (libraries.md §2.4: raw ssh2 never calls back on its own in those cases).
-// Abort: EOF on stdin ends the script's tee early, so the .part is short and never renamed; if the
+// Abort: EOF on stdin ends the script's cat early, so the .part is short and never renamed; if the
 // script has not exited after a grace, its process group is killed over a second channel
 // (libraries.md §1.7: closing the channel does not stop a remote command).
 import { createReadStream } from 'node:fs';
@@ -193,7 +193,7 @@ export class StageChannel {
   private unexpectedEnd(what: string): RolloutError {
     return new RolloutError('remote', `${this.conn.node}: the staging command ended while ${what}`, {
       details: this.evidence(),
-      hint: 'the node needs a POSIX sh with mkdir, df, head, tee, dd, mv and sha256sum (or openssl)',
+      hint: 'the node needs a POSIX sh with mkdir, df, head, cat, dd, mv and sha256sum (or openssl)',
     });
   }
 

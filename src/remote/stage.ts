@@ -260,9 +260,10 @@ interface Job {
 
 /**
  * Staging over one exec channel (stageScript.ts): observe → decide → maybe compare .part prefixes →
- * stream the bytes → the node hashes them while writing, checks size + digest + tee's status and
- * renames. Round trips on a fresh upload: the exec itself and the bytes; no SFTP channel, no
- * second read of the file on the node, no hash of the local file on the happy path.
+ * stream the bytes → the node appends them to the .part, hashes the file (openssl when it works: one
+ * read from the page cache), checks size + digest + cat's status and renames. Round trips on a fresh
+ * upload: the exec itself and the bytes; no SFTP channel, no follower, no rename round trip, no hash
+ * of the local file on the happy path.
  */
 async function stageViaExec(
   conn: Connection,
@@ -320,7 +321,7 @@ async function stageViaExec(
   if (outcome.kind === 'none') {
     throw new RolloutError('remote', `${node}: staging ${remotePath} failed on the node`, {
       details: ch.evidence(),
-      hint: 'the node needs a POSIX sh with mkdir, df, head, tee, dd, mv and sha256sum (or openssl)',
+      hint: 'the node needs a POSIX sh with mkdir, df, head, cat, dd, mv and sha256sum (or openssl)',
     });
   }
   // Only now hash the local file: on the happy path that would cost a full read + sha256 here.
@@ -337,7 +338,7 @@ async function stageViaExec(
   throw new RolloutError('remote', `${node}: uploaded ${part} failed verification`, {
     details: [
       outcome.kind === 'bad'
-        ? `on the node: tee status ${outcome.rc || '?'}, size ${outcome.size ?? '?'} (expected ${size}), sha256 ${outcome.sha || '?'}`
+        ? `on the node: cat status ${outcome.rc || '?'}, size ${outcome.size ?? '?'} (expected ${size}), sha256 ${outcome.sha || '?'}`
         : `on the node: sha256 ${outcome.sha}, size ${outcome.size}`,
       `expected sha256: ${expected}`,
       ...ch.evidence(),
