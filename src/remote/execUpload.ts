@@ -312,7 +312,11 @@ export class StageChannel {
     } catch {
       /* closed: judged below */
     }
-    while (!this.isClosed && !this.failure) await new Promise<void>((r) => (this.wake = r));
+    // The script's `done …` line comes after the rename: the file is in place, so that line is the
+    // answer. Not waiting for exit-status + close as well saves a round of small packets, which
+    // sshd (Nagle on for exec sessions) can hold ~40 ms. `bad …` waits for the exit (the evidence).
+    while (!this.isClosed && !this.failure && !/^done [0-9a-f]{64} \d+$/m.test(this.out))
+      await new Promise<void>((r) => (this.wake = r));
     if (this.failure) return this.failed();
     return { stdout: this.stdoutAll, stderr: this.stderrAll, exitCode: this.exitCode };
   }
