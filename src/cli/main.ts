@@ -17,7 +17,7 @@ const SAFE_STOP_COMMANDS = new Set(['upgrade', 'restart', 'recover-boot', 'clean
 
 function makeIO(command: string | undefined): { io: CliIO; dispose: () => void } {
   const hard = new AbortController();
-  // Every in-flight remote command listens on this signal: 4 per node × 8 nodes observed at once is
+  // Every in-flight remote command listens on this signal: 4 per node × 32 nodes observed at once is
   // legitimately more than the default 10. A real leak would still show past 1000.
   setMaxListeners(1000, hard.signal);
   let soft = false;

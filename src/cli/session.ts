@@ -8,6 +8,7 @@ import { loadInventory } from '../inventory/load.js';
 import type { Inventory } from '../inventory/types.js';
 import { openHostsSettled } from '../remote/host.js';
 import { BECOME_PASSWORD_ENV, nodesWantingPassword, withBecome } from '../remote/become.js';
+import { runBatch } from '../remote/batch.js';
 import { PASSPHRASE_ENV, keyNeedsPassphrase, loadPrivateKey } from '../remote/keys.js';
 import type { ExecOptions, RemoteHost } from '../remote/types.js';
 import { realSleep, type RunContext } from '../rollout/core/context.js';
@@ -43,6 +44,13 @@ export interface SessionOptions {
   readonly renderer?: Renderer;
   /** Inventory and passphrase already validated by cli/inputs.ts (validateInputs). */
   readonly loaded?: { readonly inv: Inventory; readonly passphrase: string | undefined };
+  /**
+   * Return before the SSH handshakes finish: the run's first event is shown at once, and ctx.connected
+   * resolves when ctx.hosts and ctx.unreachable are filled in. Only for commands whose every remote
+   * action goes through observeAll or takeLock first (plan, upgrade, status), which await it. Ignored
+   * when a sudo password may have to be asked on the terminal (that prompt needs the connections).
+   */
+  readonly connectInBackground?: boolean;
 }
 
 export interface Session {
@@ -145,6 +153,7 @@ async function becomePasswordFor(
 
 /** Journals every remote command (command, exit code, duration) — the evidence of a run. */
 function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: string): RemoteHost {
+  let batches = 0;
   return {
     node: h.node,
     exec: async (command: string, opts?: ExecOptions) => {
@@ -160,6 +169,25 @@ function recordingHost(h: RemoteHost, record: (r: NoteRecord) => void, runId: st
         timedOut: r.timedOut,
       });
       return r;
+    },
+    // One journal line per probe of a batch (remote/batch.ts), as if each had run alone, tagged
+    // with the batch: `batch` numbers the SSH exec they shared.
+    execBatch: async (commands, opts) => {
+      const rs = await runBatch(h, commands, opts);
+      const batch = ++batches;
+      for (const r of rs)
+        record({
+          kind: 'exec',
+          runId,
+          node: h.node,
+          command: r.command,
+          exitCode: r.exitCode,
+          signal: r.signal,
+          durationMs: Math.round(r.durationMs),
+          timedOut: r.timedOut,
+          batch,
+        });
+      return rs;
     },
     stage: async (localPath, remotePath, sha256, opts) => {
       const r = await h.stage(localPath, remotePath, sha256, opts);
@@ -310,32 +338,48 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
   const offInterrupt = io.onInterrupt((notice) => emit({ type: 'log', level: 'warn', message: notice }));
 
   const nodes = opts.only ? inv.nodes.filter((n) => opts.only!.includes(n.name)) : inv.nodes;
-  const { hosts, failures } = await openHostsSettled(nodes, {
-    passphrase,
-    ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}),
-    signal: io.signal,
-  });
-  const becomePassword = await becomePasswordFor(io, nodes, hosts);
-  // become: sudo wraps outside the journal's view, so the journal shows the sudo command (never the password: stdin).
-  const recorded = new Map(
-    [...hosts].map(([k, h]) => [
-      k,
-      withBecome(
-        recordingHost(h, note, runId),
-        nodes.find((n) => n.name === k)!,
-        becomePassword,
-      ),
-    ]),
-  );
-  const unreachable = new Map(
-    [...failures].map(([node, e]) => {
+  // Filled in by connect(); until then empty (ctx.connected says when they are complete).
+  const hosts = new Map<string, RemoteHost>();
+  const recorded = new Map<string, RemoteHost>();
+  const unreachable = new Map<string, { message: string; details: string[]; code: string }>();
+  const connect = async (): Promise<void> => {
+    const opened = await openHostsSettled(nodes, {
+      passphrase,
+      ...(io.env.SSH_AUTH_SOCK ? { agentSocket: io.env.SSH_AUTH_SOCK } : {}),
+      signal: io.signal,
+    });
+    if (io.signal.aborted) {
+      // Handshakes cut short by Ctrl-C/SIGTERM are an interruption (exit 130), not unreachable nodes.
+      await Promise.all([...opened.hosts.values()].map((h) => h.close().catch(() => undefined)));
+      throw new RolloutError('interrupted', `interrupted while connecting to the nodes`, { cause: io.signal.reason });
+    }
+    for (const [k, h] of opened.hosts) hosts.set(k, h);
+    const becomePassword = await becomePasswordFor(io, nodes, opened.hosts);
+    // become: sudo wraps outside the journal's view, so the journal shows the sudo command (never the password: stdin).
+    for (const [k, h] of opened.hosts)
+      recorded.set(
+        k,
+        withBecome(
+          recordingHost(h, note, runId),
+          nodes.find((n) => n.name === k)!,
+          becomePassword,
+        ),
+      );
+    for (const [node, e] of opened.failures) {
       note({ kind: 'connect.failed', runId, node, message: e.message });
-      return [
-        node,
-        { message: e.message, details: [...e.details, ...(e.hint ? [e.hint] : [])], code: unreachableCode(e) },
-      ];
-    }),
-  );
+      unreachable.set(node, {
+        message: e.message,
+        details: [...e.details, ...(e.hint ? [e.hint] : [])],
+        code: unreachableCode(e),
+      });
+    }
+  };
+  const mayPrompt = io.stdinTTY && nodes.some((n) => n.become === 'sudo') && !io.env[BECOME_PASSWORD_ENV]?.length;
+  let connected: Promise<void> | undefined;
+  if (opts.connectInBackground && !mayPrompt) {
+    connected = connect();
+    connected.catch(() => undefined); // awaited by observeAll/takeLock and by close(); never unhandled
+  } else await connect();
   const ctx: RunContext = {
     inv,
     runId,
@@ -348,6 +392,7 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     stopRequested: io.stopRequested,
     commit,
     note,
+    ...(connected ? { connected } : {}),
     ...(mqttPassword !== undefined ? { mqttPassword } : {}),
   };
   return {
@@ -366,11 +411,15 @@ export async function openSession(io: CliIO, opts: SessionOptions): Promise<Sess
     },
     close: async () => {
       offInterrupt();
-      await Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)));
+      // A run that ended early (bad --resume, an interruption) may still be connecting: wait, then close all.
+      await connected?.catch(() => undefined);
+      // Every connection ends in parallel with the rest of the shutdown: its peer's goodbye is one
+      // round trip we need not wait on before the renderer and the journal.
+      const hostsClosed = Promise.all([...hosts.values()].map((h) => h.close().catch(() => undefined)));
       // After the run's last word, before the renderer and journal close: see DRAIN_MS.
       if (notifier) await notifier.drain();
       await renderer.finish();
-      await journal.close();
+      await Promise.all([hostsClosed, journal.close()]);
       if (notesLost > 0) {
         const code = (firstNoteError as NodeJS.ErrnoException | null)?.code ?? 'error';
         io.stderr.write(

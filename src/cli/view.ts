@@ -3,7 +3,7 @@
 // once the operator said yes (Ink cannot share the screen with a prompt); and the cluster-lock
 // owner of this process.
 import { hostname, userInfo } from 'node:os';
-import { mountInk } from '../ui/ink/mount.js';
+import { mountInkLazily } from '../ui/lazyInk.js';
 import { createPlainRenderer } from '../ui/plain.js';
 import { chooseRenderer, noColor, rendererKind, type Renderer } from '../ui/renderer.js';
 import type { LockOptions } from '../rollout/core/run.js';
@@ -42,7 +42,7 @@ export function pickView(
       const ok = await confirm(io, question);
       if (ok && switcher)
         await switcher.switchTo(
-          mountInk({
+          mountInkLazily({
             stdout: io.stdout,
             stderr: io.stderr,
             stdin: io.stdin,

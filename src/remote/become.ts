@@ -10,6 +10,7 @@
 //   must be handled as that user too (execAsLogin), then made readable for the EMQX service user.
 import { shq } from '../util/shellQuote.js';
 import type { ExecOptions, ExecResult, RemoteHost, StageResult } from './types.js';
+import { runBatch, type BatchOptions } from './batch.js';
 
 /** What the remote layer needs to know of a node's privilege (an inventory NodeSpec satisfies it). */
 export interface BecomeSpec {
@@ -59,6 +60,16 @@ export class BecomeHost implements RemoteHost {
     const withPassword = this.password !== undefined;
     return this.inner.exec(becomeCommand(command, this.user, withPassword), {
       ...opts,
+      ...(withPassword ? { stdin: `${this.password}\n` } : {}),
+    });
+  }
+
+  /** The whole batch script under one sudo, so every probe runs as it would alone: as becomeUser. */
+  execBatch(commands: readonly string[], opts: BatchOptions = {}): Promise<ExecResult[]> {
+    const withPassword = this.password !== undefined;
+    return runBatch(this.inner, commands, {
+      ...opts,
+      wrap: (script) => becomeCommand(opts.wrap ? opts.wrap(script) : script, this.user, withPassword),
       ...(withPassword ? { stdin: `${this.password}\n` } : {}),
     });
   }

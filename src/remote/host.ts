@@ -97,8 +97,15 @@ export class SshRemoteHost implements RemoteHost {
 }
 
 export interface OpenHostsOptions extends ConnectOptions {
-  /** Parallel handshakes; sshd's MaxStartups (10:30:100) throttles many fresh ones through one bastion. */
+  /**
+   * Parallel handshakes per sshd that sees them: the first hop of each node (its jump host, its
+   * ProxyCommand, else the node itself). sshd's MaxStartups (10:30:100) starts dropping fresh
+   * connections past 10 unauthenticated ones, which matters when every node goes through one bastion.
+   * Default 8.
+   */
   readonly concurrency?: number;
+  /** Parallel handshakes in all (this process's CPU and file descriptors). Default 64. */
+  readonly totalConcurrency?: number;
 }
 
 export interface OpenHostsResult {
@@ -107,31 +114,49 @@ export interface OpenHostsResult {
   readonly failures: Map<string, RolloutError>;
 }
 
+/** The sshd (or local command) that receives a node's first handshake. */
+export function firstHopKey(spec: NodeSpec): string {
+  const j = spec.jump[0];
+  if (j) return j.proxyCommand !== undefined ? `proxy:${j.proxyCommand}` : `ssh:${j.host}:${j.port}`;
+  return spec.proxyCommand !== undefined ? `proxy:${spec.proxyCommand}` : `ssh:${spec.host}:${spec.port}`;
+}
+
 /**
- * Connect to every node in parallel (bounded). Returns the reachable hosts and the failures side by
- * side: preflight wants to report every unreachable node at once, not just the first.
+ * Connect to every node in parallel: nodes behind different sshds all at once (a 30-node cluster in
+ * one round of handshakes, not four), at most `concurrency` at a time through any one sshd. Returns
+ * the reachable hosts and the failures side by side: preflight wants to report every unreachable
+ * node at once, not just the first.
  */
 export async function openHostsSettled(
   specs: readonly NodeSpec[],
   opts: OpenHostsOptions = {},
 ): Promise<OpenHostsResult> {
-  const queue = new PQueue({ concurrency: opts.concurrency ?? 8 });
+  const total = new PQueue({ concurrency: opts.totalConcurrency ?? 64 });
+  const perHop = new Map<string, PQueue>();
+  const queueOf = (spec: NodeSpec): PQueue => {
+    const k = firstHopKey(spec);
+    let q = perHop.get(k);
+    if (!q) perHop.set(k, (q = new PQueue({ concurrency: opts.concurrency ?? 8 })));
+    return q;
+  };
   const hosts = new Map<string, RemoteHost>();
   const failures = new Map<string, RolloutError>();
   await Promise.all(
     specs.map((spec) =>
-      queue.add(async () => {
-        const h = new SshRemoteHost(spec, opts);
-        try {
-          await h.connect();
-          hosts.set(spec.name, h);
-        } catch (e) {
-          failures.set(
-            spec.name,
-            e instanceof RolloutError ? e : new RolloutError('remote', `${spec.name}: ${String(e)}`, { cause: e }),
-          );
-        }
-      }),
+      queueOf(spec).add(() =>
+        total.add(async () => {
+          const h = new SshRemoteHost(spec, opts);
+          try {
+            await h.connect();
+            hosts.set(spec.name, h);
+          } catch (e) {
+            failures.set(
+              spec.name,
+              e instanceof RolloutError ? e : new RolloutError('remote', `${spec.name}: ${String(e)}`, { cause: e }),
+            );
+          }
+        }),
+      ),
     ),
   );
   // Keep inventory order.

@@ -69,6 +69,15 @@ export interface RemoteHost {
    * → exec() already runs as the login user.
    */
   execAsLogin?(command: string, opts?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Several read-only probes in one exec, concurrently on the node, results in order (remote/batch.ts).
+   * Absent → batch.ts runs the batch over exec(). Wrappers implement it to keep their own semantics
+   * (become wraps the whole script; the journal records every probe).
+   */
+  execBatch?(
+    commands: readonly string[],
+    opts?: ExecOptions & { readonly wrap?: (script: string) => string },
+  ): Promise<ExecResult[]>;
 }
 
 /** One hop of a ProxyJump chain. */

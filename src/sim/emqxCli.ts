@@ -92,7 +92,8 @@ async function main(argv: string[]): Promise<number> {
       return r.code;
     }
     case 'ctl': {
-      if (cfg.ctlLatencyMs) await sleep(cfg.ctlLatencyMs);
+      // EMQX_SIM_CTL_SLEPT: the fast client (wrapperScript.ts) already waited, then found the node down.
+      if (cfg.ctlLatencyMs && !process.env.EMQX_SIM_CTL_SLEPT) await sleep(cfg.ctlLatencyMs);
       const r = await rpcCall(sock, { op: 'ctl', args: rest });
       if (!r || r.down) return down();
       out(r.out);

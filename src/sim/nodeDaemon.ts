@@ -218,7 +218,7 @@ class SimNode implements SimNodeApi {
       }
       this.handle(req).then(
         (reply) => {
-          c.end(`${JSON.stringify(reply)}\n`);
+          c.end(req.op === 'ctl' && req.raw ? rawReply(reply) : `${JSON.stringify(reply)}\n`);
           if (req.op === 'stop' && !reply.down) void this.shutdown();
           if (this.crashAfterReply) setTimeout(() => process.exit(1), 50); // the VM is gone
         },
@@ -666,4 +666,16 @@ export async function runDaemon(runnerRoot: string, baseRoot: string, dataDir: s
     await node.shutdown(); // aedes' timers would otherwise keep a half-booted daemon alive
     throw e;
   }
+}
+
+/**
+ * The fast ctl client's framing (wrapperScript.ts FAST_CTL): `R <code> <stdout bytes> <stderr bytes>`
+ * then the bytes, or `D` when the node is down (the client then runs the full CLI, which prints the
+ * down message).
+ */
+function rawReply(r: RpcReply): Buffer {
+  if (r.down) return Buffer.from('D\n');
+  const out = Buffer.from(r.out);
+  const err = Buffer.from(r.err);
+  return Buffer.concat([Buffer.from(`R ${r.code} ${out.length} ${err.length}\n`), out, err]);
 }

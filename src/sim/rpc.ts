@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 export type RpcRequest =
   | { readonly op: 'ping' }
   | { readonly op: 'stop' }
-  | { readonly op: 'ctl'; readonly args: readonly string[] }
+  | { readonly op: 'ctl'; readonly args: readonly string[]; readonly raw?: boolean }
   | { readonly op: 'eval'; readonly expr: string };
 
 export type RpcReply =

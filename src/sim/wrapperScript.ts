@@ -27,6 +27,35 @@
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * `emqx ctl` without starting Node: on a real node a ctl call costs two Erlang VM starts, which the
+ * cost model stands for with `ctlLatencyMs`; the simulator's own Node start (~0.1 s of CPU per call)
+ * is an artefact that 30 simulated nodes on one small machine would pay 200 times over a `plan`.
+ * So a running node's ctl calls go through this Perl client (perl-base, present on every Debian):
+ * wait the modelled latency, send the request over the daemon's socket, print the framed reply
+ * byte for byte, exit with its code. Anything else (no socket, the node down, no reply) execs the
+ * full CLI, which prints exactly what a real node prints then (EMQX_SIM_CTL_SLEPT: already waited).
+ * No single quotes below: it is passed to `perl -e '…'`.
+ */
+const FAST_CTL = String.raw`use strict; use IO::Socket::UNIX; use Socket;
+my ($sock, $cfg, $node, $cli, @args) = @ARGV;
+my $lat = 0;
+if (open(my $fh, "<", $cfg)) { local $/; my $j = <$fh>; $lat = $1 if defined $j && $j =~ /"ctlLatencyMs"\s*:\s*(\d+)/; }
+select(undef, undef, undef, $lat / 1000) if $lat > 0;
+sub slow { $ENV{EMQX_SIM_CTL_SLEPT} = "1"; exec($node, $cli, "ctl", @args) or exit 1; }
+sub js { my $x = shift; $x =~ s/([\\"])/\\$1/g; $x =~ s/([\x00-\x1f])/sprintf("\\u%04x", ord($1))/ge; return "\"" . $x . "\""; }
+my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM, Peer => $sock) or slow();
+binmode($s); binmode(STDOUT); binmode(STDERR);
+print $s "{\"op\":\"ctl\",\"raw\":true,\"args\":[" . join(",", map { js($_) } @args) . "]}\n";
+my $hdr = <$s>;
+slow() unless defined $hdr && $hdr =~ /^R (\d+) (\d+) (\d+)\n$/;
+my ($code, $ol, $el) = ($1, $2, $3);
+my $buf = ""; my $want = $ol + $el;
+while (length($buf) < $want) { my $n = read($s, $buf, $want - length($buf), length($buf)); last unless $n; }
+exit 1 if length($buf) < $want;
+print STDOUT substr($buf, 0, $ol); print STDERR substr($buf, $ol);
+exit $code;`;
+
 export function wrapperScript(nodeBin: string, cliJs: string): string {
   return `#!/bin/sh
 # EMQX Enterprise node (emqx-rollout simulator). Behaves like bin/emqx of EMQX 5.10.
@@ -97,6 +126,10 @@ fi
 
 export BASE_RUNNER_ROOT_DIR
 cd "$BASE_RUNNER_ROOT_DIR"
+if [ "$1" = ctl ] && [ -S .sim/d.sock ] && [ -z "\${EMQX_SIM_SLOW_CTL:-}" ] && command -v perl >/dev/null 2>&1; then
+  shift
+  exec perl -e '${FAST_CTL}' "$BASE_RUNNER_ROOT_DIR/.sim/d.sock" "$BASE_RUNNER_ROOT_DIR/.sim/node.json" "$SIM_NODE" "$SIM_CLI" "$@"
+fi
 exec "$SIM_NODE" "$SIM_CLI" "$@"
 `;
 }

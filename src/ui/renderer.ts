@@ -1,7 +1,7 @@
 // The one place that picks how a run is shown (STYLE.md "Typed events, chosen renderers").
 import type { RolloutEvent } from '../rollout/core/events.js';
-import { mountInk } from './ink/mount.js';
 import { createJsonRenderer } from './ndjson.js';
+import { mountInkLazily } from './lazyInk.js';
 import { createPlainRenderer } from './plain.js';
 
 export interface Renderer {
@@ -49,13 +49,14 @@ export function rendererKind(o: Pick<ChooseOptions, 'json' | 'plain' | 'isTTY' |
 
 /**
  * `--json` → NDJSON on stdout and nothing human there; an interactive terminal that is not CI
- * and not `--plain` → the Ink view; everything else → plain timestamped lines.
+ * and not `--plain` → the Ink view (its modules loaded only then: ui/lazyInk.ts); everything else →
+ * plain timestamped lines.
  */
 export function chooseRenderer(o: ChooseOptions): Renderer {
   const kind = rendererKind(o);
   if (kind === 'json') return createJsonRenderer(o.stdout);
   if (kind === 'ink') {
-    return mountInk({
+    return mountInkLazily({
       stdout: o.stdout as NodeJS.WriteStream,
       stderr: o.stderr as NodeJS.WriteStream,
       stdin: o.stdin as NodeJS.ReadStream,

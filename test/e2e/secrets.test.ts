@@ -85,7 +85,8 @@ describe('credentials written inline in gate commands', () => {
 // The whole footprint of a run: every byte it wrote to stdout and stderr, and every file under its
 // state directory (journal, report-<run>.json/.md, last-report.*), for a run that used an encrypted
 // key AND inline gate credentials — including a gate that fails and prints its credentials, so the
-// halt's evidence and the report carry them too. TODO(become): add the sudo password (docs/SECURITY.md).
+// halt's evidence and the report carry them too. The sudo password of `become: sudo` is checked the same
+// way, behind real sudo, by test/e2e/pkgInstall.test.ts case 4.
 describe('every output, journal and report of a run with an encrypted key and inline credentials', () => {
   let c: E2eCluster;
   const SECRETS = [PASSPHRASE, 'S3cretPW', 'hunter2xyz', 'tok-9f8e7d6c5b'];

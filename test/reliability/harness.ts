@@ -2,6 +2,7 @@
 // the BUILT CLI, then what the nodes, the journal and the report say, judged against the case's
 // expectation. Each result is written to test/reliability/.results/<id>.json; the global teardown
 // (report.ts) turns them into docs/RELIABILITY.md.
+import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,7 +16,6 @@ import {
   readJournalFile,
   relupRows,
   runCli,
-  runningVersion,
   sigkill,
   startCli,
   type CliEvent,
@@ -38,8 +38,12 @@ export interface KillPoint {
 
 export interface CaseContext {
   readonly c: SimCluster;
+  /** The case's command line (`upgrade` by default, see `command`), with `more` appended. */
   readonly args: (...more: string[]) => string[];
 }
+
+/** The command a case drives: the upgrade, or a day-2 command after a clean upgrade (see `prepare`). */
+export type CaseCommand = 'upgrade' | 'restart' | 'cleanup';
 
 export interface ReliabilityCase {
   readonly id: string;
@@ -70,6 +74,22 @@ export interface ReliabilityCase {
   }) => string[];
   /** After the first run: clear the faults and run again (how an operator continues). */
   readonly rerun?: boolean;
+  /**
+   * The first run loses its journal mid-way (the disk under it filled): it cannot have a `run.end`,
+   * and its stderr must say which records were lost. The re-run's journal is judged as usual.
+   */
+  readonly journalLost?: boolean;
+  /** The command of both runs (default `upgrade`). */
+  readonly command?: CaseCommand;
+  /** Extra arguments of the first run only (e.g. `--window …`). */
+  readonly firstRunArgs?: readonly string[];
+  /**
+   * Before the first run, after the faults are set (e.g. mount a tmpfs, edit the inventory, bring
+   * the cluster to the target with a clean upgrade). May return an undo, run after the judging.
+   */
+  readonly prepare?: (ctx: CaseContext) => Promise<void | (() => Promise<void>)>;
+  /** Before the re-run, after the faults are cleared: what the operator fixes (e.g. frees the disk). */
+  readonly beforeRerun?: (ctx: CaseContext) => Promise<void>;
   readonly expect: {
     /** Exit code of the first run (null: killed by the harness). */
     readonly exit: number | null;
@@ -93,6 +113,8 @@ export interface CaseResult {
   readonly reportTruthful: boolean;
   readonly problems: readonly string[];
   readonly durationMs: number;
+  /** Where the time went (ms): cluster start, prepare, first run, re-run, judging and teardown. */
+  readonly phasesMs?: Readonly<Record<string, number>>;
 }
 
 const OUTCOME_OF_EXIT: Record<number, string> = {
@@ -110,18 +132,50 @@ function describeExpect(x: ReliabilityCase['expect']): string {
   return `exit ${x.exit ?? 'killed'}${x.rerunExit !== undefined ? ` → re-run ${x.rerunExit}` : ''}; ${ends}`;
 }
 
-/** Version a node reports, or 'down'. */
-function versionOf(rootDir: string): string {
-  try {
-    return runningVersion(rootDir);
-  } catch {
-    return 'down';
-  }
+/** Version a node reports (`emqx ctl status`), or 'down'. Async: the three nodes are asked at once. */
+function versionOf(rootDir: string): Promise<string> {
+  return new Promise((res) => {
+    execFile(join(rootDir, 'bin', 'emqx'), ['ctl', 'status'], { encoding: 'utf8', timeout: 30_000 }, (err, out) => {
+      res((!err && /^Node '[^']+' (\S+) is started/m.exec(out)?.[1]) || 'down');
+    });
+  });
+}
+
+/**
+ * A case that must change nothing (preflight refuses: exit 3, no re-run, nothing prepared) on a
+ * default cluster may reuse the cluster the previous such case left — once that case survived, i.e.
+ * the harness saw every node untouched — with every fault cleared. One per worker process.
+ */
+export function sharesCluster(k: ReliabilityCase): boolean {
+  return (
+    k.expect.exit === 3 &&
+    !k.rerun &&
+    !k.prepare &&
+    !k.kill &&
+    !k.drive &&
+    !k.clients &&
+    k.nodes === undefined &&
+    k.soakSeconds === undefined &&
+    k.timeoutSeconds === undefined &&
+    k.padBytes === undefined
+  );
+}
+let spare: { c: SimCluster; dir: string } | undefined;
+
+/** Stops the cluster kept for the next preflight case (at the end of a test file). */
+export async function releaseSpareCluster(): Promise<void> {
+  const s = spare;
+  spare = undefined;
+  await s?.c.stop().catch(() => undefined);
+  if (s) await rm(s.dir, { recursive: true, force: true }).catch(() => undefined);
 }
 
 export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   const t0 = Date.now();
-  const dir = await mkdtemp(join(tmpdir(), `reliab-${k.id}-`));
+  const reuse = sharesCluster(k) ? spare : undefined;
+  spare = undefined;
+  if (!reuse) await releaseSpareCluster();
+  const dir = reuse?.dir ?? (await mkdtemp(join(tmpdir(), `reliab-${k.id}-`)));
   const problems: string[] = [];
   let clients: Clients | undefined;
   let c: SimCluster | undefined;
@@ -130,14 +184,24 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   let dataLost = 0;
   let journalTruthful = false;
   let reportTruthful = false;
+  const phasesMs: Record<string, number> = {};
+  let tPhase = Date.now();
+  const phase = (name: string): void => {
+    const now = Date.now();
+    phasesMs[name] = now - tPhase;
+    tPhase = now;
+  };
+  let undo: void | (() => Promise<void>) = undefined;
   try {
-    c = await startSimCluster({
-      dir,
-      nodes: k.nodes ?? 3,
-      soakSeconds: k.soakSeconds ?? 0,
-      timeoutSeconds: k.timeoutSeconds ?? 60,
-      ...(k.padBytes ? { padBytes: k.padBytes } : {}),
-    });
+    c =
+      reuse?.c ??
+      (await startSimCluster({
+        dir,
+        nodes: k.nodes ?? 3,
+        soakSeconds: k.soakSeconds ?? 0,
+        timeoutSeconds: k.timeoutSeconds ?? 60,
+        ...(k.padBytes ? { padBytes: k.padBytes } : {}),
+      }));
     const cl = c;
     const names = cl.nodes.map((n) => n.name);
     // Data a rollout must never lose: a random file in every node's data/, checked at the end.
@@ -157,34 +221,49 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
         k.id,
       );
 
+    const command = k.command ?? 'upgrade';
     const args = (...more: string[]) => [
-      'upgrade',
+      command,
       '-i',
       cl.inventoryPath,
-      '--tarball',
-      cl.tarballPath,
+      ...(command === 'restart' ? [] : ['--tarball', cl.tarballPath]),
       '--yes',
       '--json',
       ...more,
     ];
+    const ctx: CaseContext = { c: cl, args };
+    phase('cluster');
+    if (k.prepare) {
+      undo = await k.prepare(ctx);
+      phase('prepare');
+    }
+    const journalFile = join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'journal.ndjson');
+    // runs journaled before the case's first run (a `prepare` upgrade): not the case's
+    const runsBefore = existsSync(journalFile)
+      ? readJournalFile(cl.inventoryPath, 'sim').filter((r) => r.kind === 'run.start').length
+      : 0;
+    const firstArgs = k.firstRunArgs ?? [];
     const runs: Array<{ r: CliResult | null; code: number | null }> = [];
     if (k.drive) {
-      const r = await k.drive({ c: cl, args });
+      const r = await k.drive(ctx);
       runs.push({ r, code: r.code });
     } else if (k.kill) {
-      const first = startCli(args());
+      const first = startCli(args(...firstArgs));
       const kp = k.kill;
       await first.waitFor((e) => kp.at(e, names), 90_000, kp.what);
       const killed = await sigkill(first);
       runs.push({ r: killed, code: null });
     } else {
-      const r = await runCli(args(), { timeoutMs: 120_000 });
+      const r = await runCli(args(...firstArgs), { timeoutMs: 120_000 });
       runs.push({ r, code: r.code });
     }
+    phase('run');
     if (k.rerun) {
       for (const f of k.faults ?? []) await clearFaults(cl.nodes[f.node - 1].rootDir);
+      await k.beforeRerun?.(ctx);
       const r = await runCli(args(), { timeoutMs: 120_000 });
       runs.push({ r, code: r.code });
+      phase('rerun');
     }
 
     // ---- judge -----------------------------------------------------------------------------
@@ -198,7 +277,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
         `re-run exit ${exits[1]}, expected ${k.expect.rerunExit}${runs[1]?.r ? `\n${explain(runs[1].r)}` : ''}`,
       );
 
-    const versions = cl.nodes.map((n) => versionOf(n.rootDir));
+    const versions = await Promise.all(cl.nodes.map((n) => versionOf(n.rootDir)));
     const rows = cl.nodes.map((n) => relupRows(n.rootDir));
     cl.nodes.forEach((n, i) => {
       const want = k.expect.nodes[i];
@@ -231,9 +310,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
 
     // The journal tells the truth: every hop a node recorded was journaled before it was sent, every
     // journaled hop has a verdict (upgrade.end) by the end, and each finished run says how it ended.
-    const j: JournalRecord[] = existsSync(join(dirname(cl.inventoryPath), '.emqx-rollout', 'sim', 'journal.ndjson'))
-      ? readJournalFile(cl.inventoryPath, 'sim')
-      : [];
+    const j: JournalRecord[] = existsSync(journalFile) ? readJournalFile(cl.inventoryPath, 'sim') : [];
     const jp: string[] = [];
     cl.nodes.forEach((n, i) => {
       const begins = j.filter((r) => r.kind === 'upgrade.begin' && r.node === n.name);
@@ -250,16 +327,26 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
     const finished = runs.filter((x) => x.code !== null);
     // the runs that ended on their own, in order, are the last runIds
     finished.forEach((x, idx) => {
+      if (k.journalLost && x === runs[0]) {
+        if (!/records were not written to .*journal\.ndjson/.test(x.r?.stderr ?? ''))
+          jp.push('first run: its journal lost records, and its stderr does not say so');
+        return;
+      }
       const id = runIds[runIds.length - finished.length + idx];
       const end = j.find((r) => r.kind === 'run.end' && r.runId === id);
       const want = OUTCOME_OF_EXIT[x.code!];
       if (want && end?.outcome !== want)
         jp.push(`run ${id}: run.end ${String(end?.outcome)}, expected ${want} (exit ${x.code})`);
     });
-    if (k.kill && runIds.length > 0 && j.some((r) => r.kind === 'run.end' && r.runId === runIds[0]))
+    if (k.kill && runIds.length > runsBefore && j.some((r) => r.kind === 'run.end' && r.runId === runIds[runsBefore]))
       jp.push('the SIGKILLed run has a run.end it cannot have written');
     if (k.checks) jp.push(...k.checks({ runs: runs.map((x) => x.r), journal: j, c: cl }));
     journalTruthful = jp.length === 0;
+    // what the runs printed, beside the result, for whoever reads a failure
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    runs.forEach((x, i) => {
+      if (x.r) writeFileSync(join(RESULTS_DIR, `${k.id}.run${i + 1}.log`), `${x.r.stdout}\n--- stderr\n${x.r.stderr}`);
+    });
     problems.push(...jp);
 
     // The report of the last finished run matches the nodes.
@@ -278,7 +365,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
           const i = names.indexOf(row.node);
           if (row.outcome === 'upgraded' && versions[i] !== cl.to)
             rp.push(`report says ${row.node} upgraded, it runs ${versions[i]}`);
-          if (row.outcome === 'untouched' && rows[i].length > 0)
+          if (command === 'upgrade' && row.outcome === 'untouched' && rows[i].length > 0)
             rp.push(`report says ${row.node} untouched, it has relup rows`);
         }
       }
@@ -288,9 +375,22 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   } catch (e) {
     problems.push(`harness: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   } finally {
+    if (undo) await undo().catch((e: unknown) => problems.push(`harness: undo: ${String(e)}`));
     await clients?.end().catch(() => undefined);
-    await c?.stop().catch(() => undefined);
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    let kept = false;
+    if (c && sharesCluster(k) && problems.length === 0) {
+      const cl = c;
+      kept = await Promise.all(cl.nodes.map((n) => clearFaults(n.rootDir))).then(
+        () => true,
+        () => false,
+      );
+      if (kept) spare = { c: cl, dir };
+    }
+    if (!kept) {
+      await c?.stop().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
+    phase('judge+teardown');
   }
   const result: CaseResult = {
     id: k.id,
@@ -305,6 +405,7 @@ export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
     reportTruthful,
     problems,
     durationMs: Date.now() - t0,
+    phasesMs,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, `${k.id}.json`), `${JSON.stringify(result, null, 2)}\n`);

@@ -15,7 +15,7 @@ import type { CaseContext } from './harness.js';
 const yq = (s: string): string => JSON.stringify(s);
 
 /** pid and every descendant (from /proc), deepest first: the processes an sshd we started forked. */
-function processTree(root: number): number[] {
+export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -34,6 +34,17 @@ function processTree(root: number): number[] {
   };
   walk(root);
   return out;
+}
+
+/** SIGKILL of an sshd we started and every process it forked (listener and sessions). */
+export function killTree(root: number): void {
+  for (const pid of processTree(root)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 function sshdInventory(c: SimCluster, ssh: readonly SshdInstance[], knownHosts: string): string {
@@ -88,13 +99,7 @@ export async function killSshdDuringUpload({ c }: CaseContext): Promise<CliResul
       90_000,
       `upload to ${n2} past 20%`,
     );
-    for (const pid of processTree(ssh[1].pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    killTree(ssh[1].pid);
     return await run.done;
   } finally {
     await Promise.all(ssh.map((s) => s.stop().catch(() => undefined)));

@@ -102,18 +102,11 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
     stateDir: f.stateDir,
     argv,
     renderer: f.json ? createJsonRenderer(io.stdout) : quiet(io),
+    // The SSH handshakes run while the journal is read; observeAll waits for them.
+    connectInBackground: true,
   });
   try {
     const { mode, spec } = parseWindowFlag(f.window, s.inv.window);
-    const summary = await readJournalSummary(s.stateDir);
-    const records = await readJournal(join(s.stateDir, 'journal.ndjson')).catch(() => []);
-    const extras: ExtrasInput = {
-      inv: s.inv,
-      history: historyFromJournal(records, s.runId),
-      now: io.now(),
-      ...(spec ? { window: spec, windowMode: mode } : {}),
-      noBackup: f.noBackup,
-    };
     const target = release?.tarball.version ?? to;
     s.ctx.emit({
       type: 'rollout.started',
@@ -124,6 +117,15 @@ export async function planCommand(io: CliIO, f: PlanFlags, argv: readonly string
       ...(target ? { to: target } : {}),
       ...(spec ? { window: describeWindow(spec) } : {}),
     });
+    const summary = await readJournalSummary(s.stateDir);
+    const records = await readJournal(join(s.stateDir, 'journal.ndjson')).catch(() => []);
+    const extras: ExtrasInput = {
+      inv: s.inv,
+      history: historyFromJournal(records, s.runId),
+      now: io.now(),
+      ...(spec ? { window: spec, windowMode: mode } : {}),
+      noBackup: f.noBackup,
+    };
 
     let tarball: TarballInfo | null = release?.tarball ?? null;
     let choice: ReleaseChoice | null = null;

@@ -63,6 +63,8 @@ export async function upgradeCommand(io: CliIO, f: UpgradeFlags, argv: readonly 
     stateDir: f.stateDir,
     argv,
     renderer: view.renderer,
+    // rollout.started at once; the engine's first remote action (observeAll) waits for the handshakes.
+    connectInBackground: true,
   });
   await runEngine(io, s, {
     run: async (startedAt) => {

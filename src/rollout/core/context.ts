@@ -15,6 +15,13 @@ export interface RunContext {
     string,
     { readonly message: string; readonly details: readonly string[]; readonly code: string }
   >;
+  /**
+   * Resolves once `hosts` and `unreachable` are filled in, when the CLI connects in the background
+   * (the run's first event is not held up by the SSH handshakes). Absent: they are complete already.
+   * Read either map only after awaiting it: observeAll and takeLock do, and every engine that connects
+   * in the background touches nodes first through them.
+   */
+  readonly connected?: Promise<void>;
   readonly emit: (e: EventInput) => void;
   readonly now: () => Date;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;

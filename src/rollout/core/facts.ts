@@ -45,6 +45,11 @@ export interface NodeFacts {
   /** sha256 of the staged tarball at stagingDir/<file>, when present. */
   readonly stagedSha256: string | null;
   readonly stagedSidecar: boolean;
+  /**
+   * gate-before of a tarball this run staged and verified: its size and the digest its sidecar names,
+   * instead of a third sha256 (observe/node.ts PhaseOptions.staged says why).
+   */
+  readonly stagedBySize?: { readonly size: number | null; readonly sidecar: string | null };
   // ---- real installs (facts A1, A3, A4); optional so hand-built facts stay valid ----
   /** sudo or bin/emqx check_user refused the node's commands: nothing else observed means anything. */
   readonly privilege?: PrivilegeProblem;

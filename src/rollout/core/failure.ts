@@ -14,6 +14,8 @@ export type FailureCase =
   | { readonly kind: 'applied-gate-failed'; readonly backup: string | null } // hop applied, a gate failed
   | { readonly kind: 'applied-no-marker'; readonly stage: string; readonly backup: string | null } // code changed, no marker
   | { readonly kind: 'unknown-state' } // resume found a node mid-upgrade it cannot judge
+  // the SSH connection died under a command: before the hop, while it ran, or during its gates
+  | { readonly kind: 'connection-lost'; readonly during: 'before' | 'hop' | 'after' }
   // ---- restart / recover-boot -------------------------------------------------------------------
   | { readonly kind: 'evacuation' } // evacuation started but did not drain / could not be read
   | { readonly kind: 'restart-command' } // the restart command failed or timed out
@@ -114,6 +116,20 @@ export function recoverySteps(
         `Watch \`${root}/bin/emqx ctl relup status\` until it is no longer in-progress, then run \`emqx-rollout status\`.`,
         'Re-running the same command resumes: a node that reached the target is gated, not upgraded again.',
       ];
+    case 'connection-lost':
+      return c.during === 'before'
+        ? [
+            `${spec.name} was not changed: the connection dropped before its hop. Check the network path and sshd, then re-run ${rerun}; nodes already done are skipped.`,
+          ]
+        : c.during === 'hop'
+          ? [
+              `The connection to ${spec.name} dropped while \`relup upgrade\` ran. The upgrade goes on inside the VM (a closed channel does not stop it).`,
+              `Re-run ${rerun} once ${spec.name} is reachable: it re-observes the node and never sends the upgrade again; a completed hop is gated, an unprovable one halts for you.`,
+            ]
+          : [
+              `The hop to ${target ?? '?'} WAS applied on ${spec.name}; the connection dropped during its gates.`,
+              `Re-run ${rerun} once ${spec.name} is reachable: it re-gates the node (never upgrades it again) before going on.`,
+            ];
     case 'applied-gate-failed':
       return [
         `The hop to ${target ?? '?'} WAS applied on ${spec.name}, but a gate failed. There is no in-place rollback of the live code change.`,

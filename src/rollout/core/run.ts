@@ -35,6 +35,7 @@ export interface InFlight {
 }
 
 export async function takeLock(ctx: RunContext, lock: LockOptions): Promise<LockHandle> {
+  await ctx.connected;
   const h = await acquireClusterLock(ctx.inv.nodes, ctx.hosts, lock.owner, {
     breakLock: lock.breakLock,
     pidAlive: lock.pidAlive,

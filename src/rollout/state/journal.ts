@@ -13,6 +13,14 @@ import { RolloutError } from '../../util/errors.js';
  * A write-ahead record could not be made durable: the run halts (exit 4) before its next remote
  * action, because resume would not know what this run did next.
  */
+/** What did not happen because a durable record could not be written first (write-ahead). */
+const UNWRITTEN: Readonly<Record<string, string>> = {
+  'run.meta': 'no node was touched',
+  'upgrade.begin': 'the hop that record announces was not sent (its node may hold a fresh backup)',
+  'upgrade.end': 'nothing after the hop ran (the next run re-observes that node)',
+  'node.gated': 'no further node was touched',
+};
+
 export class JournalUnwritableError extends RolloutError {
   readonly file: string;
   readonly code: string;
@@ -22,7 +30,7 @@ export class JournalUnwritableError extends RolloutError {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(
       'halted',
-      `the journal ${file} cannot be written (${code}): halted before the next step, nothing further was changed`,
+      `the journal ${file} cannot be written (${code}): halted; ${UNWRITTEN[recordKind] ?? `the step its '${recordKind}' record announces did not run, nor anything after it`}`,
       {
         details: [`the write-ahead record '${recordKind}' failed: ${why}`],
         hint: `free space or fix permissions under ${dirname(file)}, then re-run the same command: it re-observes every node and resumes from the facts`,
@@ -88,8 +96,21 @@ export async function openJournal(file: string): Promise<Journal> {
   return new FileJournal(file, fh);
 }
 
+interface Pending {
+  readonly line: Buffer;
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: while one write + fsync runs, later appends queue up and go to disk together in the
+ * next write + fsync. Each append still resolves only once its own line is written and fsynced, in
+ * call order; but 30 nodes' exec records cost a few fsyncs, not one each in a row (a backlog that
+ * close(), and so the process's exit, used to wait for).
+ */
 class FileJournal implements Journal {
-  private chain: Promise<unknown> = Promise.resolve();
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
   private closed = false;
 
   constructor(
@@ -101,19 +122,31 @@ class FileJournal implements Journal {
     if (this.closed) return Promise.reject(new Error(`journal ${this.file} is closed`));
     // Serialise before queueing: the record is captured as it is now, not when the write runs.
     const line = Buffer.from(`${JSON.stringify(redact(record))}\n`, 'utf8');
-    const run = this.chain.then(async () => {
-      await writeAll(this.fh, line);
-      await this.fh.sync();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ line, resolve, reject });
+      this.flushing ??= this.flush();
     });
-    // A failed append rejects its own promise; the chain continues for later ones.
-    this.chain = run.catch(() => undefined);
-    return run;
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        await writeAll(this.fh, batch.length === 1 ? batch[0].line : Buffer.concat(batch.map((p) => p.line)));
+        await this.fh.sync();
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        // A failed write rejects the appends it carried; later ones are tried again.
+        for (const p of batch) p.reject(e);
+      }
+    }
+    this.flushing = null;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.chain;
+    await this.flushing;
     await this.fh.close();
   }
 }

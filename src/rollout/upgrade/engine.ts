@@ -1,6 +1,7 @@
-// The rollout engine for `upgrade`: observe → preflight → plan → confirm → lock → stage (parallel)
-// → per node, strictly one at a time: gate-before → backup → relup upgrade → gates-after → soak →
-// gates again. Fail-closed: the first failure halts and no further node is touched.
+// The rollout engine for `upgrade`: observe → preflight → plan → confirm → lock → stage (parallel,
+// pipelined with the chain) → per node, strictly one at a time: gate-before → backup → relup upgrade
+// → gates-after → soak → gates again. Fail-closed: the first failure halts and no further node is
+// touched. The pipeline's three invariants are written where runUpgrade starts the chain.
 import PQueue from 'p-queue';
 import * as cmd from '../../emqx/commands.js';
 import { parseRelupUpgrade } from '../../emqx/parse/relupUpgrade.js';
@@ -21,7 +22,7 @@ import { judgeAfter, judgeBefore, renderTemplate } from './gates.js';
 import { closeMqttProbes, startMqttGate, type MqttProbe } from './mqttProbe.js';
 import { emitGates, emitObserved } from '../core/emit.js';
 import { emitDeclined, withRun, type LockOptions, type Outcome } from '../core/run.js';
-import { observeNode } from '../observe/node.js';
+import { observeNode, observeStaged } from '../observe/node.js';
 import { describeRelupStatus } from '../observe/all.js';
 import { observeAndPlan } from './planRun.js';
 import { stagedPath } from './plan.js';
@@ -174,70 +175,128 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
         nodes: inv.nodes.map((n) => n.name),
       });
 
-      await stageAll(
+      // ---- the pipeline ----------------------------------------------------------------------
+      // Invariants (each kept where it says):
+      //  1. No node's hop starts before the previous node's gates (after soak) passed: this loop is
+      //     strictly serial, and a prefetch (below) only observes, it never acts.
+      //  2. Every fact used to admit a node was observed after the previous node's hop completed:
+      //     node k's gate-before is prefetched only from inside node k-1's last gate round (after its
+      //     hop; `onLastRound` in gateAndSoak), and facts older than PREFETCH_FRESH_MS when used are
+      //     observed again (a pause for approval or a window wait outlives them).
+      //  3. A node's gates wait for that node's staging (uploaded and sha256-verified on the node);
+      //     uploads to later nodes go on meanwhile. A staging failure anywhere stops the chain before
+      //     the next hop: nodes already upgraded are proven and stay; nothing else is touched.
+      const staging = startStaging(
         ctx,
         opts,
         todo.map((n) => n.name),
         rows,
       );
-
-      let upgradedThisRun = 0;
-      let pauseAfter = opts.pauseAfter;
-      for (const pn of todo) {
-        const spec = inv.nodes.find((n) => n.name === pn.name)!;
-        const row = rows.get(spec.name)!;
-        if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
-        if (pauseAfter !== null && upgradedThisRun >= pauseAfter) {
-          // approval.ts: end paused (exit 5), or ask a human and go on once approved.
-          const stop = await atPausePoint(ctx, opts.approval ?? { kind: 'none' }, {
-            pauseAfter,
-            upgraded: upgradedThisRun,
-            nextNode: spec.name,
-            remaining: todo.length - todo.indexOf(pn),
-            rows: [...rows.values()],
-          });
-          if (stop) return result('paused', stop);
-          pauseAfter = null; // approved: the rest of the run goes on without another stop
-        }
-        const paused = await awaitWindow(ctx, opts, spec);
-        if (paused) return result('paused', paused);
-
-        const inflight = opts.inFlight.get(spec.name);
-        const t = ctx.now().getTime();
-        let summary: 'upgraded' | 'skipped';
-        if (pn.action === 'regate' && !inflight) {
-          ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
-          // The baseline the interrupted run measured before the hop, so a collapse is still caught.
-          const base = opts.ungated.get(spec.name)?.connectionsBefore;
-          if (base !== null && base !== undefined) row.connectionsBefore = base;
-          await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null);
-          summary = 'upgraded';
-        } else {
-          const settled = inflight ? await settleInFlight(ctx, spec, inflight, row) : 'not-started';
-          summary =
-            settled === 'not-started' ? await upgradeNode(ctx, opts, spec, row, pn.from ?? inflight!.from) : settled;
-        }
-        row.durationMs = ctx.now().getTime() - t;
-        if (summary === 'skipped') {
-          row.outcome = 'skipped';
-          continue;
-        }
-        row.outcome = 'upgraded';
-        row.to = target;
-        upgradedThisRun++;
-        ctx.emit({
-          type: 'node.done',
-          node: spec.name,
-          outcome: 'upgraded',
-          from: row.from,
-          to: target,
-          durationMs: row.durationMs,
-          ...(row.connectionsBefore !== undefined ? { connectionsBefore: row.connectionsBefore } : {}),
-          ...(row.connectionsAfter !== undefined ? { connectionsAfter: row.connectionsAfter } : {}),
-        });
+      const isPlain = (pn: (typeof todo)[number] | undefined) =>
+        pn !== undefined && pn.action === 'upgrade' && !opts.inFlight.has(pn.name);
+      const prefetches = new Map<string, Prefetch>();
+      const prefetch = (pn: (typeof todo)[number] | undefined) => {
+        if (!isPlain(pn) || prefetches.has(pn!.name)) return;
+        const spec = inv.nodes.find((n) => n.name === pn!.name)!;
+        prefetches.set(spec.name, startPrefetch(ctx, opts, spec, staging.isReady(spec.name)));
+      };
+      // Node 1's gate-before probes run while its tarball uploads (its staged check follows the upload).
+      prefetch(todo[0]);
+      let ended: UpgradeResult | null;
+      try {
+        ended = await runChain();
+      } catch (e) {
+        // A halt or an interruption: stop the uploads still running, and let them settle before the
+        // run ends (no upload outlives the report).
+        staging.cancel();
+        await staging.settled;
+        throw e;
       }
-      ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
-      return result('done');
+      // Done, or paused: a pause lets every upload finish, so the next run finds the nodes staged.
+      await staging.settled;
+      return ended ?? result('done');
+
+      async function runChain(): Promise<UpgradeResult | null> {
+        let upgradedThisRun = 0;
+        let pauseAfter = opts.pauseAfter;
+        for (const pn of todo) {
+          const spec = inv.nodes.find((n) => n.name === pn.name)!;
+          const row = rows.get(spec.name)!;
+          if (ctx.stopRequested()) throw new RolloutError('interrupted', `stopped by the operator before ${spec.name}`);
+          if (pauseAfter !== null && upgradedThisRun >= pauseAfter) {
+            // approval.ts: end paused (exit 5), or ask a human and go on once approved.
+            const stop = await atPausePoint(ctx, opts.approval ?? { kind: 'none' }, {
+              pauseAfter,
+              upgraded: upgradedThisRun,
+              nextNode: spec.name,
+              remaining: todo.length - todo.indexOf(pn),
+              rows: [...rows.values()],
+            });
+            if (stop) return result('paused', stop);
+            pauseAfter = null; // approved: the rest of the run goes on without another stop
+          }
+          const paused = await awaitWindow(ctx, opts, spec);
+          if (paused) return result('paused', paused);
+
+          await staging.ready(spec.name); // this node staged + verified (or the first staging failure)
+          const inflight = opts.inFlight.get(spec.name);
+          const t = ctx.now().getTime();
+          const next = todo[todo.indexOf(pn) + 1];
+          const onLastRound = () => prefetch(next);
+          let summary: 'upgraded' | 'skipped';
+          // Where this node is, for a connection that dies under a command (connectionLost).
+          const where: Where = { stage: pn.action === 'regate' && !inflight ? 'after' : inflight ? 'hop' : 'before' };
+          try {
+            if (pn.action === 'regate' && !inflight) {
+              ctx.emit({ type: 'log', level: 'warn', node: spec.name, message: pn.reason ?? 're-gating' });
+              // The baseline the interrupted run measured before the hop, so a collapse is still caught.
+              const base = opts.ungated.get(spec.name)?.connectionsBefore;
+              if (base !== null && base !== undefined) row.connectionsBefore = base;
+              await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null, null, onLastRound);
+              summary = 'upgraded';
+            } else {
+              const settled = inflight ? await settleInFlight(ctx, spec, inflight, row, onLastRound) : 'not-started';
+              summary =
+                settled === 'not-started'
+                  ? await upgradeNode(
+                      ctx,
+                      opts,
+                      spec,
+                      row,
+                      pn.from ?? inflight!.from,
+                      prefetches.get(spec.name),
+                      onLastRound,
+                      () => staging.failure(),
+                      where,
+                    )
+                  : settled;
+            }
+          } catch (e) {
+            throw connectionLost(e, spec.name, where);
+          }
+          prefetches.delete(spec.name);
+          row.durationMs = ctx.now().getTime() - t;
+          if (summary === 'skipped') {
+            row.outcome = 'skipped';
+            continue;
+          }
+          row.outcome = 'upgraded';
+          row.to = target;
+          upgradedThisRun++;
+          ctx.emit({
+            type: 'node.done',
+            node: spec.name,
+            outcome: 'upgraded',
+            from: row.from,
+            to: target,
+            durationMs: row.durationMs,
+            ...(row.connectionsBefore !== undefined ? { connectionsBefore: row.connectionsBefore } : {}),
+            ...(row.connectionsAfter !== undefined ? { connectionsAfter: row.connectionsAfter } : {}),
+          });
+        }
+        ctx.emit({ type: 'rollout.done', rows: [...rows.values()], durationMs: ctx.now().getTime() - t0 });
+        return null;
+      }
     },
     (outcome, error) => {
       if (error instanceof NodeFailure) {
@@ -277,19 +336,61 @@ async function awaitWindow(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec
   }
 }
 
-async function stageAll(
+/** Where a node is in its upgrade: decides what a connection lost under a command means. */
+interface Where {
+  stage: 'before' | 'hop' | 'after';
+}
+
+/**
+ * A connection that died under a command (remote/exec.ts) is that node's failure, with the node and
+ * what it means for it: untouched before the hop, unknown while the hop ran (the next run re-observes,
+ * never re-sends: the write-ahead `upgrade.begin` has no end), applied during its gates.
+ */
+function connectionLost(e: unknown, node: string, where: Where): unknown {
+  if (!(e instanceof RolloutError) || e instanceof NodeFailure || e.kind !== 'remote') return e;
+  const what =
+    where.stage === 'before'
+      ? 'before its hop'
+      : where.stage === 'hop'
+        ? 'while `relup upgrade` ran'
+        : 'during its gates, after the hop';
+  return new NodeFailure(node, 'connection', `connection lost ${what}: ${e.message}`, [...e.details], {
+    kind: 'connection-lost',
+    during: where.stage,
+  });
+}
+
+interface Staging {
+  /** Resolves once `name` is staged and verified; rejects with the first staging failure anywhere. */
+  ready(name: string): Promise<void>;
+  isReady(name: string): boolean;
+  /** The first staging failure, if any (the chain stops before the next hop). */
+  failure(): NodeFailure | null;
+  cancel(): void;
+  /** Every upload ended (never rejects). */
+  readonly settled: Promise<void>;
+}
+
+/**
+ * Uploads to every node, `stageConcurrency` at a time in chain order, while the chain runs: node k's
+ * gates wait only for node k (see the pipeline invariants in runUpgrade).
+ */
+function startStaging(
   ctx: RunContext,
   opts: UpgradeOptions,
   names: readonly string[],
   rows: Map<string, MutableRow>,
-): Promise<void> {
+): Staging {
   const queue = new PQueue({ concurrency: Math.max(1, opts.stageConcurrency) });
   const failures: NodeFailure[] = [];
+  const done = new Set<string>();
   const stageCtl = new AbortController();
   const onAbort = () => stageCtl.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  await Promise.all(
-    names.map((name) =>
+  const perNode = new Map<string, Promise<void>>();
+  for (const name of names)
+    perNode.set(
+      name,
       queue.add(async () => {
         if (stageCtl.signal.aborted) return;
         const spec = ctx.inv.nodes.find((n) => n.name === name)!;
@@ -328,6 +429,7 @@ async function stageAll(
               details: describeResult(modes),
             });
           rows.get(name)!.staged = r.action;
+          done.add(name);
           const durationMs = r.durationMs;
           ctx.emit({
             type: 'stage.progress',
@@ -363,14 +465,82 @@ async function stageAll(
           stageCtl.abort(new Error('another node failed staging'));
         }
       }),
-    ),
-  );
-  ctx.signal.removeEventListener('abort', onAbort);
-  if (ctx.signal.aborted)
-    throw new RolloutError('interrupted', 'interrupted during staging; no node was upgraded', {
-      cause: ctx.signal.reason,
+    );
+  const settled = Promise.all(perNode.values()).then(() => ctx.signal.removeEventListener('abort', onAbort));
+  const failure = () => failures[0] ?? null;
+  return {
+    async ready(name) {
+      await perNode.get(name);
+      if (ctx.signal.aborted)
+        throw new RolloutError('interrupted', `interrupted while staging ${name}; it was not upgraded`, {
+          cause: ctx.signal.reason,
+        });
+      const f = failure();
+      if (f) throw f;
+    },
+    isReady: (name) => done.has(name),
+    failure,
+    cancel: () => stageCtl.abort(new Error('the run stopped')),
+    settled,
+  };
+}
+
+/** Prefetched facts older than this when their node's turn comes are observed again (invariant 2). */
+const PREFETCH_FRESH_MS = 10_000;
+
+/** A gate-before observation started ahead of its node's turn (read-only). */
+interface Prefetch {
+  readonly facts: Promise<NodeFacts>;
+  /** When the observation finished (ms), once it has. */
+  doneAt: number | null;
+}
+
+function startPrefetch(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec, staged: boolean): Prefetch {
+  const p: Prefetch = {
+    facts: observeNode(hostOf(ctx, spec.name), spec, {
+      phase: 'gate-before',
+      // Still uploading: the staged probes run after the upload (observeStaged), the rest now.
+      tarballName: staged ? opts.tarball.fileName : null,
+      staged: { size: opts.tarball.size, sha256: opts.tarball.sha256 },
+      signal: ctx.signal,
+    }).then((f) => {
+      p.doneAt = ctx.now().getTime();
+      return f;
+    }),
+    doneAt: null,
+  };
+  p.facts.catch(() => undefined); // used (and its error seen) only if its node's turn comes
+  return p;
+}
+
+/** gate-before's facts: the prefetch when fresh (plus the staged probes if it ran before the upload ended). */
+async function gateBeforeFacts(
+  ctx: RunContext,
+  opts: UpgradeOptions,
+  spec: NodeSpec,
+  pre: Prefetch | undefined,
+): Promise<NodeFacts> {
+  const host = hostOf(ctx, spec.name);
+  let f: NodeFacts | null = null;
+  if (pre) {
+    try {
+      const got = await pre.facts;
+      if (pre.doneAt !== null && ctx.now().getTime() - pre.doneAt <= PREFETCH_FRESH_MS) f = got;
+    } catch (e) {
+      if (ctx.signal.aborted || (e instanceof RolloutError && e.kind === 'interrupted')) throw e;
+      f = null; // observe again below: that error, if it repeats, is the one reported
+    }
+  }
+  if (!f)
+    return observeNode(host, spec, {
+      phase: 'gate-before',
+      tarballName: opts.tarball.fileName,
+      staged: { size: opts.tarball.size, sha256: opts.tarball.sha256 },
+      signal: ctx.signal,
     });
-  if (failures.length > 0) throw failures[0];
+  if (f.stagedBySize || f.privilege || !f.reachable) return f;
+  const st = await observeStaged(host, spec, opts.tarball.fileName, f.layout, { signal: ctx.signal });
+  return { ...f, ...st, evidence: [...f.evidence, ...st.evidence] };
 }
 
 async function upgradeNode(
@@ -379,19 +549,20 @@ async function upgradeNode(
   spec: NodeSpec,
   row: MutableRow,
   from: string,
+  pre: Prefetch | undefined,
+  onLastRound: () => void,
+  stagingFailure: () => NodeFailure | null,
+  where: Where,
 ): Promise<'upgraded' | 'skipped'> {
   const host = hostOf(ctx, spec.name);
   const target = opts.tarball.version;
   const deadlineMs = ctx.inv.gates.timeoutSeconds * 1000;
+  where.stage = 'before';
 
   // gate-before: the world may have moved since preflight (another operator, a crash).
   let t = ctx.now().getTime();
   ctx.emit({ type: 'step.started', node: spec.name, step: 'gate-before' });
-  const before = await observeNode(host, spec, {
-    tarballName: opts.tarball.fileName,
-    tarballSha256: opts.tarball.sha256,
-    signal: ctx.signal,
-  });
+  const before = await gateBeforeFacts(ctx, opts, spec, pre);
   emitObserved(ctx, before);
   if (before.version === target) {
     ctx.emit({
@@ -404,7 +575,7 @@ async function upgradeNode(
     });
     return 'skipped';
   }
-  const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256 });
+  const gb = judgeBefore(ctx.inv, before, { from, sha256: opts.tarball.sha256, size: opts.tarball.size });
   // gates.mqtt: once the node passed the rest, a probe client connects and runs across the hop.
   const mq = gb.every((g) => g.ok) ? await startMqttGate(ctx, spec) : null;
   if (mq) gb.push(mq.gate);
@@ -425,6 +596,9 @@ async function upgradeNode(
       kind: 'before-change',
     });
   row.connectionsBefore = before.connections ?? undefined;
+  // Invariant 3: another node's staging failed while this one was being gated: no further change.
+  const sf = stagingFailure();
+  if (sf) throw sf;
 
   // backup
   let backup: string | null = null;
@@ -484,6 +658,7 @@ async function upgradeNode(
   // few ms between them leaves an upgrade running in the VM that no journal knows about, and the
   // next run refuses (upgrade-in-progress) instead of awaiting it. (ctx.commit resolves once the
   // line is on disk, and rejects — halting the run — when it cannot be: state/records.ts.)
+  where.stage = 'hop';
   await ctx.commit({
     kind: 'upgrade.begin',
     runId: ctx.runId,
@@ -515,6 +690,7 @@ async function upgradeNode(
     await ctx.sleep(1000);
     r = await host.exec(command, { timeoutMs: Math.max(1000, deadlineMs - (ctx.now().getTime() - upgradeStarted)) });
   }
+  where.stage = 'after'; // a verdict came back: whatever follows is judged, not lost
   const verdict = parseRelupUpgrade(r.stdout, r.stderr, r.exitCode);
   // A failure past check_and_unpack (or with no stage at all) may have changed the live code: such
   // a node is "applied but unproven" (resume.ts `ungated`) and is re-gated, never skipped, later.
@@ -635,7 +811,7 @@ async function upgradeNode(
       message: "stop requested: finishing this node's gates first (a hop without its gates is unproven)",
     });
 
-  await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, backup, mq?.probe ?? null);
+  await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, backup, mq?.probe ?? null, onLastRound);
   return 'upgraded';
 }
 
@@ -648,6 +824,7 @@ async function gateAndSoak(
   tarballName: string | null,
   backup: string | null,
   probe: MqttProbe | null = null,
+  onLastRound: () => void = () => undefined,
 ): Promise<void> {
   const host = hostOf(ctx, spec.name);
   const rounds: Array<'after' | 'soak'> = ctx.inv.gates.soakSeconds > 0 ? ['after', 'soak'] : ['after'];
@@ -661,17 +838,18 @@ async function gateAndSoak(
       ...(phase === 'soak' ? { detail: `${ctx.inv.gates.soakSeconds}s` } : {}),
     });
     if (phase === 'soak') await ctx.sleep(ctx.inv.gates.soakSeconds * 1000, ctx.signal);
-    const f = await observeNode(host, spec, { tarballName, signal: ctx.signal });
+    // The hop is done and this is the last round: the next node's gate-before may observe now.
+    if (phase === rounds[rounds.length - 1]) onLastRound();
+    // One exec: the facts this gate judges and the operator's gate commands (observe/node.ts).
+    const f = await observeNode(host, spec, {
+      phase: 'gate-after',
+      tarballName: null,
+      signal: ctx.signal,
+      extra: ctx.inv.gates.commands.map((c) => renderTemplate(c, spec)),
+      extraTimeoutMs: ctx.inv.gates.timeoutSeconds * 1000,
+    });
     emitObserved(ctx, f);
-    const commandResults: ExecResult[] = [];
-    for (const c of ctx.inv.gates.commands) {
-      commandResults.push(
-        await host.exec(renderTemplate(c, spec), {
-          timeoutMs: ctx.inv.gates.timeoutSeconds * 1000,
-          signal: ctx.signal,
-        }),
-      );
-    }
+    const commandResults: readonly ExecResult[] = f.extraResults ?? [];
     const results = judgeAfter(
       ctx.inv,
       f,
@@ -708,8 +886,10 @@ async function settleInFlight(
   spec: NodeSpec,
   fl: InFlight,
   row: MutableRow,
+  onLastRound: () => void,
 ): Promise<'upgraded' | 'not-started'> {
   if (fl.connectionsBefore !== null) row.connectionsBefore = fl.connectionsBefore; // the pre-hop baseline
+  row.from = fl.from; // preflight saw the node after the hop began: the report shows the hop itself
   const host = hostOf(ctx, spec.name);
   ctx.emit({
     type: 'log',
@@ -742,7 +922,7 @@ async function settleInFlight(
       node: spec.name,
       message: `the earlier upgrade completed (${fl.to}, marker written); gating it now`,
     });
-    await gateAndSoak(ctx, spec, row, fl.to, null, null);
+    await gateAndSoak(ctx, spec, row, fl.to, null, null, null, onLastRound);
     return 'upgraded';
   }
   if (settled === 'never-started') {

@@ -48,7 +48,11 @@ export function judgeCluster(inv: Inventory, f: NodeFacts): GateResult {
 }
 
 /** Before touching a node: it runs `from`, is idle, the staged bytes are right, the cluster is whole. */
-export function judgeBefore(inv: Inventory, f: NodeFacts, expect: { from: string; sha256: string }): GateResult[] {
+export function judgeBefore(
+  inv: Inventory,
+  f: NodeFacts,
+  expect: { from: string; sha256: string; size?: number },
+): GateResult[] {
   const out: GateResult[] = [];
   out.push(
     f.ctl?.kind === 'running' && f.version === expect.from && f.ctl.status === 'started'
@@ -71,24 +75,53 @@ export function judgeBefore(inv: Inventory, f: NodeFacts, expect: { from: string
           message: `relup status is ${f.relupStatus?.kind ?? 'unknown'}, expected idle (another upgrade in progress or pending restart?)`,
         },
   );
-  out.push(
-    f.stagedSha256 === expect.sha256 && f.stagedSidecar
-      ? { gate: 'staged', ok: true, message: 'staged tarball sha256 matches the sidecar' }
-      : {
-          gate: 'staged',
-          ok: false,
-          message:
-            f.stagedSha256 === null
-              ? 'staged tarball missing'
-              : !f.stagedSidecar
-                ? 'staged sidecar missing'
-                : `staged tarball sha256 ${f.stagedSha256} ≠ ${expect.sha256}`,
-        },
-  );
+  out.push(judgeStaged(f, expect));
   if (f.stagedReadable)
     out.push({ gate: 'staged-readable', ok: f.stagedReadable.ok, message: f.stagedReadable.message });
   out.push(judgeCluster(inv, f));
   return out;
+}
+
+/**
+ * The staged tarball: by hash when observed so, else (gate-before of a tarball this run verified by
+ * sha256 on the node) by size and the digest its sidecar names; the relup handler checks the bytes
+ * against the sidecar again before any change.
+ */
+export function judgeStaged(f: NodeFacts, expect: { sha256: string; size?: number }): GateResult {
+  const s = f.stagedBySize;
+  if (s) {
+    const ok = s.size !== null && s.size === expect.size && s.sidecar === expect.sha256;
+    return ok
+      ? {
+          gate: 'staged',
+          ok: true,
+          message: `staged tarball in place (${s.size} bytes, sha256 verified on the node at staging); sidecar names it`,
+        }
+      : {
+          gate: 'staged',
+          ok: false,
+          message:
+            s.size === null
+              ? 'staged tarball missing'
+              : s.size !== expect.size
+                ? `staged tarball is ${s.size} bytes, expected ${expect.size ?? 'unknown'}`
+                : s.sidecar === null
+                  ? 'staged sidecar missing or unreadable'
+                  : `staged sidecar names ${s.sidecar} ≠ ${expect.sha256}`,
+        };
+  }
+  return f.stagedSha256 === expect.sha256 && f.stagedSidecar
+    ? { gate: 'staged', ok: true, message: 'staged tarball sha256 matches the sidecar' }
+    : {
+        gate: 'staged',
+        ok: false,
+        message:
+          f.stagedSha256 === null
+            ? 'staged tarball missing'
+            : !f.stagedSidecar
+              ? 'staged sidecar missing'
+              : `staged tarball sha256 ${f.stagedSha256} ≠ ${expect.sha256}`,
+      };
 }
 
 /**

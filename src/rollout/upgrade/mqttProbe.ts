@@ -7,7 +7,6 @@
 import type { Duplex } from 'node:stream';
 import type { MqttClient } from 'mqtt';
 import type { MqttGateSpec, NodeSpec } from '../../inventory/types.js';
-import { openMqttClient, waitConnected } from '../../mqtt/client.js';
 import { decodeProbe, encodeProbe } from '../../mqtt/codec.js';
 import type { RemoteHost } from '../../remote/types.js';
 import { RolloutError, errorMessage } from '../../util/errors.js';
@@ -69,6 +68,8 @@ async function until(cond: () => boolean, ms: number, now: () => number): Promis
  * unreachable, refuses the credentials or denies the topic fails here, before anything changed.
  */
 export async function startProbe(o: ProbeOptions): Promise<MqttProbe> {
+  // mqtt.js is loaded only when an MQTT gate runs: a run without one never pays its start-up cost.
+  const { openMqttClient, waitConnected } = await import('../../mqtt/client.js');
   const connectMs = o.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   const where = `${o.target.host}:${o.target.port} as seen from ${o.node}, through SSH; topic ${o.topic}`;
   const stream: Duplex = await o.host.openTcp(o.target.host, o.target.port, {

@@ -1,0 +1,4 @@
+// Fault matrix, shard 2 of 4 (see shards.ts). Rows: cases.ts; judged by harness.ts; published by report.ts.
+import { runShard } from './shards.js';
+
+runShard(2);
