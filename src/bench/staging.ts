@@ -49,7 +49,9 @@ export function stagingBench(opts: StagingBenchOptions = {}): Bench {
   const rssSize = opts.rssBytes ?? 256 * MiB;
   return {
     id: 'staging',
-    title: `stage ${size / MiB} MiB vs scp; ${pN} nodes at once; peak RSS staging ${rssSize / MiB} MiB to ${rssN} nodes`,
+    title:
+      `stage ${size / MiB} MiB vs scp; ${pN} nodes at once` +
+      (rssN > 0 ? `; peak RSS staging ${rssSize / MiB} MiB to ${rssN} nodes` : ''),
     async run(ctx) {
       const dir = mkdtempSync(join(tmpdir(), 'emqx-rollout-bench-'));
       const servers: SshdInstance[] = [];
