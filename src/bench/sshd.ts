@@ -189,6 +189,9 @@ function instance(
     stop: () =>
       new Promise<void>((resolve) => {
         const cleanup = () => {
+          // A session child can outlive the listener (an Ansible ControlMaster persists 60 s) and holds
+          // the inherited stderr: our end of that pipe would keep the bench process alive until then.
+          proc.stderr?.destroy();
           rmSync(dir, { recursive: true, force: true });
           resolve();
         };

@@ -72,7 +72,12 @@ export class SshRemoteHost implements RemoteHost {
 
   stage(localPath: string, remotePath: string, sha256: string, opts: StageOptions = {}): Promise<StageResult> {
     return stageFile(
-      { node: this.node, exec: (c, o) => this.exec(c, o), sftp: () => this.sftp() },
+      {
+        node: this.node,
+        exec: (c, o) => this.exec(c, o),
+        sftp: () => this.sftp(),
+        connection: () => this.connection(),
+      },
       localPath,
       remotePath,
       sha256,

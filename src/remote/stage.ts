@@ -8,12 +8,15 @@ import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { BadInputError, RolloutError } from '../util/errors.js';
 import type { ExecOptions, ExecResult, StageProgress, StageResult } from './types.js';
-import { describeResult } from './exec.js';
+import { describeResult, execOn } from './exec.js';
 import { shq } from '../util/shellQuote.js';
 import type { SftpSession } from './sftp.js';
 import { sftpCall } from './sftp.js';
-import { decideStage, formatBytes, parseObservation, resumeCandidates } from './stagePlan.js';
+import { decideStage, formatBytes, parseObservation, resumeCandidates, type StageObservation } from './stagePlan.js';
 import { uploadFrom } from './upload.js';
+import type { Connection } from './connect.js';
+import { StageChannel } from './execUpload.js';
+import { parseOutcome, parsePrefixes, stageCommand } from './stageScript.js';
 
 export interface StageOptions {
   readonly signal?: AbortSignal;
@@ -24,12 +27,20 @@ export interface StageOptions {
   readonly progressIntervalMs?: number;
   readonly chunkSize?: number;
   readonly maxOutstanding?: number;
+  /**
+   * 'exec' (default when the context offers a connection): one exec channel observes, receives the
+   * bytes on stdin, hashes them while writing and renames (stageScript.ts). 'sftp': the earlier
+   * path (SFTP WRITEs, a follower hashing the .part, rename) — kept for comparison in the bench.
+   */
+  readonly transport?: 'exec' | 'sftp';
 }
 
 export interface StageContext {
   readonly node: string;
   exec(command: string, opts?: ExecOptions): Promise<ExecResult>;
   sftp(): Promise<SftpSession>;
+  /** The node's SSH connection (as the login user), for the exec transport. */
+  connection?(): Promise<Connection>;
 }
 
 export const DEFAULT_FREE_SPACE_FACTOR = 4;
@@ -60,6 +71,12 @@ export async function stageFile(
   }
   const dir = posix.dirname(remotePath);
   const part = `${remotePath}.part`;
+  const progress = throttle(opts.onProgress, opts.progressIntervalMs ?? 100);
+  const factor = opts.freeSpaceFactor ?? DEFAULT_FREE_SPACE_FACTOR;
+  if (opts.transport !== 'sftp' && ctx.connection) {
+    const conn = await ctx.connection();
+    return stageViaExec(conn, { localPath, remotePath, dir, part, size, expected, factor, started }, progress, opts);
+  }
   const q = { d: shq(dir), f: shq(remotePath), p: shq(part) };
   const run = async (what: string, command: string): Promise<ExecResult> => {
     const r = await ctx.exec(command, { ...(opts.signal ? { signal: opts.signal } : {}), timeoutMs: 10 * 60_000 });
@@ -71,7 +88,6 @@ export async function stageFile(
     }
     return r;
   };
-  const progress = throttle(opts.onProgress, opts.progressIntervalMs ?? 100);
 
   // The SFTP subsystem opens in parallel with the observation: each is a round trip (~85 ms on
   // OpenSSH, whose sshd keeps Nagle on for exec sessions), and the upload needs both.
@@ -88,7 +104,6 @@ export async function stageFile(
     ].join(' && '),
   );
   const obs = parseObservation(obsResult.stdout);
-  const factor = opts.freeSpaceFactor ?? DEFAULT_FREE_SPACE_FACTOR;
   const decision = decideStage(obs, { size, sha256: expected, freeSpaceFactor: factor });
 
   switch (decision.kind) {
@@ -101,18 +116,7 @@ export async function stageFile(
         hint: 'df -Pk must work on the node',
       });
     case 'refuse-disk':
-      throw new RolloutError(
-        'remote',
-        `${ctx.node}: not enough free space in ${dir}: ${formatBytes(decision.freeBytes)} free, need ${formatBytes(decision.needBytes)}`,
-        {
-          details: [
-            `file: ${localPath} (${formatBytes(size)}, ${size} bytes)`,
-            `needed: size × ${factor} (tarball + extracted copy + deployed relup tree + margin) = ${decision.needBytes} bytes`,
-            `free: ${decision.freeBytes} bytes (df -Pk: ${obs.dfLine ?? '?'})`,
-          ],
-          hint: `free at least ${formatBytes(decision.needBytes - decision.freeBytes)} on the node or point stagingDir at a larger filesystem`,
-        },
-      );
+      throw diskError(ctx.node, dir, localPath, size, factor, decision, obs);
     case 'check-part':
     case 'fresh':
       break;
@@ -218,6 +222,133 @@ export async function stageFile(
     await run('renaming into place', `mv -f -- ${q.p} ${q.f}`);
   }
   return { remotePath, action: from > 0 ? 'resumed' : 'uploaded', bytesSent, durationMs: Date.now() - started };
+}
+
+function diskError(
+  node: string,
+  dir: string,
+  localPath: string,
+  size: number,
+  factor: number,
+  decision: { needBytes: number; freeBytes: number },
+  obs: StageObservation,
+): RolloutError {
+  return new RolloutError(
+    'remote',
+    `${node}: not enough free space in ${dir}: ${formatBytes(decision.freeBytes)} free, need ${formatBytes(decision.needBytes)}`,
+    {
+      details: [
+        `file: ${localPath} (${formatBytes(size)}, ${size} bytes)`,
+        `needed: size × ${factor} (tarball + extracted copy + deployed relup tree + margin) = ${decision.needBytes} bytes`,
+        `free: ${decision.freeBytes} bytes (df -Pk: ${obs.dfLine ?? '?'})`,
+      ],
+      hint: `free at least ${formatBytes(decision.needBytes - decision.freeBytes)} on the node or point stagingDir at a larger filesystem`,
+    },
+  );
+}
+
+interface Job {
+  readonly localPath: string;
+  readonly remotePath: string;
+  readonly dir: string;
+  readonly part: string;
+  readonly size: number;
+  readonly expected: string;
+  readonly factor: number;
+  readonly started: number;
+}
+
+/**
+ * Staging over one exec channel (stageScript.ts): observe → decide → maybe compare .part prefixes →
+ * stream the bytes → the node appends them to the .part, hashes the file (openssl when it works: one
+ * read from the page cache), checks size + digest + cat's status and renames. Round trips on a fresh
+ * upload: the exec itself and the bytes; no SFTP channel, no follower, no rename round trip, no hash
+ * of the local file on the happy path.
+ */
+async function stageViaExec(
+  conn: Connection,
+  job: Job,
+  progress: ReturnType<typeof throttle>,
+  opts: StageOptions,
+): Promise<StageResult> {
+  const { localPath, remotePath, dir, part, size, expected, factor } = job;
+  const node = conn.node;
+  const ch = await StageChannel.open(conn, stageCommand(dir, remotePath, part, size, expected), {
+    doing: `uploading ${part}`,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  const obsText = await ch.untilReady();
+  const obs = parseObservation(obsText);
+  const decision = decideStage(obs, { size, sha256: expected, freeSpaceFactor: factor });
+  switch (decision.kind) {
+    case 'present':
+      await ch.stop();
+      progress.final({ file: remotePath, bytesDone: size, bytesTotal: size, rate: 0 });
+      return { remotePath, action: 'present', bytesSent: 0, durationMs: Date.now() - job.started };
+    case 'disk-unknown':
+      await ch.stop();
+      throw new RolloutError('remote', `${node}: cannot tell the free space in ${dir}; refusing to stage`, {
+        details: ch.evidence(),
+        hint: 'df -Pk must work on the node',
+      });
+    case 'refuse-disk':
+      await ch.stop();
+      throw diskError(node, dir, localPath, size, factor, decision, obs);
+    case 'check-part':
+    case 'fresh':
+      break;
+  }
+  // A .part from an earlier attempt is resumed only from an offset whose prefix hashes equal.
+  let from = 0;
+  if (decision.kind === 'check-part') {
+    const candidates = resumeCandidates(decision.partSize);
+    ch.say(`hash ${candidates.join(' ')}`);
+    const [remoteText, local] = await Promise.all([ch.untilReady(), hashPrefixes(localPath, candidates)]);
+    const remote = parsePrefixes(remoteText);
+    from = candidates.find((n) => remote.get(n) !== undefined && remote.get(n) === local.get(n)?.hex) ?? 0;
+  }
+  ch.say(`from ${from}`);
+  const upStarted = Date.now();
+  const end = await ch.upload(localPath, from, size, (sent) =>
+    progress.tick({ file: remotePath, bytesDone: from + sent, bytesTotal: size, rate: rate(sent, upStarted) }),
+  );
+  const bytesSent = size - from;
+  const outcome = parseOutcome(end.stdout);
+  if (outcome.kind === 'done' && outcome.sha === expected && outcome.size === size) {
+    progress.final({ file: remotePath, bytesDone: size, bytesTotal: size, rate: rate(bytesSent, upStarted) });
+    return { remotePath, action: from > 0 ? 'resumed' : 'uploaded', bytesSent, durationMs: Date.now() - job.started };
+  }
+  if (outcome.kind === 'none') {
+    throw new RolloutError('remote', `${node}: staging ${remotePath} failed on the node`, {
+      details: ch.evidence(),
+      hint: 'the node needs a POSIX sh with mkdir, df, head, cat, dd, mv and sha256sum (or openssl)',
+    });
+  }
+  // Only now hash the local file: on the happy path that would cost a full read + sha256 here.
+  const localSha = await sha256File(localPath);
+  if (localSha !== expected) {
+    // the script removed a full-size .part that did not match; a shorter one is not ours either
+    if (outcome.kind === 'bad' && (outcome.size ?? 0) < size)
+      await execOnLogin(conn, `rm -f -- ${shq(part)}`).catch(() => undefined);
+    throw new BadInputError(`${localPath} does not match its expected sha256`, {
+      details: [`expected: ${expected}`, `actual:   ${localSha}`],
+      hint: 'the local tarball or its sidecar is corrupt or belongs to another release; download both again',
+    });
+  }
+  throw new RolloutError('remote', `${node}: uploaded ${part} failed verification`, {
+    details: [
+      outcome.kind === 'bad'
+        ? `on the node: cat status ${outcome.rc || '?'}, size ${outcome.size ?? '?'} (expected ${size}), sha256 ${outcome.sha || '?'}`
+        : `on the node: sha256 ${outcome.sha}, size ${outcome.size}`,
+      `expected sha256: ${expected}`,
+      ...ch.evidence(),
+    ],
+    hint: "run the stage again (a short .part is resumed); if it repeats, check the node's disk and filesystem",
+  });
+}
+
+function execOnLogin(conn: Connection, command: string): Promise<unknown> {
+  return execOn(conn, command, { timeoutMs: 30_000 });
 }
 
 /**

@@ -37,7 +37,7 @@ export interface SimSshServer {
   readonly port: number;
   /** OpenSSH public line 'ssh-ed25519 AAAA…' (no comment). */
   readonly hostPublicKey: string;
-  /** Fault injection for tests: close every connection after this many SFTP WRITE bytes (once), or never. */
+  /** Fault injection for tests: close every connection after this many uploaded bytes, SFTP WRITEs or exec stdin (once), or never. */
   dropConnectionsAfterBytes(bytes: number | null): void;
   /** Number of currently open client connections (for tests that check connection reuse). */
   connectionCount(): number;
@@ -91,7 +91,7 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
     for (const c of conns) c.socket.destroy();
   };
 
-  /** Fault injection: count WRITE bytes; once the budget is spent, tear every connection down. */
+  /** Fault injection: count uploaded bytes (SFTP WRITE payloads, exec stdin); once the budget is spent, tear every connection down. */
   const beforeWrite = (bytes: number): boolean => {
     if (dropAfter === null) return true;
     if (writtenSinceArmed + bytes <= dropAfter) {
@@ -207,6 +207,8 @@ export async function startSshServer(opts: SimSshServerOptions): Promise<SimSshS
     });
     session.on('exec', (accept, _reject, info) => {
       const ch: ServerChannel = accept();
+      // exec stdin counts like SFTP WRITEs: staging streams the tarball that way (remote/stageScript.ts)
+      ch.on('data', (d: Buffer) => void beforeWrite(d.length));
       const r = runExec(ch, info.command, {
         cwd,
         env: opts.simulateLoginUser ? { ...env, EMQX_SIM_LOGIN_USER: state.user } : env,

@@ -3,7 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StageChannel } from '../../src/remote/execUpload.js';
 import { SshRemoteHost } from '../../src/remote/host.js';
+import { parseObservation } from '../../src/remote/stagePlan.js';
+import { parseOutcome, stageCommand } from '../../src/remote/stageScript.js';
 import type { StageProgress } from '../../src/remote/types.js';
 import { BadInputError, RolloutError } from '../../src/util/errors.js';
 import { haveSshd } from '../support/sshd.js';
@@ -109,8 +112,10 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
         (e: unknown) => e,
       );
     expect((err as RolloutError).kind).toBe('interrupted');
+    expect(existsSync(remote)).toBe(false); // an aborted upload never lands under the final name
     await new Promise((res) => setTimeout(res, 200));
     expect(existsSync(`${remote}.part`)).toBe(true);
+    expect(existsSync(remote)).toBe(false);
     const r = await host.stage(big.path, remote, big.sha);
     expect(r.action).toBe('resumed');
     expect(fileSha(remote)).toBe(big.sha);
@@ -180,6 +185,37 @@ describe.skipIf(!haveSshd())('stage against real OpenSSH sshd', () => {
     expect((err as BadInputError).message).toContain('does not match its expected sha256');
     expect(existsSync(`${remote}.part`)).toBe(false);
     expect(existsSync(remote)).toBe(false);
+  });
+
+  it('a corrupted byte on the wire is rejected by the node: no final file, nothing left', async () => {
+    const remote = join(staging, 'wire', 'emqx.tar.gz');
+    const corrupt = join(fx.dir, 'corrupt-copy.tar.gz');
+    const bytes = readFileSync(small.path);
+    bytes[bytes.length >> 1] ^= 0x40;
+    writeFileSync(corrupt, bytes);
+    // the bytes the node receives differ from the digest it was told to expect
+    const ch = await StageChannel.open(
+      await host.connection(),
+      stageCommand(join(staging, 'wire'), remote, `${remote}.part`, small.size, small.sha),
+      { doing: 'test' },
+    );
+    expect(parseObservation(await ch.untilReady()).freeBytes).toBeGreaterThan(0);
+    ch.say('from 0');
+    const end = await ch.upload(corrupt, 0, small.size, () => {});
+    expect(parseOutcome(end.stdout)).toMatchObject({ kind: 'bad', rc: '0', size: small.size, sha: sha(bytes) });
+    expect(existsSync(remote)).toBe(false);
+    expect(existsSync(`${remote}.part`)).toBe(false);
+    // and through stage(): the same node then takes the right bytes
+    expect((await host.stage(small.path, remote, small.sha)).action).toBe('uploaded');
+    expect(fileSha(remote)).toBe(small.sha);
+  });
+
+  it('the SFTP transport (kept for comparison) still stages, verifies and renames', async () => {
+    const remote = join(staging, 'sftp', 'emqx.tar.gz');
+    const r = await host.stage(small.path, remote, small.sha, { transport: 'sftp' });
+    expect(r).toMatchObject({ action: 'uploaded', bytesSent: small.size });
+    expect(fileSha(remote)).toBe(small.sha);
+    expect((await host.stage(small.path, remote, small.sha)).action).toBe('present');
   });
 
   it('rejects a relative remote path and a malformed digest as bad input', async () => {

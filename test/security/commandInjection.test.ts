@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import * as cmd from '../../src/emqx/commands.js';
 import type { NodeSpec } from '../../src/inventory/types.js';
 import { followerCommand } from '../../src/remote/stage.js';
+import { stageCommand } from '../../src/remote/stageScript.js';
 import { removeCommand, stagedFiles } from '../../src/rollout/cleanup/engine.js';
 import { dfNearest, stagingWritable, buildInfoRead } from '../../src/rollout/observe/node.js';
 import { installProbe, removeMarkerCommand } from '../../src/rollout/recover-boot/engine.js';
@@ -90,6 +91,8 @@ function builders(s: NodeSpec): Array<[string, string]> {
     ['lock release', releaseCommand(s, 'r1')],
     ['lock break', breakCommand(s)],
     ['follower', followerCommand(`${tb}.part`, 10, 1)],
+    // stdin at EOF: observes (mkdir -p of the hostile staging dir), then ends
+    ['stage script', `${stageCommand(s.stagingDir, tb, `${tb}.part`, 10, 'ab'.repeat(32))} </dev/null`],
     ['cleanup remove', removeCommand(stagedFiles(s, 'emqx-enterprise-5.10.5-ubuntu22.04-amd64.tar.gz'))],
     ['recover-boot probe', installProbe(s.rootDir)],
     ['recover-boot remove', removeMarkerCommand(s, '5.10.5', true)],
