@@ -111,10 +111,15 @@ export interface ExecRecord {
   readonly node?: string;
   readonly command?: string;
   readonly durationMs?: number;
+  /** Set on the probes of one batch (remote/batch.ts): they shared one SSH exec. */
+  readonly batch?: number;
 }
 
 export interface ExecStats {
+  /** Remote commands (probes) per node, each journalled as if it ran alone. */
   readonly perNode: number;
+  /** SSH exec channels per node: a batch of probes counts once (the stage script is one). */
+  readonly sshExecsPerNode: number;
   readonly ctlPerNode: number;
   readonly sha256PerNode: number;
 }
@@ -123,8 +128,11 @@ export interface ExecStats {
 export function execStats(records: readonly ExecRecord[], nodes: number): ExecStats {
   const ex = records.filter((r) => r.kind === 'exec' && typeof r.command === 'string');
   const per = (f: (c: string) => boolean) => (nodes ? ex.filter((r) => f(r.command!)).length / nodes : 0);
+  const batches = new Set(ex.filter((r) => r.batch !== undefined).map((r) => `${r.node ?? ''}#${r.batch}`));
+  const unbatched = ex.filter((r) => r.batch === undefined).length;
   return {
     perNode: per(() => true),
+    sshExecsPerNode: nodes ? (unbatched + batches.size) / nodes : 0,
     ctlPerNode: per((c) => /\/bin\/emqx'? ctl /.test(c)),
     sha256PerNode: per((c) => /\bsha256sum\b/.test(c)),
   };

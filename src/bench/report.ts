@@ -21,7 +21,7 @@ interface RunLike {
   readonly limitMs: number;
   readonly ratio: number;
   readonly breakdown?: Breakdown;
-  readonly execs?: { perNode: number; ctlPerNode: number; sha256PerNode: number };
+  readonly execs?: { perNode: number; sshExecsPerNode: number; ctlPerNode: number; sha256PerNode: number };
 }
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
@@ -90,7 +90,7 @@ export function performanceMarkdown(
       );
       if (m.execs) {
         L.push(
-          `Remote commands per node: ${m.execs.perNode.toFixed(1)} (${m.execs.ctlPerNode.toFixed(1)} \`emqx ctl\`, ${m.execs.sha256PerNode.toFixed(1)} \`sha256sum\`).`,
+          `Remote commands per node: ${m.execs.perNode.toFixed(1)} in ${m.execs.sshExecsPerNode.toFixed(1)} SSH execs (${m.execs.ctlPerNode.toFixed(1)} \`emqx ctl\`, ${m.execs.sha256PerNode.toFixed(1)} \`sha256sum\`).`,
           '',
         );
       }

@@ -498,7 +498,7 @@ export function summarize(all: readonly Measured[], s: SummaryInput): BenchRow[]
       target: '≤ 250',
       pass: over <= 250,
       note: ms[0]?.execs
-        ? `${r2(ms[0].execs.perNode)} remote commands/node (${r2(ms[0].execs.ctlPerNode)} ctl, ${r2(ms[0].execs.sha256PerNode)} sha256sum)`
+        ? `${r2(ms[0].execs.perNode)} remote commands/node in ${r2(ms[0].execs.sshExecsPerNode)} SSH execs (${r2(ms[0].execs.ctlPerNode)} ctl, ${r2(ms[0].execs.sha256PerNode)} sha256sum)`
         : undefined,
     });
     const rss = Math.max(...ms.map((m) => m.maxRssKb ?? 0));

@@ -372,8 +372,9 @@ interface Staging {
 }
 
 /**
- * Uploads to every node, `stageConcurrency` at a time in chain order, while the chain runs: node k's
- * gates wait only for node k (see the pipeline invariants in runUpgrade).
+ * Uploads to every node while the chain runs: node 1 first and alone, then the rest
+ * `stageConcurrency` at a time in chain order. Node k's gates wait only for node k (see the pipeline
+ * invariants in runUpgrade).
  */
 function startStaging(
   ctx: RunContext,
@@ -388,9 +389,13 @@ function startStaging(
   const onAbort = () => stageCtl.abort(ctx.signal.reason);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const perNode = new Map<string, Promise<void>>();
-  for (const name of names)
-    perNode.set(
-      name,
+  // The first node uploads alone, at the link's full speed: the chain waits only for it. The others
+  // follow, stageConcurrency at a time in chain order, while node 1 is gated and upgraded; node k is
+  // needed only after k − 1 nodes' hops and gates, which take longer than its upload.
+  let firstDone: Promise<void> = Promise.resolve();
+  for (const [i, name] of names.entries()) {
+    const after = firstDone;
+    const upload = after.then(() =>
       queue.add(async () => {
         if (stageCtl.signal.aborted) return;
         const spec = ctx.inv.nodes.find((n) => n.name === name)!;
@@ -466,6 +471,9 @@ function startStaging(
         }
       }),
     );
+    perNode.set(name, upload);
+    if (i === 0) firstDone = upload;
+  }
   const settled = Promise.all(perNode.values()).then(() => ctx.signal.removeEventListener('abort', onAbort));
   const failure = () => failures[0] ?? null;
   return {
