@@ -173,8 +173,9 @@ export async function releaseSpareCluster(): Promise<void> {
 export async function runCase(k: ReliabilityCase): Promise<CaseResult> {
   const t0 = Date.now();
   const reuse = sharesCluster(k) ? spare : undefined;
-  spare = undefined;
+  // A case that cannot reuse the spare cluster stops it (before forgetting it: it would leak).
   if (!reuse) await releaseSpareCluster();
+  spare = undefined;
   const dir = reuse?.dir ?? (await mkdtemp(join(tmpdir(), `reliab-${k.id}-`)));
   const problems: string[] = [];
   let clients: Clients | undefined;
