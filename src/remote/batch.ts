@@ -13,7 +13,8 @@
 //
 // What the script writes: a private `mktemp -d` directory under $TMPDIR (or /tmp) with one output
 // file per probe and a FIFO through which finished probes announce themselves; removed on exit and on
-// TERM/INT/HUP (a deadline kills the whole process group, exec.ts). Nothing else on the node. Where
+// TERM/INT/HUP (a deadline kills the whole process group, exec.ts); a dir left by a SIGKILLed batch is
+// removed by a later one once it is an hour old. Nothing else on the node. Where
 // mktemp or mkfifo is missing or the temp dir is not writable, the script says so before starting
 // anything and the probes run one exec each, as before.
 import { randomBytes } from 'node:crypto';
@@ -42,6 +43,9 @@ export function buildBatchScript(commands: readonly string[], nonce: string): st
     `d=$(mktemp -d "\${TMPDIR:-/tmp}/emqx-rollout-probe.XXXXXX" 2>/dev/null) && mkfifo "$d/q" 2>/dev/null || {`,
     `  [ -n "$d" ] && rm -rf -- "$d"; echo "@@$n nobatch"; exit 0; }`,
     `trap 'rm -rf -- "$d"' EXIT`,
+    // A batch killed by SIGKILL (the deadline's last resort, a dying sshd) cannot clean up: its dir
+    // is removed by a later batch once it is an hour old. Only our own prefix, never anything else.
+    `find "\${TMPDIR:-/tmp}" -maxdepth 1 -name 'emqx-rollout-probe.*' -mmin +60 -exec rm -rf -- {} + 2>/dev/null`,
     `trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP`,
     `exec 3<>"$d/q"`,
     `echo "@@$n begin"`,

@@ -76,5 +76,16 @@ it('execStats counts remote commands per node from journal exec records', () => 
     { kind: 'exec', node: 'b', command: 'df -Pk -- /s' },
     { kind: 'event', type: 'step.started' },
   ];
-  expect(execStats(recs, 2)).toEqual({ perNode: 2, ctlPerNode: 1, sha256PerNode: 0.5 });
+  expect(execStats(recs, 2)).toEqual({ perNode: 2, sshExecsPerNode: 2, ctlPerNode: 1, sha256PerNode: 0.5 });
+});
+
+it('execStats counts the probes of one batch as one SSH exec (per node: batch ids are per host)', () => {
+  const recs = [
+    { kind: 'exec', node: 'a', command: "'/opt/emqx/bin/emqx' ctl status", batch: 1 },
+    { kind: 'exec', node: 'a', command: "'/opt/emqx/bin/emqx' ctl relup status", batch: 1 },
+    { kind: 'exec', node: 'a', command: 'df -Pk -- /s', batch: 2 },
+    { kind: 'exec', node: 'b', command: "'/opt/emqx/bin/emqx' ctl status", batch: 1 },
+    { kind: 'exec', node: 'b', command: "'/opt/emqx/bin/emqx' ctl relup upgrade '/s/t.tar.gz'" },
+  ];
+  expect(execStats(recs, 2)).toEqual({ perNode: 2.5, sshExecsPerNode: 2, ctlPerNode: 2, sha256PerNode: 0 });
 });

@@ -98,34 +98,51 @@ describe.skipIf(!haveSshd())('runBatch against real OpenSSH sshd', () => {
     expect(got.every((r) => !r.timedOut && !r.aborted && r.node === host.node)).toBe(true);
   });
 
-  it('probes run concurrently on the node: five 0.6 s probes take about one', async () => {
-    const t = Date.now();
+  // A TMPDIR of this test's own on the node: other tests' batches share the machine's /tmp.
+  const privateTmp = () => `/tmp/batch-test-${process.pid}-${Math.random().toString(16).slice(2)}`;
+  const inTmp = (dir: string) => (s: string) => `mkdir -p ${dir}; TMPDIR=${dir}; export TMPDIR\n${s}`;
+
+  it('probes run concurrently on the node: five probes that each wait for all five to have started', async () => {
+    // Timing-free: run one after another, the first would wait out its 5 s and see only itself.
+    const d = privateTmp();
+    const probe = (i: number) =>
+      `mkdir -p ${d}; touch ${d}/${i}; n=0; while [ "$(ls ${d} | wc -l)" -lt 5 ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n+1)); done; ls ${d} | wc -l`;
     const got = await runBatch(
       host,
-      Array.from({ length: 5 }, (_, i) => `sleep 0.6; echo ${i}`),
+      Array.from({ length: 5 }, (_, i) => probe(i)),
+      { timeoutMs: 30_000 },
     );
-    const ms = Date.now() - t;
-    expect(got.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n']);
-    expect(ms).toBeLessThan(2_400); // in sequence: ≥ 3 s
-    // each result's duration is when its own frame arrived, not the batch's
-    expect(got.every((r) => r.durationMs >= 550 && r.durationMs <= ms)).toBe(true);
+    expect(got.map((r) => r.stdout.trim())).toEqual(['5', '5', '5', '5', '5']);
+    // each result's duration is when its own frame arrived, never more than the batch's
+    expect(got.every((r) => r.durationMs >= 0 && r.durationMs <= Math.max(...got.map((x) => x.durationMs)))).toBe(true);
+    await host.exec(`rm -rf ${d}`);
   });
 
   it('a probe that never returns: the deadline keeps what finished, marks the rest timed out, kills it', async () => {
-    const got = await runBatch(host, ['echo quick', 'sleep 30; echo never', 'echo also'], { timeoutMs: 1_500 });
+    const tmp = privateTmp();
+    const got = await runBatch(host, ['echo quick', 'sleep 30; echo never', 'echo also'], {
+      timeoutMs: 1_500,
+      wrap: inTmp(tmp),
+    });
     expect(got[0]).toMatchObject({ exitCode: 0, stdout: 'quick\n', timedOut: false });
     expect(got[2]).toMatchObject({ exitCode: 0, stdout: 'also\n', timedOut: false });
     expect(got[1]).toMatchObject({ exitCode: null, stdout: '', timedOut: true });
     // The process group was killed, and the script's temp dir went with it (TERM trap).
-    const left = await host.exec(
-      'pgrep -f "[s]leep 30; echo never" || true; ls -d /tmp/emqx-rollout-probe.* 2>/dev/null',
-    );
-    expect(left.stdout.trim()).toBe('');
+    // (the kill lands asynchronously after the deadline: allow it a moment)
+    let left = '';
+    for (let i = 0; i < 20; i++) {
+      left = (await host.exec(`pgrep -f "[s]leep 30; echo never" || true; ls -A ${tmp}`)).stdout.trim();
+      if (left === '') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(left).toBe('');
   });
 
   it('leaves nothing behind on the node after a normal batch', async () => {
-    await runBatch(host, ['true', 'false']);
-    const left = await host.exec('ls -d "${TMPDIR:-/tmp}"/emqx-rollout-probe.* 2>/dev/null | wc -l');
+    const tmp = privateTmp();
+    const got = await runBatch(host, ['true', 'false'], { wrap: inTmp(tmp) });
+    expect(got.map((r) => r.exitCode)).toEqual([0, 1]);
+    const left = await host.exec(`ls -A ${tmp} | wc -l`);
     expect(left.stdout.trim()).toBe('0');
   });
 
