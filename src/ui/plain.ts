@@ -97,7 +97,10 @@ export class PlainFormatter {
           return [line(e.node, `stage 100% ${e.action ?? 'done'} (${formatMB(e.bytesTotal)}, ${formatRate(e.rate)})`)];
         }
         const pct = percent(e.bytesDone, e.bytesTotal);
-        const reached = MARKS.filter((m) => m <= pct && m < 100).pop();
+        // All bytes sent but not yet verified on the node: the done line (100%, verified) follows;
+        // a 75% mark here would only misreport a finished upload.
+        if (pct >= 100) return [];
+        const reached = MARKS.filter((m) => m <= pct).pop();
         if (reached === undefined || (this.#progressMark.get(key) ?? 0) >= reached) return [];
         this.#progressMark.set(key, reached);
         return [

@@ -62,6 +62,24 @@ describe('plain renderer', () => {
     ]);
   });
 
+  it('every byte sent but not yet verified prints no mark (no "75%" for a finished upload); the done line does', () => {
+    const p = (bytesDone: number, done: boolean) =>
+      ({
+        ts: ts(0),
+        type: 'stage.progress',
+        node: NODES[0],
+        file: FILE,
+        bytesDone,
+        bytesTotal: SIZE,
+        rate: 1e6,
+        done,
+        ...(done ? { action: 'uploaded' } : {}),
+      }) as RolloutEvent;
+    const lines = run([p(SIZE, false), p(SIZE, true)]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/stage 100% uploaded/);
+  });
+
   it('an already-present tarball is one line', () => {
     expect(
       run([

@@ -7,6 +7,7 @@
 // failure ("node not running") and a false halt. The CLI's command runner (cli/runEngine.ts) then
 // writes the report and the run.end record.
 import type { ExecResult } from '../../remote/types.js';
+import { shq } from '../../util/shellQuote.js';
 import { RolloutError, errorMessage } from '../../util/errors.js';
 import type { RunContext } from './context.js';
 import { acquireClusterLock, type LockHandle, type LockOwner } from '../state/lock.js';
@@ -111,7 +112,11 @@ export function settleFailure(
   }
   if (e instanceof NodeFailure) {
     const spec = ctx.inv.nodes.find((n) => n.name === e.node)!;
-    const recovery = recoverySteps(e.failure, spec, target, mode);
+    // The commands the recovery names carry this run's inventory, so they can be pasted as they are.
+    const inv = shq(ctx.inv.file);
+    const recovery = recoverySteps(e.failure, spec, target, mode).map((l) =>
+      l.replace(/`emqx-rollout ([a-z][a-z-]*)(?=[ `])/g, (_m, cmd: string) => `\`emqx-rollout ${cmd} -i ${inv}`),
+    );
     ctx.emit({
       type: 'rollout.halted',
       node: e.node,

@@ -134,6 +134,24 @@ describe('settleFailure', () => {
     ]);
   });
 
+  it("the commands a recovery names carry this run's inventory (-i), ready to paste", () => {
+    const { ctx, events } = recordingCtx(false);
+    settleFailure(
+      ctx,
+      new NodeFailure(A, 'gate-after:version', 'not running after the upgrade', [], {
+        kind: 'applied-gate-failed',
+        backup: null,
+      }),
+      'upgrade',
+      '5.10.5',
+      { note: null },
+    );
+    const h = terminal(events)[0] as unknown as { recovery: string[] };
+    const text = h.recovery.join('\n');
+    expect(text).toContain(`\`emqx-rollout recover-boot -i '${ctx.inv.file}' --node ${A}`);
+    expect(text).not.toMatch(/`emqx-rollout [a-z-]+ (?!-i )/);
+  });
+
   it('a held lock: rollout.halted with check "lock", the error stays lock-held (exit 6)', () => {
     const { ctx, events } = recordingCtx(false);
     const held = new RolloutError('lock-held', 'another rollout holds the lock of cluster prod on A: alice@b2', {
