@@ -13,7 +13,7 @@ import type { NodeSpec } from '../../src/inventory/types.js';
 import { followerCommand } from '../../src/remote/stage.js';
 import { stageCommand } from '../../src/remote/stageScript.js';
 import { removeCommand, stagedFiles } from '../../src/rollout/cleanup/engine.js';
-import { dfNearest, stagingWritable, buildInfoRead } from '../../src/rollout/observe/node.js';
+import { dfNearest, stagingWritable, buildInfoAll } from '../../src/rollout/observe/node.js';
 import { installProbe, removeMarkerCommand } from '../../src/rollout/recover-boot/engine.js';
 import { evacuateStart, evacuateStatus, evacuateStop } from '../../src/rollout/restart/evacuation.js';
 import { acquireCommand, breakCommand, readCommand, releaseCommand } from '../../src/rollout/state/lock.js';
@@ -82,7 +82,7 @@ function builders(s: NodeSpec): Array<[string, string]> {
     ['sha256', cmd.sha256(tb)],
     ['stagingWritable', stagingWritable(s.stagingDir)],
     ['dfNearest', dfNearest(s.stagingDir)],
-    ['buildInfoRead', buildInfoRead(s.rootDir, '5.10.4')],
+    ['buildInfoAll', buildInfoAll(s.rootDir)],
     ['backupCommand', backupCommand(s, backupName(s, '5.10.4', new Date(0)))],
     // nothing to back up: the error message names the path (and must not run it)
     ['backupCommand, empty root', backupCommand({ ...s, rootDir: `${s.rootDir}-empty` }, 'b.tar.gz')],

@@ -58,13 +58,6 @@ export function dfNearest(path: string): string {
   return `d=${shq(path)}; while [ ! -e "$d" ]; do d=$(dirname -- "$d"); done; df -Pk -- "$d"`;
 }
 
-export function buildInfoRead(rootDir: string, version: string): string {
-  // The running release's BUILD_INFO: the base tree, or the relup tree the node booted from.
-  const base = `${rootDir}/releases/${version}/BUILD_INFO`;
-  const relup = `${rootDir}/relup/${version}/releases/${version}/BUILD_INFO`;
-  return `cat -- ${shq(base)} 2>/dev/null || cat -- ${shq(relup)}`;
-}
-
 /**
  * Every BUILD_INFO on the node (base tree and relup trees), each after a `==> <path>` line: read in the
  * same exec as `ctl status`, before the running version is known (pickBuildInfo chooses).
@@ -74,7 +67,7 @@ export function buildInfoAll(rootDir: string): string {
   return `for f in ${r}/releases/*/BUILD_INFO ${r}/relup/*/releases/*/BUILD_INFO; do [ -f "$f" ] && { printf '==> %s\\n' "$f"; cat -- "$f"; echo; }; done; true`;
 }
 
-/** The running version's BUILD_INFO from buildInfoAll's output: the base tree's first, as buildInfoRead. */
+/** The running version's BUILD_INFO from buildInfoAll's output: the base tree's, else the relup tree it booted from. */
 export function pickBuildInfo(stdout: string, rootDir: string, version: string): string | null {
   const sections = new Map<string, string>();
   for (const part of stdout.split(/^==> /m).slice(1)) {

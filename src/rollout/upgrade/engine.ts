@@ -22,7 +22,7 @@ import { judgeAfter, judgeBefore, renderTemplate } from './gates.js';
 import { closeMqttProbes, startMqttGate, type MqttProbe } from './mqttProbe.js';
 import { emitGates, emitObserved } from '../core/emit.js';
 import { emitDeclined, withRun, type LockOptions, type Outcome } from '../core/run.js';
-import { observeNode, observeStaged } from '../observe/node.js';
+import { observeNode, observeStaged, type ObserveOptions, type PhaseOptions } from '../observe/node.js';
 import { describeRelupStatus } from '../observe/all.js';
 import { observeAndPlan } from './planRun.js';
 import { stagedPath } from './plan.js';
@@ -252,7 +252,7 @@ export async function runUpgrade(ctx: RunContext, opts: UpgradeOptions): Promise
               // The baseline the interrupted run measured before the hop, so a collapse is still caught.
               const base = opts.ungated.get(spec.name)?.connectionsBefore;
               if (base !== null && base !== undefined) row.connectionsBefore = base;
-              await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, null, null, onLastRound);
+              await gateAndSoak(ctx, spec, row, target, null, null, onLastRound);
               summary = 'upgraded';
             } else {
               const settled = inflight ? await settleInFlight(ctx, spec, inflight, row, onLastRound) : 'not-started';
@@ -506,15 +506,20 @@ interface Prefetch {
   doneAt: number | null;
 }
 
+/** gate-before's observation: the staged probes only once the node's upload is verified (`staged`). */
+function gateBeforeOptions(ctx: RunContext, opts: UpgradeOptions, staged: boolean): ObserveOptions & PhaseOptions {
+  return {
+    phase: 'gate-before',
+    tarballName: staged ? opts.tarball.fileName : null,
+    staged: { size: opts.tarball.size, sha256: opts.tarball.sha256 },
+    signal: ctx.signal,
+  };
+}
+
 function startPrefetch(ctx: RunContext, opts: UpgradeOptions, spec: NodeSpec, staged: boolean): Prefetch {
   const p: Prefetch = {
-    facts: observeNode(hostOf(ctx, spec.name), spec, {
-      phase: 'gate-before',
-      // Still uploading: the staged probes run after the upload (observeStaged), the rest now.
-      tarballName: staged ? opts.tarball.fileName : null,
-      staged: { size: opts.tarball.size, sha256: opts.tarball.sha256 },
-      signal: ctx.signal,
-    }).then((f) => {
+    // Still uploading: the staged probes run after the upload (observeStaged), the rest now.
+    facts: observeNode(hostOf(ctx, spec.name), spec, gateBeforeOptions(ctx, opts, staged)).then((f) => {
       p.doneAt = ctx.now().getTime();
       return f;
     }),
@@ -542,13 +547,7 @@ async function gateBeforeFacts(
       f = null; // observe again below: that error, if it repeats, is the one reported
     }
   }
-  if (!f)
-    return observeNode(host, spec, {
-      phase: 'gate-before',
-      tarballName: opts.tarball.fileName,
-      staged: { size: opts.tarball.size, sha256: opts.tarball.sha256 },
-      signal: ctx.signal,
-    });
+  if (!f) return observeNode(host, spec, gateBeforeOptions(ctx, opts, true));
   if (f.stagedBySize || f.privilege || !f.reachable) return f;
   const st = await observeStaged(host, spec, opts.tarball.fileName, f.layout, { signal: ctx.signal });
   return { ...f, ...st, evidence: [...f.evidence, ...st.evidence] };
@@ -822,7 +821,7 @@ async function upgradeNode(
       message: "stop requested: finishing this node's gates first (a hop without its gates is unproven)",
     });
 
-  await gateAndSoak(ctx, spec, row, target, opts.tarball.fileName, backup, mq?.probe ?? null, onLastRound);
+  await gateAndSoak(ctx, spec, row, target, backup, mq?.probe ?? null, onLastRound);
   return 'upgraded';
 }
 
@@ -832,7 +831,6 @@ async function gateAndSoak(
   spec: NodeSpec,
   row: MutableRow,
   target: string,
-  tarballName: string | null,
   backup: string | null,
   probe: MqttProbe | null = null,
   onLastRound: () => void = () => undefined,
@@ -950,7 +948,7 @@ async function settleInFlight(
       node: spec.name,
       message: `the earlier upgrade completed (${fl.to}, marker written); gating it now`,
     });
-    await gateAndSoak(ctx, spec, row, fl.to, null, null, null, onLastRound);
+    await gateAndSoak(ctx, spec, row, fl.to, null, null, onLastRound);
     return 'upgraded';
   }
   if (settled === 'never-started') {
