@@ -189,6 +189,11 @@ export async function startProbe(o: ProbeOptions): Promise<MqttProbe> {
         await close();
         return judgeProbe(log, { now: o.now(), graceMs: 0, final: true, where });
       }
+      // A fresh round trip first: a connection the node dropped during the hop may not have surfaced
+      // as a close yet (it travels through the SSH channel); an echo, or the close, or the grace decides.
+      const seq = sentAt.length + 1;
+      publish();
+      if (sentAt.length >= seq) await until(() => received.includes(seq) || !up, o.graceMs ?? GRACE_MS, o.now);
       return judgeProbe(snapshot(), { now: o.now(), graceMs: o.graceMs ?? GRACE_MS, final: false, where });
     },
     close,
